@@ -1,0 +1,140 @@
+"""Cypher generated from the graph model declaration (``catalog.model``).
+
+Constraints, indexes, the embedded DDL and every write the sync engine issues come from
+here, so a label or property is only ever spelled in the model.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from catalog.model import MODEL, NodeType, PropType, RelType
+from catalog.store.dialect import Dialect, column_type
+
+
+def neo4j_schema() -> list[str]:
+    statements: list[str] = []
+    for node in MODEL.nodes:
+        statements.append(
+            f"CREATE CONSTRAINT {node.label.lower()}_{node.key}_unique IF NOT EXISTS "
+            f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE"
+        )
+        for prop in node.all_props:
+            if prop.indexed:
+                statements.append(
+                    f"CREATE INDEX {node.label.lower()}_{prop.name} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop.name})"
+                )
+            if prop.text_indexed:
+                statements.append(
+                    f"CREATE TEXT INDEX {node.label.lower()}_{prop.name}_text IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop.name})"
+                )
+    for rel in MODEL.rels:
+        statements.append(
+            f"CREATE INDEX rel_{rel.type.lower()}_instance IF NOT EXISTS FOR ()-[r:{rel.type}]-() ON (r.source_instance, r.active)"
+        )
+    return statements
+
+
+def embedded_schema() -> list[str]:
+    statements: list[str] = []
+    for node in MODEL.nodes:
+        columns = [f"{node.key} STRING PRIMARY KEY"] + [
+            f"{p.name} {column_type(p.type)}" for p in node.all_props if p.name != node.key
+        ]
+        statements.append(f"CREATE NODE TABLE IF NOT EXISTS {node.label}({', '.join(columns)})")
+    for rel in MODEL.rels:
+        pairs = [f"FROM {a} TO {b}" for a, b in rel.endpoints]
+        columns = [f"{p.name} {column_type(p.type)}" for p in rel.all_props]
+        statements.append(f"CREATE REL TABLE IF NOT EXISTS {rel.type}({', '.join(pairs + columns)})")
+    return statements
+
+
+def _assignments(var: str, props: tuple[str, ...], types: dict[str, PropType], dialect: Dialect) -> str:
+    return ", ".join(f"{var}.{name} = {dialect.typed(f'row.{name}', types[name])}" for name in props)
+
+
+@cache
+def upsert_nodes(node: NodeType, dialect: Dialect) -> str:
+    """Create or refresh nodes; ``$rows`` carry every declared property plus origin and content_hash."""
+    types = {p.name: p.type for p in node.all_props}
+    fields = tuple(p.name for p in node.props) + ("origin", "content_hash")
+    return (
+        "UNWIND $rows AS row\n"
+        f"MERGE (n:{node.label} {{{node.key}: row.id}})\n"
+        "ON CREATE SET n.first_seen = $now\n"
+        f"SET {_assignments('n', fields, types, dialect)},\n"
+        "    n.source = $source, n.source_instance = $instance, n.last_seen = $now, n.run_id = $run_id,\n"
+        f"    n.retired_at = {dialect.typed('NULL', PropType.TIME)}"
+    )
+
+
+@cache
+def touch_nodes(node: NodeType) -> str:
+    return f"UNWIND $ids AS id MATCH (n:{node.label} {{{node.key}: id}}) SET n.last_seen = $now, n.run_id = $run_id"
+
+
+@cache
+def retire_nodes(node: NodeType) -> str:
+    return f"UNWIND $ids AS id MATCH (n:{node.label} {{{node.key}: id}}) WHERE n.retired_at IS NULL SET n.retired_at = $now"
+
+
+@cache
+def existing_nodes(node: NodeType) -> str:
+    return (
+        f"MATCH (n:{node.label}) WHERE n.source_instance = $instance "
+        f"RETURN n.{node.key} AS id, n.content_hash AS hash, n.retired_at AS retired_at, n.origin AS origin"
+    )
+
+
+@cache
+def present_ids(label: str) -> str:
+    return f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE n.retired_at IS NULL RETURN n.id AS id"
+
+
+def _rel_pattern(rel: RelType, src: str, dst: str) -> str:
+    return f"(a:{src} {{id: row.src}})-[r:{rel.type}]->(b:{dst} {{id: row.dst}})"
+
+
+@cache
+def upsert_rels(rel: RelType, src: str, dst: str, dialect: Dialect) -> str:
+    """Create or refresh active relationships of one source instance.
+
+    The MERGE matches only the *active* edge, so an edge that comes back after it was retired
+    gets a new validity interval instead of erasing the gap.
+    """
+    types = {p.name: p.type for p in rel.all_props}
+    fields = tuple(p.name for p in rel.props) + ("origin", "content_hash")
+    return (
+        "UNWIND $rows AS row\n"
+        f"MATCH (a:{src} {{id: row.src}})\n"
+        f"MATCH (b:{dst} {{id: row.dst}})\n"
+        f"MERGE (a)-[r:{rel.type} {{source_instance: $instance, active: true}}]->(b)\n"
+        "ON CREATE SET r.first_seen = $now\n"
+        f"SET {_assignments('r', fields, types, dialect)},\n"
+        "    r.source = $source, r.last_seen = $now, r.run_id = $run_id,\n"
+        f"    r.retired_at = {dialect.typed('NULL', PropType.TIME)}"
+    )
+
+
+@cache
+def touch_rels(rel: RelType, src: str, dst: str) -> str:
+    return (
+        f"UNWIND $rows AS row MATCH {_rel_pattern(rel, src, dst)} "
+        "WHERE r.source_instance = $instance AND r.active = true SET r.last_seen = $now, r.run_id = $run_id"
+    )
+
+
+@cache
+def retire_rels(rel: RelType, src: str, dst: str) -> str:
+    return (
+        f"UNWIND $rows AS row MATCH {_rel_pattern(rel, src, dst)} "
+        "WHERE r.source_instance = $instance AND r.active = true SET r.active = false, r.retired_at = $now"
+    )
+
+
+@cache
+def existing_rels(rel: RelType, src: str, dst: str) -> str:
+    return (
+        f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) WHERE r.source_instance = $instance AND r.active = true "
+        "RETURN a.id AS src, b.id AS dst, r.content_hash AS hash, r.origin AS origin"
+    )

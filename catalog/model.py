@@ -1,0 +1,270 @@
+"""The one declaration of the catalog's graph model.
+
+Every node label, relationship type and property the catalog stores is declared here, once.
+Neo4j constraints and indexes, the embedded store's DDL, the batched write queries and the
+model reference in the docs are all generated from these declarations (see
+``catalog.cypher``); nothing else in the code base spells a label or a property list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class PropType(Enum):
+    """Storage types that both stores can hold natively.
+
+    Times are stored as fixed-width ISO-8601 UTC strings (``catalog.clock.iso``) so that
+    they compare correctly as strings in both engines; maps are stored as JSON text because
+    Neo4j properties cannot hold maps.
+    """
+
+    STRING = "STRING"
+    INT = "INT64"
+    BOOL = "BOOLEAN"
+    STRING_LIST = "STRING[]"
+    TIME = "TIME"
+    JSON = "JSON"
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    type: PropType = PropType.STRING
+    doc: str = ""
+    indexed: bool = False
+    """A range index in Neo4j (lookups by equality, ranges and ``STARTS WITH``)."""
+    text_indexed: bool = False
+    """A text index in Neo4j, which serves ``CONTAINS`` searches."""
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    doc: str
+    props: tuple[Prop, ...]
+    key: str = "id"
+    backstage_kinds: tuple[str, ...] = ()
+    """Backstage kinds whose entities become nodes of this label."""
+    ownable: bool = False
+
+    @property
+    def all_props(self) -> tuple[Prop, ...]:
+        return (Prop(self.key, doc="Unique, stable key (see catalog.refs)."),) + self.props + NODE_PROVENANCE
+
+    def prop(self, name: str) -> Prop:
+        for p in self.all_props:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.label} declares no property {name!r}")
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    doc: str
+    endpoints: tuple[tuple[str, str], ...]
+    """Every (from label, to label) pair this relationship may join."""
+    props: tuple[Prop, ...] = ()
+
+    @property
+    def all_props(self) -> tuple[Prop, ...]:
+        return self.props + REL_PROVENANCE
+
+    @property
+    def from_labels(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for a, _ in self.endpoints))
+
+    @property
+    def to_labels(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b for _, b in self.endpoints))
+
+
+# Provenance: which source said it, which instance of that source, when it was first and last
+# seen, and when it stopped being seen. Nothing is deleted: a fact that disappears from a
+# completely read source gets ``retired_at`` and stays in the graph as history.
+_PROVENANCE = (
+    Prop("source", doc="Importer that asserted the fact, e.g. `backstage`.", indexed=True),
+    Prop("source_instance", doc="Which instance of the source: a descriptor root, an org, a cluster.", indexed=True),
+    Prop("origin", doc="Where in the source: file and document, or API endpoint and record id."),
+    Prop("first_seen", PropType.TIME, "When an import first saw the fact."),
+    Prop("last_seen", PropType.TIME, "When an import last saw the fact."),
+    Prop("retired_at", PropType.TIME, "When a complete import stopped seeing the fact; null while present."),
+    Prop("run_id", doc="The import run that last saw the fact."),
+    Prop("content_hash", doc="Hash of the declared properties; tells updated from unchanged."),
+)
+NODE_PROVENANCE: tuple[Prop, ...] = _PROVENANCE
+REL_PROVENANCE: tuple[Prop, ...] = (
+    Prop("active", PropType.BOOL, "True while the fact holds; a retired relationship keeps its interval."),
+) + _PROVENANCE
+
+_ENTITY = (
+    Prop("namespace", doc="Backstage namespace; `default` unless stated.", indexed=True),
+    Prop("name", doc="Name as written in the source (matching is case-insensitive).", indexed=True),
+    Prop("title"),
+    Prop("description"),
+    Prop("tags", PropType.STRING_LIST),
+    Prop("labels", PropType.JSON, "Map of labels."),
+    Prop("annotations", PropType.JSON, "Map of annotations."),
+    Prop("links", PropType.JSON, "List of {url, title, icon, type}."),
+    Prop("search_text", doc="Lower-cased name, title, description and tags, for text search.", text_indexed=True),
+)
+
+TEAM = NodeType(
+    "Team",
+    "A group of people: a team, department or org unit. Backstage `Group`.",
+    _ENTITY
+    + (
+        Prop("type", doc="team, department, business-unit, ..."),
+        Prop("display_name"),
+        Prop("email"),
+        Prop("picture"),
+        Prop("chat_channel", doc="Chat channel, from the `ownership-catalog.io/chat-channel` or `slack.com/channel` annotation."),
+    ),
+    backstage_kinds=("group",),
+)
+PERSON = NodeType(
+    "Person",
+    "A human. Backstage `User`.",
+    _ENTITY + (Prop("display_name"), Prop("email", indexed=True), Prop("picture")),
+    backstage_kinds=("user",),
+)
+SERVICE = NodeType(
+    "Service",
+    "Anything a team builds and runs. Backstage `Component` of any type.",
+    _ENTITY
+    + (
+        Prop("type", indexed=True, doc="service, website, library, ..."),
+        Prop("lifecycle", indexed=True, doc="experimental, production, deprecated, ..."),
+        Prop("tier", doc="Criticality tier, from the `tier` label or `ownership-catalog.io/tier` annotation."),
+        Prop("aliases", PropType.STRING_LIST, "Other names the service is known by."),
+    ),
+    backstage_kinds=("component",),
+    ownable=True,
+)
+API = NodeType(
+    "API",
+    "An interface a service provides. Backstage `API`.",
+    _ENTITY + (Prop("type"), Prop("lifecycle"), Prop("definition", doc="The API definition text, truncated to 64 KiB.")),
+    backstage_kinds=("api",),
+    ownable=True,
+)
+RESOURCE = NodeType(
+    "Resource",
+    "Infrastructure a service needs: a database, a bucket, a queue. Backstage `Resource`.",
+    _ENTITY + (Prop("type"),),
+    backstage_kinds=("resource",),
+    ownable=True,
+)
+SYSTEM = NodeType(
+    "System",
+    "A group of services that together expose a capability. Backstage `System`.",
+    _ENTITY,
+    backstage_kinds=("system",),
+    ownable=True,
+)
+DOMAIN = NodeType(
+    "Domain",
+    "A business area that systems belong to. Backstage `Domain`.",
+    _ENTITY,
+    backstage_kinds=("domain",),
+    ownable=True,
+)
+REPOSITORY = NodeType(
+    "Repository",
+    "A source repository, keyed by host and slug (`repository:github.com/org/repo`).",
+    (
+        Prop("host"),
+        Prop("slug", indexed=True, doc="`org/repo`."),
+        Prop("url"),
+        Prop("name"),
+        Prop("search_text", text_indexed=True),
+    ),
+    ownable=True,
+)
+PLATFORM = NodeType(
+    "Platform",
+    "Where services run: the standard platform or another one. Backstage `Resource` of type `platform`.",
+    _ENTITY + (Prop("type"), Prop("standard", PropType.BOOL, "True for the company's standard platform.")),
+    ownable=True,
+)
+FINDING = NodeType(
+    "Finding",
+    "A problem an import found in its source: a dangling reference, a bad document, a conflict.",
+    (
+        Prop("kind", indexed=True, doc="e.g. unknown-reference, wrong-kind, duplicate-entity, invalid-document."),
+        Prop("severity", indexed=True, doc="error, warning or info."),
+        Prop("subject", indexed=True, doc="Id of the entity the finding is about."),
+        Prop("field", doc="The field at fault, e.g. `spec.owner`."),
+        Prop("reference", doc="The reference that could not be resolved, if any."),
+        Prop("message"),
+        Prop("fix", doc="What to do about it."),
+        Prop("file"),
+        Prop("line", PropType.INT),
+    ),
+)
+IMPORT_RUN = NodeType(
+    "ImportRun",
+    "One run of one importer against one source instance, with its report.",
+    (
+        Prop("started_at", PropType.TIME),
+        Prop("finished_at", PropType.TIME),
+        Prop("complete", PropType.BOOL, "True when the source was read completely."),
+        Prop("report", PropType.JSON, "Counts created, updated, unchanged and retired, per label."),
+    ),
+)
+
+NODE_TYPES: tuple[NodeType, ...] = (TEAM, PERSON, SERVICE, API, RESOURCE, SYSTEM, DOMAIN, REPOSITORY, PLATFORM, FINDING, IMPORT_RUN)
+
+OWNERS = ("Team", "Person")
+_OWNED = tuple(n.label for n in NODE_TYPES if n.ownable)
+
+OWNS = RelType(
+    "OWNS",
+    "The owner is accountable for the entity. An entity may have several owners, one edge per source.",
+    tuple((o, t) for o in OWNERS for t in _OWNED),
+    (Prop("evidence", doc="The field or rule that established ownership."),),
+)
+MEMBER_OF = RelType("MEMBER_OF", "A person belongs to a team.", (("Person", "Team"),))
+CHILD_OF = RelType("CHILD_OF", "Team hierarchy: the child team belongs to the parent.", (("Team", "Team"),))
+PART_OF = RelType(
+    "PART_OF",
+    "The part-of chain: service, API or resource → system → domain; subdomain → domain.",
+    (("Service", "System"), ("API", "System"), ("Resource", "System"), ("System", "Domain"), ("Domain", "Domain")),
+)
+SUBCOMPONENT_OF = RelType("SUBCOMPONENT_OF", "A component is part of a larger component.", (("Service", "Service"),))
+DEPENDS_ON = RelType(
+    "DEPENDS_ON",
+    "Runtime dependency: the source needs the target.",
+    (("Service", "Service"), ("Service", "Resource"), ("Resource", "Service"), ("Resource", "Resource")),
+    (
+        Prop("evidence", doc="Why: `spec.dependsOn`, or `consumes API x provided by y`."),
+        Prop("via_api", doc="The API through which a derived dependency runs."),
+    ),
+)
+PROVIDES_API = RelType("PROVIDES_API", "The service serves the API.", (("Service", "API"),))
+CONSUMES_API = RelType("CONSUMES_API", "The service calls the API.", (("Service", "API"),))
+BUILT_FROM = RelType("BUILT_FROM", "The service's code lives in the repository.", (("Service", "Repository"),), (Prop("evidence"),))
+RUNS_ON = RelType(
+    "RUNS_ON",
+    "The service runs on the platform.",
+    (("Service", "Platform"),),
+    (Prop("evidence", doc="Annotation, cluster and namespace, or other proof."),),
+)
+
+REL_TYPES: tuple[RelType, ...] = (OWNS, MEMBER_OF, CHILD_OF, PART_OF, SUBCOMPONENT_OF, DEPENDS_ON, PROVIDES_API, CONSUMES_API, BUILT_FROM, RUNS_ON)
+
+NODES_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODE_TYPES}
+RELS_BY_TYPE: dict[str, RelType] = {r.type: r for r in REL_TYPES}
+LABEL_BY_BACKSTAGE_KIND: dict[str, str] = {k: n.label for n in NODE_TYPES for k in n.backstage_kinds}
+
+
+@dataclass(frozen=True)
+class GraphModel:
+    nodes: tuple[NodeType, ...] = NODE_TYPES
+    rels: tuple[RelType, ...] = REL_TYPES
+    notes: tuple[str, ...] = field(default=())
+
+
+MODEL = GraphModel()

@@ -1,0 +1,52 @@
+"""All settings in one typed class, read from ``CATALOG_*`` environment variables and flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ownership-catalog"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="forbid", validate_default=True)
+
+    store: Literal["auto", "neo4j", "embedded"] = Field(
+        "auto", description="Which store to use; `auto` picks Neo4j when a Neo4j URI is set, else the embedded store."
+    )
+    neo4j_uri: str | None = Field(None, description="Neo4j URI, e.g. `neo4j://neo4j:7687` (routing) or `bolt://localhost:7687`.")
+    neo4j_user: str | None = Field(None, description="Neo4j user name; leave unset when auth is disabled.")
+    neo4j_password: SecretStr | None = Field(None, description="Neo4j password.")
+    neo4j_database: str = Field("neo4j", description="Neo4j database name.")
+    data_dir: Path = Field(default_factory=_default_data_dir, description="Folder for the embedded store and the demo.")
+    embedded_path: Path | None = Field(None, description="Embedded store location; default `<data_dir>/catalog.lbdb`.")
+    host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")
+    graphiql: bool = Field(True, description="Serve the GraphiQL IDE at /graphql (development).")
+    max_depth: int = Field(10, ge=1, le=50, description="Largest `depth` accepted for transitive dependency queries.")
+    max_page_size: int = Field(500, ge=1, le=10000, description="Largest `first` accepted for paginated lists.")
+    max_query_depth: int = Field(15, ge=3, description="Deepest GraphQL selection accepted (hostile-query guard).")
+    max_retire_fraction: float = Field(
+        0.2, ge=0, le=1, description="Share of a source's entities one import may retire before it refuses (override with --force)."
+    )
+
+    @model_validator(mode="after")
+    def _check_store(self) -> Settings:
+        if self.store == "neo4j" and not self.neo4j_uri:
+            raise ValueError("CATALOG_STORE=neo4j needs CATALOG_NEO4J_URI, e.g. neo4j://localhost:7687")
+        return self
+
+    @property
+    def uses_neo4j(self) -> bool:
+        return self.store == "neo4j" or (self.store == "auto" and bool(self.neo4j_uri))
+
+    @property
+    def resolved_embedded_path(self) -> Path:
+        return self.embedded_path or self.data_dir / "catalog.lbdb"

@@ -1,0 +1,66 @@
+"""The store interface: run Cypher reads and idempotent writes against a graph engine.
+
+Both implementations (Neo4j and the embedded LadybugDB) pass the same contract suite. Code
+above this layer writes dialect-neutral Cypher and asks ``store.dialect`` for the rest.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any
+
+from catalog.store.dialect import Dialect
+
+Row = dict[str, Any]
+
+
+class StoreError(RuntimeError):
+    """A query failed in the store; the message names the store and the query."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or opened; the message says how to fix the setting."""
+
+
+class GraphStore(abc.ABC):
+    dialect: Dialect
+
+    def __init__(self) -> None:
+        self.round_trips = 0
+        """Queries sent to the engine so far; tests count them to catch N+1 resolvers."""
+
+    @abc.abstractmethod
+    async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run a read-only query (a read transaction, routed to any cluster member)."""
+
+    @abc.abstractmethod
+    async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        """Run one idempotent write transaction; it may be retried on transient errors."""
+
+    @abc.abstractmethod
+    async def ensure_schema(self) -> None:
+        """Create constraints, indexes or tables from the model; safe to repeat."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the data lives, for logs and reports (no secrets)."""
+
+    async def write_batches(self, query: str, rows: list[Any], *, key: str = "rows", batch_size: int = 2000, **params: Any) -> None:
+        for start in range(0, len(rows), batch_size):
+            await self.write(query, {**params, key: rows[start : start + batch_size]})
+
+    async def read_batches(self, query: str, values: list[Any], *, key: str = "ids", batch_size: int = 5000, **params: Any) -> list[Row]:
+        out: list[Row] = []
+        for start in range(0, len(values), batch_size):
+            out.extend(await self.read(query, {**params, key: values[start : start + batch_size]}))
+        return out
+
+    async def __aenter__(self) -> GraphStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

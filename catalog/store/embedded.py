@@ -1,0 +1,92 @@
+"""The embedded store: LadybugDB in-process, so the catalog runs with no server.
+
+LadybugDB allows one writer and many readers: writes are serialised here, and queries run on
+a small pool of connections in worker threads so the event loop never blocks on the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import ladybug
+
+from catalog import cypher
+from catalog.store.base import GraphStore, Row, StoreError, StoreUnavailable
+from catalog.store.dialect import EMBEDDED
+
+
+class EmbeddedStore(GraphStore):
+    dialect = EMBEDDED
+
+    def __init__(self, path: Path, *, threads: int = 4, read_only: bool = False) -> None:
+        super().__init__()
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = ladybug.Database(str(path), read_only=read_only)
+        except RuntimeError as exc:
+            raise StoreUnavailable(
+                f"cannot open the embedded store at {path}: {exc}. Another catalog process may hold it "
+                "(the embedded store has a single writer), or the folder is not writable; "
+                "set CATALOG_EMBEDDED_PATH to another location"
+            ) from exc
+        self._connections: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
+        for _ in range(threads):
+            self._connections.put(ladybug.Connection(self._db))
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ladybug")
+        self._write_lock = asyncio.Lock()
+
+    def _run(self, query: str, params: dict[str, Any]) -> list[Row]:
+        conn = self._connections.get()
+        try:
+            result = conn.execute(query, params)
+            results = result if isinstance(result, list) else [result]
+            last = results[-1]
+            columns = last.get_column_names()
+            rows = [dict(zip(columns, values, strict=True)) for values in last.get_all()]
+            for r in results:
+                r.close()
+            return rows
+        except RuntimeError as exc:
+            raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
+        finally:
+            self._connections.put(conn)
+
+    async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.round_trips += 1
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+
+    async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.round_trips += 1
+        async with self._write_lock:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+
+    async def ensure_schema(self) -> None:
+        for statement in cypher.embedded_schema():
+            await self.write(statement)
+        await self._add_missing_columns()
+
+    async def _add_missing_columns(self) -> None:
+        """Tables created by an older model lack newer properties; add them in place."""
+        from catalog.model import MODEL
+        from catalog.store.dialect import column_type
+
+        for table, props in [(n.label, n.all_props) for n in MODEL.nodes] + [(r.type, r.all_props) for r in MODEL.rels]:
+            present = {row["name"] for row in await self.read(f"CALL table_info('{table}') RETURN *")}
+            for prop in props:
+                if prop.name not in present:
+                    await self.write(f"ALTER TABLE {table} ADD {prop.name} {column_type(prop.type)}")
+
+    async def close(self) -> None:
+        self._executor.shutdown(wait=True)
+        while not self._connections.empty():
+            self._connections.get().close()
+        self._db.close()
+
+    def describe(self) -> str:
+        return f"embedded LadybugDB at {self.path}"

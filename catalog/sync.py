@@ -1,0 +1,288 @@
+"""The sync engine: diff an importer's batch against the store, write it, retire what is gone.
+
+One code path for every importer and both stores:
+- records are compared by content hash, so the report tells created, updated, unchanged and
+  retired apart, and a dry run can print that diff without writing;
+- a relationship whose endpoint exists neither in the batch nor in the store becomes a
+  finding instead of vanishing;
+- nothing is deleted: facts no longer seen get ``retired_at`` (relationships also
+  ``active = false``) and keep their validity interval;
+- retirement is skipped when the source was not read completely, skipped for facts whose file
+  or endpoint failed, and refused when it would retire more than ``max_retire_fraction`` of
+  the source's entities, unless forced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from catalog import cypher
+from catalog.clock import now_iso
+from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE
+from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
+from catalog.store.base import GraphStore
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    retired: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.retired += other.retired
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.retired)
+
+
+@dataclass
+class ImportReport:
+    run_id: str
+    source: str
+    instance: str
+    started_at: str
+    finished_at: str = ""
+    complete: bool = True
+    dry_run: bool = False
+    nodes: dict[str, Counts] = field(default_factory=dict)
+    rels: dict[str, Counts] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    retirement_note: str | None = None
+    """Why retirement was skipped or refused, when it was."""
+
+    def totals(self) -> Counts:
+        total = Counts()
+        for counts in list(self.nodes.values()) + list(self.rels.values()):
+            total.add(counts)
+        return total
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "source": self.source,
+            "instance": self.instance,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "complete": self.complete,
+            "dry_run": self.dry_run,
+            "totals": asdict(self.totals()),
+            "nodes": {k: asdict(v) for k, v in sorted(self.nodes.items())},
+            "relationships": {k: asdict(v) for k, v in sorted(self.rels.items())},
+            "findings": len(self.findings),
+            "retirement_note": self.retirement_note,
+        }
+
+
+class RetirementRefused(RuntimeError):
+    pass
+
+
+def content_hash(props: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(props, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _failed(origin: str | None, failed: set[str]) -> bool:
+    if not origin or not failed:
+        return False
+    return origin in failed or origin.split("#", 1)[0] in failed
+
+
+def _node_row(record: NodeRecord) -> dict[str, Any]:
+    node = NODES_BY_LABEL[record.label]
+    props = {p.name: record.props.get(p.name) for p in node.props}
+    return {"id": record.id, **props, "origin": record.origin, "content_hash": content_hash(props)}
+
+
+def _rel_row(record: RelRecord) -> dict[str, Any]:
+    rel = RELS_BY_TYPE[record.type]
+    props = {p.name: record.props.get(p.name) for p in rel.props}
+    return {"src": record.src_id, "dst": record.dst_id, **props, "origin": record.origin, "content_hash": content_hash(props)}
+
+
+async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[Finding]) -> list[RelRecord]:
+    """Keep relationships whose endpoints exist; turn the others into findings."""
+    declared = {(n.label, n.id) for n in batch.nodes}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for rel in batch.rels:
+        for label, key in ((rel.src_label, rel.src_id), (rel.dst_label, rel.dst_id)):
+            if (label, key) not in declared:
+                wanted[label].add(key)
+    present: set[tuple[str, str]] = set(declared)
+    for label, keys in wanted.items():
+        rows = await store.read_batches(cypher.present_ids(label), sorted(keys))
+        present.update((label, row["id"]) for row in rows)
+    kept: list[RelRecord] = []
+    for rel in batch.rels:
+        missing = [(lbl, key) for lbl, key in ((rel.src_label, rel.src_id), (rel.dst_label, rel.dst_id)) if (lbl, key) not in present]
+        if not missing:
+            kept.append(rel)
+            continue
+        findings.append(
+            rel.if_missing
+            or Finding(
+                kind="unknown-reference",
+                severity="error",
+                subject=rel.src_id,
+                reference=missing[0][1],
+                message=f"{rel.type} from {rel.src_id} to {rel.dst_id}: no {missing[0][0]} {missing[0][1]} exists in this import or the catalog",
+                fix=f"declare {missing[0][1]} or correct the reference",
+                file=rel.origin.split("#", 1)[0] or None,
+            )
+        )
+    return kept
+
+
+async def sync(
+    store: GraphStore,
+    batch: ImportBatch,
+    *,
+    dry_run: bool = False,
+    max_retire_fraction: float = 0.2,
+    force: bool = False,
+    now: str | None = None,
+) -> ImportReport:
+    now = now or now_iso()
+    report = ImportReport(
+        run_id=str(uuid.uuid4()), source=batch.source, instance=batch.instance, started_at=now, complete=batch.complete, dry_run=dry_run
+    )
+    findings = list(batch.findings)
+    rels = await _drop_dangling(store, batch, findings)
+    report.findings = findings
+
+    nodes_by_label: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for node in batch.nodes:
+        nodes_by_label[node.label][node.id] = _node_row(node)
+    for finding in findings:
+        record = finding.as_record()
+        nodes_by_label[FINDING.label][record.id] = _node_row(record)
+    rels_by_kind: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+    for rel in rels:
+        rels_by_kind[(rel.type, rel.src_label, rel.dst_label)][(rel.src_id, rel.dst_id)] = _rel_row(rel)
+
+    params = {"now": now, "source": batch.source, "instance": batch.instance, "run_id": report.run_id}
+    plan = _Plan()
+
+    for node_type in NODES_BY_LABEL.values():
+        if node_type is IMPORT_RUN:
+            continue
+        rows = nodes_by_label.get(node_type.label, {})
+        existing = {r["id"]: r for r in await store.read(cypher.existing_nodes(node_type), {"instance": batch.instance})}
+        counts = Counts()
+        upserts, touches, retires = [], [], []
+        for key, row in rows.items():
+            old = existing.get(key)
+            if old is None:
+                counts.created += 1
+                upserts.append(row)
+            elif old["hash"] != row["content_hash"] or old["retired_at"] is not None:
+                counts.updated += 1
+                upserts.append(row)
+            else:
+                counts.unchanged += 1
+                touches.append(key)
+        for key, old in existing.items():
+            if key not in rows and old["retired_at"] is None and not _failed(old["origin"], batch.failed_origins):
+                retires.append(key)
+        plan.node_writes.append((node_type, upserts, touches, retires))
+        plan.entity_total += 0 if node_type is FINDING else sum(1 for o in existing.values() if o["retired_at"] is None)
+        plan.entity_retire += 0 if node_type is FINDING else len(retires)
+        if rows or existing:
+            report.nodes[node_type.label] = counts
+
+    for rel_type in RELS_BY_TYPE.values():
+        for src, dst in rel_type.endpoints:
+            rel_rows = rels_by_kind.get((rel_type.type, src, dst), {})
+            existing_rels = {(r["src"], r["dst"]): r for r in await store.read(cypher.existing_rels(rel_type, src, dst), {"instance": batch.instance})}
+            counts = report.rels.setdefault(rel_type.type, Counts())
+            upserts, touches, retires_rel = [], [], []
+            for pair, row in rel_rows.items():
+                old = existing_rels.get(pair)
+                if old is None:
+                    counts.created += 1
+                    upserts.append(row)
+                elif old["hash"] != row["content_hash"]:
+                    counts.updated += 1
+                    upserts.append(row)
+                else:
+                    counts.unchanged += 1
+                    touches.append({"src": pair[0], "dst": pair[1]})
+            for pair, old in existing_rels.items():
+                if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins):
+                    retires_rel.append({"src": pair[0], "dst": pair[1]})
+            plan.rel_writes.append((rel_type, src, dst, upserts, touches, retires_rel))
+
+    retire_allowed = _may_retire(report, plan, max_retire_fraction, force, batch)
+    for node_type, _, _, retires in plan.node_writes:
+        if node_type.label in report.nodes and (retire_allowed or node_type is FINDING and batch.complete):
+            report.nodes[node_type.label].retired = len(retires)
+    for rel_type, _, _, _, _, retires_rel in plan.rel_writes:
+        if retire_allowed and retires_rel:
+            report.rels.setdefault(rel_type.type, Counts()).retired += len(retires_rel)
+    report.rels = {k: v for k, v in report.rels.items() if v.created or v.updated or v.unchanged or v.retired}
+
+    if not dry_run:
+        for node_type, upserts, touches, retires in plan.node_writes:
+            await store.write_batches(cypher.upsert_nodes(node_type, store.dialect), upserts, **params)
+            await store.write_batches(cypher.touch_nodes(node_type), touches, key="ids", **params)
+        for rel_type, src, dst, upserts, touches, _ in plan.rel_writes:
+            await store.write_batches(cypher.upsert_rels(rel_type, src, dst, store.dialect), upserts, **params)
+            await store.write_batches(cypher.touch_rels(rel_type, src, dst), touches, **params)
+        for node_type, _, _, retires in plan.node_writes:
+            if retire_allowed or (node_type is FINDING and batch.complete):
+                await store.write_batches(cypher.retire_nodes(node_type), retires, key="ids", **params)
+        if retire_allowed:
+            for rel_type, src, dst, _, _, retires_rel in plan.rel_writes:
+                await store.write_batches(cypher.retire_rels(rel_type, src, dst), retires_rel, **params)
+    report.finished_at = now_iso()
+    if not dry_run:
+        await _record_run(store, report, params)
+    return report
+
+
+@dataclass
+class _Plan:
+    node_writes: list[tuple[Any, list[dict[str, Any]], list[str], list[str]]] = field(default_factory=list)
+    rel_writes: list[tuple[Any, str, str, list[dict[str, Any]], list[dict[str, str]], list[dict[str, str]]]] = field(default_factory=list)
+    entity_total: int = 0
+    entity_retire: int = 0
+
+
+def _may_retire(report: ImportReport, plan: _Plan, max_fraction: float, force: bool, batch: ImportBatch) -> bool:
+    if not batch.complete:
+        report.retirement_note = "the source was not read completely, so nothing was retired"
+        return False
+    if plan.entity_total and plan.entity_retire / plan.entity_total > max_fraction and not force:
+        share = plan.entity_retire / plan.entity_total
+        report.retirement_note = (
+            f"refused to retire {plan.entity_retire} of {plan.entity_total} entities ({share:.0%}), more than the "
+            f"allowed {max_fraction:.0%}; if the source really lost them, re-run with --force "
+            "(or raise CATALOG_MAX_RETIRE_FRACTION)"
+        )
+        report.findings.append(
+            Finding(kind="retirement-refused", severity="warning", message=report.retirement_note, subject=batch.instance,
+                    fix="check the source is complete, then re-run with --force")
+        )
+        return False
+    return True
+
+
+async def _record_run(store: GraphStore, report: ImportReport, params: dict[str, Any]) -> None:
+    props = {
+        "started_at": report.started_at,
+        "finished_at": report.finished_at,
+        "complete": report.complete,
+        "report": json.dumps(report.summary(), sort_keys=True),
+    }
+    row = {"id": f"run:{report.run_id}", **props, "origin": report.source, "content_hash": content_hash(props)}
+    await store.write(cypher.upsert_nodes(IMPORT_RUN, store.dialect), {**params, "rows": [row]})
