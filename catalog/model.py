@@ -230,8 +230,8 @@ MEMBER_OF = RelType("MEMBER_OF", "A person belongs to a team.", (("Person", "Tea
 CHILD_OF = RelType("CHILD_OF", "Team hierarchy: the child team belongs to the parent.", (("Team", "Team"),))
 PART_OF = RelType(
     "PART_OF",
-    "The part-of chain: service, API or resource → system → domain; subdomain → domain.",
-    (("Service", "System"), ("API", "System"), ("Resource", "System"), ("System", "Domain"), ("Domain", "Domain")),
+    "The part-of chain: service, API, resource or platform → system → domain; subdomain → domain.",
+    (("Service", "System"), ("API", "System"), ("Resource", "System"), ("Platform", "System"), ("System", "Domain"), ("Domain", "Domain")),
 )
 SUBCOMPONENT_OF = RelType("SUBCOMPONENT_OF", "A component is part of a larger component.", (("Service", "Service"),))
 DEPENDS_ON = RelType(

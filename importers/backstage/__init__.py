@@ -1,0 +1,15 @@
+"""Backstage descriptors (``catalog-info.yaml``) → ``ImportBatch``.
+
+Modules, in the order data flows through them:
+
+- ``reader``: walks files, directories and Location targets, reads each file once;
+- ``yaml_lines``: parses multi-document YAML and keeps the line of every field;
+- ``validate``: checks the envelope and each kind's spec, turning errors into findings;
+- ``resolve``: resolves entity references with Backstage's defaults;
+- ``translate``: turns entities into node and relationship records;
+- ``rel_set``, ``repository``, ``cycles``: merged edges, repository annotations, hierarchy cycles.
+"""
+
+from importers.backstage.importer import read_backstage
+
+__all__ = ["read_backstage"]
