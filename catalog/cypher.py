@@ -88,7 +88,10 @@ def existing_nodes(node: NodeType) -> str:
 
 @cache
 def present_ids(label: str) -> str:
-    return f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE n.retired_at IS NULL RETURN n.id AS id"
+    return (
+        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE n.retired_at IS NULL "
+        "RETURN n.id AS id, n.source_instance AS instance, n.origin AS origin"
+    )
 
 
 def _rel_pattern(rel: RelType, src: str, dst: str) -> str:

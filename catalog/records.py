@@ -85,7 +85,9 @@ class Finding:
 
     def as_record(self) -> NodeRecord:
         props = {p.name: getattr(self, p.name) for p in FINDING.props}
-        return NodeRecord(FINDING.label, self.id, props, origin=self.location())
+        # Same "file#..." shape as entity origins, so findings of a file that failed to parse are kept.
+        origin = f"{self.file}#L{self.line}" if self.file and self.line is not None else (self.file or "")
+        return NodeRecord(FINDING.label, self.id, props, origin=origin)
 
 
 @dataclass

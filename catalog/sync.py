@@ -121,7 +121,13 @@ async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[F
     present: set[tuple[str, str]] = set(declared)
     for label, keys in wanted.items():
         rows = await store.read_batches(cypher.present_ids(label), sorted(keys))
-        present.update((label, row["id"]) for row in rows)
+        # A node this source instance stated before but no longer states is about to be
+        # retired, so a reference to it dangles, unless its file failed and it is kept.
+        present.update(
+            (label, row["id"])
+            for row in rows
+            if row["instance"] != batch.instance or _failed(row["origin"], batch.failed_origins)
+        )
     kept: list[RelRecord] = []
     for rel in batch.rels:
         missing = [(lbl, key) for lbl, key in ((rel.src_label, rel.src_id), (rel.dst_label, rel.dst_id)) if (lbl, key) not in present]
@@ -192,8 +198,11 @@ async def sync(
                 counts.unchanged += 1
                 touches.append(key)
         for key, old in existing.items():
-            if key not in rows and old["retired_at"] is None and not _failed(old["origin"], batch.failed_origins):
-                retires.append(key)
+            if key not in rows and old["retired_at"] is None:
+                if _failed(old["origin"], batch.failed_origins):
+                    plan.kept.add(key)
+                else:
+                    retires.append(key)
         plan.node_writes.append((node_type, upserts, touches, retires))
         plan.entity_total += 0 if node_type is FINDING else sum(1 for o in existing.values() if o["retired_at"] is None)
         plan.entity_retire += 0 if node_type is FINDING else len(retires)
@@ -218,7 +227,9 @@ async def sync(
                     counts.unchanged += 1
                     touches.append({"src": pair[0], "dst": pair[1]})
             for pair, old in existing_rels.items():
-                if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins):
+                # An edge touching a node kept because its file failed may be derived from that
+                # file (e.g. through an API it provides), so it is kept too.
+                if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins) and not plan.kept & set(pair):
                     retires_rel.append({"src": pair[0], "dst": pair[1]})
             plan.rel_writes.append((rel_type, src, dst, upserts, touches, retires_rel))
 
@@ -254,6 +265,8 @@ async def sync(
 class _Plan:
     node_writes: list[tuple[Any, list[dict[str, Any]], list[str], list[str]]] = field(default_factory=list)
     rel_writes: list[tuple[Any, str, str, list[dict[str, Any]], list[dict[str, str]], list[dict[str, str]]]] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)
+    """Ids not in the batch but kept because the file that stated them failed."""
     entity_total: int = 0
     entity_retire: int = 0
 
