@@ -16,14 +16,11 @@ def neo4j_schema() -> list[str]:
     statements: list[str] = []
     for node in MODEL.nodes:
         statements.append(
-            f"CREATE CONSTRAINT {node.label.lower()}_{node.key}_unique IF NOT EXISTS "
-            f"FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE"
+            f"CREATE CONSTRAINT {node.label.lower()}_{node.key}_unique IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.{node.key} IS UNIQUE"
         )
         for prop in node.all_props:
             if prop.indexed:
-                statements.append(
-                    f"CREATE INDEX {node.label.lower()}_{prop.name} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop.name})"
-                )
+                statements.append(f"CREATE INDEX {node.label.lower()}_{prop.name} IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop.name})")
             if prop.text_indexed:
                 statements.append(
                     f"CREATE TEXT INDEX {node.label.lower()}_{prop.name}_text IF NOT EXISTS FOR (n:{node.label}) ON (n.{prop.name})"
@@ -38,9 +35,7 @@ def neo4j_schema() -> list[str]:
 def embedded_schema() -> list[str]:
     statements: list[str] = []
     for node in MODEL.nodes:
-        columns = [f"{node.key} STRING PRIMARY KEY"] + [
-            f"{p.name} {column_type(p.type)}" for p in node.all_props if p.name != node.key
-        ]
+        columns = [f"{node.key} STRING PRIMARY KEY"] + [f"{p.name} {column_type(p.type)}" for p in node.all_props if p.name != node.key]
         statements.append(f"CREATE NODE TABLE IF NOT EXISTS {node.label}({', '.join(columns)})")
     for rel in MODEL.rels:
         pairs = [f"FROM {a} TO {b}" for a, b in rel.endpoints]

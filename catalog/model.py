@@ -253,7 +253,18 @@ RUNS_ON = RelType(
     (Prop("evidence", doc="Annotation, cluster and namespace, or other proof."),),
 )
 
-REL_TYPES: tuple[RelType, ...] = (OWNS, MEMBER_OF, CHILD_OF, PART_OF, SUBCOMPONENT_OF, DEPENDS_ON, PROVIDES_API, CONSUMES_API, BUILT_FROM, RUNS_ON)
+REL_TYPES: tuple[RelType, ...] = (
+    OWNS,
+    MEMBER_OF,
+    CHILD_OF,
+    PART_OF,
+    SUBCOMPONENT_OF,
+    DEPENDS_ON,
+    PROVIDES_API,
+    CONSUMES_API,
+    BUILT_FROM,
+    RUNS_ON,
+)
 
 NODES_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODE_TYPES}
 RELS_BY_TYPE: dict[str, RelType] = {r.type: r for r in REL_TYPES}

@@ -70,7 +70,9 @@ class Finding:
 
     @property
     def id(self) -> str:
-        digest = hashlib.sha256("\x1f".join(str(v) for v in (self.kind, self.subject, self.field, self.reference, self.file, self.message)).encode()).hexdigest()
+        digest = hashlib.sha256(
+            "\x1f".join(str(v) for v in (self.kind, self.subject, self.field, self.reference, self.file, self.message)).encode()
+        ).hexdigest()
         return f"finding:{digest[:24]}"
 
     def location(self) -> str:

@@ -50,3 +50,17 @@ class Settings(BaseSettings):
     @property
     def resolved_embedded_path(self) -> Path:
         return self.embedded_path or self.data_dir / "catalog.lbdb"
+
+
+def settings_table() -> str:
+    """The README's configuration table, rendered from the fields above."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        if info.default_factory is not None:
+            default = "`$XDG_DATA_HOME/ownership-catalog` (`~/.local/share/ownership-catalog`)"
+        elif info.default is None:
+            default = "unset"
+        else:
+            default = f"`{str(info.default).lower() if isinstance(info.default, bool) else info.default}`"
+        rows.append(f"| `CATALOG_{name.upper()}` | {default} | {info.description} |")
+    return "\n".join(rows)

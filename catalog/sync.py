@@ -23,7 +23,7 @@ from typing import Any
 
 from catalog import cypher
 from catalog.clock import now_iso
-from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE
+from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE, NodeType, RelType
 from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore
 
@@ -124,9 +124,7 @@ async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[F
         # A node this source instance stated before but no longer states is about to be
         # retired, so a reference to it dangles, unless its file failed and it is kept.
         present.update(
-            (label, row["id"])
-            for row in rows
-            if row["instance"] != batch.instance or _failed(row["origin"], batch.failed_origins)
+            (label, row["id"]) for row in rows if row["instance"] != batch.instance or _failed(row["origin"], batch.failed_origins)
         )
     kept: list[RelRecord] = []
     for rel in batch.rels:
@@ -141,7 +139,9 @@ async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[F
                 severity="error",
                 subject=rel.src_id,
                 reference=missing[0][1],
-                message=f"{rel.type} from {rel.src_id} to {rel.dst_id}: no {missing[0][0]} {missing[0][1]} exists in this import or the catalog",
+                message=(
+                    f"{rel.type} from {rel.src_id} to {rel.dst_id}: no {missing[0][0]} {missing[0][1]} exists in this import or the catalog"
+                ),
                 fix=f"declare {missing[0][1]} or correct the reference",
                 file=rel.origin.split("#", 1)[0] or None,
             )
@@ -185,7 +185,9 @@ async def sync(
         rows = nodes_by_label.get(node_type.label, {})
         existing = {r["id"]: r for r in await store.read(cypher.existing_nodes(node_type), {"instance": batch.instance})}
         counts = Counts()
-        upserts, touches, retires = [], [], []
+        upserts: list[dict[str, Any]] = []
+        touches: list[str] = []
+        retires: list[str] = []
         for key, row in rows.items():
             old = existing.get(key)
             if old is None:
@@ -212,30 +214,34 @@ async def sync(
     for rel_type in RELS_BY_TYPE.values():
         for src, dst in rel_type.endpoints:
             rel_rows = rels_by_kind.get((rel_type.type, src, dst), {})
-            existing_rels = {(r["src"], r["dst"]): r for r in await store.read(cypher.existing_rels(rel_type, src, dst), {"instance": batch.instance})}
+            existing_rels = {
+                (r["src"], r["dst"]): r for r in await store.read(cypher.existing_rels(rel_type, src, dst), {"instance": batch.instance})
+            }
             counts = report.rels.setdefault(rel_type.type, Counts())
-            upserts, touches, retires_rel = [], [], []
+            rel_upserts: list[dict[str, Any]] = []
+            rel_touches: list[dict[str, str]] = []
+            retires_rel: list[dict[str, str]] = []
             for pair, row in rel_rows.items():
                 old = existing_rels.get(pair)
                 if old is None:
                     counts.created += 1
-                    upserts.append(row)
+                    rel_upserts.append(row)
                 elif old["hash"] != row["content_hash"]:
                     counts.updated += 1
-                    upserts.append(row)
+                    rel_upserts.append(row)
                 else:
                     counts.unchanged += 1
-                    touches.append({"src": pair[0], "dst": pair[1]})
+                    rel_touches.append({"src": pair[0], "dst": pair[1]})
             for pair, old in existing_rels.items():
                 # An edge touching a node kept because its file failed may be derived from that
                 # file (e.g. through an API it provides), so it is kept too.
                 if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins) and not plan.kept & set(pair):
                     retires_rel.append({"src": pair[0], "dst": pair[1]})
-            plan.rel_writes.append((rel_type, src, dst, upserts, touches, retires_rel))
+            plan.rel_writes.append((rel_type, src, dst, rel_upserts, rel_touches, retires_rel))
 
     retire_allowed = _may_retire(report, plan, max_retire_fraction, force, batch)
     for node_type, _, _, retires in plan.node_writes:
-        if node_type.label in report.nodes and (retire_allowed or node_type is FINDING and batch.complete):
+        if node_type.label in report.nodes and (retire_allowed or (node_type is FINDING and batch.complete)):
             report.nodes[node_type.label].retired = len(retires)
     for rel_type, _, _, _, _, retires_rel in plan.rel_writes:
         if retire_allowed and retires_rel:
@@ -243,18 +249,18 @@ async def sync(
     report.rels = {k: v for k, v in report.rels.items() if v.created or v.updated or v.unchanged or v.retired}
 
     if not dry_run:
-        for node_type, upserts, touches, retires in plan.node_writes:
-            await store.write_batches(cypher.upsert_nodes(node_type, store.dialect), upserts, **params)
-            await store.write_batches(cypher.touch_nodes(node_type), touches, key="ids", **params)
-        for rel_type, src, dst, upserts, touches, _ in plan.rel_writes:
-            await store.write_batches(cypher.upsert_rels(rel_type, src, dst, store.dialect), upserts, **params)
-            await store.write_batches(cypher.touch_rels(rel_type, src, dst), touches, **params)
+        for node_type, upserts, touches, _ in plan.node_writes:
+            await store.write_batches(cypher.upsert_nodes(node_type, store.dialect), upserts, params)
+            await store.write_batches(cypher.touch_nodes(node_type), touches, params, key="ids")
+        for rel_type, src, dst, rel_upserts, rel_touches, _ in plan.rel_writes:
+            await store.write_batches(cypher.upsert_rels(rel_type, src, dst, store.dialect), rel_upserts, params)
+            await store.write_batches(cypher.touch_rels(rel_type, src, dst), rel_touches, params)
         for node_type, _, _, retires in plan.node_writes:
             if retire_allowed or (node_type is FINDING and batch.complete):
-                await store.write_batches(cypher.retire_nodes(node_type), retires, key="ids", **params)
+                await store.write_batches(cypher.retire_nodes(node_type), retires, params, key="ids")
         if retire_allowed:
             for rel_type, src, dst, _, _, retires_rel in plan.rel_writes:
-                await store.write_batches(cypher.retire_rels(rel_type, src, dst), retires_rel, **params)
+                await store.write_batches(cypher.retire_rels(rel_type, src, dst), retires_rel, params)
     report.finished_at = now_iso()
     if not dry_run:
         await _record_run(store, report, params)
@@ -263,8 +269,10 @@ async def sync(
 
 @dataclass
 class _Plan:
-    node_writes: list[tuple[Any, list[dict[str, Any]], list[str], list[str]]] = field(default_factory=list)
-    rel_writes: list[tuple[Any, str, str, list[dict[str, Any]], list[dict[str, str]], list[dict[str, str]]]] = field(default_factory=list)
+    node_writes: list[tuple[NodeType, list[dict[str, Any]], list[str], list[str]]] = field(default_factory=list)
+    rel_writes: list[tuple[RelType, str, str, list[dict[str, Any]], list[dict[str, str]], list[dict[str, str]]]] = field(
+        default_factory=list
+    )
     kept: set[str] = field(default_factory=set)
     """Ids not in the batch but kept because the file that stated them failed."""
     entity_total: int = 0
@@ -283,8 +291,13 @@ def _may_retire(report: ImportReport, plan: _Plan, max_fraction: float, force: b
             "(or raise CATALOG_MAX_RETIRE_FRACTION)"
         )
         report.findings.append(
-            Finding(kind="retirement-refused", severity="warning", message=report.retirement_note, subject=batch.instance,
-                    fix="check the source is complete, then re-run with --force")
+            Finding(
+                kind="retirement-refused",
+                severity="warning",
+                message=report.retirement_note,
+                subject=batch.instance,
+                fix="check the source is complete, then re-run with --force",
+            )
         )
         return False
     return True

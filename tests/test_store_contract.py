@@ -101,7 +101,7 @@ async def test_list_membership_text_search_and_keyset_pagination(store: GraphSto
 
 
 async def test_a_failing_query_raises_a_store_error_naming_the_query(store: GraphStore) -> None:
-    with pytest.raises(StoreError, match="NoSuchFunction|does not exist|Unknown function"):
+    with pytest.raises(StoreError, match=r"NoSuchFunction|does not exist|Unknown function"):
         await store.read("RETURN noSuchFunction(1) AS x")
 
 

@@ -21,7 +21,13 @@ def team(name: str) -> NodeRecord:
 
 def owns(team_name: str, service_name: str, file: str = "services.yaml") -> RelRecord:
     return RelRecord(
-        "OWNS", "Team", f"group:default/{team_name}", "Service", f"component:default/{service_name}", f"{file}#0", {"evidence": "spec.owner"}
+        "OWNS",
+        "Team",
+        f"group:default/{team_name}",
+        "Service",
+        f"component:default/{service_name}",
+        f"{file}#0",
+        {"evidence": "spec.owner"},
     )
 
 
@@ -74,7 +80,8 @@ async def test_a_changed_owner_retires_the_old_edge_and_keeps_its_interval(store
     report = await sync(store, batch([*teams, service("a")], [owns("new", "a")]), now=T1)
     assert report.rels["OWNS"].created == 1 and report.rels["OWNS"].retired == 1
     rows = await store.read(
-        "MATCH (t:Team)-[r:OWNS]->(:Service) RETURN t.name AS team, r.active AS active, r.first_seen AS f, r.retired_at AS until ORDER BY team"
+        "MATCH (t:Team)-[r:OWNS]->(:Service) "
+        "RETURN t.name AS team, r.active AS active, r.first_seen AS f, r.retired_at AS until ORDER BY team"
     )
     assert rows == [
         {"team": "new", "active": True, "f": T1, "until": None},
@@ -117,9 +124,17 @@ async def test_retiring_more_than_the_allowed_share_is_refused_unless_forced(sto
 
 
 async def test_a_dangling_reference_becomes_a_finding_and_no_edge(store: GraphStore) -> None:
-    missing = Finding("unknown-reference", "error", "spec.owner names group:default/ghosts, which does not exist",
-                      fix="declare it", subject="component:default/a", field="spec.owner", reference="group:default/ghosts",
-                      file="services.yaml", line=7)
+    missing = Finding(
+        "unknown-reference",
+        "error",
+        "spec.owner names group:default/ghosts, which does not exist",
+        fix="declare it",
+        subject="component:default/a",
+        field="spec.owner",
+        reference="group:default/ghosts",
+        file="services.yaml",
+        line=7,
+    )
     rel = owns("ghosts", "a")
     rel.if_missing = missing
     report = await sync(store, batch([service("a")], [rel]), now=T0)

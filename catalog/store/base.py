@@ -49,14 +49,19 @@ class GraphStore(abc.ABC):
     def describe(self) -> str:
         """Where the data lives, for logs and reports (no secrets)."""
 
-    async def write_batches(self, query: str, rows: list[Any], *, key: str = "rows", batch_size: int = 2000, **params: Any) -> None:
+    async def write_batches(
+        self, query: str, rows: list[Any], params: Mapping[str, Any] | None = None, *, key: str = "rows", batch_size: int = 2000
+    ) -> None:
+        """Write ``rows`` as ``$key`` in transactions of ``batch_size``; nothing is sent for no rows."""
         for start in range(0, len(rows), batch_size):
-            await self.write(query, {**params, key: rows[start : start + batch_size]})
+            await self.write(query, {**(params or {}), key: rows[start : start + batch_size]})
 
-    async def read_batches(self, query: str, values: list[Any], *, key: str = "ids", batch_size: int = 5000, **params: Any) -> list[Row]:
+    async def read_batches(
+        self, query: str, values: list[Any], params: Mapping[str, Any] | None = None, *, key: str = "ids", batch_size: int = 5000
+    ) -> list[Row]:
         out: list[Row] = []
         for start in range(0, len(values), batch_size):
-            out.extend(await self.read(query, {**params, key: values[start : start + batch_size]}))
+            out.extend(await self.read(query, {**(params or {}), key: values[start : start + batch_size]}))
         return out
 
     async def __aenter__(self) -> GraphStore:

@@ -38,7 +38,9 @@ class Neo4jStore(GraphStore):
         try:
             await self._driver.verify_connectivity()
         except AuthError as exc:
-            raise StoreUnavailable(f"Neo4j at {self.uri} refused the credentials; check CATALOG_NEO4J_USER and CATALOG_NEO4J_PASSWORD") from exc
+            raise StoreUnavailable(
+                f"Neo4j at {self.uri} refused the credentials; check CATALOG_NEO4J_USER and CATALOG_NEO4J_PASSWORD"
+            ) from exc
         except (ServiceUnavailable, OSError) as exc:
             raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}; is it running, and is CATALOG_NEO4J_URI right?") from exc
 
