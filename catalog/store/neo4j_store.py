@@ -28,7 +28,9 @@ class Neo4jStore(GraphStore):
         self.database = database
         auth = (user, password or "") if user else None
         try:
-            self._driver = AsyncGraphDatabase.driver(uri, auth=auth)
+            # Reads project every declared property, including ones no import has written yet,
+            # which Neo4j would otherwise warn about on every query.
+            self._driver = AsyncGraphDatabase.driver(uri, auth=auth, notifications_min_severity="OFF")
         except ValueError as exc:
             raise StoreUnavailable(
                 f"CATALOG_NEO4J_URI={uri!r} is not a Neo4j URI ({exc}); use neo4j://host:7687 or bolt://host:7687"

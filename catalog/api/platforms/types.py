@@ -1,0 +1,62 @@
+"""Platforms services run on, and the repositories their code lives in."""
+
+# (``@strawberry.field(...)`` as a decorator is typed ``Any`` without strawberry's mypy plugin.)
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from catalog.api.context import Info
+from catalog.api.entity import Entity, Provenance, flag_prop, text_prop
+from catalog.api.node import Node, node_type
+from catalog.api.pagination import After, Connection, First
+from catalog.api.teams.types import Ownership, owners_field
+from catalog.model import PLATFORM, REPOSITORY
+from catalog.read import ServiceFilter
+
+if TYPE_CHECKING:
+    from catalog.api.services.types import Service
+
+_SERVICES = "catalog.api.services.types"
+
+
+@node_type("Platform")
+@strawberry.type(description="Where services run: the company's standard platform or another one.")
+class Platform(Entity):
+    type: str | None = text_prop(PLATFORM, "type", "What kind of platform, e.g. `kubernetes`.")
+    standard: bool | None = flag_prop(PLATFORM, "standard")
+    owners: list[Ownership] = owners_field()
+
+    @strawberry.field(description="Services that run on the platform, in key order, one page at a time.")
+    async def services(
+        self, info: Info, first: First = 50, after: After = None
+    ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
+        from catalog.api.services.queries import list_services
+
+        return await list_services(info, first, after, ServiceFilter(platform=self.row.id))
+
+
+@node_type("Repository")
+@strawberry.type(description="A source repository, keyed by host and slug.")
+class Repository(Node):
+    host: str | None = text_prop(REPOSITORY, "host", "Where the repository is hosted, e.g. `github.com`.")
+    slug: str | None = text_prop(REPOSITORY, "slug")
+    url: str | None = text_prop(REPOSITORY, "url", "Web address of the repository.")
+    name: str | None = text_prop(REPOSITORY, "name", "Repository name without the organisation.")
+    owners: list[Ownership] = owners_field()
+
+    @strawberry.field(description="The catalog key, e.g. `repository:github.com/acme/checkout`.")
+    def ref(self) -> str:
+        return self.row.id
+
+    @strawberry.field(description="Services whose code lives here.")
+    async def services(self, info: Info) -> list[Annotated[Service, strawberry.lazy(_SERVICES)]]:
+        from catalog.api.services.types import Service
+
+        return [Service(row=row) for row in await info.context.loaders.services.built_from.load(self.row.id)]
+
+    @strawberry.field(description="Which source stated this repository, and when the catalog saw it.")
+    def provenance(self) -> Provenance:
+        return Provenance(row=self.row.provenance)

@@ -1,0 +1,179 @@
+"""Services and resources, what they need and what needs them."""
+
+# (``@strawberry.field(...)`` as a decorator is typed ``Any`` without strawberry's mypy plugin.)
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from catalog.api.context import Info
+from catalog.api.entity import Entity, text_prop, texts_prop
+from catalog.api.limits import checked_depth
+from catalog.api.node import node_type
+from catalog.api.pagination import Connection, Counter, build_connection
+from catalog.api.teams.types import Ownership, owners_field
+from catalog.model import RESOURCE, SERVICE
+from catalog.read import GraphNode, Reached
+from catalog.read.pagination import Page
+
+if TYPE_CHECKING:
+    from catalog.api.platforms.types import Platform, Repository
+    from catalog.api.systems.types import API, Domain, System
+
+Depth = Annotated[int, strawberry.argument(description="How many steps to follow: 1 is direct only; at most CATALOG_MAX_DEPTH.")]
+
+
+def _system(row: GraphNode | None) -> System | None:
+    from catalog.api.systems.types import System
+
+    return None if row is None else System(row=row)
+
+
+@node_type("Service")
+@strawberry.type(description="Anything a team builds and runs: a service, website, library... (Backstage `Component`).")
+class Service(Entity):
+    type: str | None = text_prop(SERVICE, "type")
+    lifecycle: str | None = text_prop(SERVICE, "lifecycle")
+    tier: str | None = text_prop(SERVICE, "tier")
+    aliases: list[str] = texts_prop(SERVICE, "aliases")
+    owners: list[Ownership] = owners_field()
+
+    @strawberry.field(description="The system the service is part of.")
+    async def system(self, info: Info) -> Annotated[System, strawberry.lazy("catalog.api.systems.types")] | None:
+        return _system(await info.context.loaders.services.system.load(self.row.id))
+
+    @strawberry.field(description="The domain of the service's system.")
+    async def domain(self, info: Info) -> Annotated[Domain, strawberry.lazy("catalog.api.systems.types")] | None:
+        from catalog.api.systems.types import Domain
+
+        system = await info.context.loaders.services.system.load(self.row.id)
+        row = None if system is None else await info.context.loaders.systems.domain.load(system.id)
+        return None if row is None else Domain(row=row)
+
+    @strawberry.field(description="APIs the service serves.")
+    async def provides_apis(self, info: Info) -> list[Annotated[API, strawberry.lazy("catalog.api.systems.types")]]:
+        from catalog.api.systems.types import API
+
+        return [API(row=row) for row in await info.context.loaders.services.apis_provided.load(self.row.id)]
+
+    @strawberry.field(description="APIs the service calls.")
+    async def consumes_apis(self, info: Info) -> list[Annotated[API, strawberry.lazy("catalog.api.systems.types")]]:
+        from catalog.api.systems.types import API
+
+        return [API(row=row) for row in await info.context.loaders.services.apis_consumed.load(self.row.id)]
+
+    @strawberry.field(description="Repositories the service's code lives in.")
+    async def repositories(self, info: Info) -> list[Annotated[Repository, strawberry.lazy("catalog.api.platforms.types")]]:
+        from catalog.api.platforms.types import Repository
+
+        return [Repository(row=row) for row in await info.context.loaders.services.repositories.load(self.row.id)]
+
+    @strawberry.field(description="The platform the service runs on; null when the catalog does not know.")
+    async def platform(self, info: Info) -> Annotated[Platform, strawberry.lazy("catalog.api.platforms.types")] | None:
+        from catalog.api.platforms.types import Platform
+
+        row = await info.context.loaders.services.platform.load(self.row.id)
+        return None if row is None else Platform(row=row)
+
+    @strawberry.field(description="The larger component this one is part of (Backstage `subcomponentOf`).")
+    async def subcomponent_of(self, info: Info) -> Service | None:
+        row = await info.context.loaders.services.parent_component.load(self.row.id)
+        return None if row is None else Service(row=row)
+
+    @strawberry.field(description="Components that are part of this one.")
+    async def subcomponents(self, info: Info) -> list[Service]:
+        return [Service(row=row) for row in await info.context.loaders.services.subcomponents.load(self.row.id)]
+
+    @strawberry.field(
+        description="What the service needs at runtime (services and resources), transitively up to `depth` steps, nearest first."
+    )
+    async def dependencies(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+        checked_depth(depth, info.context.settings)
+        return _edges(await info.context.loaders.services.dependencies.load((self.row.id, depth)))
+
+    @strawberry.field(description="What needs the service (what breaks if it goes down), transitively up to `depth` steps, nearest first.")
+    async def dependents(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+        checked_depth(depth, info.context.settings)
+        return _edges(await info.context.loaders.services.dependents.load((self.row.id, depth)))
+
+
+@node_type("Resource")
+@strawberry.type(description="Infrastructure a service needs: a database, a bucket, a queue (Backstage `Resource`).")
+class Resource(Entity):
+    type: str | None = text_prop(RESOURCE, "type", "What kind of resource: database, s3-bucket, queue, ...")
+    owners: list[Ownership] = owners_field()
+
+    @strawberry.field(description="The system the resource is part of.")
+    async def system(self, info: Info) -> Annotated[System, strawberry.lazy("catalog.api.systems.types")] | None:
+        return _system(await info.context.loaders.services.system.load(self.row.id))
+
+    @strawberry.field(description="What the resource needs, transitively up to `depth` steps, nearest first.")
+    async def dependencies(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+        checked_depth(depth, info.context.settings)
+        return _edges(await info.context.loaders.services.dependencies.load((self.row.id, depth)))
+
+    @strawberry.field(description="What needs the resource (what breaks if it goes down), transitively up to `depth` steps, nearest first.")
+    async def dependents(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+        checked_depth(depth, info.context.settings)
+        return _edges(await info.context.loaders.services.dependents.load((self.row.id, depth)))
+
+
+DependencyTarget = Annotated[Service | Resource, strawberry.union("DependencyTarget", description="A service or a resource.")]
+
+
+@strawberry.type(description="A service or resource reached through runtime dependencies, and how far away it is.")
+class DependencyEdge:
+    reached: strawberry.Private[Reached]
+
+    @strawberry.field(description="The service or resource reached.")
+    def node(self) -> DependencyTarget:
+        return _target(self.reached.node)
+
+    @strawberry.field(description="The node reached when it is a service; null for a resource.")
+    def service(self) -> Service | None:
+        return Service(row=self.reached.node) if self.reached.node.label == "Service" else None
+
+    @strawberry.field(description="The node reached when it is a resource; null for a service.")
+    def resource(self) -> Resource | None:
+        return Resource(row=self.reached.node) if self.reached.node.label == "Resource" else None
+
+    @strawberry.field(description="Steps from the start along the shortest path: 1 for a direct dependency.")
+    def distance(self) -> int:
+        return self.reached.distance
+
+    @strawberry.field(description="Why the last step holds, e.g. `spec.dependsOn`.")
+    def evidence(self) -> str | None:
+        return self.reached.edge.text("evidence")
+
+
+def _target(row: GraphNode) -> Service | Resource:
+    return Service(row=row) if row.label == "Service" else Resource(row=row)
+
+
+def _edges(reached: list[Reached]) -> list[DependencyEdge]:
+    return [DependencyEdge(reached=r) for r in reached]
+
+
+@strawberry.input(description="Which services to list. All conditions must hold.")
+class ServiceFilter:
+    owner_team: str | None = strawberry.field(
+        default=None, description="Owned by this team, written `[group:][namespace/]name` (e.g. `payments` or `group:acme/payments`)."
+    )
+    include_sub_teams: bool = strawberry.field(default=True, description="With `ownerTeam`: also services its sub-teams own, at any depth.")
+    lifecycle: str | None = strawberry.field(default=None, description="Lifecycle, e.g. `production` (ignores case).")
+    type: str | None = strawberry.field(default=None, description="Component type, e.g. `service` or `website` (ignores case).")
+    system: str | None = strawberry.field(default=None, description="Part of this system, written `[system:][namespace/]name`.")
+    domain: str | None = strawberry.field(
+        default=None, description="Part of a system in this domain or its subdomains, written `[domain:][namespace/]name`."
+    )
+    platform: str | None = strawberry.field(default=None, description="Runs on this platform, written `[platform:][namespace/]name`.")
+    tag: str | None = strawberry.field(default=None, description="Has this tag.")
+    search: str | None = strawberry.field(default=None, description="Name, title, description or tags contain this text (ignores case).")
+
+
+def service_connection(page: Page[GraphNode], after: str | None, counter: Counter) -> Connection[Service]:
+    return build_connection(
+        [Service(row=row) for row in page.items], [row.id for row in page.items], has_next=page.has_next, after=after, counter=counter
+    )

@@ -1,0 +1,125 @@
+"""Teams, people, and ownership: who is accountable for what."""
+
+# (``@strawberry.field(...)`` as a decorator is typed ``Any`` without strawberry's mypy plugin.)
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from catalog.api.context import Info
+from catalog.api.entity import Entity, as_time, text_prop
+from catalog.api.limits import checked_first
+from catalog.api.node import Node, node_type
+from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count
+from catalog.model import PERSON, TEAM
+from catalog.read import Ownership as OwnershipRow
+from catalog.read.pagination import slice_page
+
+if TYPE_CHECKING:
+    from catalog.api.services.types import Service
+
+
+@node_type("Team")
+@strawberry.type(description="A team, department or other group of people (Backstage `Group`).")
+class Team(Entity):
+    type: str | None = text_prop(TEAM, "type", "What kind of group: team, department, business-unit, ...")
+    display_name: str | None = text_prop(TEAM, "display_name", "Name to show for the team.")
+    email: str | None = text_prop(TEAM, "email", "Team email address.")
+    picture: str | None = text_prop(TEAM, "picture", "URL of the team's picture.")
+    chat_channel: str | None = text_prop(TEAM, "chat_channel")
+
+    @strawberry.field(description="Current members.")
+    async def members(self, info: Info) -> list[Person]:
+        return [Person(row=row) for row in await info.context.loaders.teams.members.load(self.row.id)]
+
+    @strawberry.field(description="The team this one belongs to, if any.")
+    async def parent(self, info: Info) -> Team | None:
+        row = await info.context.loaders.teams.parent.load(self.row.id)
+        return None if row is None else Team(row=row)
+
+    @strawberry.field(description="Teams directly below this one.")
+    async def children(self, info: Info) -> list[Team]:
+        return [Team(row=row) for row in await info.context.loaders.teams.children.load(self.row.id)]
+
+    @strawberry.field(
+        description="Services the team owns, in key order; with `includeSubTeams` also those its sub-teams own, at any depth."
+    )
+    async def services(
+        self,
+        info: Info,
+        include_sub_teams: Annotated[bool, strawberry.argument(description="Roll up ownership from sub-teams at any depth.")] = True,
+        first: First = 50,
+        after: After = None,
+    ) -> Connection[Annotated[Service, strawberry.lazy("catalog.api.services.types")]]:
+        from catalog.api.services.types import Service
+
+        checked_first(first, info.context.settings)
+        after_key = decode_cursor(after)
+        keys = await info.context.loaders.teams.services.load((self.row.id, include_sub_teams))
+        chosen, has_next = slice_page(keys, first, after_key)
+        rows = await info.context.loaders.node("Service").load_many(chosen)
+        found = [row for row in rows if row is not None]
+        services = [Service(row=row) for row in found]
+        return build_connection(services, [row.id for row in found], has_next=has_next, after=after_key, counter=known_count(len(keys)))
+
+
+@node_type("Person")
+@strawberry.type(description="A person (Backstage `User`).")
+class Person(Entity):
+    display_name: str | None = text_prop(PERSON, "display_name", "Name to show for the person.")
+    email: str | None = text_prop(PERSON, "email", "Email address.")
+    picture: str | None = text_prop(PERSON, "picture", "URL of the person's picture.")
+
+    @strawberry.field(description="Teams the person is a member of.")
+    async def teams(self, info: Info) -> list[Team]:
+        return [Team(row=row) for row in await info.context.loaders.teams.teams_of.load(self.row.id)]
+
+
+Owner = Annotated[Team | Person, strawberry.union("Owner", description="Who owns an entity: a team or a person.")]
+
+
+@strawberry.type(description="One owner of an entity, as one source states it. Several sources may name several owners.")
+class Ownership:
+    row: strawberry.Private[OwnershipRow]
+
+    @strawberry.field(description="The accountable team or person.")
+    def owner(self) -> Owner:
+        return Team(row=self.row.owner) if self.row.owner_label == "Team" else Person(row=self.row.owner)
+
+    @strawberry.field(description="The importer that established the ownership, e.g. `backstage`, `github`.")
+    def source(self) -> str | None:
+        return self.row.source
+
+    @strawberry.field(description="Which instance of the source: a descriptor root, an org.")
+    def source_instance(self) -> str | None:
+        return self.row.source_instance
+
+    @strawberry.field(description="The field or rule that established it, e.g. `spec.owner` or a CODEOWNERS line.")
+    def evidence(self) -> str | None:
+        return self.row.evidence
+
+    @strawberry.field(description="Where in the source it is stated: a file and document, or an API record.")
+    def origin(self) -> str | None:
+        return self.row.origin
+
+    @strawberry.field(description="Since when the catalog has seen this ownership.")
+    def since(self) -> datetime | None:
+        return as_time(self.row.first_seen)
+
+    @strawberry.field(description="When an import last confirmed it.")
+    def last_seen(self) -> datetime | None:
+        return as_time(self.row.last_seen)
+
+
+async def resolve_owners(root: Node, info: Info) -> list[Ownership]:
+    return [Ownership(row=row) for row in await info.context.loaders.owners.load(root.row.id)]
+
+
+def owners_field() -> list[Ownership]:
+    """The ``owners`` field every ownable type has."""
+    return strawberry.field(
+        resolver=resolve_owners, description="Current owners, one entry per owner and source, with the evidence for each."
+    )

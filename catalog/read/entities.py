@@ -1,0 +1,45 @@
+"""Entities by name, and their owners."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from catalog.model import NODES_BY_LABEL
+from catalog.read.base import ReadBase
+from catalog.read.hops import OWNERS
+from catalog.read.nodes import GraphNode, Ownership
+from catalog.refs import entity_key, repository_key
+
+
+class UnknownEntity(LookupError):
+    """A reference given to a read names nothing current in the catalog."""
+
+    def __init__(self, label: str, key: str) -> None:
+        super().__init__(f"no {label.lower()} {key} in the catalog")
+        self.label = label
+        self.key = key
+
+
+def kind_of(label: str) -> str:
+    """The reference kind whose keys a label's nodes carry (``Service`` → ``component``)."""
+    kinds = NODES_BY_LABEL[label].backstage_kinds
+    return kinds[0] if kinds else label.lower()
+
+
+def key_of(label: str, namespace: str, name: str) -> str:
+    """The node key of an entity named in ``namespace``; keys are lower-case, so lookups ignore case."""
+    return entity_key(kind_of(label), namespace, name)
+
+
+class EntityReads(ReadBase):
+    async def entities_by_name(self, label: str, names: Sequence[tuple[str, str]]) -> list[GraphNode | None]:
+        """For each ``(namespace, name)``, the current entity of ``label`` so named, case-insensitively."""
+        return await self.nodes_by_ids(label, [key_of(label, namespace, name) for namespace, name in names])
+
+    async def repositories_by_slug(self, refs: Sequence[tuple[str, str]]) -> list[GraphNode | None]:
+        """For each ``(host, org/repo)``, the current repository, case-insensitively."""
+        return await self.nodes_by_ids("Repository", [repository_key(host, slug) for host, slug in refs])
+
+    async def owners_of(self, ids: Sequence[str]) -> list[list[Ownership]]:
+        """For each ownable entity, its current owners: one entry per owner and asserting source."""
+        return [[Ownership.from_link(link) for link in links] for links in await self.neighbours(OWNERS, ids)]

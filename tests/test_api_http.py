@@ -1,0 +1,65 @@
+"""The ASGI app over HTTP: GraphQL at /graphql, health at /healthz, the store's lifecycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from catalog.api.app import create_app
+from catalog.settings import Settings
+from catalog.store.base import GraphStore
+from tests._api_fixtures import api_settings
+from tests.test_read_layer import shop
+
+
+def client(app: object) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog.test")  # type: ignore[arg-type]
+
+
+async def test_graphql_over_http(store: GraphStore) -> None:
+    await shop().sync(store)
+    async with client(create_app(api_settings(), store=store)) as http:
+        response = await http.post(
+            "/graphql",
+            json={
+                "query": "query($n: String!) { service(name: $n) { name owners { owner { ... on Team { name } } } } }",
+                "variables": {"n": "checkout"},
+            },
+        )
+        assert response.status_code == 200
+        assert response.json() == {"data": {"service": {"name": "checkout", "owners": [{"owner": {"name": "payments"}}]}}}
+
+        refused = await http.post("/graphql", json={"query": '{ service(name: "checkout") { dependents(depth: 40) { distance } } }'})
+        assert refused.json()["errors"][0]["message"] == "depth 40 exceeds the limit of 10 (CATALOG_MAX_DEPTH)"
+
+        via_get = await http.get("/graphql", params={"query": '{ team(name: "search") { name } }'})
+        assert via_get.json() == {"data": {"team": {"name": "search"}}}
+
+        health = await http.get("/healthz")
+        assert health.status_code == 200
+        assert health.json() == {"status": "ok", "store": store.describe()}
+
+
+async def test_graphiql_is_served_only_when_enabled(store: GraphStore) -> None:
+    async with client(create_app(api_settings(graphiql=True), store=store)) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 200 and "graphiql" in page.text.lower()
+    async with client(create_app(api_settings(graphiql=False), store=store)) as http:
+        page = await http.get("/graphql", headers={"Accept": "text/html"})
+        assert page.status_code == 404
+
+
+async def test_the_lifespan_opens_the_configured_store_and_closes_it(tmp_path: Path) -> None:
+    settings = Settings(store="embedded", embedded_path=tmp_path / "catalog.lbdb", graphiql=False)
+    app = create_app(settings)
+    async with client(app) as http:
+        before = await http.get("/healthz")
+        assert before.status_code == 503 and "not open" in before.json()["error"]
+        async with app.router.lifespan_context(app):
+            health = await http.get("/healthz")
+            assert health.json() == {"status": "ok", "store": f"embedded LadybugDB at {tmp_path / 'catalog.lbdb'}"}
+            response = await http.post("/graphql", json={"query": "{ services { totalCount } }"})
+            assert response.json() == {"data": {"services": {"totalCount": 0}}}
+        after = await http.get("/healthz")
+        assert after.status_code == 503

@@ -1,0 +1,249 @@
+"""Looking things up through GraphQL: given this graph, this answer."""
+
+from __future__ import annotations
+
+import base64
+
+from catalog.store.base import GraphStore
+from tests._api_fixtures import Graph, gql, gql_errors
+from tests.test_read_layer import shop
+
+
+def documented_shop() -> Graph:
+    g = shop()
+    g.service(
+        "Storefront",
+        owner="search",
+        title="Storefront",
+        links=[{"url": "https://runbooks/storefront", "title": "Runbook", "type": "runbook"}, {"title": "no url"}],
+        annotations={"pagerduty.com/service-id": "P123", "github.com/project-slug": "acme/storefront"},
+        tier="1",
+        repository="github.com/acme/storefront",
+        platform="kubernetes",
+    )
+    g.repository("github.com/acme/storefront")
+    g.platform("kubernetes", standard=True, owner="engineering")
+    g.team("payments", parent="engineering", chat="#payments")  # the same team from a second origin changes nothing
+    g.nodes.pop()
+    g.team("retail/payments", title="Retail payments")
+    return g
+
+
+async def test_service_lookup_ignores_case_and_respects_namespaces(store: GraphStore) -> None:
+    await documented_shop().sync(store)
+    data = await gql(
+        store,
+        """{
+          a: service(name: "STOREFRONT") { name ref namespace title tier }
+          b: service(name: "storefront", namespace: "Default") { name }
+          c: service(name: "storefront", namespace: "retail") { name }
+          d: team(name: "payments", namespace: "RETAIL") { ref title }
+          e: team(name: "Payments") { ref chatChannel }
+        }""",
+    )
+    assert data["a"] == {
+        "name": "Storefront",
+        "ref": "component:default/storefront",
+        "namespace": "default",
+        "title": "Storefront",
+        "tier": "1",
+    }
+    assert data["b"] == {"name": "Storefront"}
+    assert data["c"] is None
+    assert data["d"] == {"ref": "group:retail/payments", "title": "Retail payments"}
+    assert data["e"] == {"ref": "group:default/payments", "chatChannel": "#payments"}
+
+
+async def test_descriptor_details_links_and_annotations(store: GraphStore) -> None:
+    await documented_shop().sync(store)
+    data = await gql(
+        store,
+        """{ service(name: "storefront") {
+              links { url title type icon }
+              annotations { key value }
+              labels { key }
+              repositories { ref slug host url services { name } }
+              platform { name standard owners { owner { ... on Team { name } } } services { totalCount edges { node { name } } } }
+              provenance { source sourceInstance origin firstSeen lastSeen }
+        } }""",
+    )
+    service = data["service"]
+    assert service["links"] == [{"url": "https://runbooks/storefront", "title": "Runbook", "type": "runbook", "icon": None}]
+    assert service["annotations"] == [
+        {"key": "github.com/project-slug", "value": "acme/storefront"},
+        {"key": "pagerduty.com/service-id", "value": "P123"},
+    ]
+    assert service["labels"] == []
+    assert service["repositories"] == [
+        {
+            "ref": "repository:github.com/acme/storefront",
+            "slug": "acme/storefront",
+            "host": "github.com",
+            "url": "https://github.com/acme/storefront",
+            "services": [{"name": "Storefront"}],
+        }
+    ]
+    assert service["platform"] == {
+        "name": "kubernetes",
+        "standard": True,
+        "owners": [{"owner": {"name": "engineering"}}],
+        "services": {"totalCount": 1, "edges": [{"node": {"name": "Storefront"}}]},
+    }
+    provenance = service["provenance"]
+    assert provenance["source"] == "backstage" and provenance["sourceInstance"] == "test-catalog"
+    assert provenance["origin"].startswith("catalog-info.yaml#")
+    assert provenance["firstSeen"].endswith("+00:00") and provenance["lastSeen"] >= provenance["firstSeen"]
+
+
+async def test_owners_name_team_or_person_with_source_and_evidence(store: GraphStore) -> None:
+    await shop().sync(store)
+    data = await gql(
+        store,
+        """{ service(name: "payments") { owners {
+              owner { __typename ... on Team { name chatChannel } ... on Person { name teams { name } } }
+              source sourceInstance evidence origin since lastSeen
+        } } }""",
+    )
+    owners = data["service"]["owners"]
+    assert [(o["owner"]["__typename"], o["owner"]["name"], o["source"], o["evidence"]) for o in owners] == [
+        ("Team", "payments-core", "backstage", "spec.owner"),
+        ("Person", "jane", "backstage", "spec.owner"),
+    ]
+    assert owners[1]["owner"]["teams"] == [{"name": "payments"}, {"name": "payments-core"}]
+    assert all(o["since"] and o["origin"] for o in owners)
+
+
+async def test_a_second_source_adds_an_owner_with_its_own_evidence(store: GraphStore) -> None:
+    await shop().sync(store)
+    github = Graph(source="github", instance="github.com/acme")
+    github._rel("OWNS", ("Team", "group:default/search"), ("Service", "component:default/checkout"), evidence="CODEOWNERS: * @acme/search")
+    await github.sync(store)
+    data = await gql(store, '{ service(name: "checkout") { owners { owner { ... on Team { name } } source evidence } } }')
+    assert data["service"]["owners"] == [
+        {"owner": {"name": "payments"}, "source": "backstage", "evidence": "spec.owner"},
+        {"owner": {"name": "search"}, "source": "github", "evidence": "CODEOWNERS: * @acme/search"},
+    ]
+
+
+async def test_team_person_system_domain_and_api(store: GraphStore) -> None:
+    await shop().sync(store)
+    data = await gql(
+        store,
+        """{
+          team(name: "payments") { name parent { name } children { name } members { name } }
+          person(name: "jane") { name teams { name } }
+          system(name: "shop") { owners { owner { ... on Team { name } } } domain { name parent { name } }
+                                 services { name } apis { name } resources { name } }
+          domain(name: "commerce") { systems { name } subdomains { name systems { name } } parent { name } }
+          api(name: "payments-api") { type providers { name } consumers { name } system { name }
+                                      owners { owner { ... on Team { name } } } }
+          resource(name: "orders-db") { type owners { owner { ... on Team { name } } }
+                                        dependents { distance service { name } } }
+        }""",
+    )
+    assert data["team"] == {
+        "name": "payments",
+        "parent": {"name": "engineering"},
+        "children": [{"name": "payments-core"}],
+        "members": [{"name": "jane"}],
+    }
+    assert data["person"] == {"name": "jane", "teams": [{"name": "payments"}, {"name": "payments-core"}]}
+    assert data["system"] == {
+        "owners": [{"owner": {"name": "payments"}}],
+        "domain": {"name": "checkout-domain", "parent": {"name": "commerce"}},
+        "services": [{"name": "checkout"}, {"name": "payments"}],
+        "apis": [{"name": "payments-api"}],
+        "resources": [],
+    }
+    assert data["domain"] == {
+        "systems": [{"name": "discovery"}],
+        "subdomains": [{"name": "checkout-domain", "systems": [{"name": "shop"}]}],
+        "parent": None,
+    }
+    assert data["api"] == {
+        "type": "openapi",
+        "providers": [{"name": "payments"}],
+        "consumers": [{"name": "checkout"}],
+        "system": {"name": "shop"},
+        "owners": [{"owner": {"name": "payments-core"}}],
+    }
+    assert data["resource"] == {
+        "type": "database",
+        "owners": [{"owner": {"name": "payments-core"}}],
+        "dependents": [{"distance": 1, "service": {"name": "payments"}}],
+    }
+
+
+async def test_retired_entities_and_relationships_disappear(store: GraphStore) -> None:
+    g = shop()
+    await g.sync(store)
+    g.nodes = [n for n in g.nodes if n.id != "component:default/ledger"]
+    g.rels = [
+        r for r in g.rels if r.src_id != "component:default/ledger" and not (r.type == "MEMBER_OF" and r.dst_id == "group:default/payments")
+    ]
+    await g.sync(store, force=True)
+    data = await gql(
+        store,
+        """{ ledger: service(name: "ledger") { name }
+             team(name: "payments-core") { services { totalCount edges { node { name } } } }
+             jane: person(name: "jane") { teams { name } }
+             payments: service(name: "payments") { dependents { service { name } } } }""",
+    )
+    assert data["ledger"] is None
+    assert data["team"]["services"] == {"totalCount": 1, "edges": [{"node": {"name": "payments"}}]}
+    assert data["jane"] == {"teams": [{"name": "payments-core"}]}
+    assert data["payments"]["dependents"] == [{"service": {"name": "checkout"}}]
+
+
+async def test_global_ids_resolve_back_to_their_objects(store: GraphStore) -> None:
+    await documented_shop().sync(store)
+    data = await gql(
+        store,
+        """{ service(name: "checkout") { id owners { owner { ... on Team { id } } } repositories { id } }
+             repo: repository(slug: "ACME/Storefront") { id }
+             findings { edges { node { id } } } }""",
+    )
+    service_id = data["service"]["id"]
+    assert base64.b64decode(service_id).decode() == "Service:component:default/checkout"
+    team_id = data["service"]["owners"][0]["owner"]["id"]
+    repo_id = data["repo"]["id"]
+    gone = base64.b64encode(b"Service:component:default/gone").decode()
+    resolved = await gql(
+        store,
+        """query($one: ID!, $many: [ID!]!) {
+             node(id: $one) { __typename id ... on Service { name } }
+             nodes(ids: $many) { __typename id ... on Entity { ref } ... on Repository { slug } }
+        }""",
+        {"one": service_id, "many": [team_id, gone, repo_id, service_id]},
+    )
+    assert resolved["node"] == {"__typename": "Service", "id": service_id, "name": "checkout"}
+    assert resolved["nodes"] == [
+        {"__typename": "Team", "id": team_id, "ref": "group:default/payments"},
+        None,
+        {"__typename": "Repository", "id": repo_id, "slug": "acme/storefront"},
+        {"__typename": "Service", "id": service_id, "ref": "component:default/checkout"},
+    ]
+
+
+async def test_malformed_global_ids_are_refused(store: GraphStore) -> None:
+    unknown_label = base64.b64encode(b"Spaceship:x").decode()
+    for value in ("not-base64!", unknown_label, base64.b64encode(b"no-colon").decode()):
+        errors = await gql_errors(store, "query($id: ID!) { node(id: $id) { id } }", {"id": value})
+        assert errors == [f"{value!r} is not a global id from this API; use the `id` field of a catalog object"]
+
+
+async def test_findings_are_listed_with_their_fix(store: GraphStore) -> None:
+    g = shop()
+    g.service("orphan", owner="ghost-team")
+    await g.sync(store)
+    data = await gql(
+        store,
+        """{ all: findings { totalCount edges { node { kind severity subject reference message fix file line provenance { source } } } }
+             none: findings(severity: "warning") { totalCount edges { cursor } } }""",
+    )
+    assert data["all"]["totalCount"] == 1
+    finding = data["all"]["edges"][0]["node"]
+    assert finding["kind"] == "unknown-reference" and finding["severity"] == "error"
+    assert finding["reference"] == "group:default/ghost-team" and finding["fix"] and finding["file"] == "catalog-info.yaml"
+    assert finding["provenance"] == {"source": "backstage"}
+    assert data["none"] == {"totalCount": 0, "edges": []}

@@ -1,0 +1,84 @@
+"""A nested query costs a fixed number of store round trips, however many results it returns.
+
+Every relation is read through a per-request DataLoader, so each level of the query is one
+batch (transitive walks: one query per level of depth), never one query per result.
+"""
+
+from __future__ import annotations
+
+from catalog.store.base import GraphStore
+from tests._api_fixtures import Graph, gql
+
+NESTED = """{ team(name: "org") { name services(first: 50) { totalCount edges { node {
+  name
+  owners { evidence owner { __typename ... on Team { name } ... on Person { name } } }
+  system { name domain { name } }
+  dependents(depth: 2) { distance service { name owners { owner { ... on Team { name } ... on Person { name } } } } }
+} } } } }"""
+
+ROUND_TRIP_BOUND = 13
+"""team (1) + sub-team walk over 2 levels (3) + owned services (1) + their nodes (1) + owners (1)
++ systems (1) + domains (1) + dependents at depth 2 (2) and their nodes (1) + the dependents' owners (1)."""
+
+
+def org(services_per_team: int) -> Graph:
+    """org ⊃ team-a ⊃ team-a-sub, org ⊃ team-b; each team owns a chain of services in its own system,
+    every service needing the one before it; a person co-owns each team's first service. Outside
+    org, a client service of another team needs each service, so every service has dependents
+    whose owners the page has not loaded yet."""
+    g = Graph()
+    g.team("org")
+    g.team("outsiders")
+    g.team("team-a", parent="org")
+    g.team("team-a-sub", parent="team-a")
+    g.team("team-b", parent="org")
+    g.domain("dom")
+    for team in ("team-a", "team-a-sub", "team-b"):
+        g.person(f"{team}-lead", member_of=[team])
+        g.system(f"{team}-sys", owner=team, domain="dom")
+        for i in range(services_per_team):
+            g.service(
+                f"{team}-svc-{i:03d}",
+                owner=team,
+                owners=[f"user:{team}-lead"] if i == 0 else [],
+                system=f"{team}-sys",
+                depends_on=[f"component:{team}-svc-{i - 1:03d}"] if i else [],
+            )
+            g.service(f"{team}-client-{i:03d}", owner="outsiders", depends_on=[f"component:{team}-svc-{i:03d}"])
+    return g
+
+
+async def round_trips(store: GraphStore, graph: Graph) -> tuple[int, int]:
+    await graph.sync(store)
+    before = store.round_trips
+    data = await gql(store, NESTED)
+    return store.round_trips - before, data["team"]["services"]["totalCount"]
+
+
+async def test_a_nested_query_costs_the_same_round_trips_on_a_graph_five_times_larger(store: GraphStore) -> None:
+    small, small_count = await round_trips(store, org(3))
+    await store.write("MATCH (n) DETACH DELETE n")
+    large, large_count = await round_trips(store, org(15))
+    assert (small_count, large_count) == (9, 45)
+    assert small == large, f"{small} round trips for {small_count} services but {large} for {large_count}"
+    assert large <= ROUND_TRIP_BOUND
+
+
+async def test_the_nested_query_answers_correctly(store: GraphStore) -> None:
+    await org(3).sync(store)
+    data = await gql(store, NESTED)
+    edges = data["team"]["services"]["edges"]
+    first = edges[0]["node"]
+    assert first["name"] == "team-a-sub-svc-000"
+    assert [o["owner"]["name"] for o in first["owners"]] == ["team-a-sub", "team-a-sub-lead"]
+    assert first["system"] == {"name": "team-a-sub-sys", "domain": {"name": "dom"}}
+    assert [(d["service"]["name"], d["distance"]) for d in first["dependents"]] == [
+        ("team-a-sub-client-000", 1),
+        ("team-a-sub-svc-001", 1),
+        ("team-a-sub-client-001", 2),
+        ("team-a-sub-svc-002", 2),
+    ]
+    assert [d["service"]["owners"] for d in first["dependents"][:2]] == [
+        [{"owner": {"name": "outsiders"}}],
+        [{"owner": {"name": "team-a-sub"}}],
+    ]
