@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import shutil
 import sys
 from collections.abc import Sequence
@@ -145,17 +146,27 @@ async def load_demo(settings: Settings) -> ImportReport:
         await store.close()
 
 
+async def _check_store(settings: Settings) -> None:
+    store = await open_store(settings)
+    await store.close()
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
     from catalog.api.app import create_app
 
+    # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
+    asyncio.run(_check_store(settings))
     print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # The driver logs each failed routing attempt; the error we raise already says it all.
+    logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
         if args.command == "demo":
             base = Settings()

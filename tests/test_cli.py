@@ -81,3 +81,8 @@ def test_demo_loads_the_bundled_organisation(capsys: pytest.CaptureFixture[str],
     out = capsys.readouterr().out
     assert "node Service" in out and "findings:" in out
     assert (tmp_path / "data" / "demo.lbdb").exists()
+
+
+def test_serve_refuses_to_start_on_an_unreachable_store(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--neo4j-uri", "neo4j://127.0.0.1:1", "--port", "1"]) == 3
+    assert "cannot reach Neo4j" in capsys.readouterr().err
