@@ -119,6 +119,10 @@ def print_report(report: ImportReport, *, as_json: bool = False) -> None:
 async def _import_backstage(args: argparse.Namespace, settings: Settings) -> int:
     from importers.backstage import read_backstage
 
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if missing:
+        print(f"catalog: no such file or folder: {', '.join(missing)}; nothing was imported", file=sys.stderr)
+        return EXIT_USAGE
     batch = read_backstage(args.paths, instance=args.instance)
     store = await open_store(settings)
     try:

@@ -86,3 +86,9 @@ def test_demo_loads_the_bundled_organisation(capsys: pytest.CaptureFixture[str],
 def test_serve_refuses_to_start_on_an_unreachable_store(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--neo4j-uri", "neo4j://127.0.0.1:1", "--port", "1"]) == 3
     assert "cannot reach Neo4j" in capsys.readouterr().err
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["import", "backstage", str(tmp_path / "typo.yaml"), "--embedded-path", str(tmp_path / "db")]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    assert not (tmp_path / "db").exists()
