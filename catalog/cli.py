@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from catalog.records import ImportBatch
 from catalog.settings import Settings
 from catalog.store import StoreUnavailable, open_store
 from catalog.sync import ImportReport, sync
@@ -116,6 +117,14 @@ def print_report(report: ImportReport, *, as_json: bool = False) -> None:
             print(f"  {finding}")
 
 
+async def _sync_into(settings: Settings, batch: ImportBatch, *, dry_run: bool = False, force: bool = False) -> ImportReport:
+    store = await open_store(settings)
+    try:
+        return await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=settings.max_retire_fraction)
+    finally:
+        await store.close()
+
+
 async def _import_backstage(args: argparse.Namespace, settings: Settings) -> int:
     from importers.backstage import read_backstage
 
@@ -124,11 +133,7 @@ async def _import_backstage(args: argparse.Namespace, settings: Settings) -> int
         print(f"catalog: no such file or folder: {', '.join(missing)}; nothing was imported", file=sys.stderr)
         return EXIT_USAGE
     batch = read_backstage(args.paths, instance=args.instance)
-    store = await open_store(settings)
-    try:
-        report = await sync(store, batch, dry_run=args.dry_run, force=args.force, max_retire_fraction=settings.max_retire_fraction)
-    finally:
-        await store.close()
+    report = await _sync_into(settings, batch, dry_run=args.dry_run, force=args.force)
     print_report(report, as_json=args.json)
     if args.strict and any(f.severity == "error" for f in report.findings):
         return EXIT_FINDINGS
@@ -142,12 +147,7 @@ def demo_root() -> Path:
 async def load_demo(settings: Settings) -> ImportReport:
     from importers.backstage import read_backstage
 
-    batch = read_backstage([demo_root() / "catalog-info.yaml"], instance="demo")
-    store = await open_store(settings)
-    try:
-        return await sync(store, batch)
-    finally:
-        await store.close()
+    return await _sync_into(settings, read_backstage([demo_root() / "catalog-info.yaml"], instance="demo"))
 
 
 async def _check_store(settings: Settings) -> None:

@@ -19,13 +19,15 @@ import json
 import uuid
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from catalog import cypher
 from catalog.clock import now_iso
-from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE, NodeType, RelType
+from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE
 from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
-from catalog.store.base import GraphStore
+from catalog.store.base import GraphStore, Row
+
+K = TypeVar("K", str, tuple[str, str])
 
 
 @dataclass
@@ -185,29 +187,33 @@ async def sync(
         rows = nodes_by_label.get(node_type.label, {})
         existing = {r["id"]: r for r in await store.read(cypher.existing_nodes(node_type), {"instance": batch.instance})}
         counts = Counts()
-        upserts: list[dict[str, Any]] = []
-        touches: list[str] = []
+        upserts, unchanged = _classify(rows, existing, counts)
         retires: list[str] = []
-        for key, row in rows.items():
-            old = existing.get(key)
-            if old is None:
-                counts.created += 1
-                upserts.append(row)
-            elif old["hash"] != row["content_hash"] or old["retired_at"] is not None:
-                counts.updated += 1
-                upserts.append(row)
-            else:
-                counts.unchanged += 1
-                touches.append(key)
         for key, old in existing.items():
             if key not in rows and old["retired_at"] is None:
                 if _failed(old["origin"], batch.failed_origins):
                     plan.kept.add(key)
                 else:
                     retires.append(key)
-        plan.node_writes.append((node_type, upserts, touches, retires))
-        plan.entity_total += 0 if node_type is FINDING else sum(1 for o in existing.values() if o["retired_at"] is None)
-        plan.entity_retire += 0 if node_type is FINDING else len(retires)
+        is_entity = node_type is not FINDING
+        plan.writes.append(
+            _Writes(
+                upsert=cypher.upsert_nodes(node_type, store.dialect),
+                touch=cypher.touch_nodes(node_type),
+                retire=cypher.retire_nodes(node_type),
+                key="ids",
+                upserts=upserts,
+                touches=unchanged,
+                retires=retires,
+                counts=counts,
+                # Findings describe this run only: they are retired after any complete read,
+                # even when retiring entities was refused.
+                retire_when_complete=not is_entity,
+            )
+        )
+        if is_entity:
+            plan.entity_total += sum(1 for o in existing.values() if o["retired_at"] is None)
+            plan.entity_retire += len(retires)
         if rows or existing:
             report.nodes[node_type.label] = counts
 
@@ -218,61 +224,83 @@ async def sync(
                 (r["src"], r["dst"]): r for r in await store.read(cypher.existing_rels(rel_type, src, dst), {"instance": batch.instance})
             }
             counts = report.rels.setdefault(rel_type.type, Counts())
-            rel_upserts: list[dict[str, Any]] = []
-            rel_touches: list[dict[str, str]] = []
-            retires_rel: list[dict[str, str]] = []
-            for pair, row in rel_rows.items():
-                old = existing_rels.get(pair)
-                if old is None:
-                    counts.created += 1
-                    rel_upserts.append(row)
-                elif old["hash"] != row["content_hash"]:
-                    counts.updated += 1
-                    rel_upserts.append(row)
-                else:
-                    counts.unchanged += 1
-                    rel_touches.append({"src": pair[0], "dst": pair[1]})
-            for pair, old in existing_rels.items():
-                # An edge touching a node kept because its file failed may be derived from that
-                # file (e.g. through an API it provides), so it is kept too.
-                if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins) and not plan.kept & set(pair):
-                    retires_rel.append({"src": pair[0], "dst": pair[1]})
-            plan.rel_writes.append((rel_type, src, dst, rel_upserts, rel_touches, retires_rel))
+            rel_upserts, rel_unchanged = _classify(rel_rows, existing_rels, counts)
+            # An edge touching a node kept because its file failed may be derived from that
+            # file (e.g. through an API it provides), so it is kept too.
+            rel_retires = [
+                pair
+                for pair, old in existing_rels.items()
+                if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins) and not plan.kept & set(pair)
+            ]
+            plan.writes.append(
+                _Writes(
+                    upsert=cypher.upsert_rels(rel_type, src, dst, store.dialect),
+                    touch=cypher.touch_rels(rel_type, src, dst),
+                    retire=cypher.retire_rels(rel_type, src, dst),
+                    key="rows",
+                    upserts=rel_upserts,
+                    touches=[{"src": a, "dst": b} for a, b in rel_unchanged],
+                    retires=[{"src": a, "dst": b} for a, b in rel_retires],
+                    counts=counts,
+                )
+            )
 
     retire_allowed = _may_retire(report, plan, max_retire_fraction, force, batch)
-    for node_type, _, _, retires in plan.node_writes:
-        if node_type.label in report.nodes and (retire_allowed or (node_type is FINDING and batch.complete)):
-            report.nodes[node_type.label].retired = len(retires)
-    for rel_type, _, _, _, _, retires_rel in plan.rel_writes:
-        if retire_allowed and retires_rel:
-            report.rels.setdefault(rel_type.type, Counts()).retired += len(retires_rel)
+    retiring = [w for w in plan.writes if retire_allowed or (w.retire_when_complete and batch.complete)]
+    for writes in retiring:
+        writes.counts.retired += len(writes.retires)
     report.rels = {k: v for k, v in report.rels.items() if v.created or v.updated or v.unchanged or v.retired}
 
     if not dry_run:
-        for node_type, upserts, touches, _ in plan.node_writes:
-            await store.write_batches(cypher.upsert_nodes(node_type, store.dialect), upserts, params)
-            await store.write_batches(cypher.touch_nodes(node_type), touches, params, key="ids")
-        for rel_type, src, dst, rel_upserts, rel_touches, _ in plan.rel_writes:
-            await store.write_batches(cypher.upsert_rels(rel_type, src, dst, store.dialect), rel_upserts, params)
-            await store.write_batches(cypher.touch_rels(rel_type, src, dst), rel_touches, params)
-        for node_type, _, _, retires in plan.node_writes:
-            if retire_allowed or (node_type is FINDING and batch.complete):
-                await store.write_batches(cypher.retire_nodes(node_type), retires, params, key="ids")
-        if retire_allowed:
-            for rel_type, src, dst, _, _, retires_rel in plan.rel_writes:
-                await store.write_batches(cypher.retire_rels(rel_type, src, dst), retires_rel, params)
+        # Nodes come first in plan.writes, so every edge finds both of its endpoints.
+        for writes in plan.writes:
+            await store.write_batches(writes.upsert, writes.upserts, params)
+            await store.write_batches(writes.touch, writes.touches, params, key=writes.key)
+        for writes in retiring:
+            await store.write_batches(writes.retire, writes.retires, params, key=writes.key)
     report.finished_at = now_iso()
     if not dry_run:
         await _record_run(store, report, params)
     return report
 
 
+def _classify(rows: dict[K, dict[str, Any]], existing: dict[K, Row], counts: Counts) -> tuple[list[dict[str, Any]], list[K]]:
+    """Split the batch's rows into those to write (created, changed or revived) and the unchanged keys."""
+    upserts: list[dict[str, Any]] = []
+    unchanged: list[K] = []
+    for key, row in rows.items():
+        old = existing.get(key)
+        if old is None:
+            counts.created += 1
+            upserts.append(row)
+        elif old["hash"] != row["content_hash"] or old.get("retired_at") is not None:
+            counts.updated += 1
+            upserts.append(row)
+        else:
+            counts.unchanged += 1
+            unchanged.append(key)
+    return upserts, unchanged
+
+
+@dataclass
+class _Writes:
+    """What one label, or one relationship type between two labels, needs written."""
+
+    upsert: str
+    touch: str
+    retire: str
+    key: str
+    """Parameter name of the touch and retire queries' list."""
+    upserts: list[dict[str, Any]]
+    touches: list[Any]
+    retires: list[Any]
+    counts: Counts
+    retire_when_complete: bool = False
+
+
 @dataclass
 class _Plan:
-    node_writes: list[tuple[NodeType, list[dict[str, Any]], list[str], list[str]]] = field(default_factory=list)
-    rel_writes: list[tuple[RelType, str, str, list[dict[str, Any]], list[dict[str, str]], list[dict[str, str]]]] = field(
-        default_factory=list
-    )
+    writes: list[_Writes] = field(default_factory=list)
     kept: set[str] = field(default_factory=set)
     """Ids not in the batch but kept because the file that stated them failed."""
     entity_total: int = 0
