@@ -73,11 +73,19 @@ def retire_nodes(node: NodeType) -> str:
 
 
 @cache
-def existing_nodes(node: NodeType) -> str:
+def existing_nodes(node: NodeType, window_prop: str | None = None) -> str:
+    """The nodes a source instance holds; with ``window_prop``, only those not ended before ``$since``."""
+    window = f" AND (n.{window_prop} IS NULL OR n.{window_prop} >= $since)" if window_prop else ""
     return (
-        f"MATCH (n:{node.label}) WHERE n.source_instance = $instance "
+        f"MATCH (n:{node.label}) WHERE n.source_instance = $instance{window} "
         f"RETURN n.{node.key} AS id, n.content_hash AS hash, n.retired_at AS retired_at, n.origin AS origin"
     )
+
+
+@cache
+def holders(label: str) -> str:
+    """Which source instance holds each of ``$ids``, retired or not."""
+    return f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, n.source_instance AS instance, n.retired_at AS retired_at"
 
 
 @cache

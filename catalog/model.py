@@ -24,6 +24,7 @@ class PropType(Enum):
     INT = "INT64"
     BOOL = "BOOLEAN"
     STRING_LIST = "STRING[]"
+    INT_LIST = "INT64[]"
     TIME = "TIME"
     JSON = "JSON"
 
@@ -204,6 +205,69 @@ FINDING = NodeType(
         Prop("line", PropType.INT),
     ),
 )
+IDENTIFIER = NodeType(
+    "Identifier",
+    "A name by which a service is known somewhere: an alias, a repository slug, a PagerDuty service id, "
+    "a workload, a hostname. Keyed `ident:<scheme>:<value>`; several sources may name the same identifier.",
+    (
+        Prop("scheme", indexed=True, doc="alias, repository, pagerduty-service, workload, hostname, opslevel, cortex."),
+        Prop("value", indexed=True, doc="The identifier, normalised (lower-cased, trimmed)."),
+        Prop("display", doc="The identifier as the source wrote it."),
+    ),
+)
+WORKLOAD = NodeType(
+    "Workload",
+    "A Kubernetes workload: Deployment, StatefulSet, DaemonSet, CronJob or Job, in one cluster and namespace.",
+    (
+        Prop("cluster", indexed=True),
+        Prop("namespace", indexed=True),
+        Prop("kind", doc="Deployment, StatefulSet, DaemonSet, CronJob or Job."),
+        Prop("name", indexed=True),
+        Prop("app", doc="The application name the workload declares (`app.kubernetes.io/name`, `app`, or its own name)."),
+        Prop("labels", PropType.JSON),
+        Prop("annotations", PropType.JSON),
+        Prop("pod_labels", PropType.JSON, "Labels of the pod template, which Services select on."),
+        Prop("images", PropType.STRING_LIST),
+        Prop("replicas", PropType.INT),
+    ),
+    ownable=True,
+)
+ESCALATION_POLICY = NodeType(
+    "EscalationPolicy",
+    "A PagerDuty escalation policy: who is paged, level by level.",
+    (
+        Prop("external_id", indexed=True, doc="The PagerDuty id, e.g. `PABC123`."),
+        Prop("name"),
+        Prop("description"),
+        Prop("url", doc="The policy's page in PagerDuty."),
+        Prop("num_loops", PropType.INT, "How many times the policy repeats after its last level."),
+        Prop("rules", PropType.JSON, "Levels in order: `[{level, delay_minutes, targets: [{type, id, key}]}]`."),
+    ),
+)
+SCHEDULE = NodeType(
+    "Schedule",
+    "A PagerDuty on-call schedule.",
+    (
+        Prop("external_id", indexed=True, doc="The PagerDuty id."),
+        Prop("name"),
+        Prop("description"),
+        Prop("url"),
+        Prop("time_zone"),
+        Prop("layers", PropType.JSON, "Schedule layers: `[{name, start, end, rotation_turn_length_seconds, users}]`."),
+    ),
+)
+ON_CALL_SHIFT = NodeType(
+    "OnCallShift",
+    "One person on call for one escalation policy level over a time interval. A null start or end is open-ended (a permanent on-call).",
+    (
+        Prop("policy", indexed=True, doc="Key of the escalation policy."),
+        Prop("level", PropType.INT, "Escalation level, from 1."),
+        Prop("person", doc="Key of the person on call."),
+        Prop("schedule", doc="Key of the schedule the shift comes from; null when the policy targets the person directly."),
+        Prop("starts_at", PropType.TIME, "Start of the shift; null for a permanent on-call.", indexed=True),
+        Prop("ends_at", PropType.TIME, "End of the shift; null for a permanent on-call.", indexed=True),
+    ),
+)
 IMPORT_RUN = NodeType(
     "ImportRun",
     "One run of one importer against one source instance, with its report.",
@@ -215,7 +279,24 @@ IMPORT_RUN = NodeType(
     ),
 )
 
-NODE_TYPES: tuple[NodeType, ...] = (TEAM, PERSON, SERVICE, API, RESOURCE, SYSTEM, DOMAIN, REPOSITORY, PLATFORM, FINDING, IMPORT_RUN)
+NODE_TYPES: tuple[NodeType, ...] = (
+    TEAM,
+    PERSON,
+    SERVICE,
+    API,
+    RESOURCE,
+    SYSTEM,
+    DOMAIN,
+    REPOSITORY,
+    PLATFORM,
+    IDENTIFIER,
+    WORKLOAD,
+    ESCALATION_POLICY,
+    SCHEDULE,
+    ON_CALL_SHIFT,
+    FINDING,
+    IMPORT_RUN,
+)
 
 OWNERS = ("Team", "Person")
 _OWNED = tuple(n.label for n in NODE_TYPES if n.ownable)
@@ -224,7 +305,10 @@ OWNS = RelType(
     "OWNS",
     "The owner is accountable for the entity. An entity may have several owners, one edge per source.",
     tuple((o, t) for o in OWNERS for t in _OWNED),
-    (Prop("evidence", doc="The field or rule that established ownership."),),
+    (
+        Prop("evidence", doc="The field or rule that established ownership."),
+        Prop("strength", doc="How strong the evidence is: declared, configured, derived or inferred."),
+    ),
 )
 MEMBER_OF = RelType("MEMBER_OF", "A person belongs to a team.", (("Person", "Team"),))
 CHILD_OF = RelType("CHILD_OF", "Team hierarchy: the child team belongs to the parent.", (("Team", "Team"),))
@@ -237,9 +321,9 @@ SUBCOMPONENT_OF = RelType("SUBCOMPONENT_OF", "A component is part of a larger co
 DEPENDS_ON = RelType(
     "DEPENDS_ON",
     "Runtime dependency: the source needs the target.",
-    (("Service", "Service"), ("Service", "Resource"), ("Resource", "Service"), ("Resource", "Resource")),
+    (("Service", "Service"), ("Service", "Resource"), ("Resource", "Service"), ("Resource", "Resource"), ("Workload", "Workload")),
     (
-        Prop("evidence", doc="Why: `spec.dependsOn`, or `consumes API x provided by y`."),
+        Prop("evidence", doc="Why: `spec.dependsOn`, `consumes API x provided by y`, an environment variable, a PagerDuty dependency."),
         Prop("via_api", doc="The API through which a derived dependency runs."),
     ),
 )
@@ -248,10 +332,44 @@ CONSUMES_API = RelType("CONSUMES_API", "The service calls the API.", (("Service"
 BUILT_FROM = RelType("BUILT_FROM", "The service's code lives in the repository.", (("Service", "Repository"),), (Prop("evidence"),))
 RUNS_ON = RelType(
     "RUNS_ON",
-    "The service runs on the platform.",
-    (("Service", "Platform"),),
+    "The service or workload runs on the platform.",
+    (("Service", "Platform"), ("Workload", "Platform")),
     (Prop("evidence", doc="Annotation, cluster and namespace, or other proof."),),
 )
+IDENTIFIES = RelType(
+    "IDENTIFIES",
+    "The identifier names the service (or workload). One edge per source that says so.",
+    (("Identifier", "Service"), ("Identifier", "Workload")),
+    (
+        Prop("strength", doc="declared (an annotation or descriptor), configured (catalog.yaml), or inferred (a name or alias match)."),
+        Prop("evidence"),
+    ),
+)
+INSTANCE_OF = RelType(
+    "INSTANCE_OF",
+    "The workload runs the service.",
+    (("Workload", "Service"),),
+    (Prop("strength"), Prop("evidence", doc="Which label or name matched.")),
+)
+ESCALATES_VIA = RelType(
+    "ESCALATES_VIA",
+    "Incidents of the service (or, as a fallback, of the team's services) page through the escalation policy.",
+    (("Service", "EscalationPolicy"), ("Team", "EscalationPolicy")),
+    (
+        Prop("external_service", doc="The PagerDuty service id that links them, for a service."),
+        Prop("strength", doc="declared, configured or inferred (alias match, weaker)."),
+        Prop("evidence"),
+    ),
+)
+ESCALATES_TO = RelType(
+    "ESCALATES_TO",
+    "The escalation policy pages the schedule's on-call or the person directly, at the given levels.",
+    (("EscalationPolicy", "Schedule"), ("EscalationPolicy", "Person")),
+    (Prop("levels", PropType.INT_LIST, "Escalation levels (from 1) that target it."),),
+)
+ON_CALL = RelType("ON_CALL", "The person holds the on-call shift.", (("Person", "OnCallShift"),))
+SHIFT_OF = RelType("SHIFT_OF", "The shift belongs to the escalation policy.", (("OnCallShift", "EscalationPolicy"),))
+FROM_SCHEDULE = RelType("FROM_SCHEDULE", "The shift comes from the schedule.", (("OnCallShift", "Schedule"),))
 
 REL_TYPES: tuple[RelType, ...] = (
     OWNS,
@@ -264,6 +382,13 @@ REL_TYPES: tuple[RelType, ...] = (
     CONSUMES_API,
     BUILT_FROM,
     RUNS_ON,
+    IDENTIFIES,
+    INSTANCE_OF,
+    ESCALATES_VIA,
+    ESCALATES_TO,
+    ON_CALL,
+    SHIFT_OF,
+    FROM_SCHEDULE,
 )
 
 NODES_BY_LABEL: dict[str, NodeType] = {n.label: n for n in NODE_TYPES}

@@ -22,6 +22,10 @@ class NodeRecord:
     props: dict[str, Any]
     origin: str
     """Where the source stated it: ``path/to/catalog-info.yaml#2`` (document index) or an API endpoint."""
+    weak: bool = False
+    """The source mentions the node but is not its system of record (a repository named by an
+    annotation, a team first seen in PagerDuty): it is created when no other source instance
+    holds it, and left alone when one does, so two sources never overwrite each other."""
 
     def __post_init__(self) -> None:
         node = NODES_BY_LABEL.get(self.label)
@@ -105,3 +109,13 @@ class ImportBatch:
     """Origins (files, endpoints) that could not be read: facts previously seen there are kept."""
     complete: bool = True
     """False when the source as a whole could not be listed: then nothing is retired."""
+    windows: dict[str, Window] = field(default_factory=dict)
+    """Per label, the time window the source was read over (on-call shifts): facts that ended
+    before it were not asked for, so they are history, not gone."""
+
+
+@dataclass(frozen=True)
+class Window:
+    prop: str
+    """A TIME property; a fact whose value is before ``since`` lies outside the read (null: open-ended, inside)."""
+    since: str

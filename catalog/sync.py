@@ -169,8 +169,13 @@ async def sync(
     report.findings = findings
 
     nodes_by_label: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    weak: dict[str, set[str]] = defaultdict(set)
     for node in batch.nodes:
         nodes_by_label[node.label][node.id] = _node_row(node)
+        if node.weak:
+            weak[node.label].add(node.id)
+        else:
+            weak[node.label].discard(node.id)
     for finding in findings:
         record = finding.as_record()
         nodes_by_label[FINDING.label][record.id] = _node_row(record)
@@ -185,9 +190,20 @@ async def sync(
         if node_type is IMPORT_RUN:
             continue
         rows = nodes_by_label.get(node_type.label, {})
-        existing = {r["id"]: r for r in await store.read(cypher.existing_nodes(node_type), {"instance": batch.instance})}
+        window = batch.windows.get(node_type.label)
+        existing = {
+            r["id"]: r
+            for r in await store.read(
+                cypher.existing_nodes(node_type, window.prop if window else None),
+                {"instance": batch.instance, "since": window.since if window else None},
+            )
+        }
         counts = Counts()
-        upserts, unchanged = _classify(rows, existing, counts)
+        held = await _held_elsewhere(
+            store, node_type.label, [k for k in weak.get(node_type.label, ()) if k not in existing], batch.instance
+        )
+        upserts, unchanged = _classify({k: v for k, v in rows.items() if k not in held}, existing, counts)
+        counts.unchanged += len(held)
         retires: list[str] = []
         for key, old in existing.items():
             if key not in rows and old["retired_at"] is None:
@@ -195,7 +211,9 @@ async def sync(
                     plan.kept.add(key)
                 else:
                     retires.append(key)
-        is_entity = node_type is not FINDING
+        # Findings and windowed facts (on-call shifts) describe this read only: they are
+        # retired after any complete read, and do not count towards the retirement guard.
+        is_entity = node_type is not FINDING and window is None
         plan.writes.append(
             _Writes(
                 upsert=cypher.upsert_nodes(node_type, store.dialect),
@@ -206,8 +224,6 @@ async def sync(
                 touches=unchanged,
                 retires=retires,
                 counts=counts,
-                # Findings describe this run only: they are retired after any complete read,
-                # even when retiring entities was refused.
                 retire_when_complete=not is_entity,
             )
         )
@@ -262,6 +278,14 @@ async def sync(
     if not dry_run:
         await _record_run(store, report, params)
     return report
+
+
+async def _held_elsewhere(store: GraphStore, label: str, ids: list[str], instance: str) -> set[str]:
+    """Of the weak records ``ids``, those whose node another source instance holds (and has not retired)."""
+    if not ids:
+        return set()
+    rows = await store.read_batches(cypher.holders(label), sorted(ids))
+    return {r["id"] for r in rows if r["instance"] != instance and r["retired_at"] is None}
 
 
 def _classify(rows: dict[K, dict[str, Any]], existing: dict[K, Row], counts: Counts) -> tuple[list[dict[str, Any]], list[K]]:

@@ -126,6 +126,9 @@ def test_every_kind_becomes_its_node_label(tmp_path: Path) -> None:
     assert [(n.label, n.id, n.origin) for n in batch.nodes] == [
         ("API", "api:default/checkout-api", "catalog-info.yaml#1"),
         ("Domain", "domain:default/commerce", "catalog-info.yaml#5"),
+        ("Identifier", "ident:alias:checkout-svc", "catalog-info.yaml#0"),
+        ("Identifier", "ident:alias:co", "catalog-info.yaml#0"),
+        ("Identifier", "ident:pagerduty-service:pck9t2v", "catalog-info.yaml#0"),
         ("Person", "user:default/alice", "catalog-info.yaml#7"),
         ("Platform", "platform:default/kubernetes", "catalog-info.yaml#3"),
         ("Resource", "resource:default/checkout-db", "catalog-info.yaml#2"),

@@ -38,6 +38,8 @@ def test_a_root_location_reaches_every_file_of_the_fixture_catalog() -> None:
     assert origins(batch) == {
         "api:default/cart-api": "services/cart/catalog-info.yaml#1",
         "api:default/checkout-api": "services/checkout/catalog-info.yaml#1",
+        "ident:alias:checkout-svc": "services/checkout/catalog-info.yaml#0",
+        "ident:alias:co": "services/checkout/catalog-info.yaml#0",
         "api:payments/payments-api": "services/payments-gateway/catalog-info.yaml#1",
         "component:default/cart": "services/cart/catalog-info.yaml#0",
         "component:default/checkout": "services/checkout/catalog-info.yaml#0",

@@ -55,7 +55,7 @@ def test_the_owner_owns_the_entity_with_spec_owner_as_evidence(tmp_path: Path) -
     assert (owns.src_label, owns.dst_label, owns.props, owns.origin) == (
         "Team",
         "Service",
-        {"evidence": "spec.owner"},
+        {"evidence": "spec.owner", "strength": "declared"},
         "catalog-info.yaml#0",
     )
 

@@ -77,7 +77,14 @@ async def test_relationship_merge_between_matched_nodes_and_dialect_names(store:
     await store.write(cypher.upsert_nodes(SERVICE, store.dialect), {**PARAMS, "rows": [service_row("a")]})
     team = {p.name: None for p in TEAM.props} | {"id": "group:default/t", "name": "t", "origin": "test", "content_hash": "t"}
     await store.write(cypher.upsert_nodes(TEAM, store.dialect), {**PARAMS, "rows": [team]})
-    rel_row = {"src": "group:default/t", "dst": "component:default/a", "evidence": "spec.owner", "origin": "f#0", "content_hash": "h"}
+    rel_row = {
+        "src": "group:default/t",
+        "dst": "component:default/a",
+        "evidence": "spec.owner",
+        "strength": "declared",
+        "origin": "f#0",
+        "content_hash": "h",
+    }
     for _ in range(2):
         await store.write(cypher.upsert_rels(OWNS, "Team", "Service", store.dialect), {**PARAMS, "rows": [rel_row]})
     got = await store.read(

@@ -178,3 +178,50 @@ async def test_large_batches_are_written_in_several_transactions(store: GraphSto
     assert report.nodes["Service"].created == 4550
     assert await store.read("MATCH (n:Service) RETURN count(n) AS c") == [{"c": 4550}]
     assert T3 > T0
+
+
+# -- several sources naming the same node ---------------------------------------------------
+
+
+def repo(slug: str, weak: bool, **props: object) -> NodeRecord:
+    return NodeRecord("Repository", f"repository:github.com/{slug}", {"slug": slug, **props}, f"api:{slug}", weak=weak)
+
+
+async def test_a_weak_record_creates_a_node_nobody_holds(store: GraphStore) -> None:
+    report = await sync(store, ImportBatch("backstage", "root", nodes=[repo("acme/a", weak=True)]), now=T0)
+    assert report.nodes["Repository"].created == 1
+    assert await store.read("MATCH (r:Repository) RETURN r.source_instance AS i") == [{"i": "root"}]
+
+
+async def test_a_weak_record_leaves_a_node_another_source_holds_alone(store: GraphStore) -> None:
+    await sync(store, ImportBatch("github", "github:acme", nodes=[repo("acme/a", weak=False, url="https://github.com/acme/a")]), now=T0)
+    for now in (T1, T2):
+        report = await sync(store, ImportBatch("backstage", "root", nodes=[repo("acme/a", weak=True, url="https://elsewhere")]), now=now)
+        assert (report.nodes["Repository"].created, report.nodes["Repository"].updated, report.nodes["Repository"].unchanged) == (0, 0, 1)
+    rows = await store.read("MATCH (r:Repository) RETURN r.source_instance AS i, r.url AS url")
+    assert rows == [{"i": "github:acme", "url": "https://github.com/acme/a"}]
+
+
+async def test_the_system_of_record_takes_over_a_weak_node_and_the_weak_source_does_not_retire_it(store: GraphStore) -> None:
+    await sync(store, ImportBatch("backstage", "root", nodes=[repo("acme/a", weak=True), service("x")]), now=T0)
+    await sync(store, ImportBatch("github", "github:acme", nodes=[repo("acme/a", weak=False, url="https://github.com/acme/a")]), now=T1)
+    # The descriptor no longer names the repository: it is GitHub's now, so it stays.
+    await sync(store, ImportBatch("backstage", "root", nodes=[service("x")]), now=T2, force=True)
+    rows = await store.read("MATCH (r:Repository) RETURN r.source_instance AS i, r.retired_at AS retired")
+    assert rows == [{"i": "github:acme", "retired": None}]
+
+
+async def test_facts_that_ended_before_the_read_window_are_history_not_gone(store: GraphStore) -> None:
+    from catalog.records import Window
+
+    def shift(n: int, start: str, end: str | None) -> NodeRecord:
+        return NodeRecord("OnCallShift", f"oncall:{n}", {"level": 1, "starts_at": start, "ends_at": end}, "pagerduty:/oncalls")
+
+    old, current, permanent = shift(1, T0, T1), shift(2, T1, T3), shift(3, T0, None)
+    await sync(store, ImportBatch("pagerduty", "pd", nodes=[old, current, permanent]), now=T1)
+    # The next read covers T2 onwards: the old shift is not in it, and must not be retired;
+    # the permanent one is in the window, and is retired when it is gone.
+    report = await sync(store, ImportBatch("pagerduty", "pd", nodes=[current], windows={"OnCallShift": Window("ends_at", T2)}), now=T2)
+    assert report.nodes["OnCallShift"].retired == 1
+    rows = await store.read("MATCH (s:OnCallShift) RETURN s.id AS id, s.retired_at AS retired ORDER BY id")
+    assert rows == [{"id": "oncall:1", "retired": None}, {"id": "oncall:2", "retired": None}, {"id": "oncall:3", "retired": T2}]

@@ -16,6 +16,7 @@ _EMBEDDED_TYPES = {
     PropType.INT: "INT64",
     PropType.BOOL: "BOOLEAN",
     PropType.STRING_LIST: "STRING[]",
+    PropType.INT_LIST: "INT64[]",
     PropType.TIME: "STRING",
     PropType.JSON: "STRING",
 }

@@ -59,5 +59,8 @@ class RelSet:
                 rel.record.props["evidence"] = "; ".join(rel.evidence) or None
             if "via_api" in rel.record.props:
                 rel.record.props["via_api"] = min(rel.via_api) if rel.via_api else None
+            if "strength" in rel.record.props:
+                # Everything a descriptor states, its owner above all, is declared evidence.
+                rel.record.props["strength"] = "declared"
             records.append(rel.record)
         return sorted(records, key=lambda r: (r.type, r.src_id, r.dst_id))

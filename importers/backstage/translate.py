@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.identity import PAGERDUTY_SERVICE_ANNOTATION, identifier_records
 from catalog.model import (
     BUILT_FROM,
     CHILD_OF,
@@ -101,6 +102,8 @@ class _Translator:
         self.nodes: list[NodeRecord] = []
         self.rels = RelSet()
         self.repositories: dict[str, NodeRecord] = {}
+        self.identifiers: dict[str, NodeRecord] = {}
+        self.identifier_rels: list[RelRecord] = []
         self.providers: dict[str, list[tuple[Node, Entity]]] = defaultdict(list)
         self.consumptions: list[_Consumption] = []
 
@@ -109,8 +112,9 @@ class _Translator:
             self._translate(entity)
         self._derive_api_dependencies()
         self._report_hierarchy_cycles()
-        nodes = sorted([*self.nodes, *self.repositories.values()], key=lambda n: (n.label, n.id))
-        return Translation(nodes, self.rels.records(), self.findings + self.resolver.findings)
+        nodes = sorted([*self.nodes, *self.repositories.values(), *self.identifiers.values()], key=lambda n: (n.label, n.id))
+        rels = sorted(self.rels.records() + self.identifier_rels, key=lambda r: (r.type, r.src_id, r.dst_id))
+        return Translation(nodes, rels, self.findings + self.resolver.findings)
 
     # -- declarations ------------------------------------------------------------------------
 
@@ -182,6 +186,17 @@ class _Translator:
                 self.consumptions.append(_Consumption(node, target, entity.origin))
         self._runs_on_annotation(entity, node)
         self._built_from(entity, node)
+        self._identifiers(entity, node, aliases)
+
+    def _identifiers(self, entity: Entity, node: Node, aliases: list[str]) -> None:
+        """Aliases and the PagerDuty service id, as identifiers other sources and lookups resolve."""
+        named = [("alias", alias, f"annotation {ALIASES_ANNOTATION}") for alias in aliases]
+        pagerduty = entity.metadata.annotation(PAGERDUTY_SERVICE_ANNOTATION) or ""
+        named += [("pagerduty-service", v.strip(), f"annotation {PAGERDUTY_SERVICE_ANNOTATION}") for v in pagerduty.split(",") if v.strip()]
+        for scheme, value, evidence in named:
+            ident, rel = identifier_records(scheme, value, node, entity.origin, strength="declared", evidence=evidence)
+            self.identifiers.setdefault(ident.id, ident)
+            self.identifier_rels.append(rel)
 
     def _api(self, entity: Entity, node: Node, spec: ApiSpec) -> None:
         definition = spec.definition
@@ -366,7 +381,8 @@ class _Translator:
             "name": repository.name,
             "search_text": f"{repository.name} {repository.slug}".lower(),
         }
-        self.repositories[repository.key] = NodeRecord(REPOSITORY.label, repository.key, props, origin)
+        # Weak: GitHub, when imported, is the repository's system of record.
+        self.repositories[repository.key] = NodeRecord(REPOSITORY.label, repository.key, props, origin, weak=True)
 
     def _derive_api_dependencies(self) -> None:
         """A consumer of an API depends on every component that provides it."""

@@ -1,0 +1,226 @@
+"""Identity across sources: one Service node per real service, reachable from every identifier.
+
+Each source names services its own way: Backstage by entity name, PagerDuty by service id,
+GitHub by repository slug, Kubernetes by workload. Importers stay pure (no store access), so
+before one runs the sync command loads an ``IdentityIndex`` from the graph: every live
+service with its names, aliases, identifiers and repositories, every team and person with the
+handles other systems know them by. An importer resolves what it reads against the index and
+records *how* it matched (``declared``, ``configured``, ``inferred``), so weaker evidence stays
+visibly weaker.
+
+Identifier nodes are keyed ``ident:<scheme>:<normalised value>``; any source may state one
+(as a weak record) and each source's ``IDENTIFIES`` edge carries its own evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from catalog.model import IDENTIFIER, IDENTIFIES, SERVICE
+from catalog.records import NodeRecord, RelRecord
+from catalog.store.base import GraphStore
+
+Strength = Literal["declared", "configured", "inferred"]
+STRENGTH_ORDER: dict[str, int] = {"declared": 0, "configured": 1, "inferred": 2}
+
+Scheme = Literal["alias", "repository", "pagerduty-service", "workload", "hostname", "opslevel", "cortex"]
+
+PAGERDUTY_SERVICE_ANNOTATION = "pagerduty.com/service-id"
+GITHUB_TEAM_ANNOTATION = "github.com/team-slug"
+GITHUB_USER_ANNOTATION = "github.com/user-login"
+PAGERDUTY_TEAM_ANNOTATION = "pagerduty.com/team-id"
+
+_NON_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def normalise(value: str) -> str:
+    return value.strip().lower()
+
+
+def name_token(value: str) -> str:
+    """A name reduced for fuzzy alias matching: ``Checkout API`` and ``checkout-api`` agree."""
+    return _NON_NAME.sub("-", value.strip().lower()).strip("-")
+
+
+def identifier_key(scheme: str, value: str) -> str:
+    return f"ident:{scheme}:{normalise(value)}"
+
+
+def identifier_records(
+    scheme: str,
+    value: str,
+    target: tuple[str, str],
+    origin: str,
+    *,
+    strength: Strength,
+    evidence: str,
+) -> tuple[NodeRecord, RelRecord]:
+    """A weak Identifier node and this source's IDENTIFIES edge to ``target`` (label, key)."""
+    key = identifier_key(scheme, value)
+    node = NodeRecord(IDENTIFIER.label, key, {"scheme": scheme, "value": normalise(value), "display": value.strip()}, origin, weak=True)
+    rel = RelRecord(IDENTIFIES.type, IDENTIFIER.label, key, target[0], target[1], origin, {"strength": strength, "evidence": evidence})
+    return node, rel
+
+
+@dataclass(frozen=True)
+class Match:
+    key: str
+    strength: Strength
+    evidence: str
+
+
+@dataclass
+class IdentityIndex:
+    """What the catalog already knows, for importers to resolve their records against."""
+
+    services: dict[str, str] = field(default_factory=dict)
+    """Service key → name."""
+    by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Normalised service name → keys (names collide across namespaces)."""
+    by_token: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Name token of a name or alias → keys: the weak, inferred match."""
+    by_identifier: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    """(scheme, normalised value) → service keys, from identifiers and annotations."""
+    by_repository: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """Normalised ``org/repo`` slug → service keys built from it."""
+    teams: dict[str, str] = field(default_factory=dict)
+    """Team key → name."""
+    teams_by_handle: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    """(system, handle) → team keys: ("name", "payments"), ("github", "org/slug"), ("pagerduty", "PABC123")."""
+    persons_by_handle: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    """(system, handle) → person keys: ("email", ...), ("github", login), ("name", ...)."""
+    platforms: dict[str, bool] = field(default_factory=dict)
+    """Platform key → standard."""
+
+    # -- building ---------------------------------------------------------------------------
+
+    def add_service(self, key: str, name: str, aliases: Iterable[str] = (), annotations: dict[str, str] | None = None) -> None:
+        self.services[key] = name
+        self.by_name[normalise(name)].add(key)
+        self.by_token[name_token(name)].add(key)
+        for alias in aliases:
+            self.by_identifier[("alias", normalise(alias))].add(key)
+            self.by_token[name_token(alias)].add(key)
+        pd = (annotations or {}).get(PAGERDUTY_SERVICE_ANNOTATION)
+        if isinstance(pd, str) and pd.strip():
+            for value in pd.split(","):
+                if value.strip():
+                    self.by_identifier[("pagerduty-service", normalise(value))].add(key)
+
+    def add_team(self, key: str, name: str, annotations: dict[str, str] | None = None) -> None:
+        self.teams[key] = name
+        self.teams_by_handle[("name", normalise(name))].add(key)
+        self.teams_by_handle[("key", key)].add(key)
+        for system, annotation in (("github", GITHUB_TEAM_ANNOTATION), ("pagerduty", PAGERDUTY_TEAM_ANNOTATION)):
+            value = (annotations or {}).get(annotation)
+            if isinstance(value, str) and value.strip():
+                self.teams_by_handle[(system, normalise(value))].add(key)
+
+    def add_person(self, key: str, name: str, email: str | None, annotations: dict[str, str] | None = None) -> None:
+        self.persons_by_handle[("name", normalise(name))].add(key)
+        if email:
+            self.persons_by_handle[("email", normalise(email))].add(key)
+        login = (annotations or {}).get(GITHUB_USER_ANNOTATION)
+        if isinstance(login, str) and login.strip():
+            self.persons_by_handle[("github", normalise(login))].add(key)
+
+    # -- resolving --------------------------------------------------------------------------
+
+    def service(
+        self,
+        *,
+        identifiers: Iterable[tuple[str, str]] = (),
+        repository: str | None = None,
+        name: str | None = None,
+        aliases: Iterable[str] = (),
+    ) -> tuple[Match | None, list[str]]:
+        """The service these identifiers name, strongest evidence first.
+
+        Returns the match (or ``None``) and, when the strongest evidence that matched anything
+        matched several services, their keys, so the caller can report the ambiguity.
+        """
+        for scheme, value in identifiers:
+            keys = self.by_identifier.get((scheme, normalise(value)), set())
+            if keys:
+                return _one(keys, "declared", f"{scheme} {value}")
+        if repository:
+            keys = self.by_repository.get(normalise(repository), set())
+            if keys:
+                return _one(keys, "declared", f"repository {repository}")
+        if name:
+            keys = self.by_name.get(normalise(name), set())
+            if keys:
+                return _one(keys, "inferred", f"name {name}")
+        for candidate in [*([name] if name else []), *aliases]:
+            keys = self.by_token.get(name_token(candidate), set())
+            if keys:
+                return _one(keys, "inferred", f"alias match {candidate!r}")
+        return None, []
+
+    def team(self, system: str, handle: str) -> set[str]:
+        return set(self.teams_by_handle.get((system, normalise(handle)), set()))
+
+    def person(self, system: str, handle: str) -> set[str]:
+        return set(self.persons_by_handle.get((system, normalise(handle)), set()))
+
+    # -- loading ----------------------------------------------------------------------------
+
+    @classmethod
+    async def load(cls, store: GraphStore) -> IdentityIndex:
+        index = cls()
+        for row in await store.read(
+            f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL RETURN s.id AS id, s.name AS name, s.aliases AS aliases, "
+            "s.annotations AS annotations"
+        ):
+            index.add_service(row["id"], row["name"] or row["id"], row["aliases"] or [], _map(row["annotations"]))
+        for row in await store.read(
+            f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) WHERE r.active = true AND s.retired_at IS NULL "
+            "RETURN i.scheme AS scheme, i.value AS value, s.id AS id"
+        ):
+            index.by_identifier[(row["scheme"], row["value"])].add(row["id"])
+        for row in await store.read(
+            f"MATCH (s:{SERVICE.label})-[r:BUILT_FROM]->(repo:Repository) WHERE r.active = true AND s.retired_at IS NULL "
+            "RETURN repo.slug AS slug, s.id AS id"
+        ):
+            if row["slug"]:
+                index.by_repository[normalise(row["slug"])].add(row["id"])
+        for row in await store.read(
+            "MATCH (w:Workload)-[r:INSTANCE_OF]->(s:Service) WHERE r.active = true AND s.retired_at IS NULL "
+            "RETURN w.cluster AS cluster, w.namespace AS namespace, w.name AS name, s.id AS id"
+        ):
+            index.by_identifier[("workload", normalise(f"{row['namespace']}/{row['name']}"))].add(row["id"])
+        for row in await store.read(
+            "MATCH (t:Team) WHERE t.retired_at IS NULL RETURN t.id AS id, t.name AS name, t.annotations AS annotations"
+        ):
+            index.add_team(row["id"], row["name"] or row["id"], _map(row["annotations"]))
+        for row in await store.read(
+            "MATCH (p:Person) WHERE p.retired_at IS NULL RETURN p.id AS id, p.name AS name, p.email AS email, p.annotations AS annotations"
+        ):
+            index.add_person(row["id"], row["name"] or row["id"], row["email"], _map(row["annotations"]))
+        for row in await store.read("MATCH (p:Platform) WHERE p.retired_at IS NULL RETURN p.id AS id, p.standard AS standard"):
+            index.platforms[row["id"]] = bool(row["standard"])
+        return index
+
+
+def _one(keys: set[str], strength: Strength, evidence: str) -> tuple[Match | None, list[str]]:
+    if len(keys) == 1:
+        return Match(next(iter(keys)), strength, evidence), []
+    return None, sorted(keys)
+
+
+def _map(text: str | None) -> dict[str, str]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {}
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+__all__ = ["STRENGTH_ORDER", "IdentityIndex", "Match", "identifier_key", "identifier_records", "name_token", "normalise"]
