@@ -19,8 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from catalog.records import ImportBatch
+from catalog.runner import SourceOutcome
 from catalog.settings import Settings
-from catalog.store import StoreUnavailable, open_store
+from catalog.store import GraphStore, StoreUnavailable, open_store
 from catalog.sync import ImportReport, sync
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
@@ -67,10 +68,33 @@ def build_parser() -> argparse.ArgumentParser:
     backstage.add_argument("--strict", action="store_true", help="exit 1 when the import reports any error finding")
     _store_flags(backstage)
 
+    sync_cmd = commands.add_parser(
+        "sync",
+        help="sync the sources listed in catalog.yaml",
+        description=(
+            "Read every source in catalog.yaml (descriptors first, then GitHub, PagerDuty and Kubernetes), sync each into "
+            "the store, then resolve owners across sources. A source that fails is reported and skipped; its previous "
+            "facts stay. Exit status 1 when a source failed."
+        ),
+    )
+    sync_cmd.add_argument("--config", type=Path, help="the sources file (CATALOG_CONFIG, default ./catalog.yaml)")
+    sync_cmd.add_argument("--source", help="sync only this source: a type (github) or an instance (github:acme)")
+    sync_cmd.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
+    sync_cmd.add_argument("--force", action="store_true", help="retire even when more than CATALOG_MAX_RETIRE_FRACTION would go")
+    sync_cmd.add_argument("--json", action="store_true", help="print the reports as JSON")
+    _store_flags(sync_cmd)
+
     serve = commands.add_parser(
         "serve", help="serve the GraphQL API", description="Serve the GraphQL API (and GraphiQL) at http://HOST:PORT/graphql."
     )
     _serve_flags(serve)
+    serve.add_argument(
+        "--sync-every",
+        type=float,
+        metavar="MINUTES",
+        help="also sync catalog.yaml's sources in-process this often (default: its sync.interval_minutes; unset: never)",
+    )
+    serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
     _store_flags(serve)
 
@@ -88,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port")
+    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config")
     overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
     if getattr(args, "no_graphiql", False):
         overrides["graphiql"] = False
@@ -140,6 +164,55 @@ async def _import_backstage(args: argparse.Namespace, settings: Settings) -> int
     return EXIT_OK
 
 
+async def _sync_command(args: argparse.Namespace, settings: Settings) -> int:
+    from catalog.config import ConfigError, load_config
+    from catalog.runner import sync_sources
+
+    try:
+        config = load_config(settings.config)
+    except ConfigError as exc:
+        print(f"catalog: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    store = await open_store(settings)
+    try:
+        outcomes = await sync_sources(
+            store, config, only=args.source, dry_run=args.dry_run, force=args.force, max_retire_fraction=settings.max_retire_fraction
+        )
+    except ValueError as exc:
+        print(f"catalog: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    finally:
+        await store.close()
+    if args.json:
+        print(json.dumps([_outcome_json(o) for o in outcomes], indent=2))
+    else:
+        for outcome in outcomes:
+            if outcome.report is not None:
+                print_report(outcome.report)
+                print()
+        width = max(len(o.instance) for o in outcomes)
+        print(f"{'source':{width}}  created  updated  unchanged  retired  findings  status")
+        for o in outcomes:
+            if o.report is None:
+                print(f"{o.instance:{width}}  {'':7}  {'':7}  {'':9}  {'':7}  {'':8}  FAILED: {o.error}")
+                continue
+            c = o.report.totals()
+            status = "dry run" if o.report.dry_run else ("partial: nothing retired" if not o.report.complete else "ok")
+            print(
+                f"{o.instance:{width}}  {c.created:7}  {c.updated:7}  {c.unchanged:9}  {c.retired:7}  {len(o.report.findings):8}  {status}"
+            )
+    return EXIT_FINDINGS if any(o.failed for o in outcomes) else EXIT_OK
+
+
+def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
+    if outcome.report is None:
+        return {"type": outcome.type, "instance": outcome.instance, "error": outcome.error}
+    summary: dict[str, Any] = outcome.report.summary()
+    summary["type"] = outcome.type
+    summary["findings"] = [{k: v for k, v in vars(f).items() if v is not None} for f in outcome.report.findings]
+    return summary
+
+
 def demo_root() -> Path:
     return Path(str(resources.files("catalog") / "demo" / "backstage"))
 
@@ -155,15 +228,33 @@ async def _check_store(settings: Settings) -> None:
     await store.close()
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, *, sync_every: float | None = None, config_required: bool = False, use_config: bool = True) -> int:
     import uvicorn
 
     from catalog.api.app import create_app
+    from catalog.config import ConfigError, load_config
+    from catalog.runner import sync_forever
 
+    background = None
+    if use_config and (sync_every is not None or config_required or settings.config.exists()):
+        try:
+            config = load_config(settings.config)
+        except ConfigError as exc:
+            print(f"catalog: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        minutes = sync_every if sync_every is not None else config.schedule.interval_minutes
+        if minutes:
+            seconds = minutes * 60
+
+            async def background(store: GraphStore) -> None:
+                await sync_forever(store, config, seconds, max_retire_fraction=settings.max_retire_fraction)
+
+            print(f"syncing the sources of {settings.config} every {minutes:g} minutes", flush=True)
     # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
     asyncio.run(_check_store(settings))
     print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings, background=background), host=settings.host, port=settings.port, log_level="info")
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -182,13 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = asyncio.run(load_demo(settings))
             print_report(report)
             if not args.no_serve:
-                serve(settings)
+                return serve(settings, use_config=False)
             return EXIT_OK
         settings = _settings(args)
         if args.command == "import":
             return asyncio.run(_import_backstage(args, settings))
-        serve(settings)
-        return EXIT_OK
+        if args.command == "sync":
+            return asyncio.run(_sync_command(args, settings))
+        return serve(settings, sync_every=args.sync_every, config_required=args.config is not None)
     except ValidationError as exc:
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "settings"

@@ -181,6 +181,15 @@ REPOSITORY = NodeType(
         Prop("url"),
         Prop("name"),
         Prop("search_text", text_indexed=True),
+        Prop("description"),
+        Prop("archived", PropType.BOOL),
+        Prop("visibility", doc="public, private or internal."),
+        Prop("default_branch"),
+        Prop("topics", PropType.STRING_LIST),
+        Prop("language"),
+        Prop("codeowners_path", doc="Where CODEOWNERS was found: `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS`."),
+        Prop("owned_share", PropType.INT, "Percent of the repository's files that CODEOWNERS gives an owner; null when unknown."),
+        Prop("default_owners", PropType.STRING_LIST, "Owners of the catch-all CODEOWNERS rule, as written."),
     ),
     ownable=True,
 )
@@ -310,6 +319,17 @@ OWNS = RelType(
         Prop("strength", doc="How strong the evidence is: declared, configured, derived or inferred."),
     ),
 )
+ACCOUNTABLE_FOR = RelType(
+    "ACCOUNTABLE_FOR",
+    "The resolved owner: the owner the catalog answers with, taken from the source that comes first in the ownership "
+    "precedence. Written by the reconcile step after every sync; its history is the history of ownership.",
+    tuple((o, t) for o in OWNERS for t in _OWNED),
+    (
+        Prop("rule", doc="Why this owner won, e.g. `backstage comes first in ownership.precedence`."),
+        Prop("sources", PropType.STRING_LIST, "Sources whose evidence names this owner."),
+        Prop("strength", doc="The strongest evidence for it: declared, configured or inferred."),
+    ),
+)
 MEMBER_OF = RelType("MEMBER_OF", "A person belongs to a team.", (("Person", "Team"),))
 CHILD_OF = RelType("CHILD_OF", "Team hierarchy: the child team belongs to the parent.", (("Team", "Team"),))
 PART_OF = RelType(
@@ -373,6 +393,7 @@ FROM_SCHEDULE = RelType("FROM_SCHEDULE", "The shift comes from the schedule.", (
 
 REL_TYPES: tuple[RelType, ...] = (
     OWNS,
+    ACCOUNTABLE_FOR,
     MEMBER_OF,
     CHILD_OF,
     PART_OF,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,20 +43,37 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         return build_context(self._slot.get(), self._settings, request if isinstance(request, Request) else None)
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> Starlette:
+def create_app(
+    settings: Settings, store: GraphStore | None = None, *, background: Callable[[GraphStore], Coroutine[Any, Any, None]] | None = None
+) -> Starlette:
     """The catalog API. Without ``store`` the lifespan opens the configured one and closes it on
-    shutdown; a store passed in (tests, embedding) belongs to the caller and stays open."""
+    shutdown; a store passed in (tests, embedding) belongs to the caller and stays open.
+    ``background`` runs beside the server on the same store (scheduled syncs) and is cancelled
+    on shutdown."""
     slot = StoreSlot(store)
+
+    @asynccontextmanager
+    async def running(current: GraphStore) -> AsyncIterator[None]:
+        task: asyncio.Task[None] | None = asyncio.create_task(background(current)) if background is not None else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if store is not None:
-            yield
+            async with running(store):
+                yield
             return
         opened = await open_store(settings)
         slot.store = opened
         try:
-            yield
+            async with running(opened):
+                yield
         finally:
             slot.store = None
             await opened.close()

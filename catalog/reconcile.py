@@ -1,0 +1,92 @@
+"""After the sources sync: resolve each entity's owner across sources, and report disagreements.
+
+Every source keeps its own ``OWNS`` evidence. The resolved owner, the one the catalog answers
+with, comes from the source that is first in ``ownership.precedence`` (then the strongest
+evidence); it is written as ``ACCOUNTABLE_FOR`` by a batch of its own, so the sync engine gives
+it history like any other fact. Sources that name different owners for the same entity make
+an ``owner-conflict`` finding that says who said what and which one the catalog follows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from catalog.identity import STRENGTH_ORDER
+from catalog.model import ACCOUNTABLE_FOR
+from catalog.records import Finding, ImportBatch, RelRecord
+from catalog.store.base import GraphStore
+
+SOURCE = "catalog"
+INSTANCE = "catalog:reconcile"
+
+
+@dataclass(frozen=True)
+class _Claim:
+    owner_label: str
+    owner: str
+    source: str
+    strength: str
+    evidence: str
+
+
+async def reconcile(store: GraphStore, precedence: Sequence[str]) -> ImportBatch:
+    """The resolved owners and the conflicts, as a batch for ``catalog.sync``."""
+    d = store.dialect
+    rows = await store.read(
+        f"MATCH (o)-[r:OWNS]->(t) WHERE r.active = true AND o.retired_at IS NULL AND t.retired_at IS NULL "
+        f"RETURN {d.label_of('o')} AS owner_label, o.id AS owner, {d.label_of('t')} AS target_label, t.id AS target, "
+        "r.source AS source, r.strength AS strength, r.evidence AS evidence"
+    )
+    claims: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
+    for row in rows:
+        claims[(row["target_label"], row["target"])].append(
+            _Claim(row["owner_label"], row["owner"], row["source"] or "?", row["strength"] or "inferred", row["evidence"] or "")
+        )
+    rank = {name: i for i, name in enumerate(precedence)}
+    batch = ImportBatch(SOURCE, INSTANCE)
+    for (target_label, target), found in sorted(claims.items()):
+        by_source: dict[str, list[_Claim]] = defaultdict(list)
+        for claim in found:
+            by_source[claim.source].append(claim)
+
+        def order(source: str, claims_of: dict[str, list[_Claim]] = by_source) -> tuple[int, int, str]:
+            strongest = min(STRENGTH_ORDER.get(c.strength, 9) for c in claims_of[source])
+            return (rank.get(source, len(rank)), strongest, source)
+
+        sources = sorted(by_source, key=order)
+        winner = sources[0]
+        owners = {(c.owner_label, c.owner) for c in by_source[winner]}
+        rule = f"{winner} comes first in ownership.precedence" if len(sources) > 1 else f"only {winner} names an owner"
+        for owner_label, owner in sorted(owners):
+            agreeing = sorted(s for s in sources if (owner_label, owner) in {(c.owner_label, c.owner) for c in by_source[s]})
+            strength = min((c.strength for s in agreeing for c in by_source[s] if c.owner == owner), key=lambda v: STRENGTH_ORDER.get(v, 9))
+            batch.rels.append(
+                RelRecord(
+                    ACCOUNTABLE_FOR.type,
+                    owner_label,
+                    owner,
+                    target_label,
+                    target,
+                    origin=f"reconcile#{target}",
+                    props={"rule": rule, "sources": agreeing, "strength": strength},
+                )
+            )
+        differing = [s for s in sources[1:] if {(c.owner_label, c.owner) for c in by_source[s]} != owners]
+        if differing:
+            said = "; ".join(
+                f"{s} says {', '.join(sorted({c.owner for c in by_source[s]}))} ({'; '.join(sorted({c.evidence for c in by_source[s]}))})"
+                for s in sources
+            )
+            batch.findings.append(
+                Finding(
+                    kind="owner-conflict",
+                    severity="warning",
+                    subject=target,
+                    message=f"sources disagree on who owns {target}: {said}. The catalog answers {', '.join(o for _, o in sorted(owners))} "
+                    f"({rule})",
+                    fix="correct the owner in the source that is wrong, or change ownership.precedence in catalog.yaml",
+                )
+            )
+    return batch

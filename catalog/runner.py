@@ -1,0 +1,113 @@
+"""``catalog sync``: run every configured source through the sync engine, then reconcile.
+
+Sources run one after the other, descriptors first, each resolved against an identity index
+loaded fresh from the graph, so a live source links to the services the descriptors declared
+in the same run. A source that fails is reported and skipped; its previous facts stay intact
+and the other sources still sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from catalog.config import CatalogConfig, ConfiguredSource
+from catalog.identity import IdentityIndex
+from catalog.model import PLATFORM
+from catalog.reconcile import reconcile
+from catalog.records import ImportBatch, NodeRecord
+from catalog.refs import platform_key
+from catalog.store.base import GraphStore, StoreError
+from catalog.sync import ImportReport, sync
+from importers.base import SourceError
+from importers.http import ApiError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SourceOutcome:
+    type: str
+    instance: str
+    report: ImportReport | None = None
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+
+def platforms_batch(config: CatalogConfig) -> ImportBatch:
+    """Platforms declared in catalog.yaml. Weak: a descriptor that declares the same platform wins."""
+    batch = ImportBatch("config", f"config:{config.path.resolve()}#platforms")
+    for p in config.platforms:
+        props = {
+            "namespace": p.namespace,
+            "name": p.name,
+            "title": p.title,
+            "description": p.description,
+            "type": p.type,
+            "standard": p.standard,
+            "search_text": " ".join(w for w in (p.name, p.title, p.description) if w).lower(),
+        }
+        batch.nodes.append(NodeRecord(PLATFORM.label, platform_key(p.namespace, p.name), props, f"{config.path.name}#platforms", weak=True))
+    return batch
+
+
+async def sync_sources(
+    store: GraphStore,
+    config: CatalogConfig,
+    *,
+    only: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    max_retire_fraction: float = 0.2,
+) -> list[SourceOutcome]:
+    chosen = [s for s in config.ordered() if only is None or only in (s.type, s.instance)]
+    if only is not None and not chosen:
+        known = ", ".join(f"{s.instance} ({s.type})" for s in config.sources) or "none"
+        raise ValueError(f"no source in {config.path} is {only!r}; configured: {known}")
+    outcomes: list[SourceOutcome] = []
+    if config.platforms:
+        report = await sync(store, platforms_batch(config), dry_run=dry_run, max_retire_fraction=max_retire_fraction, force=force)
+        outcomes.append(SourceOutcome("config", report.instance, report))
+    for configured in chosen:
+        outcomes.append(await _run_one(store, configured, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction))
+    report = await sync(
+        store, await reconcile(store, config.ownership.precedence), dry_run=dry_run, force=True, max_retire_fraction=max_retire_fraction
+    )
+    outcomes.append(SourceOutcome("reconcile", report.instance, report))
+    return outcomes
+
+
+async def _run_one(
+    store: GraphStore, configured: ConfiguredSource, *, dry_run: bool, force: bool, max_retire_fraction: float
+) -> SourceOutcome:
+    outcome = SourceOutcome(configured.type, configured.instance)
+    try:
+        index = await IdentityIndex.load(store)
+        batch = await configured.source.read(index)
+        outcome.report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction)
+    except (SourceError, ApiError, OSError) as exc:
+        outcome.error = str(exc)
+        log.error("%s: not synced, its previous facts are kept: %s", configured.instance, exc)
+    except StoreError:
+        raise
+    return outcome
+
+
+async def sync_forever(store: GraphStore, config: CatalogConfig, interval_seconds: float, *, max_retire_fraction: float = 0.2) -> None:
+    """Sync every ``interval_seconds`` until cancelled (``catalog serve`` runs this in-process,
+    so the embedded store's single writer is the server itself)."""
+    while True:
+        try:
+            outcomes = await sync_sources(store, config, max_retire_fraction=max_retire_fraction)
+            failed = [o.instance for o in outcomes if o.failed]
+            changed = sum(o.report.totals().created + o.report.totals().updated + o.report.totals().retired for o in outcomes if o.report)
+            log.info("scheduled sync: %d sources, %d facts changed, failed: %s", len(outcomes), changed, ", ".join(failed) or "none")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scheduled sync failed; the next one runs in %.0f s", interval_seconds)
+        await asyncio.sleep(interval_seconds)
