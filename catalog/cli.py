@@ -25,6 +25,8 @@ from catalog.store import GraphStore, StoreUnavailable, open_store
 from catalog.sync import ImportReport, sync
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
+DIFF_LINES = 50
+"""Changes a dry run prints in its table; --json gives them all."""
 
 
 def _store_flags(parser: argparse.ArgumentParser) -> None:
@@ -132,6 +134,12 @@ def print_report(report: ImportReport, *, as_json: bool = False) -> None:
     print(f"{'':{width}}  created  updated  unchanged  retired")
     for name, c in rows + [("total", report.totals())]:
         print(f"{name:{width}}  {c.created:7}  {c.updated:7}  {c.unchanged:9}  {c.retired:7}")
+    if report.dry_run and report.changes:
+        print(f"\nwould change {len(report.changes)} facts:")
+        for change in report.changes[:DIFF_LINES]:
+            print(f"  {change}")
+        if len(report.changes) > DIFF_LINES:
+            print(f"  ... and {len(report.changes) - DIFF_LINES} more (--json lists them all)")
     if report.retirement_note:
         print(f"\nretirement: {report.retirement_note}")
     if report.findings:

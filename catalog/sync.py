@@ -62,6 +62,8 @@ class ImportReport:
     findings: list[Finding] = field(default_factory=list)
     retirement_note: str | None = None
     """Why retirement was skipped or refused, when it was."""
+    changes: list[Change] = field(default_factory=list)
+    """Every fact created, updated or retired (the diff a dry run prints)."""
 
     def totals(self) -> Counts:
         total = Counts()
@@ -83,7 +85,21 @@ class ImportReport:
             "relationships": {k: asdict(v) for k, v in sorted(self.rels.items())},
             "findings": len(self.findings),
             "retirement_note": self.retirement_note,
+            **({"changes": [asdict(c) for c in self.changes]} if self.dry_run else {}),
         }
+
+
+@dataclass(frozen=True)
+class Change:
+    action: str
+    """created, updated or retired."""
+    kind: str
+    """A node label, or a relationship type."""
+    subject: str
+    """The node key, or ``src -> dst``."""
+
+    def __str__(self) -> str:
+        return f"{self.action:8} {self.kind:16} {self.subject}"
 
 
 class RetirementRefused(RuntimeError):
@@ -202,7 +218,7 @@ async def sync(
         held = await _held_elsewhere(
             store, node_type.label, [k for k in weak.get(node_type.label, ()) if k not in existing], batch.instance
         )
-        upserts, unchanged = _classify({k: v for k, v in rows.items() if k not in held}, existing, counts)
+        upserts, unchanged, changed = _classify({k: v for k, v in rows.items() if k not in held}, existing, counts)
         counts.unchanged += len(held)
         retires: list[str] = []
         for key, old in existing.items():
@@ -225,6 +241,9 @@ async def sync(
                 retires=retires,
                 counts=counts,
                 retire_when_complete=not is_entity,
+                kind=node_type.label,
+                changed=[(action, key) for action, key in changed],
+                retired_subjects=retires,
             )
         )
         if is_entity:
@@ -240,7 +259,7 @@ async def sync(
                 (r["src"], r["dst"]): r for r in await store.read(cypher.existing_rels(rel_type, src, dst), {"instance": batch.instance})
             }
             counts = report.rels.setdefault(rel_type.type, Counts())
-            rel_upserts, rel_unchanged = _classify(rel_rows, existing_rels, counts)
+            rel_upserts, rel_unchanged, rel_changed = _classify(rel_rows, existing_rels, counts)
             # An edge touching a node kept because its file failed may be derived from that
             # file (e.g. through an API it provides), so it is kept too.
             rel_retires = [
@@ -258,6 +277,9 @@ async def sync(
                     touches=[{"src": a, "dst": b} for a, b in rel_unchanged],
                     retires=[{"src": a, "dst": b} for a, b in rel_retires],
                     counts=counts,
+                    kind=rel_type.type,
+                    changed=[(action, f"{a} -> {b}") for action, (a, b) in rel_changed],
+                    retired_subjects=[f"{a} -> {b}" for a, b in rel_retires],
                 )
             )
 
@@ -265,6 +287,10 @@ async def sync(
     retiring = [w for w in plan.writes if retire_allowed or (w.retire_when_complete and batch.complete)]
     for writes in retiring:
         writes.counts.retired += len(writes.retires)
+    for writes in plan.writes:
+        report.changes.extend(Change(action, writes.kind, subject) for action, subject in writes.changed)
+    for writes in retiring:
+        report.changes.extend(Change("retired", writes.kind, subject) for subject in writes.retired_subjects)
     report.rels = {k: v for k, v in report.rels.items() if v.created or v.updated or v.unchanged or v.retired}
 
     if not dry_run:
@@ -288,22 +314,28 @@ async def _held_elsewhere(store: GraphStore, label: str, ids: list[str], instanc
     return {r["id"] for r in rows if r["instance"] != instance and r["retired_at"] is None}
 
 
-def _classify(rows: dict[K, dict[str, Any]], existing: dict[K, Row], counts: Counts) -> tuple[list[dict[str, Any]], list[K]]:
-    """Split the batch's rows into those to write (created, changed or revived) and the unchanged keys."""
+def _classify(
+    rows: dict[K, dict[str, Any]], existing: dict[K, Row], counts: Counts
+) -> tuple[list[dict[str, Any]], list[K], list[tuple[str, K]]]:
+    """Split the batch's rows into those to write (created, changed or revived), the unchanged
+    keys, and what changed, in row order."""
     upserts: list[dict[str, Any]] = []
     unchanged: list[K] = []
+    changed: list[tuple[str, K]] = []
     for key, row in rows.items():
         old = existing.get(key)
         if old is None:
             counts.created += 1
             upserts.append(row)
+            changed.append(("created", key))
         elif old["hash"] != row["content_hash"] or old.get("retired_at") is not None:
             counts.updated += 1
             upserts.append(row)
+            changed.append(("updated", key))
         else:
             counts.unchanged += 1
             unchanged.append(key)
-    return upserts, unchanged
+    return upserts, unchanged, changed
 
 
 @dataclass
@@ -320,6 +352,9 @@ class _Writes:
     retires: list[Any]
     counts: Counts
     retire_when_complete: bool = False
+    kind: str = ""
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    retired_subjects: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -6,7 +6,7 @@ import json
 
 from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore
-from catalog.sync import sync
+from catalog.sync import Change, sync
 
 T0, T1, T2, T3 = (f"2026-0{m}-01T00:00:00.000000Z" for m in (1, 2, 3, 4))
 
@@ -225,3 +225,23 @@ async def test_facts_that_ended_before_the_read_window_are_history_not_gone(stor
     assert report.nodes["OnCallShift"].retired == 1
     rows = await store.read("MATCH (s:OnCallShift) RETURN s.id AS id, s.retired_at AS retired ORDER BY id")
     assert rows == [{"id": "oncall:1", "retired": None}, {"id": "oncall:2", "retired": None}, {"id": "oncall:3", "retired": T2}]
+
+
+async def test_the_report_lists_each_change_for_a_dry_run_diff(store: GraphStore) -> None:
+    await sync(store, batch([service("a"), service("b"), team("t")], [owns("t", "a")]), now=T0)
+    report = await sync(
+        store, batch([service("a", title="A"), service("c"), team("t")], [owns("t", "c")]), now=T1, dry_run=True, force=True
+    )
+    assert sorted(map(str, report.changes)) == sorted(
+        [
+            str(c)
+            for c in (
+                Change("updated", "Service", "component:default/a"),
+                Change("created", "Service", "component:default/c"),
+                Change("retired", "Service", "component:default/b"),
+                Change("created", "OWNS", "group:default/t -> component:default/c"),
+                Change("retired", "OWNS", "group:default/t -> component:default/a"),
+            )
+        ]
+    )
+    assert report.summary()["changes"][0].keys() == {"action", "kind", "subject"}
