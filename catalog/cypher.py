@@ -137,8 +137,13 @@ def retire_rels(rel: RelType, src: str, dst: str) -> str:
 
 
 @cache
-def existing_rels(rel: RelType, src: str, dst: str) -> str:
+def existing_rels(rel: RelType, src: str, dst: str, src_window: str | None = None, dst_window: str | None = None) -> str:
+    """A source instance's active edges; with a window property on an end, only edges whose
+    windowed node has not ended before ``$since`` (the edges of history shifts stay as they are)."""
+    windows = "".join(
+        f" AND ({var}.{prop} IS NULL OR {var}.{prop} >= $since)" for var, prop in (("a", src_window), ("b", dst_window)) if prop
+    )
     return (
-        f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) WHERE r.source_instance = $instance AND r.active = true "
+        f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) WHERE r.source_instance = $instance AND r.active = true{windows} "
         "RETURN a.id AS src, b.id AS dst, r.content_hash AS hash, r.origin AS origin"
     )

@@ -86,6 +86,8 @@ class IdentityIndex:
     """Name token of a name or alias → keys: the weak, inferred match."""
     by_identifier: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
     """(scheme, normalised value) → service keys, from identifiers and annotations."""
+    stated_by: dict[tuple[str, str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    """(scheme, normalised value, service key) → source instances that state the identifier."""
     by_repository: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """Normalised ``org/repo`` slug → service keys built from it."""
     teams: dict[str, str] = field(default_factory=dict)
@@ -99,18 +101,25 @@ class IdentityIndex:
 
     # -- building ---------------------------------------------------------------------------
 
-    def add_service(self, key: str, name: str, aliases: Iterable[str] = (), annotations: dict[str, str] | None = None) -> None:
+    def add_identifier(self, scheme: str, value: str, key: str, instance: str | None = None) -> None:
+        self.by_identifier[(scheme, normalise(value))].add(key)
+        if instance is not None:
+            self.stated_by[(scheme, normalise(value), key)].add(instance)
+
+    def add_service(
+        self, key: str, name: str, aliases: Iterable[str] = (), annotations: dict[str, str] | None = None, instance: str | None = None
+    ) -> None:
         self.services[key] = name
         self.by_name[normalise(name)].add(key)
         self.by_token[name_token(name)].add(key)
         for alias in aliases:
-            self.by_identifier[("alias", normalise(alias))].add(key)
+            self.add_identifier("alias", alias, key, instance)
             self.by_token[name_token(alias)].add(key)
         pd = (annotations or {}).get(PAGERDUTY_SERVICE_ANNOTATION)
         if isinstance(pd, str) and pd.strip():
             for value in pd.split(","):
                 if value.strip():
-                    self.by_identifier[("pagerduty-service", normalise(value))].add(key)
+                    self.add_identifier("pagerduty-service", value, key, instance)
 
     def add_team(self, key: str, name: str, annotations: dict[str, str] | None = None) -> None:
         self.teams[key] = name
@@ -138,14 +147,24 @@ class IdentityIndex:
         repository: str | None = None,
         name: str | None = None,
         aliases: Iterable[str] = (),
+        ignore_instance: str | None = None,
     ) -> tuple[Match | None, list[str]]:
         """The service these identifiers name, strongest evidence first.
 
         Returns the match (or ``None``) and, when the strongest evidence that matched anything
         matched several services, their keys, so the caller can report the ambiguity.
+        ``ignore_instance`` skips identifiers only that source instance states: a source
+        resolving against its own earlier links would keep a stale link alive forever.
         """
         for scheme, value in identifiers:
-            keys = self.by_identifier.get((scheme, normalise(value)), set())
+            norm = normalise(value)
+            keys = {
+                k
+                for k in self.by_identifier.get((scheme, norm), set())
+                if ignore_instance is None
+                or not self.stated_by.get((scheme, norm, k))
+                or self.stated_by[(scheme, norm, k)] - {ignore_instance}
+            }
             if keys:
                 return _one(keys, "declared", f"{scheme} {value}")
         if repository:
@@ -175,14 +194,14 @@ class IdentityIndex:
         index = cls()
         for row in await store.read(
             f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL RETURN s.id AS id, s.name AS name, s.aliases AS aliases, "
-            "s.annotations AS annotations"
+            "s.annotations AS annotations, s.source_instance AS instance"
         ):
-            index.add_service(row["id"], row["name"] or row["id"], row["aliases"] or [], _map(row["annotations"]))
+            index.add_service(row["id"], row["name"] or row["id"], row["aliases"] or [], _map(row["annotations"]), row["instance"])
         for row in await store.read(
             f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) WHERE r.active = true AND s.retired_at IS NULL "
-            "RETURN i.scheme AS scheme, i.value AS value, s.id AS id"
+            "RETURN i.scheme AS scheme, i.value AS value, s.id AS id, r.source_instance AS instance"
         ):
-            index.by_identifier[(row["scheme"], row["value"])].add(row["id"])
+            index.add_identifier(row["scheme"], row["value"], row["id"], row["instance"])
         for row in await store.read(
             f"MATCH (s:{SERVICE.label})-[r:BUILT_FROM]->(repo:Repository) WHERE r.active = true AND s.retired_at IS NULL "
             "RETURN repo.slug AS slug, s.id AS id"
@@ -191,9 +210,9 @@ class IdentityIndex:
                 index.by_repository[normalise(row["slug"])].add(row["id"])
         for row in await store.read(
             "MATCH (w:Workload)-[r:INSTANCE_OF]->(s:Service) WHERE r.active = true AND s.retired_at IS NULL "
-            "RETURN w.cluster AS cluster, w.namespace AS namespace, w.name AS name, s.id AS id"
+            "RETURN w.cluster AS cluster, w.namespace AS namespace, w.name AS name, s.id AS id, r.source_instance AS instance"
         ):
-            index.by_identifier[("workload", normalise(f"{row['namespace']}/{row['name']}"))].add(row["id"])
+            index.add_identifier("workload", f"{row['namespace']}/{row['name']}", row["id"], row["instance"])
         for row in await store.read(
             "MATCH (t:Team) WHERE t.retired_at IS NULL RETURN t.id AS id, t.name AS name, t.annotations AS annotations"
         ):

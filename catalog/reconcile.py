@@ -57,7 +57,10 @@ async def reconcile(store: GraphStore, precedence: Sequence[str]) -> ImportBatch
 
         sources = sorted(by_source, key=order)
         winner = sources[0]
-        owners = {(c.owner_label, c.owner) for c in by_source[winner]}
+        # Within the winning source only its strongest evidence counts: CODEOWNERS (declared)
+        # names the owners, an admin permission on the repository (inferred) does not add one.
+        best = min(STRENGTH_ORDER.get(c.strength, 9) for c in by_source[winner])
+        owners = {(c.owner_label, c.owner) for c in by_source[winner] if STRENGTH_ORDER.get(c.strength, 9) == best}
         rule = f"{winner} comes first in ownership.precedence" if len(sources) > 1 else f"only {winner} names an owner"
         for owner_label, owner in sorted(owners):
             agreeing = sorted(s for s in sources if (owner_label, owner) in {(c.owner_label, c.owner) for c in by_source[s]})

@@ -255,9 +255,15 @@ async def sync(
     for rel_type in RELS_BY_TYPE.values():
         for src, dst in rel_type.endpoints:
             rel_rows = rels_by_kind.get((rel_type.type, src, dst), {})
-            existing_rels = {
-                (r["src"], r["dst"]): r for r in await store.read(cypher.existing_rels(rel_type, src, dst), {"instance": batch.instance})
-            }
+            src_window, dst_window = batch.windows.get(src), batch.windows.get(dst)
+            if src_window and dst_window and src_window.since != dst_window.since:
+                raise ValueError(f"{rel_type.type} joins two windowed labels read over different windows; give them one window")
+            window = src_window or dst_window
+            since = window.since if window else None
+            query = cypher.existing_rels(
+                rel_type, src, dst, src_window.prop if src_window else None, dst_window.prop if dst_window else None
+            )
+            existing_rels = {(r["src"], r["dst"]): r for r in await store.read(query, {"instance": batch.instance, "since": since})}
             counts = report.rels.setdefault(rel_type.type, Counts())
             rel_upserts, rel_unchanged, rel_changed = _classify(rel_rows, existing_rels, counts)
             # An edge touching a node kept because its file failed may be derived from that

@@ -90,3 +90,16 @@ async def test_the_index_loads_what_backstage_declared(store: GraphStore, tmp_pa
     assert idx.team("name", "Payments") == {"group:default/payments"}
     assert idx.person("email", "alice@acme.example") == {"user:default/alice"}
     assert idx.person("github", "alice-gh") == {"user:default/alice"}
+
+
+def test_a_source_can_ignore_identifiers_only_it_states() -> None:
+    idx = IdentityIndex()
+    idx.add_service("component:default/a", "a")
+    idx.add_service("component:default/b", "b", annotations={"pagerduty.com/service-id": "P2"}, instance="backstage:x")
+    idx.add_identifier("pagerduty-service", "P1", "component:default/a", "pagerduty:acme")
+    idx.add_identifier("pagerduty-service", "P2", "component:default/b", "pagerduty:acme")
+    assert idx.service(identifiers=[("pagerduty-service", "P1")])[0] == Match("component:default/a", "declared", "pagerduty-service P1")
+    assert idx.service(identifiers=[("pagerduty-service", "P1")], ignore_instance="pagerduty:acme") == (None, [])
+    # Stated by Backstage too: still found.
+    match, _ = idx.service(identifiers=[("pagerduty-service", "P2")], ignore_instance="pagerduty:acme")
+    assert match is not None and match.key == "component:default/b"

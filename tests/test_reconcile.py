@@ -79,3 +79,13 @@ async def test_an_unlisted_source_comes_after_listed_ones(store: GraphStore) -> 
     batch = await reconcile(store, ["kubernetes"])
     await sync(store, batch, now=T1)
     assert [r["owner"] for r in await resolved(store)] == ["platform"]
+
+
+async def test_only_the_winning_sources_strongest_evidence_names_owners(store: GraphStore) -> None:
+    service = NodeRecord("Service", SVC, {"name": "checkout", "namespace": "default"}, "services.yaml#0")
+    rels = [owns("payments", "CODEOWNERS line 1", "declared"), owns("platform", "team permission admin", "inferred")]
+    await sync(store, ImportBatch("github", "github:acme", nodes=[service, team("payments"), team("platform")], rels=rels), now=T0)
+    batch = await reconcile(store, ["github"])
+    assert batch.findings == []
+    await sync(store, batch, now=T1)
+    assert [(r["owner"], r["strength"]) for r in await resolved(store)] == [("payments", "declared")]

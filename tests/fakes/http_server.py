@@ -51,7 +51,14 @@ class FakeApi:
 
     def route(self, path: str, handler: Handler | Any) -> None:
         """Serve ``path``; a non-callable is served as a fixed JSON body."""
-        self.routes[path] = handler if callable(handler) else (lambda _q, _h, body=handler: Reply(body=body))
+        if callable(handler):
+            self.routes[path] = handler
+            return
+
+        def fixed(_query: Query, _headers: dict[str, str], body: Any = handler) -> Reply:
+            return Reply(body=body)
+
+        self.routes[path] = fixed
 
     def script(self, path: str, *replies: Reply) -> None:
         self.scripts[path].extend(replies)
@@ -72,6 +79,8 @@ class FakeApi:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; without this each reply waits on a delayed ACK.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
@@ -103,7 +112,7 @@ class FakeApi:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
