@@ -1,0 +1,44 @@
+"""The OpsLevel importer as a configured source: ``type: opslevel`` in ``catalog.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from importers.descriptors._source_base import DescriptorSource
+from importers.descriptors.common import DEFAULT_MAX_FILE_BYTES
+from importers.descriptors.opslevel import LABEL, SOURCE, read_opslevel
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["opslevel"]
+    paths: list[Path] = Field(
+        min_length=1,
+        description="opslevel.yml files, or folders walked for opslevel.yml / opslevel.yaml (e.g. a folder of repository checkouts), "
+        "relative to catalog.yaml.",
+    )
+    instance: str | None = Field(None, description="Source instance name; default `opslevel:<absolute paths>`.")
+    namespace: str = Field("default", description="Catalog namespace of the services these descriptors declare.")
+    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, ge=1024, description="Larger files are reported and not read.")
+
+
+class OpsLevelSource(DescriptorSource):
+    def __init__(self, config: Config, base_dir: Path) -> None:
+        super().__init__(
+            SOURCE,
+            LABEL,
+            read_opslevel,
+            config.paths,
+            base_dir,
+            instance=config.instance,
+            namespace=config.namespace,
+            max_file_bytes=config.max_file_bytes,
+        )
+
+
+def open_source(config: Config, base_dir: Path) -> OpsLevelSource:
+    return OpsLevelSource(config, base_dir)
