@@ -1,0 +1,165 @@
+"""The PagerDuty importer as a configured source: ``type: pagerduty`` in ``catalog.yaml``.
+
+Example::
+
+    - type: pagerduty
+      account: acme                       # instance pagerduty:acme
+      token_env: PAGERDUTY_TOKEN          # a read-only REST API key
+      services:                           # PagerDuty service id → component, where no annotation says it
+        PX1Y2Z3: component:default/search-service
+      teams:                              # PagerDuty team id → group, where no pagerduty.com/team-id annotation says it
+        PT4B5C6: group:default/sre
+
+With ``export_dir`` set it reads exported responses instead of the API (layout in
+``importers.pagerduty``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from catalog.identity import IdentityIndex
+from catalog.records import ImportBatch
+from catalog.refs import InvalidReference, parse_ref
+from importers.base import SourceError
+from importers.http import ApiClient, RetryPolicy
+from importers.pagerduty.client import MAX_PAGE_SIZE, ExportReader, LiveReader, Reader, is_safe_id
+from importers.pagerduty.fetch import Fetcher
+from importers.pagerduty.translate import SOURCE, Settings, link_services, translate
+
+MAX_WINDOW_DAYS = 90
+"""PagerDuty answers ``/oncalls`` for at most 90 days between ``since`` and ``until``."""
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["pagerduty"]
+    account: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$",
+        description="The PagerDuty account (`acme` for acme.pagerduty.com). The instance is `pagerduty:<account>`; keys include it.",
+    )
+    api_url: str = Field("https://api.pagerduty.com", description="The REST API base URL (the EU service: https://api.eu.pagerduty.com).")
+    token_env: str = Field("PAGERDUTY_TOKEN", description="Environment variable holding a read-only REST API key; never the key itself.")
+    export_dir: Path | None = Field(
+        None,
+        description="Read exported API responses from this folder instead of the API (relative to catalog.yaml); no token needed.",
+    )
+    oncall_window_past_days: int = Field(7, ge=0, le=MAX_WINDOW_DAYS, description="On-call shifts are read from this many days ago ...")
+    oncall_window_future_days: int = Field(14, ge=0, le=MAX_WINDOW_DAYS, description="... to this many days ahead.")
+    services: dict[str, str] = Field(
+        default_factory=dict,
+        description="PagerDuty service id → catalog component reference (`[component:][namespace/]name`): a `configured` link, "
+        "for services whose component carries no `pagerduty.com/service-id` annotation. It wins over the annotation.",
+    )
+    teams: dict[str, str] = Field(
+        default_factory=dict,
+        description="PagerDuty team id → catalog group reference, for teams no group annotates with `pagerduty.com/team-id`.",
+    )
+    timeout: float = Field(30.0, gt=0, description="Seconds per request.")
+    page_size: int = Field(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Records per page (`limit`); PagerDuty allows 100.")
+    instance: str | None = Field(None, description="Source instance name; default `pagerduty:<account>`.")
+
+    @field_validator("services", "teams")
+    @classmethod
+    def _references(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        kind = "component" if info.field_name == "services" else "group"
+        for pd_id, ref in value.items():
+            if not is_safe_id(pd_id.strip()):
+                raise ValueError(f"{pd_id!r} is not a PagerDuty id (short alphanumeric, e.g. PABC123)")
+            try:
+                parsed = parse_ref(ref, default_kind=kind)
+            except InvalidReference as exc:
+                raise ValueError(f"{pd_id}: {exc}") from exc
+            if parsed.kind != kind:
+                raise ValueError(f"{pd_id}: {ref!r} is a {parsed.kind}; name a {kind}")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> Config:
+        days = self.oncall_window_past_days + self.oncall_window_future_days
+        if not 1 <= days <= MAX_WINDOW_DAYS:
+            raise ValueError(
+                f"oncall_window_past_days + oncall_window_future_days is {days}; PagerDuty serves on-calls over 1 to {MAX_WINDOW_DAYS} days"
+            )
+        return self
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class PagerDutySource:
+    name = SOURCE
+
+    def __init__(
+        self,
+        config: Config,
+        base_dir: Path,
+        *,
+        now: datetime | None = None,
+        sleep: Sleep = asyncio.sleep,
+        retry: RetryPolicy | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        if now is not None and now.tzinfo is None:
+            raise ValueError(f"now {now!r} has no timezone")
+        self.config = config
+        self.instance = config.instance or f"{SOURCE}:{config.account}"
+        self.export_dir = (
+            None if config.export_dir is None else (config.export_dir if config.export_dir.is_absolute() else base_dir / config.export_dir)
+        )
+        self.services = {k.strip().lower(): parse_ref(v, default_kind="component").key for k, v in config.services.items()}
+        self.teams = {k.strip().lower(): parse_ref(v, default_kind="group").key for k, v in config.teams.items()}
+        self._now = now
+        self._sleep = sleep
+        self._retry = retry
+        self._environ = environ if environ is not None else os.environ
+
+    async def read(self, index: IdentityIndex) -> ImportBatch:
+        now = (self._now or datetime.now(UTC)).astimezone(UTC)
+        settings = Settings(
+            source=self.instance,
+            account=self.config.account,
+            services=self.services,
+            teams=self.teams,
+            since=now - timedelta(days=self.config.oncall_window_past_days),
+            until=now + timedelta(days=self.config.oncall_window_future_days),
+        )
+        async with self._reader() as reader:
+            fetcher = Fetcher(reader, source=self.instance)
+            fetched = await fetcher.fetch(settings.since, settings.until)
+            links = link_services(settings, index, fetched, reader.where)
+            await fetcher.fetch_dependencies(fetched, links)
+        return translate(settings, index, fetched, links, reader.where)
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[Reader]:
+        if self.export_dir is not None:
+            if not self.export_dir.is_dir():
+                raise SourceError(f"{self.instance}: export_dir {self.export_dir} is not a folder; export the PagerDuty API into it first")
+            yield ExportReader(self.export_dir, source=self.instance)
+            return
+        token = self._environ.get(self.config.token_env, "").strip()
+        if not token:
+            raise SourceError(
+                f"{self.instance}: the environment variable {self.config.token_env} (token_env) holding the PagerDuty API key is not set; "
+                "set it to a read-only REST API key, or set export_dir to read exported files"
+            )
+        headers = {"Authorization": f"Token token={token}", "Accept": "application/json"}
+        client = ApiClient(
+            self.instance, self.config.api_url, headers=headers, timeout=self.config.timeout, retry=self._retry, sleep=self._sleep
+        )
+        async with client:
+            yield LiveReader(client, source=self.instance, page_size=self.config.page_size)
+
+
+def open_source(config: Config, base_dir: Path) -> PagerDutySource:
+    return PagerDutySource(config, base_dir)
