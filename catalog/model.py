@@ -277,6 +277,21 @@ ON_CALL_SHIFT = NodeType(
         Prop("ends_at", PropType.TIME, "End of the shift; null for a permanent on-call.", indexed=True),
     ),
 )
+ADOPTION_SNAPSHOT = NodeType(
+    "AdoptionSnapshot",
+    "Platform adoption counted at the end of a sync, for the company and for each team, domain and top-level org unit; "
+    "the series over time is the adoption trend.",
+    (
+        Prop("taken_at", PropType.TIME, "When the sync that counted it finished.", indexed=True),
+        Prop("scope", indexed=True, doc="company, team, domain or org-unit."),
+        Prop("scope_key", indexed=True, doc="Key of the team, domain or org unit; `company` for the whole company."),
+        Prop("scope_name"),
+        Prop("total", PropType.INT, "Current services in scope."),
+        Prop("standard", PropType.INT, "Services that run on the standard platform."),
+        Prop("other", PropType.INT, "Services that run only on other platforms."),
+        Prop("unknown", PropType.INT, "Services with no known platform."),
+    ),
+)
 IMPORT_RUN = NodeType(
     "ImportRun",
     "One run of one importer against one source instance, with its report.",
@@ -303,6 +318,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ESCALATION_POLICY,
     SCHEDULE,
     ON_CALL_SHIFT,
+    ADOPTION_SNAPSHOT,
     FINDING,
     IMPORT_RUN,
 )

@@ -119,3 +119,6 @@ class Window:
     prop: str
     """A TIME property; a fact whose value is before ``since`` lies outside the read (null: open-ended, inside)."""
     since: str
+    until: str | None = None
+    """How far ahead the read reached (on-call shifts: the end of the fetched window), so an
+    answer about a later time can say the data does not reach that far."""

@@ -62,6 +62,8 @@ class ImportReport:
     findings: list[Finding] = field(default_factory=list)
     retirement_note: str | None = None
     """Why retirement was skipped or refused, when it was."""
+    windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """Per windowed label, the time window the source was read over (``since``, ``until``)."""
     changes: list[Change] = field(default_factory=list)
     """Every fact created, updated or retired (the diff a dry run prints)."""
 
@@ -85,6 +87,7 @@ class ImportReport:
             "relationships": {k: asdict(v) for k, v in sorted(self.rels.items())},
             "findings": len(self.findings),
             "retirement_note": self.retirement_note,
+            "windows": self.windows,
             **({"changes": [asdict(c) for c in self.changes]} if self.dry_run else {}),
         }
 
@@ -180,6 +183,7 @@ async def sync(
     report = ImportReport(
         run_id=str(uuid.uuid4()), source=batch.source, instance=batch.instance, started_at=now, complete=batch.complete, dry_run=dry_run
     )
+    report.windows = {label: {"prop": w.prop, "since": w.since, "until": w.until} for label, w in batch.windows.items()}
     findings = list(batch.findings)
     rels = await _drop_dangling(store, batch, findings)
     report.findings = findings

@@ -142,7 +142,7 @@ class _Translator:
             complete=self.complete,
             # /oncalls returns the shifts that end after `since`; one ending at `since` exactly was not
             # asked for, so the window starts a tick (the stored resolution) later.
-            windows={ON_CALL_SHIFT.label: Window("ends_at", iso(self.s.since + timedelta(microseconds=1)))},
+            windows={ON_CALL_SHIFT.label: Window("ends_at", iso(self.s.since + timedelta(microseconds=1)), iso(self.s.until))},
         )
 
     # -- teams ------------------------------------------------------------------------------
