@@ -194,22 +194,25 @@ async def _sync_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps([_outcome_json(o) for o in outcomes], indent=2))
     else:
-        for outcome in outcomes:
-            if outcome.report is not None:
-                print_report(outcome.report)
-                print()
-        width = max(len(o.instance) for o in outcomes)
-        print(f"{'source':{width}}  created  updated  unchanged  retired  findings  status")
-        for o in outcomes:
-            if o.report is None:
-                print(f"{o.instance:{width}}  {'':7}  {'':7}  {'':9}  {'':7}  {'':8}  FAILED: {o.error}")
-                continue
-            c = o.report.totals()
-            status = "dry run" if o.report.dry_run else ("partial: nothing retired" if not o.report.complete else "ok")
-            print(
-                f"{o.instance:{width}}  {c.created:7}  {c.updated:7}  {c.unchanged:9}  {c.retired:7}  {len(o.report.findings):8}  {status}"
-            )
+        print_outcomes(outcomes)
     return EXIT_FINDINGS if any(o.failed for o in outcomes) else EXIT_OK
+
+
+def print_outcomes(outcomes: list[SourceOutcome]) -> None:
+    """Each source's report, then one line per source."""
+    for outcome in outcomes:
+        if outcome.report is not None:
+            print_report(outcome.report)
+            print()
+    width = max(len(o.instance) for o in outcomes)
+    print(f"{'source':{width}}  created  updated  unchanged  retired  findings  status")
+    for o in outcomes:
+        if o.report is None:
+            print(f"{o.instance:{width}}  {'':7}  {'':7}  {'':9}  {'':7}  {'':8}  FAILED: {o.error}")
+            continue
+        c = o.report.totals()
+        status = "dry run" if o.report.dry_run else ("partial: nothing retired" if not o.report.complete else "ok")
+        print(f"{o.instance:{width}}  {c.created:7}  {c.updated:7}  {c.unchanged:9}  {c.retired:7}  {len(o.report.findings):8}  {status}")
 
 
 def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
@@ -225,10 +228,21 @@ def demo_root() -> Path:
     return Path(str(resources.files("catalog") / "demo" / "backstage"))
 
 
-async def load_demo(settings: Settings) -> ImportReport:
-    from importers.backstage import read_backstage
+async def load_demo(settings: Settings, sources_dir: Path) -> list[SourceOutcome]:
+    """Write Acme Retail's sources (Backstage, OpsLevel, and GitHub, PagerDuty and Kubernetes
+    exports generated for today) under ``sources_dir`` and sync them all, as ``catalog sync`` would."""
+    from datetime import UTC, datetime
 
-    return await _sync_into(settings, read_backstage([demo_root() / "catalog-info.yaml"], instance="demo"))
+    from catalog.config import load_config
+    from catalog.demo.live import write_live_sources
+    from catalog.runner import sync_sources
+
+    config_path = await asyncio.to_thread(write_live_sources, demo_root(), sources_dir, datetime.now(UTC))
+    store = await open_store(settings)
+    try:
+        return await sync_sources(store, load_config(config_path), max_retire_fraction=settings.max_retire_fraction)
+    finally:
+        await store.close()
 
 
 async def _check_store(settings: Settings) -> None:
@@ -278,8 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if path.exists():
                 path.unlink()
             settings = _settings(args, store="embedded", embedded_path=path)
-            report = asyncio.run(load_demo(settings))
-            print_report(report)
+            outcomes = asyncio.run(load_demo(settings, base.data_dir / "demo-sources"))
+            print_outcomes(outcomes)
+            print(f"\nthe demo's sources and catalog.yaml are in {base.data_dir / 'demo-sources'}")
             if not args.no_serve:
                 return serve(settings, use_config=False)
             return EXIT_OK

@@ -80,7 +80,11 @@ def test_demo_loads_the_bundled_organisation(capsys: pytest.CaptureFixture[str],
     assert main(["demo", "--no-serve"]) == 0
     out = capsys.readouterr().out
     assert "node Service" in out and "findings:" in out
+    for instance in ("demo", "opslevel:demo", "github:acme", "pagerduty:acme", "kubernetes:prod-eu", "catalog:reconcile"):
+        assert f"\n{instance} " in out
+    assert "FAILED" not in out
     assert (tmp_path / "data" / "demo.lbdb").exists()
+    assert (tmp_path / "data" / "demo-sources" / "catalog.yaml").exists()
 
 
 def test_serve_refuses_to_start_on_an_unreachable_store(capsys: pytest.CaptureFixture[str]) -> None:
