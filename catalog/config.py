@@ -1,28 +1,6 @@
 """``catalog.yaml``: the sources to sync, the platforms, the ownership precedence, the schedule.
 
-Example (every source type documents its own fields in ``importers/<type>``)::
-
-    sources:
-      - type: backstage
-        paths: [./descriptors]
-      - type: github
-        org: acme
-        token_env: GITHUB_TOKEN
-      - type: pagerduty
-        account: acme
-      - type: kubernetes
-        cluster: prod-eu
-        platform: k8s-standard
-        kubeconfig: ~/.kube/config
-    platforms:
-      - name: k8s-standard
-        title: Standard Kubernetes platform
-        standard: true
-    ownership:
-      precedence: [backstage, opslevel, cortex, github, kubernetes, pagerduty]
-    sync:
-      interval_minutes: 15
-
+Every source type documents its own fields (``docs/sources.md`` is generated from them).
 Relative paths are relative to the folder of ``catalog.yaml``. Secrets never go in the file:
 sources name the environment variable that holds their token.
 """
@@ -50,6 +28,31 @@ SOURCE_MODULES: dict[str, str] = {
 """Source type → module exporting ``Config`` and ``open_source``; also the default run order:
 descriptors first (they declare services), then the live sources that link to them."""
 
+CATALOG_EXAMPLE = """
+sources:
+  - type: backstage
+    paths: [./descriptors]
+  - type: github
+    org: acme
+    token_env: GITHUB_TOKEN
+  - type: pagerduty
+    account: acme
+    token_env: PAGERDUTY_TOKEN
+  - type: kubernetes
+    cluster: prod-eu
+    platform: kubernetes-platform
+    kubeconfig: ~/.kube/config
+platforms:
+  - name: kubernetes-platform
+    title: Standard Kubernetes platform
+    standard: true
+ownership:
+  precedence: [backstage, opslevel, cortex, github, kubernetes, pagerduty]
+sync:
+  interval_minutes: 15
+"""
+"""The example in the docs; a test loads it."""
+
 DEFAULT_PRECEDENCE = ["backstage", "opslevel", "cortex", "github", "kubernetes", "pagerduty"]
 
 
@@ -61,9 +64,9 @@ class PlatformConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="Platform name; its key is `platform:<namespace>/<name>`.")
-    namespace: str = "default"
-    title: str | None = None
-    description: str | None = None
+    namespace: str = Field("default", description="Catalog namespace of the platform.")
+    title: str | None = Field(None, description="Display name.")
+    description: str | None = Field(None, description="What the platform is.")
     type: str | None = Field(None, description="kubernetes, vm, serverless, ...")
     standard: bool = Field(False, description="True for the company's standard platform.")
 

@@ -76,3 +76,15 @@ def test_each_mistake_names_the_file_the_field_and_the_fix(tmp_path: Path, text:
 def test_a_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read the catalog configuration .*pass --config PATH"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_the_sources_reference_is_current_and_its_example_loads(tmp_path: Path) -> None:
+    from catalog.config import CATALOG_EXAMPLE
+    from catalog.config_doc import render
+
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "sources.md").read_text(encoding="utf-8")
+    assert committed == render(), "docs/sources.md is stale: run `python -m catalog.config_doc > docs/sources.md`"
+    (tmp_path / "descriptors").mkdir()
+    config = load_config(write(tmp_path, CATALOG_EXAMPLE))
+    assert [s.type for s in config.ordered()] == ["backstage", "github", "pagerduty", "kubernetes"]
+    assert config.schedule.interval_minutes == 15

@@ -19,7 +19,7 @@ class Config(BaseModel):
     type: Literal["backstage"]
     paths: list[Path] = Field(min_length=1, description="Descriptor files or folders (walked for *.yaml), relative to catalog.yaml.")
     instance: str | None = Field(None, description="Source instance name; default `backstage:<paths>`.")
-    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, ge=1024)
+    max_file_bytes: int = Field(DEFAULT_MAX_FILE_BYTES, ge=1024, description="Larger files are reported and not read.")
 
 
 class BackstageSource:
