@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _serve_flags(demo)
     demo.add_argument("--no-serve", action="store_true", help="load the demo and exit")
+    demo.add_argument(
+        "--write-sources",
+        type=Path,
+        metavar="DIR",
+        help="only write the demo's sources and catalog.yaml into DIR (then `catalog sync --config DIR/catalog.yaml` loads any store)",
+    )
     return parser
 
 
@@ -285,6 +291,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The driver logs each failed routing attempt; the error we raise already says it all.
     logging.getLogger("neo4j").setLevel(logging.CRITICAL)
     try:
+        if args.command == "demo" and args.write_sources is not None:
+            from datetime import UTC, datetime
+
+            from catalog.demo.live import write_live_sources
+
+            print(write_live_sources(demo_root(), args.write_sources, datetime.now(UTC)))
+            return EXIT_OK
         if args.command == "demo":
             base = Settings()
             path = base.data_dir / "demo.lbdb"

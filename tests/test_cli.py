@@ -96,3 +96,12 @@ def test_a_path_that_does_not_exist_is_a_usage_error(capsys: pytest.CaptureFixtu
     assert main(["import", "backstage", str(tmp_path / "typo.yaml"), "--embedded-path", str(tmp_path / "db")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
     assert not (tmp_path / "db").exists()
+
+
+def test_demo_can_write_its_sources_for_any_store(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["demo", "--write-sources", str(tmp_path / "acme")]) == 0
+    config = Path(capsys.readouterr().out.strip())
+    assert config == tmp_path / "acme" / "catalog.yaml"
+    assert main(["sync", "--config", str(config), "--embedded-path", str(tmp_path / "db"), "--json"]) == 0
+    reports = json.loads(capsys.readouterr().out)
+    assert {r["type"] for r in reports} == {"backstage", "opslevel", "github", "pagerduty", "kubernetes", "reconcile"}

@@ -26,10 +26,18 @@ def test_the_catalog_waits_for_a_healthy_neo4j_and_uses_a_routing_uri() -> None:
     assert (ROOT / catalog["build"]).joinpath("Dockerfile").exists()
 
 
-def test_the_seed_service_imports_the_bundled_demo() -> None:
+def test_the_seed_service_syncs_the_bundled_demo_sources() -> None:
+    import shlex
+
+    from catalog.cli import build_parser
+
     command = COMPOSE["services"]["seed"]["command"]
-    assert command[:3] == ["catalog", "import", "backstage"]
-    assert (ROOT / command[3].removeprefix("/app/")).exists()
+    assert command[:2] == ["sh", "-c"]
+    steps = [shlex.split(step) for step in command[2].split("&&")]
+    assert [step[:2] for step in steps] == [["catalog", "demo"], ["catalog", "sync"]]
+    for step in steps:
+        build_parser().parse_args(step[1:])  # every flag exists
+    assert steps[0][-1] + "/catalog.yaml" == steps[1][-1]
 
 
 def _compose_available() -> bool:
