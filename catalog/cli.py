@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from catalog.commands import adoption, audit, blast_radius, history, oncall, who_owns
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings
@@ -25,6 +26,8 @@ from catalog.store import GraphStore, StoreUnavailable, open_store
 from catalog.sync import ImportReport, sync
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
+ANSWER_COMMANDS = (who_owns, oncall, history, blast_radius, adoption, audit)
+"""The questions, in the order `catalog --help` lists them; each module registers its sub-command."""
 DIFF_LINES = 50
 """Changes a dry run prints in its table; --json gives them all."""
 
@@ -99,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
     _store_flags(serve)
+
+    for command in ANSWER_COMMANDS:
+        command.register(commands)
+        _store_flags(commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")])
 
     demo = commands.add_parser(
         "demo",
@@ -230,6 +237,15 @@ def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
     return summary
 
 
+async def _answer(args: argparse.Namespace, settings: Settings) -> int:
+    store = await open_store(settings)
+    try:
+        code: int = await args.answer(args, store)
+        return code
+    finally:
+        await store.close()
+
+
 def demo_root() -> Path:
     return Path(str(resources.files("catalog") / "demo" / "backstage"))
 
@@ -316,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import_backstage(args, settings))
         if args.command == "sync":
             return asyncio.run(_sync_command(args, settings))
+        if getattr(args, "answer", None) is not None:
+            args.settings = settings
+            return asyncio.run(_answer(args, settings))
         return serve(settings, sync_every=args.sync_every, config_required=args.config is not None)
     except ValidationError as exc:
         for error in exc.errors():

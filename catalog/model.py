@@ -296,7 +296,7 @@ IMPORT_RUN = NodeType(
     "ImportRun",
     "One run of one importer against one source instance, with its report.",
     (
-        Prop("started_at", PropType.TIME),
+        Prop("started_at", PropType.TIME, indexed=True),
         Prop("finished_at", PropType.TIME),
         Prop("complete", PropType.BOOL, "True when the source was read completely."),
         Prop("report", PropType.JSON, "Counts created, updated, unchanged and retired, per label."),

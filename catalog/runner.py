@@ -12,6 +12,8 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+from catalog.answers.adoption import snapshot_batch
+from catalog.clock import now_iso
 from catalog.config import CatalogConfig, ConfiguredSource
 from catalog.identity import IdentityIndex
 from catalog.model import PLATFORM
@@ -63,32 +65,45 @@ async def sync_sources(
     dry_run: bool = False,
     force: bool = False,
     max_retire_fraction: float = 0.2,
+    now: str | None = None,
 ) -> list[SourceOutcome]:
+    """Sync the chosen sources, reconcile owners and take an adoption snapshot; ``now`` (default:
+    the clock at each step) stamps every fact, for reproducible runs."""
     chosen = [s for s in config.ordered() if only is None or only in (s.type, s.instance)]
     if only is not None and not chosen:
         known = ", ".join(f"{s.instance} ({s.type})" for s in config.sources) or "none"
         raise ValueError(f"no source in {config.path} is {only!r}; configured: {known}")
     outcomes: list[SourceOutcome] = []
     if config.platforms:
-        report = await sync(store, platforms_batch(config), dry_run=dry_run, max_retire_fraction=max_retire_fraction, force=force)
+        report = await sync(store, platforms_batch(config), dry_run=dry_run, max_retire_fraction=max_retire_fraction, force=force, now=now)
         outcomes.append(SourceOutcome("config", report.instance, report))
     for configured in chosen:
-        outcomes.append(await _run_one(store, configured, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction))
+        outcomes.append(await _run_one(store, configured, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now))
     report = await sync(
-        store, await reconcile(store, config.ownership.precedence), dry_run=dry_run, force=True, max_retire_fraction=max_retire_fraction
+        store,
+        await reconcile(store, config.ownership.precedence),
+        dry_run=dry_run,
+        force=True,
+        max_retire_fraction=max_retire_fraction,
+        now=now,
     )
     outcomes.append(SourceOutcome("reconcile", report.instance, report))
+    if not dry_run:
+        # Platform adoption as it stands after this sync: the points of the adoption trend.
+        taken_at = now or now_iso()
+        snapshot = await sync(store, await snapshot_batch(store, taken_at), now=taken_at)
+        outcomes.append(SourceOutcome("adoption", snapshot.instance, snapshot))
     return outcomes
 
 
 async def _run_one(
-    store: GraphStore, configured: ConfiguredSource, *, dry_run: bool, force: bool, max_retire_fraction: float
+    store: GraphStore, configured: ConfiguredSource, *, dry_run: bool, force: bool, max_retire_fraction: float, now: str | None
 ) -> SourceOutcome:
     outcome = SourceOutcome(configured.type, configured.instance)
     try:
         index = await IdentityIndex.load(store)
         batch = await configured.source.read(index)
-        outcome.report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction)
+        outcome.report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now)
     except (SourceError, ApiError, OSError) as exc:
         outcome.error = str(exc)
         log.error("%s: not synced, its previous facts are kept: %s", configured.instance, exc)

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(15, ge=3, description="Deepest GraphQL selection accepted (hostile-query guard).")
     max_aliases: int = Field(30, ge=1, description="Most aliases one GraphQL document may use (hostile-query guard).")
     max_tokens: int = Field(4000, ge=100, description="Most tokens one GraphQL document may have (hostile-query guard).")
+    stale_after_days: int = Field(
+        30, ge=1, le=3650, description="Days after which audits report an entity, or a source instance without a complete import, as stale."
+    )
     config: Path = Field(Path("catalog.yaml"), description="The sources file `catalog sync` and `catalog serve` read.")
     max_retire_fraction: float = Field(
         0.2, ge=0, le=1, description="Share of a source's entities one import may retire before it refuses (override with --force)."

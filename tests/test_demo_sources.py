@@ -35,13 +35,16 @@ async def test_every_demo_source_syncs_and_a_second_sync_changes_nothing(store: 
         ("pagerduty", False),
         ("kubernetes", False),
         ("reconcile", False),
+        ("adoption", False),
     ]
     assert all(o.report is not None and o.report.complete for o in first)
     second = await sync_sources(store, config)
     for outcome in second:
         assert outcome.report is not None
         totals = outcome.report.totals()
-        assert (outcome.instance, totals.created, totals.updated, totals.retired) == (outcome.instance, 0, 0, 0)
+        # Only the adoption trend grows: one new company point per sync.
+        expected = 1 if outcome.type == "adoption" else 0
+        assert (outcome.instance, totals.created, totals.updated, totals.retired) == (outcome.instance, expected, 0, 0)
 
 
 async def test_the_demo_shows_what_it_promises(store: GraphStore, demo_config: Path) -> None:

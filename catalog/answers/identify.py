@@ -1,22 +1,82 @@
 """From whatever identifier a human holds to the service(s) it names.
 
-``identify`` is the one resolver every answer uses for its service argument.
+``identify`` is the one resolver every answer uses for its service argument. It reads the text
+as each of these, strongest first, and stops at the first reading that names something:
+
+1. a service key (``component:payments/checkout``), ``[namespace/]name`` or a name in any
+   namespace (``Service.name``, case as written or lower-cased);
+2. an identifier some source states (``Identifier.value``, any scheme: ``alias``, ``opslevel``,
+   ``cortex``, ``repository``, ``pagerduty-service``, ``workload``, ``hostname``), including the
+   forms derived from the text: the ``org/repo`` of a repository URL, the host of a URL without
+   its port, ``<svc>.<ns>`` of an in-cluster hostname, the id in a PagerDuty URL;
+3. a repository: ``https://github.com/org/repo[/tree/...]``, ``git@github.com:org/repo.git``,
+   ``github.com/org/repo`` or ``org/repo`` → the services built from it (``BUILT_FROM``);
+4. a Kubernetes workload, ``[namespace/]name``, or a pod name with its generated suffix
+   (``<deployment>-<pod-template-hash>-<xxxxx>``, ``<statefulset>-<ordinal>``,
+   ``<daemonset or job>-<xxxxx>``, ``<cronjob>-<schedule stamp>-<xxxxx>``; also a ReplicaSet or
+   a CronJob's Job name) → the service it is an instance of (``INSTANCE_OF``); among the names a
+   pod name could stand for, the longest workload that exists and has the right kind wins;
+5. a PagerDuty service id (``P`` + 6 upper-case letters or digits) → the service whose
+   ``ESCALATES_VIA`` edge names it.
+
+Steps 3 and 4 swap for URLs and ``git@`` addresses. A repository or workload that runs no
+catalog service still answers, in ``others``, so its own owners can be shown. When nothing
+matches, ``nearest`` holds the closest services (by name and alias tokens, then by string
+similarity over a bounded set of names), so the answer is never an empty shrug.
+
+Every step is one indexed lookup (node keys, ``Service.name``, ``Identifier.value``,
+``Workload.name``, ``Repository.slug``); a match costs one to four round trips, the nearest
+candidates one or two more.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
-from catalog.store.base import GraphStore
+from catalog.refs import entity_key, repository_key
+from catalog.store.base import GraphStore, Row
+
+MAX_IDENTIFIER_LENGTH = 1024
+"""Longer text is no identifier; front ends refuse it and ``identify`` reads only this much."""
+MAX_MATCHES = 25
+"""Most services one identifier is reported to name; the message says how many more there are."""
+NEAREST = 5
+"""How many nearest candidates an unmatched identifier gets."""
+_NEAR_ROWS = 200
+_SIMILAR_ROWS = 2000
+_MIN_TOKEN = 3
+_MIN_SIMILARITY = 0.5
+
+SCHEME_NAMES = {
+    "alias": "alias",
+    "opslevel": "OpsLevel name",
+    "cortex": "Cortex tag",
+    "repository": "repository",
+    "pagerduty-service": "PagerDuty service id",
+    "workload": "Kubernetes workload",
+    "hostname": "hostname",
+}
+"""How each identifier scheme reads in an interpretation, e.g. ``alias shop``."""
 
 
 @dataclass(frozen=True)
 class Candidate:
     key: str
-    """Service key, e.g. ``component:default/checkout``."""
+    """Node key, e.g. ``component:default/checkout`` (a service unless ``label`` says otherwise)."""
     name: str
     why: str
     """How the identifier led here: ``name``, ``alias checkout-svc``, ``repository acme/checkout``, ..."""
+    label: str = "Service"
+    """``Service``; in ``Identification.others``, ``Repository`` or ``Workload``."""
+    strength: str | None = None
+    """How strong the link the identifier followed is: declared, configured or inferred (null for a name or key)."""
+    source: str | None = None
+    """The source that stated the link the identifier followed, when one did."""
 
 
 @dataclass
@@ -28,19 +88,486 @@ class Identification:
     """When nothing matches: the closest services, so the answer is never an empty shrug."""
     interpreted_as: str = ""
     """What the identifier was read as: service name, alias, repository, workload, pod, PagerDuty id, hostname."""
+    kind: str = "none"
+    """The reading, for programs: ``service``, an identifier scheme (``alias``, ``repository``,
+    ``pagerduty-service``, ``workload``, ``hostname``, ``opslevel``, ``cortex``; ``identifier`` when the value is stated
+    under several schemes), ``pod``, ``none`` or ``empty``."""
+    others: list[Candidate] = field(default_factory=list)
+    """Repositories or workloads the identifier names that run no catalog service: their own owners still answer."""
+    more: int = 0
+    """Matches left out beyond ``MAX_MATCHES``."""
 
     @property
     def unique(self) -> Candidate | None:
         return self.matches[0] if len(self.matches) == 1 else None
 
+    @property
+    def message(self) -> str:
+        """One line for people: what the identifier named, that it is shared, or what comes closest."""
+        q = repr(self.query)
+        if self.kind == "empty":
+            return "the identifier is empty; give a service name, alias, repository URL, pod name, PagerDuty service id or hostname"
+        if len(self.matches) > 1:
+            names = ", ".join(c.name for c in self.matches) + (f" and {self.more} more" if self.more else "")
+            return f"{len(self.matches) + self.more} services share the {self.interpreted_as} {q}: {names}"
+        if self.matches:
+            return f"{q} → service {self.matches[0].name} ({self.interpreted_as})"
+        if self.others:
+            return f"{q} → {self.interpreted_as}, which runs no catalog service; showing its own owners"
+        if self.nearest:
+            return f"no service matches {q}; nearest: {', '.join(c.name for c in self.nearest)}"
+        return f"no service matches {q}, and none has a similar name"
+
+
+# -- reading the text ----------------------------------------------------------------------------
+
+_KEY = re.compile(r"^component:(?:[^:/\s]+/)?[^:/\s]+$", re.IGNORECASE)
+_NAME = re.compile(r"^(?:(?P<ns>[A-Za-z0-9][A-Za-z0-9_.-]*)/)?(?P<name>[A-Za-z0-9][A-Za-z0-9_.-]*)$")
+_SCP = re.compile(r"^(?:(?P<user>[A-Za-z0-9_.-]+)@)?(?P<host>[A-Za-z0-9.-]+):(?P<path>[^/\s][^\s]*/[^\s]*)$")
+_HOST = re.compile(r"^(?=.{1,253}\.?$)[a-z0-9_]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9])?)+\.?$")
+_PAGERDUTY_ID = re.compile(r"^P[A-Z0-9]{6}$")
+_GIT_HOST = re.compile(r"^(www\.)?(github|gitlab|bitbucket)\.|^(github\.com|gitlab\.com|bitbucket\.org)$")
+_WORDS = re.compile(r"[a-z0-9]+")
+# Path segments where a hosting service's browse URL leaves the repository path.
+_BROWSE = frozenset({"-", "tree", "blob", "src", "browse", "commits", "commit", "raw", "blame", "pulls", "pull", "issues", "actions"})
+# Kubernetes generated names (pod suffixes, pod-template hashes) draw from this alphabet: no vowels.
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"
+
+
+@dataclass(frozen=True)
+class _PodGuess:
+    name: str
+    kinds: tuple[str, ...]
+    said: str
+    """How the text reads if this guess is right, e.g. ``pod of Deployment``."""
+
+
+# (pattern, kinds, how it reads); a pod name is tried against all and every fit is a guess.
+_POD_FORMS: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...] = (
+    (re.compile(r"^(?P<name>.+)-\d{8,}-[a-z0-9]{5}$"), ("CronJob",), "pod of CronJob"),
+    (re.compile(r"^(?P<name>.+)-[a-z0-9]{5,10}-[a-z0-9]{5}$"), ("Deployment",), "pod of Deployment"),
+    (re.compile(r"^(?P<name>.+)-\d+$"), ("StatefulSet",), "pod of StatefulSet"),
+    (re.compile(r"^(?P<name>.+)-[a-z0-9]{5}$"), ("DaemonSet", "Job"), "pod of DaemonSet or Job"),
+    (re.compile(r"^(?P<name>.+)-\d{8,}$"), ("CronJob",), "Job of CronJob"),
+    # A bare ReplicaSet name: only with a hash from Kubernetes' alphabet, or `payments-gateway`
+    # would read as a ReplicaSet of `payments`.
+    (re.compile(rf"^(?P<name>.+)-[{_SAFE}]{{5,10}}$"), ("Deployment",), "ReplicaSet of Deployment"),
+)
+
+
+@dataclass
+class _Forms:
+    text: str
+    service_keys: list[str] = field(default_factory=list)
+    service_names: list[str] = field(default_factory=list)
+    name_reading: str = ""
+    values: list[tuple[str, frozenset[str] | None]] = field(default_factory=list)
+    """Identifier values to look up, each with the schemes it may be under (None: any)."""
+    repos: list[tuple[str | None, str]] = field(default_factory=list)
+    """(host or None, ``org/repo``)."""
+    url_like: bool = False
+    workload_ns: str | None = None
+    workload_name: str | None = None
+    pod_guesses: list[_PodGuess] = field(default_factory=list)
+    pagerduty: str | None = None
+    cores: list[str] = field(default_factory=list)
+    """The parts of the text that most likely are (or resemble) a service name, for the nearest search."""
+
+    def value(self, value: str, schemes: Iterable[str] | None = None) -> None:
+        norm = value.strip().lower()
+        if norm and not any(v == norm for v, _ in self.values):
+            self.values.append((norm, None if schemes is None else frozenset(schemes)))
+
+    def core(self, value: str) -> None:
+        norm = value.strip().lower()
+        if norm and norm not in self.cores:
+            self.cores.append(norm)
+
+
+def _strip_git(name: str) -> str:
+    return name[: -len(".git")] if name.lower().endswith(".git") else name
+
+
+def _repo_from_path(host: str, path: str) -> tuple[str, str] | None:
+    segments = [s for s in path.split("/") if s]
+    host = host.lower().removeprefix("www.")
+    if host == "github.com" or host.startswith("github."):
+        segments = segments[:2]
+    else:
+        for index, segment in enumerate(segments):
+            if segment in _BROWSE:
+                segments = segments[:index]
+                break
+    if len(segments) < 2:
+        return None
+    segments[-1] = _strip_git(segments[-1])
+    return (host, "/".join(segments)) if all(segments) else None
+
+
+def _host_forms(forms: _Forms, host: str) -> None:
+    """A hostname, with the ``<svc>.<ns>`` the Kubernetes importer also writes for in-cluster names."""
+    host = host.lower().rstrip(".")
+    forms.value(host, ["hostname"])
+    labels = host.split(".")
+    if "svc" in labels[2:3]:
+        forms.value(".".join(labels[:2]), ["hostname"])
+    forms.core(labels[0])
+
+
+def _pod_forms(forms: _Forms, name: str) -> None:
+    for pattern, kinds, said in _POD_FORMS:
+        found = pattern.match(name)
+        if found and found.group("name"):
+            forms.pod_guesses.append(_PodGuess(found.group("name"), kinds, said))
+            forms.core(found.group("name"))
+
+
+def read_forms(text: str) -> _Forms:
+    """Every way ``text`` could name something, in the order ``identify`` tries them."""
+    forms = _Forms(text)
+    lower = text.lower()
+    forms.value(text)
+    if _KEY.match(text):
+        ns, _, name = lower.removeprefix("component:").rpartition("/")
+        forms.service_keys.append(entity_key("component", ns or "default", name))
+        forms.name_reading = "service key"
+        forms.core(name)
+        return forms
+    scp = _SCP.match(text)
+    if "://" in text or (scp and (scp.group("user") or "." in scp.group("host"))):
+        forms.url_like = True
+        if "://" in text:
+            parts = urlsplit(text)
+            host, path = parts.hostname or "", parts.path
+        else:
+            assert scp is not None
+            host, path = scp.group("host"), scp.group("path")
+        host = host.lower()
+        if host.endswith("pagerduty.com"):
+            pid = next((s for s in path.split("/") if _PAGERDUTY_ID.match(s)), None)
+            if pid:
+                forms.pagerduty = pid
+                forms.value(pid, ["pagerduty-service"])
+                forms.core(pid)
+            return forms
+        repo = _repo_from_path(host, path) if host else None
+        if repo is not None:
+            forms.repos.append(repo)
+            forms.value(repo[1], ["repository"])
+            forms.core(repo[1].rsplit("/", 1)[-1])
+        if host and not _GIT_HOST.match(host):
+            _host_forms(forms, host)
+        return forms
+    segments = text.split("/")
+    if len(segments) >= 3 and "." in segments[0] and all(segments[:3]):
+        # github.com/org/repo without a scheme
+        repo = _repo_from_path(segments[0], "/".join(segments[1:]))
+        if repo is not None:
+            forms.url_like = True
+            forms.repos.append(repo)
+            forms.value(repo[1], ["repository"])
+            forms.core(repo[1].rsplit("/", 1)[-1])
+            return forms
+    if _PAGERDUTY_ID.match(text):
+        forms.pagerduty = text
+    host = text.rsplit(":", 1)[0] if re.search(r":\d+$", text) else text
+    hostlike = "." in host and _HOST.match(host.lower()) is not None
+    named = _NAME.match(text)
+    if named:
+        ns, name = named.group("ns"), named.group("name")
+        if ns:
+            forms.service_keys.append(entity_key("component", ns, name))
+            forms.name_reading = "namespace/name of a service"
+            # org/repo: a repository slug (GitHub's host by default), or namespace/workload
+            slug = f"{ns}/{_strip_git(name)}"
+            forms.repos.append((None, slug))
+            forms.value(slug, ["repository"])
+        else:
+            forms.service_keys.append(entity_key("component", "default", name))
+            forms.service_names.extend(dict.fromkeys((name, lower)))
+            forms.name_reading = "service name"
+        forms.workload_ns = ns.lower() if ns else None
+        forms.workload_name = name.lower()
+        if not hostlike:
+            _pod_forms(forms, name.lower())
+            forms.core(name)
+            for word in _WORDS.findall(name.lower()):
+                if len(word) >= _MIN_TOKEN:
+                    forms.core(word)
+    if hostlike:
+        _host_forms(forms, host)
+    if not forms.cores:
+        for word in _WORDS.findall(lower):
+            if len(word) >= _MIN_TOKEN:
+                forms.core(word)
+    return forms
+
+
+# -- looking it up -------------------------------------------------------------------------------
+
 
 async def identify(store: GraphStore, text: str) -> Identification:
-    """The services ``text`` names. A service key or ``[namespace/]name`` at least; see the module docs for the rest."""
-    query = text.strip()
-    key = (
-        query.lower()
-        if query.lower().startswith("component:")
-        else f"component:{query.lower() if '/' in query else 'default/' + query.lower()}"
+    """The services ``text`` names, read as described in the module docs; never raises on odd input."""
+    query = text.strip()[:MAX_IDENTIFIER_LENGTH]
+    if not query:
+        return Identification(query, interpreted_as="nothing: the identifier is empty", kind="empty")
+    forms = read_forms(query)
+    steps = [_by_name, _by_identifier]
+    steps += [_by_repository, _by_workload] if forms.url_like else [_by_workload, _by_repository]
+    steps.append(_by_escalation)
+    for step in steps:
+        found = await step(store, forms)
+        if found is not None:
+            return found
+    return Identification(query, nearest=await nearest(store, forms.cores), interpreted_as="nothing in the catalog", kind="none")
+
+
+def _answer(forms: _Forms, kind: str, reading: str, matches: Sequence[Candidate], others: Sequence[Candidate] = ()) -> Identification:
+    merged: dict[str, Candidate] = {}
+    for c in matches:
+        merged.setdefault(c.key, c)
+    ordered = sorted(merged.values(), key=lambda c: (c.name.lower(), c.key))
+    return Identification(
+        forms.text, ordered[:MAX_MATCHES], interpreted_as=reading, kind=kind, others=list(others), more=max(0, len(ordered) - MAX_MATCHES)
     )
-    rows = await store.read("MATCH (s:Service {id: $key}) WHERE s.retired_at IS NULL RETURN s.id AS id, s.name AS name", {"key": key})
-    return Identification(query, [Candidate(r["id"], r["name"], "name") for r in rows], interpreted_as="service name")
+
+
+async def _by_name(store: GraphStore, forms: _Forms) -> Identification | None:
+    if not forms.service_keys and not forms.service_names:
+        return None
+    rows = await store.read(
+        "MATCH (s:Service) WHERE (s.id IN $keys OR s.name IN $names) AND s.retired_at IS NULL "
+        "RETURN s.id AS id, s.name AS name, s.namespace AS namespace",
+        {"keys": forms.service_keys, "names": forms.service_names},
+    )
+    if not rows:
+        return None
+    exact = [r for r in rows if r["id"] in forms.service_keys]
+    chosen = exact or rows
+    why = "service key" if forms.name_reading == "service key" else "name"
+    matches = [Candidate(r["id"], r["name"] or r["id"], why if r in exact else f"name in namespace {r['namespace']}") for r in chosen]
+    return _answer(forms, "service", forms.name_reading, matches)
+
+
+async def _by_identifier(store: GraphStore, forms: _Forms) -> Identification | None:
+    if not forms.values:
+        return None
+    rows = await store.read(
+        "MATCH (i:Identifier)-[r:IDENTIFIES]->(s:Service) WHERE i.value IN $values AND i.retired_at IS NULL "
+        "AND r.active = true AND s.retired_at IS NULL "
+        "RETURN i.scheme AS scheme, i.value AS value, i.display AS display, s.id AS id, s.name AS name, "
+        "r.strength AS strength, r.evidence AS evidence, r.source AS source",
+        {"values": [v for v, _ in forms.values]},
+    )
+    allowed = {v: schemes for v, schemes in forms.values}
+    rows = [r for r in rows if allowed.get(r["value"]) is None or r["scheme"] in (allowed[r["value"]] or ())]
+    if not rows:
+        return None
+    # The value the text most directly is wins: the text itself, then the forms derived from it.
+    rank = {v: i for i, (v, _) in enumerate(forms.values)}
+    best = min(rank[r["value"]] for r in rows)
+    rows = [r for r in rows if rank[r["value"]] == best]
+    schemes = sorted({r["scheme"] for r in rows})
+    by_service: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_service[r["id"]].append(r)
+    matches = []
+    for key, said in by_service.items():
+        strongest = min(said, key=lambda r: (_STRENGTH.get(r["strength"] or "", 9), r["source"] or ""))
+        evidence = "; ".join(sorted({_said(r) for r in said}))
+        matches.append(Candidate(key, strongest["name"] or key, evidence, strength=strongest["strength"], source=strongest["source"]))
+    value = rows[0]["display"] or rows[0]["value"]
+    reading = " or ".join(SCHEME_NAMES.get(s, s) for s in schemes) + ("" if rows[0]["value"] == forms.text.lower() else f" {value}")
+    return _answer(forms, schemes[0] if len(schemes) == 1 else "identifier", reading, matches)
+
+
+_STRENGTH = {"declared": 0, "configured": 1, "inferred": 2}
+
+
+def _said(row: Row) -> str:
+    scheme = SCHEME_NAMES.get(row["scheme"], row["scheme"])
+    by = f" ({row['evidence']})" if row.get("evidence") else ""
+    return f"{scheme} {row['display'] or row['value']}{by}"
+
+
+async def _by_repository(store: GraphStore, forms: _Forms) -> Identification | None:
+    if not forms.repos:
+        return None
+    keys = [repository_key(host or "github.com", slug) for host, slug in forms.repos]
+    slugs = list(dict.fromkeys(v for _, slug in forms.repos for v in (slug, slug.lower())))
+    rows = await store.read(
+        "MATCH (r:Repository) WHERE (r.id IN $keys OR r.slug IN $slugs) AND r.retired_at IS NULL "
+        "OPTIONAL MATCH (s:Service)-[b:BUILT_FROM]->(r) WHERE b.active = true AND s.retired_at IS NULL "
+        "RETURN r.id AS repo, r.slug AS slug, r.host AS host, s.id AS id, s.name AS name, b.evidence AS evidence, b.source AS source",
+        {"keys": keys, "slugs": slugs},
+    )
+    hosts = {host for host, _ in forms.repos if host}
+    if hosts and any(r["host"] in hosts for r in rows):
+        rows = [r for r in rows if r["host"] in hosts]
+    if not rows:
+        return None
+    repos = sorted({(r["repo"], r["host"] or "", r["slug"] or r["repo"]) for r in rows})
+    reading = "repository " + " and ".join(f"{host + '/' if host else ''}{slug}" for _, host, slug in repos)
+    matches = [
+        Candidate(
+            r["id"], r["name"] or r["id"], f"built from {r['host']}/{r['slug']} ({r['evidence'] or 'BUILT_FROM'})", source=r["source"]
+        )
+        for r in rows
+        if r["id"] is not None
+    ]
+    served = {r["repo"] for r in rows if r["id"] is not None}
+    others = [Candidate(key, slug, f"repository {host}/{slug}", label="Repository") for key, host, slug in repos if key not in served]
+    return _answer(forms, "repository", reading, matches, others)
+
+
+async def _by_workload(store: GraphStore, forms: _Forms) -> Identification | None:
+    if forms.workload_name is None:
+        return None
+    names = [forms.workload_name, *(g.name for g in forms.pod_guesses)]
+    rows = await store.read(
+        "MATCH (w:Workload) WHERE w.name IN $names AND w.retired_at IS NULL "
+        "OPTIONAL MATCH (w)-[r:INSTANCE_OF]->(s:Service) WHERE r.active = true AND s.retired_at IS NULL "
+        "RETURN w.id AS workload, w.name AS wname, w.namespace AS namespace, w.kind AS kind, w.cluster AS cluster, "
+        "s.id AS id, s.name AS name, r.strength AS strength, r.evidence AS evidence, r.source AS source",
+        {"names": list(dict.fromkeys(names))},
+    )
+    if forms.workload_ns is not None:
+        rows = [r for r in rows if (r["namespace"] or "").lower() == forms.workload_ns]
+    if not rows:
+        return None
+    exact = [r for r in rows if r["wname"] == forms.workload_name]
+    guess: _PodGuess | None = None
+    if exact:
+        chosen = exact
+    else:
+        # The longest real workload name that the pod name can stand for, of a kind that makes such pods.
+        fits = [(g, r) for g in forms.pod_guesses for r in rows if r["wname"] == g.name]
+        kind_fits = [(g, r) for g, r in fits if r["kind"] in g.kinds or not r["kind"]]
+        if not kind_fits:
+            return None
+        longest = max(len(g.name) for g, _ in kind_fits)
+        guess = next(g for g, _ in kind_fits if len(g.name) == longest)
+        chosen = [r for g, r in kind_fits if len(g.name) == longest]
+    unique = list({(r["workload"], r["id"]): r for r in chosen}.values())
+    where = sorted({f"{r['kind']} {r['namespace']}/{r['wname']}" for r in unique})
+    reading = ("pod of " if guess is not None else "Kubernetes workload ") + " and ".join(where)
+    matches = [
+        Candidate(
+            r["id"],
+            r["name"] or r["id"],
+            f"{r['kind']} {r['namespace']}/{r['wname']} in cluster {r['cluster']} runs it ({r['evidence'] or 'INSTANCE_OF'})",
+            strength=r["strength"],
+            source=r["source"],
+        )
+        for r in unique
+        if r["id"] is not None
+    ]
+    served = {r["workload"] for r in unique if r["id"] is not None}
+    others = [
+        Candidate(r["workload"], f"{r['namespace']}/{r['wname']}", f"{r['kind']} in cluster {r['cluster']}", label="Workload")
+        for r in unique
+        if r["workload"] not in served
+    ]
+    return _answer(forms, "pod" if guess is not None else "workload", reading, matches, others)
+
+
+async def _by_escalation(store: GraphStore, forms: _Forms) -> Identification | None:
+    """A PagerDuty service linked by name only is written as an escalation, not as an identifier."""
+    if forms.pagerduty is None:
+        return None
+    rows = await store.read(
+        "MATCH (s:Service)-[r:ESCALATES_VIA]->(p:EscalationPolicy) WHERE r.external_service CONTAINS $id "
+        "AND r.active = true AND s.retired_at IS NULL "
+        "RETURN s.id AS id, s.name AS name, r.external_service AS ids, r.strength AS strength, r.evidence AS evidence, r.source AS source",
+        {"id": forms.pagerduty},
+    )
+    matches = [
+        Candidate(
+            r["id"],
+            r["name"] or r["id"],
+            f"PagerDuty service {forms.pagerduty} pages for it ({r['evidence'] or 'ESCALATES_VIA'})",
+            strength=r["strength"],
+            source=r["source"],
+        )
+        for r in rows
+        if forms.pagerduty in str(r["ids"] or "").split(",")
+    ]
+    reading = "PagerDuty service id" + ("" if forms.pagerduty == forms.text else f" {forms.pagerduty}")
+    return _answer(forms, "pagerduty-service", reading, matches) if matches else None
+
+
+# -- nearest candidates --------------------------------------------------------------------------
+
+
+def _tokens(cores: Sequence[str]) -> list[str]:
+    tokens: dict[str, None] = {}
+    for core in cores:
+        if len(core) >= _MIN_TOKEN:
+            tokens[core] = None
+    for core in cores:
+        for word in _WORDS.findall(core):
+            if len(word) >= _MIN_TOKEN:
+                tokens[word] = None
+    return list(tokens)[:8]
+
+
+async def nearest(store: GraphStore, cores: Sequence[str], limit: int = NEAREST) -> list[Candidate]:
+    """The services whose names or aliases come closest to ``cores`` (the name-like parts of the text).
+
+    First services whose search text or aliases contain a token of the text; when fewer than
+    ``limit`` turn up, also services whose names share the first two letters, ranked by
+    string similarity. Both reads are bounded (``LIMIT``).
+    """
+    cores = [c for c in cores if c][:6]
+    if not cores:
+        return []
+    tokens = _tokens(cores)
+    rows: list[Row] = []
+    if tokens:
+        rows = await store.read(
+            "UNWIND $tokens AS t MATCH (s:Service) WHERE s.retired_at IS NULL "
+            "AND (s.search_text CONTAINS t OR any(a IN s.aliases WHERE lower(a) CONTAINS t)) "
+            f"RETURN DISTINCT s.id AS id, s.name AS name, s.aliases AS aliases ORDER BY id LIMIT {_NEAR_ROWS}",
+            {"tokens": tokens},
+        )
+    if len({r["id"] for r in rows}) < limit:
+        prefixes = sorted({c[:2] for c in cores if len(c) >= 2})
+        if prefixes:
+            rows += await store.read(
+                "UNWIND $prefixes AS p MATCH (s:Service) WHERE s.retired_at IS NULL AND s.search_text STARTS WITH p "
+                f"RETURN DISTINCT s.id AS id, s.name AS name, s.aliases AS aliases ORDER BY id LIMIT {_SIMILAR_ROWS}",
+                {"prefixes": prefixes},
+            )
+    scored: dict[str, tuple[float, Candidate]] = {}
+    for row in rows:
+        if row["id"] in scored:
+            continue
+        found = _score(cores, tokens, row)
+        if found is not None:
+            scored[row["id"]] = found
+    ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].name.lower(), item[1].key))
+    return [candidate for _, candidate in ranked[:limit]]
+
+
+def _score(cores: Sequence[str], tokens: Sequence[str], row: Row) -> tuple[float, Candidate] | None:
+    name = str(row["name"] or row["id"])
+    lname = name.lower()
+    aliases = [str(a) for a in row.get("aliases") or []]
+    best: tuple[float, str] = (0.0, "")
+    for core in cores:
+        if core == lname:
+            return 1.0, Candidate(row["id"], name, f"named {core!r}, like the identifier")
+        for alias in aliases:
+            if core == alias.lower():
+                best = max(best, (0.95, f"alias {alias!r}"))
+        ratio = difflib.SequenceMatcher(None, core, lname).ratio()
+        best = max(best, (ratio, f"similar name ({round(ratio * 100)}% alike)"))
+    for token in tokens:
+        if token in lname:
+            best = max(best, (0.6 + 0.3 * len(token) / max(len(lname), 1), f"name contains {token!r}"))
+        for alias in aliases:
+            if token in alias.lower():
+                best = max(best, (0.55 + 0.3 * len(token) / max(len(alias), 1), f"alias {alias!r} contains {token!r}"))
+    if best[0] < _MIN_SIMILARITY:
+        return None
+    return best[0], Candidate(row["id"], name, best[1])

@@ -18,10 +18,14 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from catalog.api.audits.queries import AuditQuery
 from catalog.api.errors import is_internal
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
+from catalog.api.impact.queries import ImpactQuery
 from catalog.api.node import NodeQuery
+from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
+from catalog.api.ownership.queries import OwnershipQuery
 from catalog.api.platforms.queries import PlatformQuery
 from catalog.api.platforms.types import Platform, Repository
 from catalog.api.services.queries import ServiceQuery
@@ -39,7 +43,19 @@ CACHE_SIZE = 256
 
 
 @strawberry.type(description="Who owns what, who to call, what breaks, and what runs where.")
-class Query(NodeQuery, ServiceQuery, TeamQuery, SystemQuery, PlatformQuery, FindingQuery):
+class Query(
+    OwnershipQuery,
+    OnCallQuery,
+    ImpactQuery,
+    HistoryQuery,
+    AuditQuery,
+    NodeQuery,
+    ServiceQuery,
+    TeamQuery,
+    SystemQuery,
+    PlatformQuery,
+    FindingQuery,
+):
     pass
 
 

@@ -1,0 +1,943 @@
+"""Audits: what is missing or wrong in the catalog's picture of ownership, on-call and platforms, with the fix.
+
+One typed result, ``Audit``, from two kinds of evidence:
+
+- computed on demand in the store (nothing is stored): services with no owner, no on-call
+  routing, off the standard platform or on no known platform; owners that were retired;
+  repositories that CODEOWNERS covers only in part; entities not confirmed for
+  ``stale_after_days`` (an old ``last_seen``), and source instances without a complete import
+  for as long (``ImportRun``), whose lost facts are therefore not retired. Libraries
+  (``NOT_RUNNING_TYPES``) are not expected to have on-call routing or a platform;
+- the importers' own findings (current ``Finding`` nodes), passed through with their file,
+  line, field and fix, and classified: dangling owners, other dangling references, owner
+  conflicts (written by ``catalog.reconcile``), repositories without CODEOWNERS, and every
+  other import problem.
+
+Audits are listed in one stable order, (severity, kind, subject key, tie-breaker), and paged
+by keyset on that position: each producer (one computed audit, or all findings) is asked for
+the first ``first + 1`` audits after the cursor in that order, one query each, and the
+answers are merged, so a page costs the same few queries wherever it starts. Counts per kind
+and severity come from one count query per producer.
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from catalog.clock import iso, now_iso, parse_iso
+from catalog.model import NODES_BY_LABEL, OWNS
+from catalog.read.base import DEFAULT_HIERARCHY_LIMIT
+from catalog.read.entities import UnknownEntity
+from catalog.read.hops import CHILD_TEAMS
+from catalog.read.traversal import reach_keys
+from catalog.refs import InvalidReference, parse_ref
+from catalog.store.base import GraphStore, Row
+
+
+class AuditKind(StrEnum):
+    """What an audit is about; the order here is the order audits of one severity are listed in."""
+
+    UNOWNED_SERVICE = "UNOWNED_SERVICE"
+    UNKNOWN_OWNER = "UNKNOWN_OWNER"
+    NO_ON_CALL_ROUTING = "NO_ON_CALL_ROUTING"
+    OWNER_CONFLICT = "OWNER_CONFLICT"
+    CODEOWNERS_GAP = "CODEOWNERS_GAP"
+    STALE_ENTITY = "STALE_ENTITY"
+    STALE_SOURCE = "STALE_SOURCE"
+    DANGLING_REFERENCE = "DANGLING_REFERENCE"
+    OFF_STANDARD_PLATFORM = "OFF_STANDARD_PLATFORM"
+    UNKNOWN_PLATFORM = "UNKNOWN_PLATFORM"
+    IMPORT_PROBLEM = "IMPORT_PROBLEM"
+
+
+KIND_DOCS: dict[AuditKind, str] = {
+    AuditKind.UNOWNED_SERVICE: "A current service that no source gives a current owner (no active OWNS or ACCOUNTABLE_FOR).",
+    AuditKind.UNKNOWN_OWNER: "An owner that does not exist: a dangling owner reference an importer found, or an owner that was retired.",
+    AuditKind.NO_ON_CALL_ROUTING: "A running service with no escalation policy of its own and none through its owning teams.",
+    AuditKind.OWNER_CONFLICT: "Sources name different owners for the same entity (found when owners are reconciled after a sync).",
+    AuditKind.CODEOWNERS_GAP: "A repository whose CODEOWNERS leaves files without a code owner, or that has no CODEOWNERS at all.",
+    AuditKind.STALE_ENTITY: "A current entity no import has confirmed for longer than the stale threshold.",
+    AuditKind.STALE_SOURCE: "A source instance with no complete import for longer than the stale threshold: what it lost is not retired.",
+    AuditKind.DANGLING_REFERENCE: "A reference an importer could not resolve: an unknown entity, a wrong kind, an unknown repository.",
+    AuditKind.OFF_STANDARD_PLATFORM: "A service that runs only on platforms other than the standard one.",
+    AuditKind.UNKNOWN_PLATFORM: "A running service no source places on any platform.",
+    AuditKind.IMPORT_PROBLEM: "Any other problem an import found in its source, with the file, line and fix.",
+}
+
+SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+"""Most severe first; audits are listed in this order."""
+
+DEFAULT_STALE_AFTER_DAYS = 30
+"""Used when the settings have no ``stale_after_days`` (``CATALOG_STALE_AFTER_DAYS``)."""
+
+NOT_RUNNING_TYPES: tuple[str, ...] = ("library",)
+"""Service types that do not run anywhere: no on-call routing or platform is expected of them."""
+
+OWNER_FINDING_KINDS: tuple[str, ...] = ("unknown-owner",)
+"""Finding kinds that always mean an owner that does not exist (CODEOWNERS, Kubernetes owner labels)."""
+
+DANGLING_FINDING_KINDS: tuple[str, ...] = (
+    "unknown-reference",
+    "wrong-kind",
+    "missing-kind",
+    "unknown-repository",
+    "unknown-platform",
+    "unknown-user",
+    "missing-location-target",
+)
+"""Finding kinds that mean a reference that could not be resolved; on an owner field they are UNKNOWN_OWNER."""
+
+CONFLICT_FINDING_KINDS: tuple[str, ...] = ("owner-conflict",)
+CODEOWNERS_FINDING_KINDS: tuple[str, ...] = ("no-codeowners",)
+
+STALE_LABELS: tuple[str, ...] = (
+    "Service",
+    "API",
+    "Resource",
+    "System",
+    "Domain",
+    "Team",
+    "Person",
+    "Repository",
+    "Platform",
+    "Workload",
+    "EscalationPolicy",
+    "Schedule",
+)
+"""Entities an import confirms on every complete read, so an old ``last_seen`` means nobody confirms them any more."""
+
+KEY_PREFIXES: dict[str, str] = {
+    "component:": "Service",
+    "api:": "API",
+    "resource:": "Resource",
+    "system:": "System",
+    "domain:": "Domain",
+    "group:": "Team",
+    "user:": "Person",
+    "repository:": "Repository",
+    "platform:": "Platform",
+    "workload:": "Workload",
+    "escalation-policy:": "EscalationPolicy",
+    "schedule:": "Schedule",
+}
+"""How node keys start, per label (``catalog.refs``): tells a finding's subject label from its key."""
+
+LABEL_PREFIXES: dict[str, str] = {label: prefix for prefix, label in KEY_PREFIXES.items()}
+
+_OWNABLE = OWNS.to_labels
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_KIND_RANK = {k: i for i, k in enumerate(AuditKind)}
+
+Position = tuple[int, int, str, str]
+"""Where an audit sits in the one order: severity rank, kind rank, subject key, tie-breaker."""
+
+
+class AuditArgumentError(ValueError):
+    """A filter or cursor that cannot be used; the message names the argument and the fix."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: str
+    """The node key the audit is about (for a stale source: the source instance)."""
+    label: str | None
+    """Its label, e.g. ``Service``; null when the subject is not a catalog node (a source instance)."""
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Audit:
+    id: str
+    """Stable for the same problem: the finding's key, or ``<kind>:<subject>[:<detail>]``."""
+    kind: AuditKind
+    severity: str
+    subject: Subject
+    message: str
+    fix: str
+    detected_at: str | None
+    """When the problem was first found: the finding's ``first_seen``; for computed audits, the time they were computed at."""
+    finding_kind: str | None = None
+    """The importer's own kind (``unknown-reference``, ``owner-conflict``, ...), for audits that pass a finding through."""
+    source: str | None = None
+    source_instance: str | None = None
+    field: str | None = None
+    reference: str | None = None
+    file: str | None = None
+    line: int | None = None
+    cursor: str = ""
+    """This audit's position, as the key a page cursor carries."""
+
+
+@dataclass(frozen=True)
+class AuditCount:
+    kind: AuditKind
+    severity: str
+    count: int
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    kinds: tuple[AuditKind, ...] | None = None
+    severities: tuple[str, ...] | None = None
+    team: str | None = None
+    """A team key: only audits about the team, its sub-teams (``include_sub_teams``) and what they own."""
+    include_sub_teams: bool = True
+    subject_label: str | None = None
+    """Only audits about subjects of this label, e.g. ``Service`` or ``Repository``."""
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    audits: tuple[Audit, ...]
+    has_next: bool
+
+
+# -- arguments ----------------------------------------------------------------------------------
+
+
+def parse_kind(text: str) -> AuditKind:
+    """``UNOWNED_SERVICE``, ``unowned-service`` or ``unowned_service``."""
+    name = text.strip().upper().replace("-", "_")
+    try:
+        return AuditKind[name]
+    except KeyError:
+        known = ", ".join(k.value for k in AuditKind)
+        raise AuditArgumentError(f"kind {text!r} is not an audit kind; use one of {known}") from None
+
+
+def parse_severity(text: str) -> str:
+    severity = text.strip().lower()
+    if severity not in _SEVERITY_RANK:
+        raise AuditArgumentError(f"severity {text!r} is not a severity; use one of {', '.join(SEVERITIES)}")
+    return severity
+
+
+def parse_label(text: str) -> str:
+    """A subject label, case-insensitively (``service`` → ``Service``)."""
+    for label in LABEL_PREFIXES:
+        if label.lower() == text.strip().lower():
+            return label
+    raise AuditArgumentError(f"subject label {text!r} is not one audits are about; use one of {', '.join(sorted(LABEL_PREFIXES))}")
+
+
+def team_key(text: str) -> str:
+    """The key of a team written ``[group:][namespace/]name``."""
+    try:
+        ref = parse_ref(text, default_kind="group")
+    except InvalidReference as exc:
+        raise AuditArgumentError(f"team: {exc}") from exc
+    if ref.kind != "group":
+        raise AuditArgumentError(f"team: {text!r} is a {ref.kind} reference; give a team, e.g. group:default/{ref.name}")
+    return ref.key
+
+
+def cursor_key(position: Position) -> str:
+    return json.dumps(list(position), separators=(",", ":"))
+
+
+def parse_cursor_key(text: str) -> Position:
+    """The position inside a cursor key this module issued."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if (
+        isinstance(value, list)
+        and len(value) == 4
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value[:2])
+        and all(isinstance(v, str) for v in value[2:])
+    ):
+        return (value[0], value[1], value[2], value[3])
+    raise AuditArgumentError(f"after: {text!r} is not an audit cursor; pass `pageInfo.endCursor` of the previous page")
+
+
+def label_of_key(key: str) -> str | None:
+    for prefix, label in KEY_PREFIXES.items():
+        if key.startswith(prefix):
+            return label
+    return None
+
+
+# -- the query context ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    store: GraphStore
+    filter: AuditFilter
+    now: str
+    cutoff: str
+    stale_after_days: int
+    scope: list[str] | None
+    """Subject keys the team filter allows; None without a team filter."""
+    standard: list[str] = field(default_factory=list)
+
+    def wants(self, kind: AuditKind, severity: str | None, labels: Sequence[str | None] | None) -> bool:
+        f = self.filter
+        if f.kinds is not None and kind not in f.kinds:
+            return False
+        if severity is not None and f.severities is not None and severity not in f.severities:
+            return False
+        if f.subject_label is not None and labels is not None and f.subject_label not in labels:
+            return False
+        return self.scope is None or bool(self.scope)
+
+    def subject_conditions(self, var: str, params: dict[str, Any]) -> list[str]:
+        """Team scope and subject label, on the expression ``var`` that holds the subject key."""
+        conditions: list[str] = []
+        if self.scope is not None:
+            params["scope"] = self.scope
+            conditions.append(f"{var} IN $scope")
+        if self.filter.subject_label is not None:
+            params["prefix"] = LABEL_PREFIXES[self.filter.subject_label]
+            conditions.append(f"{var} STARTS WITH $prefix")
+        return conditions
+
+
+def _where(conditions: Sequence[str]) -> str:
+    return " AND ".join(conditions)
+
+
+def _days_between(earlier: str, later: str) -> int:
+    return max(0, (parse_iso(later) - parse_iso(earlier)).days)
+
+
+def _day(moment: str | None) -> str:
+    return (moment or "")[:10] or "never"
+
+
+def _names(keys: Sequence[str]) -> str:
+    return ", ".join(keys)
+
+
+# -- producers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    position: Position
+    audit: Audit
+
+
+class _Producer(abc.ABC):
+    @abc.abstractmethod
+    async def rows(self, ctx: _Context, after: Position | None, limit: int) -> list[_Row]:
+        """Its first ``limit`` audits after ``after`` in the one order."""
+
+    @abc.abstractmethod
+    async def counts(self, ctx: _Context) -> dict[tuple[AuditKind, str], int]: ...
+
+
+class _Computed(_Producer):
+    """One kind at one severity, about subjects of ``labels``, at most one audit per subject unless ``tie`` says otherwise."""
+
+    kind: AuditKind
+    severity: str
+    labels: tuple[str | None, ...]
+
+    @property
+    def block(self) -> tuple[int, int]:
+        return (_SEVERITY_RANK[self.severity], _KIND_RANK[self.kind])
+
+    def keyset(self, after: Position | None) -> tuple[bool, tuple[str, str] | None]:
+        """(skip entirely, subject and tie-breaker to continue after)."""
+        if after is None or after[:2] < self.block:
+            return False, None
+        if after[:2] > self.block:
+            return True, None
+        return False, (after[2], after[3])
+
+    def position(self, subject: str, tie: str = "") -> Position:
+        return (*self.block, subject, tie)
+
+    def audit(self, subject: Subject, message: str, fix: str, ctx: _Context, tie: str = "") -> _Row:
+        position = self.position(subject.key, tie)
+        audit_id = f"{self.kind.value.lower().replace('_', '-')}:{subject.key}" + (f":{tie}" if tie else "")
+        return _Row(
+            position,
+            Audit(audit_id, self.kind, self.severity, subject, message, fix, ctx.now, cursor=cursor_key(position)),
+        )
+
+    async def rows(self, ctx: _Context, after: Position | None, limit: int) -> list[_Row]:
+        if not ctx.wants(self.kind, self.severity, self.labels):
+            return []
+        skip, cont = self.keyset(after)
+        if skip:
+            return []
+        return await self.fetch(ctx, cont, limit)
+
+    async def counts(self, ctx: _Context) -> dict[tuple[AuditKind, str], int]:
+        if not ctx.wants(self.kind, self.severity, self.labels):
+            return {}
+        total = await self.count(ctx)
+        return {(self.kind, self.severity): total} if total else {}
+
+    @abc.abstractmethod
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]: ...
+
+    @abc.abstractmethod
+    async def count(self, ctx: _Context) -> int: ...
+
+
+class _ServiceAudit(_Computed):
+    """Current services meeting ``conditions`` on ``n``: one query for the page, one for the count."""
+
+    labels = ("Service",)
+    conditions: tuple[str, ...] = ()
+    running_only = False
+
+    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
+        where = ["n.retired_at IS NULL", *self.conditions, *ctx.subject_conditions("n.id", params)]
+        if self.running_only:
+            params["not_running"] = list(NOT_RUNNING_TYPES)
+            where.append("(n.type IS NULL OR NOT (toLower(n.type) IN $not_running))")
+        return f"MATCH (n:Service) WHERE {_where(where)}"
+
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
+        params: dict[str, Any] = {"limit": limit}
+        query = self.match(ctx, params)
+        if after is not None:
+            params["after"] = after[0]
+            query += " AND n.id > $after"
+        rows = await ctx.store.read(f"{query}\nWITH n ORDER BY n.id LIMIT $limit\n{self.details()}", params)
+        return [self.describe(ctx, row) for row in sorted(rows, key=lambda r: str(r["subject"]))]
+
+    async def count(self, ctx: _Context) -> int:
+        params: dict[str, Any] = {}
+        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(n) AS total", params)
+        return int(rows[0]["total"]) if rows else 0
+
+    def details(self) -> str:
+        """What the message needs, from the page's services ``n``."""
+        return "RETURN n.id AS subject, n.name AS name, n.source_instance AS instance, n.origin AS origin"
+
+    @abc.abstractmethod
+    def describe(self, ctx: _Context, row: Row) -> _Row: ...
+
+
+_CURRENT_OWNER = "(o:Team|Person)-[r:OWNS|ACCOUNTABLE_FOR]->(n)"
+
+
+class _Unowned(_ServiceAudit):
+    kind = AuditKind.UNOWNED_SERVICE
+    severity = "error"
+    conditions = (f"NOT EXISTS {{ MATCH {_CURRENT_OWNER} WHERE r.active = true AND o.retired_at IS NULL }}",)
+
+    def describe(self, ctx: _Context, row: Row) -> _Row:
+        key = str(row["subject"])
+        declared = f" (declared by {row['instance']} at {row['origin']})" if row.get("instance") else ""
+        return self.audit(
+            Subject(key, "Service", row["name"]),
+            f"{key} has no owner: no source names a current team or person that owns it{declared}",
+            "name its owning team where the service is declared (Backstage: spec.owner: group:<team>), "
+            "or label its Kubernetes workloads ownership-catalog.io/owner=<team>",
+            ctx,
+        )
+
+
+class _NoOnCall(_ServiceAudit):
+    kind = AuditKind.NO_ON_CALL_ROUTING
+    severity = "warning"
+    running_only = True
+    conditions = (
+        "NOT EXISTS { MATCH (n)-[e:ESCALATES_VIA]->(p:EscalationPolicy) WHERE e.active = true AND p.retired_at IS NULL }",
+        "NOT EXISTS { MATCH (p:EscalationPolicy)<-[e:ESCALATES_VIA]-(t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n) "
+        "WHERE e.active = true AND p.retired_at IS NULL AND r.active = true AND t.retired_at IS NULL }",
+    )
+
+    def details(self) -> str:
+        return (
+            "OPTIONAL MATCH (t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n) WHERE r.active = true AND t.retired_at IS NULL\n"
+            "RETURN n.id AS subject, n.name AS name, collect(DISTINCT t.id) AS teams"
+        )
+
+    def describe(self, ctx: _Context, row: Row) -> _Row:
+        key = str(row["subject"])
+        teams = sorted(str(t) for t in row.get("teams") or [] if t)
+        through = (
+            f"none through its owning team{'s' if len(teams) > 1 else ''} {_names(teams)}" if teams else "no owning team to fall back on"
+        )
+        return self.audit(
+            Subject(key, "Service", row["name"]),
+            f"{key} has no on-call routing: no escalation policy of its own, and {through}",
+            "link its PagerDuty service (annotation pagerduty.com/service-id: <id>, or `services` of the pagerduty source in "
+            "catalog.yaml), or link its owning team to PagerDuty (annotation pagerduty.com/team-id) so the team's policy applies",
+            ctx,
+        )
+
+
+_RUNS_ON = "(n)-[rp:RUNS_ON]->(p:Platform)"
+_CURRENT_RUNS_ON = "rp.active = true AND p.retired_at IS NULL"
+
+
+class _OffStandard(_ServiceAudit):
+    kind = AuditKind.OFF_STANDARD_PLATFORM
+    severity = "warning"
+    conditions = (
+        f"EXISTS {{ MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON} }}",
+        f"NOT EXISTS {{ MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON} AND p.standard = true }}",
+    )
+
+    def details(self) -> str:
+        return f"MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON}\nRETURN n.id AS subject, n.name AS name, collect(DISTINCT p.id) AS platforms"
+
+    def describe(self, ctx: _Context, row: Row) -> _Row:
+        key = str(row["subject"])
+        platforms = sorted(str(p) for p in row.get("platforms") or [])
+        if ctx.standard:
+            standard = _names(ctx.standard)
+            message = f"{key} runs on {_names(platforms)}, not on the standard platform {standard}"
+            fix = f"move it to {standard}, or record why it stays off the standard platform"
+        else:
+            message = f"{key} runs on {_names(platforms)}, and no platform is marked standard"
+            fix = (
+                "mark the standard platform: `standard: true` under platforms in catalog.yaml, or the annotation "
+                'ownership-catalog.io/standard-platform: "true" on its Backstage Resource'
+            )
+        return self.audit(Subject(key, "Service", row["name"]), message, fix, ctx)
+
+
+class _UnknownPlatform(_ServiceAudit):
+    kind = AuditKind.UNKNOWN_PLATFORM
+    severity = "info"
+    running_only = True
+    conditions = (f"NOT EXISTS {{ MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON} }}",)
+
+    def describe(self, ctx: _Context, row: Row) -> _Row:
+        key = str(row["subject"])
+        return self.audit(
+            Subject(key, "Service", row["name"]),
+            f"{key}: no source says which platform it runs on",
+            "add the annotation ownership-catalog.io/platform: <platform> to its descriptor, or import the cluster it runs in "
+            "(a kubernetes source with `platform:`)",
+            ctx,
+        )
+
+
+class _CodeownersGap(_Computed):
+    """Repositories whose CODEOWNERS owns only part of the files (those without one come from the GitHub findings)."""
+
+    kind = AuditKind.CODEOWNERS_GAP
+    severity = "info"
+    labels = ("Repository",)
+
+    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
+        where = [
+            "n.retired_at IS NULL",
+            "n.codeowners_path IS NOT NULL",
+            "n.owned_share < 100",
+            "(n.archived IS NULL OR n.archived = false)",
+            *ctx.subject_conditions("n.id", params),
+        ]
+        return f"MATCH (n:Repository) WHERE {_where(where)}"
+
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
+        params: dict[str, Any] = {"limit": limit}
+        query = self.match(ctx, params)
+        if after is not None:
+            params["after"] = after[0]
+            query += " AND n.id > $after"
+        rows = await ctx.store.read(
+            f"{query}\nRETURN n.id AS subject, n.name AS name, n.slug AS slug, n.owned_share AS share, n.codeowners_path AS path "
+            "ORDER BY subject LIMIT $limit",
+            params,
+        )
+        out: list[_Row] = []
+        for row in rows:
+            key, share, path = str(row["subject"]), int(row["share"]), row["path"]
+            out.append(
+                self.audit(
+                    Subject(key, "Repository", row["name"]),
+                    f"{row['slug'] or key}: its CODEOWNERS ({path}) gives a code owner to {share}% of its files; {100 - share}% have none",
+                    f"add a catch-all rule (`* @org/team`) at the top of {path}, or rules for the paths without an owner",
+                    ctx,
+                )
+            )
+        return out
+
+    async def count(self, ctx: _Context) -> int:
+        params: dict[str, Any] = {}
+        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(n) AS total", params)
+        return int(rows[0]["total"]) if rows else 0
+
+
+class _RetiredOwner(_Computed):
+    """Active OWNS edges from a team or person that was retired: an owner that no longer exists."""
+
+    kind = AuditKind.UNKNOWN_OWNER
+    severity = "error"
+    labels = _OWNABLE
+
+    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
+        where = ["r.active = true", "o.retired_at IS NOT NULL", "n.retired_at IS NULL", *ctx.subject_conditions("n.id", params)]
+        return (
+            f"MATCH (o:Team|Person)-[r:OWNS]->(n:{'|'.join(_OWNABLE)}) WHERE {_where(where)}\n"
+            f"WITH n.id AS subject, {ctx.store.dialect.label_of('n')} AS label, n.name AS name, o.id AS owner, "
+            "o.retired_at AS retired_at, collect(DISTINCT r.source_instance) AS instances"
+        )
+
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
+        params: dict[str, Any] = {"limit": limit}
+        query = self.match(ctx, params)
+        if after is not None:
+            params["after_subject"], params["after_tie"] = after
+            query += "\nWHERE subject > $after_subject OR (subject = $after_subject AND owner > $after_tie)"
+        rows = await ctx.store.read(
+            f"{query}\nRETURN subject, label, name, owner, retired_at, instances ORDER BY subject, owner LIMIT $limit", params
+        )
+        out: list[_Row] = []
+        for row in rows:
+            key, owner = str(row["subject"]), str(row["owner"])
+            instances = _names(sorted(str(i) for i in row["instances"] or []))
+            out.append(
+                self.audit(
+                    Subject(key, row["label"], row["name"]),
+                    f"{key} is owned by {owner}, which no longer exists (retired {_day(row['retired_at'])}); {instances} still names it",
+                    f"point the owner in {instances} at a current team, or declare {owner} again if it was removed by mistake",
+                    ctx,
+                    tie=owner,
+                )
+            )
+        return out
+
+    async def count(self, ctx: _Context) -> int:
+        params: dict[str, Any] = {}
+        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(*) AS total", params)
+        return int(rows[0]["total"]) if rows else 0
+
+
+class _StaleEntity(_Computed):
+    kind = AuditKind.STALE_ENTITY
+    severity = "warning"
+    labels = STALE_LABELS
+
+    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
+        labels = (ctx.filter.subject_label,) if ctx.filter.subject_label in STALE_LABELS else STALE_LABELS
+        params["cutoff"] = ctx.cutoff
+        where = ["n.retired_at IS NULL", "n.last_seen < $cutoff", *ctx.subject_conditions("n.id", params)]
+        return f"MATCH (n:{'|'.join(labels)}) WHERE {_where(where)}"
+
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
+        params: dict[str, Any] = {"limit": limit}
+        query = self.match(ctx, params)
+        if after is not None:
+            params["after"] = after[0]
+            query += " AND n.id > $after"
+        rows = await ctx.store.read(
+            f"{query}\nRETURN n.id AS subject, {ctx.store.dialect.label_of('n')} AS label, n.name AS name, n.last_seen AS last_seen, "
+            "n.source_instance AS instance ORDER BY subject LIMIT $limit",
+            params,
+        )
+        out: list[_Row] = []
+        for row in rows:
+            key, instance, seen = str(row["subject"]), row["instance"], str(row["last_seen"])
+            out.append(
+                self.audit(
+                    Subject(key, row["label"], row["name"]),
+                    f"{row['label']} {key} was last confirmed by {instance} on {_day(seen)}, {_days_between(seen, ctx.now)} days ago "
+                    f"(stale after {ctx.stale_after_days} days)",
+                    f"sync {instance} again (catalog sync --source {instance}); if the source no longer has it, a complete sync retires "
+                    "it, and if the source itself is gone, its entities linger until retired",
+                    ctx,
+                )
+            )
+        return out
+
+    async def count(self, ctx: _Context) -> int:
+        params: dict[str, Any] = {}
+        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(n) AS total", params)
+        return int(rows[0]["total"]) if rows else 0
+
+
+class _StaleSource(_Computed):
+    """Source instances whose latest complete import is older than the threshold, and that still hold current entities.
+
+    Import runs are aggregated per instance (there are few instances); the audits are filtered
+    and ordered in memory.
+    """
+
+    kind = AuditKind.STALE_SOURCE
+    severity = "warning"
+    labels = (None,)
+
+    async def all_rows(self, ctx: _Context) -> list[_Row]:
+        if ctx.scope is not None or ctx.filter.subject_label is not None:
+            return []
+        runs = await ctx.store.read(
+            "MATCH (r:ImportRun) RETURN r.source_instance AS instance, r.source AS source, max(r.started_at) AS last_run, "
+            "max(CASE WHEN r.complete = true THEN r.started_at ELSE NULL END) AS last_complete"
+        )
+        stale = {
+            str(r["instance"]): r for r in runs if r["instance"] and (r["last_complete"] is None or str(r["last_complete"]) < ctx.cutoff)
+        }
+        if not stale:
+            return []
+        held = await ctx.store.read(
+            f"UNWIND $instances AS i MATCH (n:{'|'.join(STALE_LABELS)}) WHERE n.source_instance = i AND n.retired_at IS NULL "
+            "RETURN i AS instance, count(n) AS total",
+            {"instances": sorted(stale)},
+        )
+        out: list[_Row] = []
+        for row in held:
+            instance, total = str(row["instance"]), int(row["total"])
+            if not total:
+                continue
+            run = stale[instance]
+            if run["last_complete"] is None:
+                since = f"has never been imported completely (last run {_day(run['last_run'])}, incomplete)"
+            else:
+                days = _days_between(run["last_complete"], ctx.now)
+                since = f"has had no complete import since {_day(run['last_complete'])}, {days} days ago"
+            out.append(
+                self.audit(
+                    Subject(instance, None, run["source"]),
+                    f"source {instance} {since} (stale after {ctx.stale_after_days} days); it still holds {total} current "
+                    "entities, and whatever it lost since is not retired",
+                    f"run catalog sync --source {instance} and check its report for failed endpoints or files; "
+                    "if the source is gone for good, remove it from catalog.yaml",
+                    ctx,
+                )
+            )
+        return sorted(out, key=lambda r: r.position)
+
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
+        rows = await self.all_rows(ctx)
+        return [r for r in rows if after is None or r.position[2:] > after][:limit]
+
+    async def count(self, ctx: _Context) -> int:
+        return len(await self.all_rows(ctx))
+
+
+class _Findings(_Producer):
+    """Every current finding, classified into a kind by one CASE, ordered and paged in the store."""
+
+    def _ranks(self) -> str:
+        k = _KIND_RANK
+        return (
+            f"CASE WHEN f.kind IN $conflict_kinds THEN {k[AuditKind.OWNER_CONFLICT]} "
+            "WHEN f.kind IN $owner_kinds OR (f.kind IN $dangling_kinds AND toLower(coalesce(f.field, '')) CONTAINS 'owner') "
+            f"THEN {k[AuditKind.UNKNOWN_OWNER]} "
+            f"WHEN f.kind IN $codeowners_kinds THEN {k[AuditKind.CODEOWNERS_GAP]} "
+            f"WHEN f.kind IN $dangling_kinds THEN {k[AuditKind.DANGLING_REFERENCE]} "
+            f"ELSE {k[AuditKind.IMPORT_PROBLEM]} END"
+        )
+
+    KINDS = (
+        AuditKind.UNKNOWN_OWNER,
+        AuditKind.OWNER_CONFLICT,
+        AuditKind.CODEOWNERS_GAP,
+        AuditKind.DANGLING_REFERENCE,
+        AuditKind.IMPORT_PROBLEM,
+    )
+
+    def match(self, ctx: _Context, params: dict[str, Any]) -> str | None:
+        kinds = [k for k in self.KINDS if ctx.filter.kinds is None or k in ctx.filter.kinds]
+        severities = [s for s in SEVERITIES if ctx.filter.severities is None or s in ctx.filter.severities]
+        if not kinds or not severities or (ctx.scope is not None and not ctx.scope):
+            return None
+        params.update(
+            conflict_kinds=list(CONFLICT_FINDING_KINDS),
+            owner_kinds=list(OWNER_FINDING_KINDS),
+            codeowners_kinds=list(CODEOWNERS_FINDING_KINDS),
+            dangling_kinds=list(DANGLING_FINDING_KINDS),
+            kind_ranks=[_KIND_RANK[k] for k in kinds],
+            severity_ranks=[_SEVERITY_RANK[s] for s in severities],
+        )
+        where = ["f.retired_at IS NULL", *ctx.subject_conditions("f.subject", params)]
+        return (
+            f"MATCH (f:Finding) WHERE {_where(where)}\n"
+            "WITH f, CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END AS sr, "
+            f"{self._ranks()} AS kr, coalesce(f.subject, f.file, f.source_instance, '') AS subject\n"
+            "WHERE sr IN $severity_ranks AND kr IN $kind_ranks"
+        )
+
+    async def rows(self, ctx: _Context, after: Position | None, limit: int) -> list[_Row]:
+        params: dict[str, Any] = {"limit": limit}
+        query = self.match(ctx, params)
+        if query is None:
+            return []
+        if after is not None:
+            params.update(a_sr=after[0], a_kr=after[1], a_subject=after[2], a_id=after[3])
+            query += (
+                " AND (sr > $a_sr OR (sr = $a_sr AND kr > $a_kr) OR (sr = $a_sr AND kr = $a_kr AND subject > $a_subject) "
+                "OR (sr = $a_sr AND kr = $a_kr AND subject = $a_subject AND f.id > $a_id))"
+            )
+        rows = await ctx.store.read(
+            f"{query}\nRETURN sr, kr, subject, f.id AS id, f.kind AS kind, f.severity AS severity, f.message AS message, f.fix AS fix, "
+            "f.field AS field, f.reference AS reference, f.file AS file, f.line AS line, f.first_seen AS first_seen, "
+            "f.source AS source, f.source_instance AS instance\nORDER BY sr, kr, subject, id LIMIT $limit",
+            params,
+        )
+        out: list[_Row] = []
+        for row in rows:
+            position: Position = (int(row["sr"]), int(row["kr"]), str(row["subject"]), str(row["id"]))
+            kind = list(AuditKind)[position[1]]
+            subject = position[2]
+            out.append(
+                _Row(
+                    position,
+                    Audit(
+                        id=str(row["id"]),
+                        kind=kind,
+                        severity=SEVERITIES[position[0]],
+                        subject=Subject(subject, label_of_key(subject), None),
+                        message=str(row["message"] or ""),
+                        fix=str(row["fix"] or ""),
+                        detected_at=row["first_seen"],
+                        finding_kind=row["kind"],
+                        source=row["source"],
+                        source_instance=row["instance"],
+                        field=row["field"],
+                        reference=row["reference"],
+                        file=row["file"],
+                        line=row["line"],
+                        cursor=cursor_key(position),
+                    ),
+                )
+            )
+        return out
+
+    async def counts(self, ctx: _Context) -> dict[tuple[AuditKind, str], int]:
+        params: dict[str, Any] = {}
+        query = self.match(ctx, params)
+        if query is None:
+            return {}
+        rows = await ctx.store.read(f"{query}\nRETURN sr, kr, count(*) AS total", params)
+        return {(list(AuditKind)[int(r["kr"])], SEVERITIES[int(r["sr"])]): int(r["total"]) for r in rows if r["total"]}
+
+
+_PRODUCERS: tuple[_Producer, ...] = (
+    _Unowned(),
+    _RetiredOwner(),
+    _NoOnCall(),
+    _CodeownersGap(),
+    _StaleEntity(),
+    _StaleSource(),
+    _OffStandard(),
+    _UnknownPlatform(),
+    _Findings(),
+)
+
+
+# -- the answer -----------------------------------------------------------------------------------
+
+
+class Audits:
+    """The audits of one filter at one reference time: pages and counts, computed on demand."""
+
+    def __init__(self, ctx: _Context) -> None:
+        self._ctx = ctx
+        self._counts: list[AuditCount] | None = None
+
+    async def page(self, first: int, after: str | None = None) -> AuditPage:
+        """The first ``first`` audits after the cursor key ``after`` (an ``Audit.cursor``), in the one order."""
+        if first < 0:
+            raise AuditArgumentError(f"first {first} is negative; ask for 0 or more audits")
+        position = parse_cursor_key(after) if after is not None else None
+        rows: list[_Row] = []
+        for producer in _PRODUCERS:
+            rows.extend(await producer.rows(self._ctx, position, first + 1))
+        rows.sort(key=lambda r: r.position)
+        chosen = rows[: first + 1]
+        audits = await self._named([r.audit for r in chosen[:first]])
+        return AuditPage(tuple(audits), len(chosen) > first)
+
+    async def summary(self) -> list[AuditCount]:
+        """How many audits there are per kind and severity (only those with any), most severe first."""
+        if self._counts is None:
+            merged: dict[tuple[AuditKind, str], int] = {}
+            for producer in _PRODUCERS:
+                for key, total in (await producer.counts(self._ctx)).items():
+                    merged[key] = merged.get(key, 0) + total
+            order = sorted(merged, key=lambda k: (_SEVERITY_RANK[k[1]], _KIND_RANK[k[0]]))
+            self._counts = [AuditCount(kind, severity, merged[(kind, severity)]) for kind, severity in order]
+        return list(self._counts)
+
+    async def total(self) -> int:
+        return sum(c.count for c in await self.summary())
+
+    async def _named(self, audits: list[Audit]) -> list[Audit]:
+        """Fill in the names of finding subjects, one lookup per label on the page; a repository's CODEOWNERS
+        finding also gets the repository's owned share."""
+        wanted: dict[str, set[str]] = {}
+        for audit in audits:
+            if audit.subject.name is None and audit.subject.label is not None:
+                wanted.setdefault(audit.subject.label, set()).add(audit.subject.key)
+        names: dict[str, str] = {}
+        shares: dict[str, int] = {}
+        for label, keys in sorted(wanted.items()):
+            share = ", n.owned_share AS share" if label == "Repository" else ""
+            rows = await self._ctx.store.read(
+                f"UNWIND $ids AS key MATCH (n:{label} {{id: key}}) RETURN n.id AS id, n.name AS name{share}", {"ids": sorted(keys)}
+            )
+            names.update({str(r["id"]): str(r["name"]) for r in rows if r["name"]})
+            shares.update({str(r["id"]): int(r["share"]) for r in rows if r.get("share") is not None})
+        out: list[Audit] = []
+        for audit in audits:
+            s = audit.subject
+            if s.name is None and s.label is not None:
+                # A subject no node holds (a dangling one) keeps the name its key spells.
+                audit = replace(audit, subject=Subject(s.key, s.label, names.get(s.key) or s.key.rpartition("/")[2] or None))
+            if audit.kind is AuditKind.CODEOWNERS_GAP and s.key in shares:
+                audit = replace(audit, message=f"{audit.message}; {shares[s.key]}% of its files have a code owner")
+            out.append(audit)
+        return out
+
+
+async def audits(
+    store: GraphStore,
+    audit_filter: AuditFilter | None = None,
+    *,
+    now: str | None = None,
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    hierarchy_limit: int = DEFAULT_HIERARCHY_LIMIT,
+) -> Audits:
+    """The audits ``audit_filter`` selects, as of ``now`` (default: the current time).
+
+    Raises ``UnknownEntity`` when the filter names a team that does not exist, and
+    ``AuditArgumentError`` for a subject label or threshold that cannot be used.
+    """
+    f = audit_filter or AuditFilter()
+    if stale_after_days < 1:
+        raise AuditArgumentError(f"stale_after_days {stale_after_days} is below 1; give a number of days, e.g. 30")
+    if f.subject_label is not None:
+        f = replace(f, subject_label=parse_label(f.subject_label))
+    if f.severities is not None:
+        f = replace(f, severities=tuple(parse_severity(s) for s in f.severities))
+    now = now or now_iso()
+    cutoff = iso(parse_iso(now) - timedelta(days=stale_after_days))
+    scope = None if f.team is None else await _team_scope(store, f.team, f.include_sub_teams, hierarchy_limit)
+    ctx = _Context(store, f, iso(parse_iso(now)), cutoff, stale_after_days, scope)
+    wants_standard = f.kinds is None or AuditKind.OFF_STANDARD_PLATFORM in f.kinds
+    if wants_standard:
+        rows = await store.read("MATCH (p:Platform) WHERE p.retired_at IS NULL AND p.standard = true RETURN p.id AS id ORDER BY id")
+        ctx.standard = [str(r["id"]) for r in rows]
+    return Audits(ctx)
+
+
+async def _team_scope(store: GraphStore, team: str, include_sub_teams: bool, hierarchy_limit: int) -> list[str]:
+    """The team, its sub-teams when asked, and every current entity they own (OWNS or ACCOUNTABLE_FOR)."""
+    rows = await store.read("MATCH (t:Team {id: $id}) WHERE t.retired_at IS NULL RETURN t.id AS id", {"id": team})
+    if not rows:
+        raise UnknownEntity("Team", team)
+    teams = [team]
+    if include_sub_teams:
+        teams += (await reach_keys(store, CHILD_TEAMS, [team], hierarchy_limit))[0]
+    owned = await store.read(
+        f"MATCH (t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n:{'|'.join(_OWNABLE)}) "
+        "WHERE t.id IN $teams AND r.active = true AND n.retired_at IS NULL RETURN DISTINCT n.id AS id",
+        {"teams": teams},
+    )
+    return sorted({*teams, *(str(r["id"]) for r in owned)})
+
+
+if set(KIND_DOCS) != set(AuditKind):
+    raise RuntimeError("document every audit kind in KIND_DOCS")
+if not set(LABEL_PREFIXES) <= set(NODES_BY_LABEL) or not set(STALE_LABELS) <= set(NODES_BY_LABEL):
+    raise RuntimeError("KEY_PREFIXES or STALE_LABELS name a label catalog.model does not declare")

@@ -1,0 +1,96 @@
+"""Queries over audits: one paginated, filtered list and its counts per kind and severity."""
+
+# (``@strawberry.field(...)`` as a decorator is typed ``Any`` without strawberry's mypy plugin.)
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from catalog.answers import audits as answers
+from catalog.api.audits.types import Audit, AuditCount, AuditKind, Severity, audit_count
+from catalog.api.context import Info
+from catalog.api.errors import BadArgument
+from catalog.api.limits import checked_first
+from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor
+from catalog.read import UnknownEntity
+
+Kinds = Annotated[list[AuditKind] | None, strawberry.argument(description="Only audits of these kinds; default all.")]
+Severities = Annotated[list[Severity] | None, strawberry.argument(description="Only audits of these severities; default all.")]
+TeamArgument = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Only audits about this team (`[group:][namespace/]name`), its sub-teams and what they own "
+        "(OWNS or ACCOUNTABLE_FOR): its services, repositories, workloads, platforms."
+    ),
+]
+SubTeams = Annotated[bool, strawberry.argument(description="With `team`: include its sub-teams, at any depth.")]
+SubjectLabel = Annotated[
+    str | None, strawberry.argument(description="Only audits about subjects of this kind of node, e.g. `Service`, `Repository`, `Team`.")
+]
+
+
+def stale_after_days(info: Info) -> int:
+    """``CATALOG_STALE_AFTER_DAYS``."""
+    return info.context.settings.stale_after_days
+
+
+async def selected(
+    info: Info, kinds: list[AuditKind] | None, severities: list[Severity] | None, team: str | None, sub_teams: bool, label: str | None
+) -> answers.Audits:
+    try:
+        audit_filter = answers.AuditFilter(
+            kinds=None if kinds is None else tuple(answers.AuditKind[k.name] for k in kinds),
+            severities=None if severities is None else tuple(s.name.lower() for s in severities),
+            team=None if team is None else answers.team_key(team),
+            include_sub_teams=sub_teams,
+            subject_label=label,
+        )
+        return await answers.audits(info.context.reader.store, audit_filter, stale_after_days=stale_after_days(info))
+    except answers.AuditArgumentError as exc:
+        raise BadArgument(str(exc)) from exc
+    except UnknownEntity as exc:
+        raise BadArgument(f"team: {exc}; check the name and namespace") from exc
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="What is missing or wrong: unowned services, owners that do not exist or disagree, services without on-call "
+        "routing or off the standard platform, CODEOWNERS gaps, stale entities and sources, dangling references and other import "
+        "problems. Ordered by severity, kind and subject key, one page at a time; computed when asked."
+    )
+    async def audits(
+        self,
+        info: Info,
+        kinds: Kinds = None,
+        severities: Severities = None,
+        team: TeamArgument = None,
+        include_sub_teams: SubTeams = True,
+        subject_label: SubjectLabel = None,
+        first: First = 50,
+        after: After = None,
+    ) -> Connection[Audit]:
+        checked_first(first, info.context.settings)
+        after_key = decode_cursor(after)
+        found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
+        try:
+            page = await found.page(first, after_key)
+        except answers.AuditArgumentError as exc:
+            raise BadArgument(str(exc)) from exc
+        audits = [Audit(row=a) for a in page.audits]
+        return build_connection(audits, [a.cursor for a in page.audits], has_next=page.has_next, after=after_key, counter=found.total)
+
+    @strawberry.field(description="How many audits there are per kind and severity (only those with any), most severe first.")
+    async def audit_summary(
+        self,
+        info: Info,
+        kinds: Kinds = None,
+        severities: Severities = None,
+        team: TeamArgument = None,
+        include_sub_teams: SubTeams = True,
+        subject_label: SubjectLabel = None,
+    ) -> list[AuditCount]:
+        found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
+        return [audit_count(row) for row in await found.summary()]

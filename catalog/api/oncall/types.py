@@ -1,0 +1,575 @@
+"""Who is on call, level by level, at an instant; who owned a service then; what changed over a window.
+
+The rules (which policy, which shifts count at an instant, how far the data reaches) are in
+``catalog.answers.oncall`` and ``catalog.answers.history``; these types present their answers.
+"""
+
+# (``@strawberry.field(...)`` as a decorator is typed ``Any`` without strawberry's mypy plugin.)
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from catalog.answers import history as hist
+from catalog.answers import oncall as oc
+from catalog.api.context import Info
+from catalog.api.entity import as_time
+from catalog.api.ownership.types import Candidate, candidates
+from catalog.api.pagination import Connection
+from catalog.api.services.types import Service
+from catalog.api.teams.types import Owner, Person, Team
+
+
+async def _service(info: Info, key: str | None) -> Service | None:
+    if key is None:
+        return None
+    row = await info.context.loaders.node("Service").load(key)
+    return None if row is None else Service(row=row)
+
+
+@strawberry.enum(description="Where the instant asked about falls against the on-call data the catalog holds.")
+class OnCallCoverage(Enum):
+    COVERED = strawberry.enum_value(oc.COVERED, description="Inside the window of some read: nobody on call means nobody.")
+    PARTIAL = strawberry.enum_value(
+        oc.PARTIAL, description="Outside every read's window, but shifts read then reach it; levels they do not reach are unknown."
+    )
+    BEFORE = strawberry.enum_value(oc.BEFORE, description="Before the oldest on-call data: not known.")
+    BEYOND = strawberry.enum_value(oc.BEYOND, description="After the newest on-call data reaches (`windowUntil`): not known yet.")
+    GAP = strawberry.enum_value(oc.GAP, description="Between the windows of two reads (syncs stopped for a while): not known.")
+    NO_DATA = strawberry.enum_value(oc.NO_DATA, description="No read of the policy's source is recorded.")
+
+
+@strawberry.type(description="A team or person and how to reach them.")
+class ContactCard:
+    row: strawberry.Private[oc.Contact]
+
+    @strawberry.field(description="The key, e.g. `group:default/payments` or `user:default/alice`.")
+    def ref(self) -> str:
+        return self.row.key
+
+    @strawberry.field(description="`Team` or `Person`.")
+    def kind(self) -> str:
+        return self.row.kind
+
+    @strawberry.field(description="Display name.")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="Email address.")
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field(description="A team's chat channel, e.g. `#payments`.")
+    def chat_channel(self) -> str | None:
+        return self.row.chat_channel
+
+    @strawberry.field(description="The team or person itself; null when it is no longer in the catalog.")
+    async def entity(self, info: Info) -> Owner | None:
+        row = await info.context.loaders.node(self.row.kind).load(self.row.key)
+        if row is None:
+            return None
+        return Team(row=row) if row.label == "Team" else Person(row=row)
+
+
+def _cards(rows: list[oc.Contact]) -> list[ContactCard]:
+    return [ContactCard(row=row) for row in rows]
+
+
+@strawberry.type(description="Someone on call at a level at the instant: from a shift, or targeted by the policy directly.")
+class OnCallPerson:
+    row: strawberry.Private[oc.OnCallPerson]
+
+    @strawberry.field(description="The person's key.")
+    def ref(self) -> str:
+        return self.row.key
+
+    @strawberry.field(description="Display name.")
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="Email address.")
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field(name="from", description="Start of the shift; null when open-ended or when the policy targets the person directly.")
+    def from_(self) -> datetime | None:
+        return as_time(self.row.starts_at)
+
+    @strawberry.field(description="End of the shift (the next handover); null when open-ended or a direct target.")
+    def until(self) -> datetime | None:
+        return as_time(self.row.ends_at)
+
+    @strawberry.field(description="Name of the schedule the shift comes from; null when the policy targets the person directly.")
+    def schedule(self) -> str | None:
+        return self.row.schedule_name
+
+    @strawberry.field(description="Key of that schedule.")
+    def schedule_ref(self) -> str | None:
+        return self.row.schedule_key
+
+    @strawberry.field(description="True when the policy targets the person directly rather than through a schedule.")
+    def direct(self) -> bool:
+        return self.row.direct
+
+    @strawberry.field(description="True when on call with no start or end: until the policy or schedule changes.")
+    def permanent(self) -> bool:
+        return self.row.permanent
+
+    @strawberry.field(description="The person in the catalog; null when no longer there.")
+    async def person(self, info: Info) -> Person | None:
+        row = await info.context.loaders.node("Person").load(self.row.key)
+        return None if row is None else Person(row=row)
+
+
+@strawberry.type(description="Whom a level pages: a schedule's on-call, or a user directly.")
+class EscalationTarget:
+    row: strawberry.Private[oc.Target]
+
+    @strawberry.field(description="`schedule` or `user`.")
+    def type(self) -> str:
+        return self.row.type
+
+    @strawberry.field(description="The schedule's or person's key.")
+    def ref(self) -> str | None:
+        return self.row.key
+
+    @strawberry.field(description="The PagerDuty id.")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
+    @strawberry.field(description="The schedule's or person's name.")
+    def name(self) -> str | None:
+        return self.row.name
+
+
+@strawberry.type(description="One level of an escalation policy and who is on call at it at the instant.")
+class EscalationLevel:
+    row: strawberry.Private[oc.Level]
+
+    @strawberry.field(description="The level, from 1: level 1 is paged first unless it is empty.")
+    def level(self) -> int:
+        return self.row.level
+
+    @strawberry.field(description="Minutes before the next level is paged when nobody acknowledges.")
+    def delay_minutes(self) -> int | None:
+        return self.row.delay_minutes
+
+    @strawberry.field(description="Whom the level pages: schedules and users targeted directly.")
+    def targets(self) -> list[EscalationTarget]:
+        return [EscalationTarget(row=t) for t in self.row.targets]
+
+    @strawberry.field(description="Who is on call at the level at the instant; several with several schedules (follow-the-sun).")
+    def on_call(self) -> list[OnCallPerson]:
+        return [OnCallPerson(row=p) for p in self.row.on_call]
+
+    @strawberry.field(
+        description="True when nobody is on call at the level then (PagerDuty moves straight on to the next level); "
+        "null when the data does not reach the instant."
+    )
+    def empty(self) -> bool | None:
+        return self.row.empty
+
+
+@strawberry.type(description="A PagerDuty escalation policy.")
+class OnCallPolicy:
+    row: strawberry.Private[oc.Policy]
+
+    @strawberry.field(description="The policy's key, e.g. `escalation-policy:pagerduty/acme/pabc123`.")
+    def ref(self) -> str:
+        return self.row.key
+
+    @strawberry.field(description="The PagerDuty id, e.g. `PABC123`.")
+    def external_id(self) -> str | None:
+        return self.row.external_id
+
+    @strawberry.field(description="The policy's name.")
+    def name(self) -> str | None:
+        return self.row.name
+
+    @strawberry.field(description="The policy's page in PagerDuty.")
+    def url(self) -> str | None:
+        return self.row.url
+
+    @strawberry.field(description="How many times the policy repeats after its last level.")
+    def num_loops(self) -> int | None:
+        return self.row.num_loops
+
+    @strawberry.field(description="The PagerDuty instance it comes from, e.g. `pagerduty:acme`.")
+    def source_instance(self) -> str | None:
+        return self.row.source_instance
+
+    @strawberry.field(description="True when the policy is gone from PagerDuty: the answer is what it said before.")
+    def retired(self) -> bool:
+        return self.row.retired
+
+
+@strawberry.type(description="One escalation policy paging for the service, level by level at the instant, and how current its data is.")
+class OnCallChain:
+    row: strawberry.Private[oc.Chain]
+
+    @strawberry.field(description="The escalation policy.")
+    def policy(self) -> OnCallPolicy:
+        return OnCallPolicy(row=self.row.policy)
+
+    @strawberry.field(description="The owner team whose policy this is, when the service has none of its own; null otherwise.")
+    def team(self) -> ContactCard | None:
+        return None if self.row.team is None else ContactCard(row=self.row.team)
+
+    @strawberry.field(description="How strong the link to the policy is: declared, configured or inferred (a name match).")
+    def link_strength(self) -> str | None:
+        return self.row.strength
+
+    @strawberry.field(description="What links them, e.g. `identifier pagerduty-service PABC123`.")
+    def link_evidence(self) -> str | None:
+        return self.row.evidence
+
+    @strawberry.field(description="The PagerDuty service id(s) through which the service pages via this policy.")
+    def pagerduty_services(self) -> list[str]:
+        return [s for s in (self.row.external_service or "").split(",") if s]
+
+    @strawberry.field(description="The levels in order, each with who is on call at the instant.")
+    def levels(self) -> list[EscalationLevel]:
+        return [EscalationLevel(row=lv) for lv in self.row.levels]
+
+    @strawberry.field(description="The first level with someone on call, when every level before it is empty: who gets paged first.")
+    def first_paged_level(self) -> int | None:
+        return self.row.first_paged_level
+
+    @strawberry.field(description="When the policy's PagerDuty instance was last read (the latest import run finished).")
+    def data_refreshed_at(self) -> datetime | None:
+        return as_time(self.row.data.refreshed_at)
+
+    @strawberry.field(description="False when that read was partial (shifts it could not read are kept from earlier reads).")
+    def last_read_complete(self) -> bool | None:
+        return self.row.data.complete
+
+    @strawberry.field(description="Start of the on-call data: the oldest read's window start.")
+    def window_from(self) -> datetime | None:
+        return as_time(self.row.data.window_from)
+
+    @strawberry.field(description="End of the on-call data: the latest read's window end; later instants are not known yet.")
+    def window_until(self) -> datetime | None:
+        return as_time(self.row.data.window_until)
+
+    @strawberry.field(description="Where the instant falls against that data.")
+    def coverage(self) -> OnCallCoverage:
+        return OnCallCoverage(self.row.data.coverage)
+
+    @strawberry.field(description="One line: which level is paged first and who is on it, or why that is not known.")
+    def summary(self) -> str:
+        return self.row.summary
+
+    @strawberry.field(description="Caveats: assumptions about the past, a retired policy, a partial read, loops.")
+    def notes(self) -> list[str]:
+        return list(self.row.notes)
+
+
+@strawberry.type(
+    description="Who is on call for a service at an instant. The top-level policy, levels and data fields are those of the "
+    "first chain (the strongest link); `chains` lists every policy that pages for the service."
+)
+class OnCallAnswer:
+    row: strawberry.Private[oc.OnCallAnswer]
+
+    def _primary(self) -> oc.Chain | None:
+        return self.row.primary
+
+    @strawberry.field(description="The identifier asked about.")
+    def query(self) -> str:
+        return self.row.query
+
+    @strawberry.field(description="The instant answered for.")
+    def at(self) -> datetime:
+        moment = as_time(self.row.at)
+        assert moment is not None
+        return moment
+
+    @strawberry.field(description="The service's key; null when the identifier named no single service (see `matches`, `nearest`).")
+    def service_ref(self) -> str | None:
+        return None if self.row.service is None else self.row.service.key
+
+    @strawberry.field(description="The service answered for.")
+    async def service(self, info: Info) -> Service | None:
+        return await _service(info, None if self.row.service is None else self.row.service.key)
+
+    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
+    def matches(self) -> list[Candidate]:
+        return candidates(self.row.identification.matches)
+
+    @strawberry.field(description="When the identifier names no service: the closest ones.")
+    def nearest(self) -> list[Candidate]:
+        return candidates(self.row.identification.nearest)
+
+    @strawberry.field(description="The policy of the first chain; null when no policy pages for the service.")
+    def policy(self) -> OnCallPolicy | None:
+        primary = self._primary()
+        return None if primary is None else OnCallPolicy(row=primary.policy)
+
+    @strawberry.field(description="True when the service has no policy of its own and its owner team's policy is used.")
+    def used_team_policy(self) -> bool:
+        return self.row.used_team_policy
+
+    @strawberry.field(description="Why the answer uses another policy than the service's own, e.g. its team's; null otherwise.")
+    def note(self) -> str | None:
+        primary = self._primary()
+        if primary is None or not self.row.used_team_policy or primary.team is None:
+            return None
+        return f"service has no escalation policy; using team {primary.team.name}'s policy {primary.policy.name or primary.policy.key}"
+
+    @strawberry.field(description="The first chain's levels in order, each with who is on call at the instant.")
+    def levels(self) -> list[EscalationLevel]:
+        primary = self._primary()
+        return [] if primary is None else [EscalationLevel(row=lv) for lv in primary.levels]
+
+    @strawberry.field(description="The first chain's first paged level (level 1 unless it is empty at the instant).")
+    def first_paged_level(self) -> int | None:
+        primary = self._primary()
+        return None if primary is None else primary.first_paged_level
+
+    @strawberry.field(
+        description="When the first chain's PagerDuty instance was last read; with no routing, the latest read of any on-call source."
+    )
+    def data_refreshed_at(self) -> datetime | None:
+        primary = self._primary()
+        if primary is not None:
+            return as_time(primary.data.refreshed_at)
+        return as_time(max((d.refreshed_at for d in self.row.sources if d.refreshed_at), default=None))
+
+    @strawberry.field(description="Start of the first chain's on-call data.")
+    def window_from(self) -> datetime | None:
+        primary = self._primary()
+        return None if primary is None else as_time(primary.data.window_from)
+
+    @strawberry.field(description="End of the first chain's on-call data; later instants are not known yet.")
+    def window_until(self) -> datetime | None:
+        primary = self._primary()
+        return None if primary is None else as_time(primary.data.window_until)
+
+    @strawberry.field(description="Where the instant falls against the first chain's data; null when no policy pages for the service.")
+    def coverage(self) -> OnCallCoverage | None:
+        primary = self._primary()
+        return None if primary is None else OnCallCoverage(primary.data.coverage)
+
+    @strawberry.field(description="Every policy that pages for the service, the strongest link first.")
+    def chains(self) -> list[OnCallChain]:
+        return [OnCallChain(row=c) for c in self.row.chains]
+
+    @strawberry.field(description="The service's owners at the instant and how to reach them (the fallback when nobody can be paged).")
+    def owners(self) -> list[ContactCard]:
+        return _cards(self.row.owners)
+
+    @strawberry.field(description="The answer in a sentence or two, with when the data was refreshed.")
+    def message(self) -> str:
+        return self.row.message
+
+
+# -- history ----------------------------------------------------------------------------------
+
+
+@strawberry.type(description="An ownership relationship with its interval: a resolved owner, or one source's claim.")
+class OwnershipRecord:
+    row: strawberry.Private[oc.OwnerEdge]
+
+    @strawberry.field(description="The owner.")
+    def owner(self) -> ContactCard:
+        return ContactCard(row=self.row.owner)
+
+    @strawberry.field(description="`backstage` etc. for a claim; `catalog` for a resolved owner.")
+    def source(self) -> str | None:
+        return self.row.source
+
+    @strawberry.field(description="Which instance of the source.")
+    def source_instance(self) -> str | None:
+        return self.row.source_instance
+
+    @strawberry.field(description="How strong the evidence is: declared, configured, derived or inferred.")
+    def strength(self) -> str | None:
+        return self.row.strength
+
+    @strawberry.field(description="Why: the reconcile rule for a resolved owner, the source's evidence for a claim.")
+    def why(self) -> str | None:
+        return self.row.why
+
+    @strawberry.field(description="For a resolved owner: the sources whose evidence names it.")
+    def sources(self) -> list[str]:
+        return list(self.row.sources)
+
+    @strawberry.field(description="When the catalog first saw it.")
+    def since(self) -> datetime | None:
+        return as_time(self.row.interval.first_seen)
+
+    @strawberry.field(description="When it ended; null while it holds.")
+    def until(self) -> datetime | None:
+        return as_time(self.row.interval.retired_at)
+
+
+@strawberry.type(description="Who owned a service at an instant: the resolved owners and what each source said.")
+class OwnerAtAnswer:
+    row: strawberry.Private[hist.OwnerAtAnswer]
+
+    @strawberry.field(description="The identifier asked about.")
+    def query(self) -> str:
+        return self.row.query
+
+    @strawberry.field(description="The instant answered for.")
+    def at(self) -> datetime:
+        moment = as_time(self.row.at)
+        assert moment is not None
+        return moment
+
+    @strawberry.field(description="The service's key; null when the identifier named no single service.")
+    def service_ref(self) -> str | None:
+        return None if self.row.service is None else self.row.service.key
+
+    @strawberry.field(description="The service, when it is still in the catalog.")
+    async def service(self, info: Info) -> Service | None:
+        return await _service(info, None if self.row.service is None else self.row.service.key)
+
+    @strawberry.field(description="True when the service is no longer in the catalog (its history still answers).")
+    def service_retired(self) -> bool:
+        return self.row.retired_service
+
+    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
+    def matches(self) -> list[Candidate]:
+        return candidates(self.row.identification.matches)
+
+    @strawberry.field(description="When the identifier names no service: the closest ones.")
+    def nearest(self) -> list[Candidate]:
+        return candidates(self.row.identification.nearest)
+
+    @strawberry.field(description="The resolved owners at the instant (`ACCOUNTABLE_FOR`), with their intervals.")
+    def owners(self) -> list[OwnershipRecord]:
+        return [OwnershipRecord(row=e) for e in self.row.owners]
+
+    @strawberry.field(description="What each source said at the instant (`OWNS`), with their intervals.")
+    def claims(self) -> list[OwnershipRecord]:
+        return [OwnershipRecord(row=e) for e in self.row.claims]
+
+    @strawberry.field(description="When the catalog first saw any owner of the service; earlier instants are not known.")
+    def record_starts(self) -> datetime | None:
+        return as_time(self.row.record_starts)
+
+    @strawberry.field(description="The answer in a sentence.")
+    def message(self) -> str:
+        return self.row.message
+
+
+@strawberry.enum(description="What changed.")
+class HistoryEventKind(Enum):
+    OWNER_ADDED = strawberry.enum_value(hist.OWNER_ADDED, description="The catalog began answering with this owner.")
+    OWNER_REMOVED = strawberry.enum_value(hist.OWNER_REMOVED, description="The catalog stopped answering with this owner.")
+    CLAIM_ADDED = strawberry.enum_value(hist.CLAIM_ADDED, description="A source began naming this owner.")
+    CLAIM_REMOVED = strawberry.enum_value(hist.CLAIM_REMOVED, description="A source stopped naming this owner.")
+    ON_CALL_HANDOVER = strawberry.enum_value(hist.HANDOVER, description="A shift began: this person took a level of the policy.")
+
+
+@strawberry.type(description="One change to a service's ownership or on-call.")
+class HistoryEvent:
+    row: strawberry.Private[hist.HistoryEvent]
+
+    @strawberry.field(description="When it happened.")
+    def at(self) -> datetime:
+        moment = as_time(self.row.at)
+        assert moment is not None
+        return moment
+
+    @strawberry.field(description="What changed.")
+    def kind(self) -> HistoryEventKind:
+        return HistoryEventKind(self.row.kind)
+
+    @strawberry.field(description="The owner, or the person taking the on-call.")
+    def who(self) -> ContactCard:
+        return ContactCard(row=self.row.who)
+
+    @strawberry.field(description="The change in a sentence.")
+    def text(self) -> str:
+        return self.row.text
+
+    @strawberry.field(description="The source that said so (ownership changes).")
+    def source(self) -> str | None:
+        return self.row.source
+
+    @strawberry.field(description="Which instance of the source.")
+    def source_instance(self) -> str | None:
+        return self.row.source_instance
+
+    @strawberry.field(description="Strength of the ownership evidence.")
+    def strength(self) -> str | None:
+        return self.row.strength
+
+    @strawberry.field(description="The reconcile rule or the source's evidence (ownership changes).")
+    def why(self) -> str | None:
+        return self.row.why
+
+    @strawberry.field(description="The escalation policy's key (handovers).")
+    def policy_ref(self) -> str | None:
+        return self.row.policy_key
+
+    @strawberry.field(description="The escalation policy's name (handovers).")
+    def policy_name(self) -> str | None:
+        return self.row.policy_name
+
+    @strawberry.field(description="The escalation level taken (handovers).")
+    def level(self) -> int | None:
+        return self.row.level
+
+    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly.")
+    def schedule(self) -> str | None:
+        return self.row.schedule_name
+
+    @strawberry.field(description="When the shift ends; null when open-ended (handovers).")
+    def until(self) -> datetime | None:
+        return as_time(self.row.until)
+
+
+@strawberry.type(description="Ownership changes and on-call handovers of a service in a window, in time order, one page at a time.")
+class ChangesAnswer:
+    row: strawberry.Private[hist.ChangesAnswer]
+    page: strawberry.Private[Connection[HistoryEvent]]
+
+    @strawberry.field(description="The identifier asked about.")
+    def query(self) -> str:
+        return self.row.query
+
+    @strawberry.field(name="from", description="Start of the window (included).")
+    def from_(self) -> datetime:
+        moment = as_time(self.row.start)
+        assert moment is not None
+        return moment
+
+    @strawberry.field(description="End of the window (excluded).")
+    def to(self) -> datetime:
+        moment = as_time(self.row.end)
+        assert moment is not None
+        return moment
+
+    @strawberry.field(description="The service's key; null when the identifier named no single service.")
+    def service_ref(self) -> str | None:
+        return None if self.row.service is None else self.row.service.key
+
+    @strawberry.field(description="The service, when it is still in the catalog.")
+    async def service(self, info: Info) -> Service | None:
+        return await _service(info, None if self.row.service is None else self.row.service.key)
+
+    @strawberry.field(description="True when the service is no longer in the catalog (its history still answers).")
+    def service_retired(self) -> bool:
+        return self.row.retired_service
+
+    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
+    def matches(self) -> list[Candidate]:
+        return candidates(self.row.identification.matches)
+
+    @strawberry.field(description="When the identifier names no service: the closest ones.")
+    def nearest(self) -> list[Candidate]:
+        return candidates(self.row.identification.nearest)
+
+    @strawberry.field(description="The changes, in time order (what ended before what began at one instant); page with `after`.")
+    def events(self) -> Connection[HistoryEvent]:
+        return self.page
+
+    @strawberry.field(description="The answer in a sentence: how many changes of each kind.")
+    def message(self) -> str:
+        return self.row.message

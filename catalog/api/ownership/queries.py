@@ -1,0 +1,46 @@
+"""``whoOwns``: from whatever identifier a responder holds to the owners of what it names."""
+
+# (``@strawberry.field(...)`` as a decorator is typed ``Any`` without strawberry's mypy plugin.)
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
+from catalog.answers.ownership import who_owns
+from catalog.api.context import Info
+from catalog.api.errors import BadArgument
+from catalog.api.ownership.types import WhoOwnsAnswer
+
+Identifier = Annotated[
+    str,
+    strawberry.argument(
+        description="A service name, key or alias; a repository URL or `org/repo`; a workload `namespace/name` or a pod name; "
+        "a PagerDuty service id; or a hostname."
+    ),
+]
+
+
+def checked_identifier(text: str, argument: str = "identifier") -> str:
+    """The identifier, trimmed; a clear refusal when it is empty or too long to be one."""
+    value = text.strip()
+    if not value:
+        raise BadArgument(f"{argument} is empty; give a service name, alias, repository URL, pod name, PagerDuty service id or hostname")
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        raise BadArgument(
+            f"{argument} is {len(value)} characters long, over the limit of {MAX_IDENTIFIER_LENGTH}; give the name, URL or id alone"
+        )
+    return value
+
+
+@strawberry.type
+class OwnershipQuery:
+    @strawberry.field(
+        description="Who owns what the identifier names: the owning team(s) with the evidence per source and its strength, "
+        "contacts, runbook and other links, and platforms. Several services when the identifier is shared; the nearest "
+        "services when it names none."
+    )
+    async def who_owns(self, info: Info, identifier: Identifier) -> WhoOwnsAnswer:
+        return WhoOwnsAnswer(row=await who_owns(info.context.reader.store, checked_identifier(identifier)))

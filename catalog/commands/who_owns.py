@@ -1,0 +1,97 @@
+"""``catalog who-owns IDENTIFIER``: the owners of what a name, URL, pod name, PagerDuty id or hostname names.
+
+Prints one row per service and owner (team, strength, chat channel, platform, runbook), then
+the evidence per source and how to reach the team; the candidates when the identifier is
+shared or names nothing. ``--json`` prints the whole answer. Exit codes: 0 when something
+matched, 1 when nothing did (the nearest services are printed), 2 for an unusable identifier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
+from catalog.answers.ownership import OwnedService, OwnerRef, WhoOwns, who_owns
+from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
+from catalog.store.base import GraphStore
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "who-owns",
+        help="who owns a service, repository, workload, pod, PagerDuty service or hostname",
+        description="Who owns what IDENTIFIER names, how sure the catalog is, and how to reach them. IDENTIFIER may be a service "
+        "name, key or alias; a repository URL (https://github.com/org/repo, git@github.com:org/repo.git) or org/repo; a "
+        "workload namespace/name or a pod name; a PagerDuty service id (PABC123); or a hostname.",
+    )
+    parser.add_argument("identifier", help="what you have: e.g. checkout, acme/checkout, payments/checkout-7d9f8b6c5d-x2x9q, PCK9T2V")
+    parser.add_argument("--json", action="store_true", help="print the whole answer as JSON")
+    parser.set_defaults(answer=run)
+
+
+async def run(args: argparse.Namespace, store: GraphStore) -> int:
+    text = str(args.identifier).strip()
+    if not text:
+        print("catalog who-owns: the identifier is empty; give a service name, repository URL, pod name or PagerDuty id", file=sys.stderr)
+        return EXIT_USAGE
+    if len(text) > MAX_IDENTIFIER_LENGTH:
+        print(
+            f"catalog who-owns: the identifier is longer than {MAX_IDENTIFIER_LENGTH} characters; give the name, URL or id alone",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    answer = await who_owns(store, text)
+    if args.json:
+        print_json(answer)
+    else:
+        print_answer(answer)
+    return EXIT_OK if answer.matches else EXIT_NOT_FOUND
+
+
+def _owners_rows(o: OwnedService) -> list[list[str | None]]:
+    platforms = ", ".join(dict.fromkeys(p.name + (" (standard)" if p.standard else "") for p in o.platforms)) or "unknown"
+    runbook = o.runbooks[0].url if o.runbooks else None
+    subject = o.name if o.label == "Service" else f"{o.name} ({o.label.lower()})"
+    owners: list[tuple[OwnerRef | None, str | None]]
+    if o.resolved_owners:
+        owners = [(r.owner, r.strength) for r in o.resolved_owners]
+    else:
+        claimed = {c.owner.key: (c.owner, f"{c.strength or '?'}, unreconciled") for c in o.owner_evidence}
+        owners = list(claimed.values()) or [(None, None)]
+    contacts = {c.owner.key: c for c in o.contacts}
+    rows: list[list[str | None]] = []
+    for owner, strength in owners:
+        contact = contacts.get(owner.key) if owner is not None else None
+        channel = (contact.chat_channel or contact.email) if contact is not None else None
+        rows.append([subject, owner.name if owner is not None else "(no owner)", strength, channel, platforms, runbook])
+    return rows
+
+
+def print_answer(answer: WhoOwns) -> None:
+    print(answer.message)
+    if not answer.matches:
+        if answer.nearest:
+            print()
+            print_table(["nearest", "key", "why"], [[c.name, c.key, c.why] for c in answer.nearest])
+        return
+    print()
+    print_table(
+        ["service", "owner", "strength", "channel", "platform", "runbook"],
+        [row for o in answer.matches for row in _owners_rows(o)],
+    )
+    evidence = [[o.name, c.owner.name, c.source, c.strength, c.evidence, c.last_seen] for o in answer.matches for c in o.owner_evidence]
+    if evidence:
+        print()
+        print_table(["service", "claimed owner", "source", "strength", "evidence", "last seen"], evidence)
+    contacts = [
+        [c.owner.name, c.chat_channel, c.email, ", ".join(m.name for m in c.members) + (f" +{c.more_members}" if c.more_members else "")]
+        for c in {c.owner.key: c for o in answer.matches for c in o.contacts}.values()
+    ]
+    if contacts:
+        print()
+        print_table(["contact", "channel", "email", "members"], contacts)
+    if len(answer.matches) > 1:
+        print()
+        print_table(["candidate", "key", "why"], [[o.name, o.key, o.why] for o in answer.matches])
+        print("ask again with a key to name exactly one")

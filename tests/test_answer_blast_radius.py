@@ -1,0 +1,227 @@
+"""blastRadius: the transitive dependents of a service by owning team, with distance, via and who is on call.
+
+The graph is Acme's catalog synced from Backstage, Kubernetes and PagerDuty exports (see
+``tests/fixtures/answers/impact/support.py``); the hub test writes its own descriptors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from catalog.answers.blast_radius import BlastRadius, DepthRefused, ImpactedTeam, blast_radius
+from catalog.answers.identify import identify
+from catalog.clock import iso
+from catalog.commands import blast_radius as command
+from catalog.store.base import GraphStore
+from catalog.sync import sync
+from importers.backstage import read_backstage
+from tests.fixtures.answers.impact.support import NOW, cli, execute, gql, key, sync_all
+
+AT_NOON = iso(NOW)
+
+
+def services(team: ImpactedTeam) -> list[tuple[str, int, str]]:
+    return [(s.name, s.distance, s.via_name) for s in team.services]
+
+
+def by_owner(answer: BlastRadius) -> dict[str, ImpactedTeam]:
+    return {team.key: team for team in answer.teams}
+
+
+def on_call(team: ImpactedTeam) -> list[tuple[str, str, int | None]]:
+    return [(p.key, v.policy_name or "", v.level) for p in team.on_call for v in p.policies]
+
+
+async def test_dependents_by_owning_team_with_distance_via_and_who_is_on_call_now_or_later(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    answer = await blast_radius(store, "ledger", max_depth=10, at=AT_NOON)
+
+    assert answer.service is not None and answer.service.key == key("component", "ledger")
+    assert answer.depth == 3
+    # Nearest impact first, then most services. The ledger itself never appears, although audit-log needs it and it needs audit-log.
+    assert [(t.name, t.label, t.count, t.nearest) for t in answer.teams] == [
+        ("payments-team", "Team", 3, 1),
+        ("data-team", "Team", 2, 1),
+        ("checkout-team", "Team", 2, 2),
+        ("erin", "Person", 1, 2),
+        ("platform-team", "Team", 1, 2),
+    ]
+    teams = by_owner(answer)
+    payments, data, checkout, platform = (teams[key("group", t)] for t in ("payments-team", "data-team", "checkout-team", "platform-team"))
+    assert services(payments) == [("audit-log", 1, "ledger"), ("payments-api", 1, "ledger"), ("fraud", 3, "checkout")]
+    assert services(checkout) == [("checkout", 2, "payments-api"), ("cart", 3, "checkout")]
+    # PagerDuty's Platform team also claims reports; the resolved owner (Backstage's data team) is the one that counts.
+    assert services(data) == [("reports", 1, "ledger"), ("etl", 2, "reports")]
+    # Reached through a Resource that depends on the ledger; the resource itself is not a service.
+    assert services(platform) == [("notifier", 2, "ledger-events")]
+    assert teams[key("user", "erin")].services[0].name == "scratchpad"
+    assert answer.unowned.count == 1 and [(s.name, s.distance) for s in answer.unowned.services] == [("orphan", 1)]
+    assert answer.total_services == 10
+    assert [(d.distance, d.count) for d in answer.by_distance] == [(1, 4), (2, 4), (3, 2)]
+
+    # On call at noon: the first level with anyone on it, per policy that pages for the team's affected services.
+    assert on_call(payments) == [(key("user", "alice"), "Payments", 1)]  # audit-log and fraud fall back to the team's policy
+    assert on_call(checkout) == [(key("user", "erin"), "Checkout", 2)]  # level 1 is empty until 16:00
+    assert on_call(data) == [(key("user", "carol"), "Platform", 1)]  # reports' own policy; the data team has none
+    assert on_call(platform) == [(key("user", "carol"), "Platform", 1)]
+    assert [p.name for p in payments.policies] == ["Payments"]
+    assert teams[key("user", "erin")].on_call == [] and teams[key("user", "erin")].policies == []
+
+    # Later that day: Bob takes level 1 of Checkout at 16:00; Alice's shift ends at 20:00 and Erin's level 2 is first.
+    evening = by_owner(await blast_radius(store, "ledger", max_depth=10, at="2026-11-20T17:00:00.000000Z"))
+    night = by_owner(await blast_radius(store, "ledger", max_depth=10, at="2026-11-20T21:00:00.000000Z"))
+    assert on_call(evening[key("group", "checkout-team")]) == [(key("user", "bob"), "Checkout", 1)]
+    assert on_call(evening[key("group", "payments-team")]) == [(key("user", "alice"), "Payments", 1)]
+    assert on_call(night[key("group", "payments-team")]) == [(key("user", "erin"), "Payments", 2)]
+
+
+async def test_cycles_end_the_walk_depth_bounds_it_and_the_limit_refuses_more(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    near = await blast_radius(store, "ledger", 1, max_depth=10, at=AT_NOON)
+    assert sorted(s.name for t in near.teams for s in t.services) == ["audit-log", "payments-api", "reports"]
+
+    identified_with = store.round_trips
+    await identify(store, "ledger")
+    identify_cost = store.round_trips - identified_with
+    before = store.round_trips
+    far = await blast_radius(store, "ledger", 10, max_depth=10, at=AT_NOON)
+    # Levels 1-4 find services, level 5 finds nothing new and the walk stops; then owners, owner nodes, policies and on-call.
+    assert store.round_trips - before - identify_cost <= 5 + 5
+    names = sorted(s.name for t in far.teams for s in t.services) + [s.name for s in far.unowned.services]
+    assert len(names) == len(set(names)) == far.total_services == 11  # each once, however many cycles lead back
+    assert "ledger" not in names
+    storefront = next(s for t in far.teams for s in t.services if s.name == "storefront")
+    assert (storefront.distance, storefront.via_name) == (4, "cart")
+    assert [(d.distance, d.count) for d in far.by_distance] == [(1, 4), (2, 4), (3, 2), (4, 1)]
+
+    # Beyond the limit: refused, naming the setting, in the read layer, the API (BadArgument-like) and the CLI (exit 2).
+    with pytest.raises(DepthRefused, match=r"depth 11 exceeds the limit of 10 \(CATALOG_MAX_DEPTH\)"):
+        await blast_radius(store, "ledger", 11, max_depth=10)
+    with pytest.raises(DepthRefused, match="below 1"):
+        await blast_radius(store, "ledger", 0, max_depth=10)
+
+    result = await execute(store, '{ blastRadius(service: "ledger", depth: 4) { totalServices } }', max_depth=3)
+    assert result.errors and "CATALOG_MAX_DEPTH" in result.errors[0].message and "4" in result.errors[0].message
+
+    code, out, err = await cli(store, command.register, "blast-radius", "ledger", "--depth", "99")
+    assert code == 2 and out == "" and "CATALOG_MAX_DEPTH" in err
+
+
+_DOC = "apiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec: {{{spec}}}"
+
+
+def _doc(kind: str, name: str, spec: str, namespace: str = "default") -> str:
+    return _DOC.format(kind=kind, name=name, spec=spec, namespace=namespace)
+
+
+def _hub_descriptors(path: Path, teams: int, per_team: int) -> None:
+    """A hub every other service depends on, directly or through a second service, owned by a handful of teams."""
+    service = "type: service, lifecycle: production, owner: group:default/{owner}"
+    docs = [_doc("Group", f"team-{t}", "type: team") for t in range(teams)]
+    docs.append(_doc("Component", "hub", service.format(owner="team-0")))
+    for t in range(teams):
+        for i in range(per_team):
+            target = "hub" if i % 4 else f"svc-{t}-{i + 1}"  # every fourth depends on a neighbour, which depends on the hub
+            docs.append(_doc("Component", f"svc-{t}-{i}", service.format(owner=f"team-{t}") + f", dependsOn: [component:default/{target}]"))
+    docs += [_doc("Component", "twin", service.format(owner="team-0"), namespace) for namespace in ("east", "west")]
+    path.write_text("\n---\n".join(docs) + "\n")
+
+
+async def test_a_hub_with_hundreds_of_dependents_costs_a_few_queries_and_stays_small(store: GraphStore, tmp_path: Path) -> None:
+    descriptors = tmp_path / "hub.yaml"
+    _hub_descriptors(descriptors, teams=3, per_team=100)
+    # No reconcile: the owners come from OWNS, the fallback when nothing has resolved them yet.
+    await sync(store, read_backstage([descriptors], instance="hub"), now=AT_NOON)
+
+    before = store.round_trips
+    answer = await blast_radius(store, "hub", 3, max_depth=10, services_per_team=5, at=AT_NOON)
+    assert store.round_trips - before <= 12  # identify, 3 levels (more than 256 keys are looked up one by one), 5 lookups
+    assert answer.total_services == 300
+    assert [(t.name, t.count, len(t.services)) for t in answer.teams] == [("team-0", 100, 5), ("team-1", 100, 5), ("team-2", 100, 5)]
+    assert [(d.distance, d.count) for d in answer.by_distance] == [(1, 225), (2, 75)]
+    listed = answer.teams[0].services
+    assert [s.distance for s in listed] == [1] * 5 and [s.name for s in listed] == sorted(s.name for s in listed)
+    assert answer.teams[0].on_call == [] and answer.teams[0].policies == []
+
+    unknown = await blast_radius(store, "no-such-thing", max_depth=10)
+    assert unknown.service is None and unknown.total_services == 0 and unknown.teams == []
+    twins = await blast_radius(store, "twin", max_depth=10)
+    assert twins.service is None and sorted(c.key for c in twins.matches) == ["component:east/twin", "component:west/twin"]
+    assert "2 services share" in twins.message and twins.teams == []
+    code, out, _ = await cli(store, command.register, "blast-radius", "twin")
+    assert code == 1 and "component:west/twin" in out
+
+
+QUERY = """query($service: String!, $depth: Int, $per: Int) {
+  blastRadius(service: $service, depth: $depth, servicesPerTeam: $per) {
+    message service { name }
+    depth totalServices totalTeams
+    byDistance { distance count }
+    teams {
+      key name kind count nearest
+      owner { ... on Team { name } ... on Person { displayName } }
+      services { name distance via viaName service { name } }
+      onCall { key name email person { name } policies { name level } }
+      escalationPolicies { name }
+    }
+    unowned { count services { name distance } }
+    matches { key }
+  }
+}"""
+
+
+async def test_graphql_answers_the_same_with_the_listed_services_capped(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    data: dict[str, Any] = (await gql(store, QUERY, {"service": "ledger", "depth": 3, "per": 1}))["blastRadius"]
+    assert data["service"] == {"name": "ledger"} and "ledger" in data["message"]
+    assert (data["depth"], data["totalServices"], data["totalTeams"]) == (3, 10, 5)
+    assert data["byDistance"] == [{"distance": 1, "count": 4}, {"distance": 2, "count": 4}, {"distance": 3, "count": 2}]
+    payments = data["teams"][0]
+    assert (payments["name"], payments["kind"], payments["count"], payments["owner"]) == (
+        "payments-team",
+        "Team",
+        3,
+        {"name": "payments-team"},
+    )
+    assert payments["services"] == [
+        {"name": "audit-log", "distance": 1, "via": key("component", "ledger"), "viaName": "ledger", "service": {"name": "audit-log"}}
+    ]
+    person = next(t for t in data["teams"] if t["kind"] == "Person")
+    assert person["owner"] == {"displayName": "Erin Lead"}
+    # Carol is on call for Platform, permanently: the same at any moment.
+    platform = next(t for t in data["teams"] if t["name"] == "platform-team")
+    assert platform["onCall"] == [
+        {
+            "key": key("user", "carol"),
+            "name": "Carol Platform",
+            "email": "carol@acme.example",
+            "person": {"name": "carol"},
+            "policies": [{"name": "Platform", "level": 1}],
+        }
+    ]
+    assert platform["escalationPolicies"] == [{"name": "Platform"}]
+    assert data["unowned"] == {"count": 1, "services": [{"name": "orphan", "distance": 1}]}
+
+    empty = (await gql(store, QUERY, {"service": "storefront", "depth": 3, "per": 20}))["blastRadius"]
+    assert (empty["totalServices"], empty["teams"], empty["unowned"]) == (0, [], {"count": 0, "services": []})
+    result = await execute(store, QUERY, {"service": "ledger", "depth": 3, "per": 501})
+    assert result.errors and "CATALOG_MAX_PAGE_SIZE" in result.errors[0].message
+
+
+async def test_cli_prints_a_table_by_team_or_json(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--depth", "2", "--per-team", "1")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "if ledger goes down: 8 services within 2 steps, 5 owners, 1 unowned"
+    assert lines[1] == "by distance: 1: 4, 2: 4"
+    assert lines[3].split() == ["TEAM", "ON", "CALL", "SERVICE", "DISTANCE", "VIA"]
+    assert any(line.split()[:2] == ["payments-team", "Erin"] or line.split()[:2] == ["payments-team", "Alice"] for line in lines)
+    assert any("... and 1 more" in line for line in lines)
+    assert any(line.startswith("(no owner)") and "orphan" in line for line in lines)
+
+    code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--json")
+    assert code == 0 and '"total_services": 10' in out
