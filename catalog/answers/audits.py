@@ -381,8 +381,14 @@ class _Computed(_Producer):
     @abc.abstractmethod
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]: ...
 
-    @abc.abstractmethod
-    async def count(self, ctx: _Context) -> int: ...
+    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
+        """The MATCH ... WHERE producing one row per audit; needed by the default ``count``."""
+        raise NotImplementedError(f"{type(self).__name__} counts its own way")
+
+    async def count(self, ctx: _Context) -> int:
+        params: dict[str, Any] = {}
+        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(*) AS total", params)
+        return int(rows[0]["total"]) if rows else 0
 
 
 class _ServiceAudit(_Computed):
@@ -407,11 +413,6 @@ class _ServiceAudit(_Computed):
             query += " AND n.id > $after"
         rows = await ctx.store.read(f"{query}\nWITH n ORDER BY n.id LIMIT $limit\n{self.details()}", params)
         return [self.describe(ctx, row) for row in sorted(rows, key=lambda r: str(r["subject"]))]
-
-    async def count(self, ctx: _Context) -> int:
-        params: dict[str, Any] = {}
-        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(n) AS total", params)
-        return int(rows[0]["total"]) if rows else 0
 
     def details(self) -> str:
         """What the message needs, from the page's services ``n``."""
@@ -561,11 +562,6 @@ class _CodeownersGap(_Computed):
             )
         return out
 
-    async def count(self, ctx: _Context) -> int:
-        params: dict[str, Any] = {}
-        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(n) AS total", params)
-        return int(rows[0]["total"]) if rows else 0
-
 
 class _RetiredOwner(_Computed):
     """Active OWNS edges from a team or person that was retired: an owner that no longer exists."""
@@ -606,11 +602,6 @@ class _RetiredOwner(_Computed):
             )
         return out
 
-    async def count(self, ctx: _Context) -> int:
-        params: dict[str, Any] = {}
-        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(*) AS total", params)
-        return int(rows[0]["total"]) if rows else 0
-
 
 class _StaleEntity(_Computed):
     kind = AuditKind.STALE_ENTITY
@@ -648,11 +639,6 @@ class _StaleEntity(_Computed):
                 )
             )
         return out
-
-    async def count(self, ctx: _Context) -> int:
-        params: dict[str, Any] = {}
-        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(n) AS total", params)
-        return int(rows[0]["total"]) if rows else 0
 
 
 class _StaleSource(_Computed):
