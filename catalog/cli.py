@@ -163,9 +163,16 @@ def print_report(report: ImportReport, *, as_json: bool = False) -> None:
 
 
 async def _sync_into(settings: Settings, batch: ImportBatch, *, dry_run: bool = False, force: bool = False) -> ImportReport:
+    from catalog.config import DEFAULT_PRECEDENCE
+    from catalog.reconcile import reconcile
+
     store = await open_store(settings)
     try:
-        return await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=settings.max_retire_fraction)
+        report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=settings.max_retire_fraction)
+        if not dry_run:
+            # Owners resolved across everything the store holds, as after `catalog sync`.
+            await sync(store, await reconcile(store, DEFAULT_PRECEDENCE), force=True)
+        return report
     finally:
         await store.close()
 

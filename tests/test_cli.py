@@ -105,3 +105,25 @@ def test_demo_can_write_its_sources_for_any_store(capsys: pytest.CaptureFixture[
     assert main(["sync", "--config", str(config), "--embedded-path", str(tmp_path / "db"), "--json"]) == 0
     reports = json.loads(capsys.readouterr().out)
     assert {r["type"] for r in reports} == {"backstage", "opslevel", "github", "pagerduty", "kubernetes", "reconcile", "adoption"}
+
+
+def test_import_also_resolves_owners(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import asyncio
+
+    from catalog.store.embedded import EmbeddedStore
+
+    db = tmp_path / "db"
+    assert main(["import", "backstage", str(FIXTURE), "--embedded-path", str(db), "--json"]) == 0
+    capsys.readouterr()
+
+    async def resolved() -> list[dict[str, object]]:
+        store = EmbeddedStore(db)
+        try:
+            return await store.read(
+                "MATCH (t:Team)-[r:ACCOUNTABLE_FOR]->(s:Service {id: 'component:default/checkout'}) WHERE r.active = true "
+                "RETURN t.id AS owner, r.sources AS sources"
+            )
+        finally:
+            await store.close()
+
+    assert asyncio.run(resolved()) == [{"owner": "group:default/checkout-team", "sources": ["backstage"]}]
