@@ -39,6 +39,30 @@ from typing import Any
 
 import yaml
 
+from catalog.demo.payloads import (
+    dump_json,
+    github_member,
+    github_permissions,
+    github_repo,
+    github_team,
+    github_tree,
+    k8s_cronjob,
+    k8s_list,
+    k8s_service,
+    k8s_workload,
+    pd_dependency,
+    pd_layer,
+    pd_member,
+    pd_oncall,
+    pd_page,
+    pd_policy,
+    pd_ref,
+    pd_rule,
+    pd_schedule,
+    pd_service,
+    pd_team,
+    pd_user,
+)
 from catalog.refs import parse_ref
 from importers.backstage import read_backstage
 
@@ -46,8 +70,8 @@ ORG = "acme"
 ACCOUNT = "acme"
 CLUSTER = "prod-eu"
 STANDARD_PLATFORM = "kubernetes-platform"
-PD_API = "https://api.pagerduty.com"
 PD_WEB = "https://acme-retail.pagerduty.com"
+REGISTRY = "registry.acme-retail.example"
 NO_PAGERDUTY_SERVICE = frozenset({"search-indexer"})
 """Services whose PagerDuty service the export leaves out: on-call falls back to the team's policy."""
 
@@ -119,10 +143,6 @@ def _pd_id(prefix: str, text: str) -> str:
     return prefix + hashlib.sha256(text.encode()).hexdigest()[: 7 - len(prefix)].upper()
 
 
-def _z(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def write_live_sources(backstage_root: Path, out: Path, now: datetime) -> Path:
     """Write the demo's exports and ``catalog.yaml`` under ``out``; returns the config path."""
     if out.exists():
@@ -158,36 +178,6 @@ def write_live_sources(backstage_root: Path, out: Path, now: datetime) -> Path:
 # -- GitHub ---------------------------------------------------------------------------------
 
 
-def _dump(path: Path, value: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(value, indent=1) + "\n", encoding="utf-8")
-
-
-def _repo(repo_id: int, name: str, description: str, *, topics: list[str], language: str | None, archived: bool = False) -> dict[str, Any]:
-    owner = {"login": ORG, "id": 9000, "node_id": "O_kgDOAAAjKA", "type": "Organization", "site_admin": False}
-    return {
-        "id": repo_id,
-        "node_id": f"R_kgDO{repo_id:06d}",
-        "name": name,
-        "full_name": f"{ORG}/{name}",
-        "private": True,
-        "owner": owner,
-        "html_url": f"https://github.com/{ORG}/{name}",
-        "description": description,
-        "fork": False,
-        "url": f"https://api.github.com/repos/{ORG}/{name}",
-        "archived": archived,
-        "disabled": False,
-        "visibility": "internal",
-        "default_branch": "main",
-        "topics": topics,
-        "language": language,
-        "pushed_at": "2026-11-02T09:00:00Z",
-        "created_at": "2023-04-01T12:00:00Z",
-        "updated_at": "2026-11-02T09:00:00Z",
-    }
-
-
 FILES = ["README.md", "src/main.py", "src/api/handlers.py", "src/api/models.py", "deploy/k8s.yaml", "docs/runbook.md"]
 
 
@@ -199,12 +189,12 @@ def _github(org: _Org, out: Path) -> None:
             continue
         name = service.slug.split("/", 1)[1]
         language = "TypeScript" if service.type == "website" else ("Go" if service.namespace == "payments" else "Python")
-        repos.append(_repo(2000 + index, name, service.title, topics=[service.type, service.namespace], language=language))
+        repos.append(github_repo(ORG, 2000 + index, name, service.title, topics=[service.type, service.namespace], language=language))
         if service.owner:
             owner_of[name] = service.owner
-    repos.append(_repo(2900, "kubernetes-platform", "The standard platform", topics=["platform", "kubernetes"], language="HCL"))
-    repos.append(_repo(2901, "terraform-modules", "Shared Terraform modules", topics=["terraform"], language="HCL"))
-    repos.append(_repo(2902, "old-monolith", "The shop before the split", topics=["legacy"], language="Java", archived=True))
+    repos.append(github_repo(ORG, 2900, "kubernetes-platform", "The standard platform", topics=["platform", "kubernetes"], language="HCL"))
+    repos.append(github_repo(ORG, 2901, "terraform-modules", "Shared Terraform modules", topics=["terraform"], language="HCL"))
+    repos.append(github_repo(ORG, 2902, "old-monolith", "The shop before the split", topics=["legacy"], language="Java", archived=True))
     owner_of.update({"kubernetes-platform": "platform-team", "terraform-modules": "platform-team"})
     # `gh api --paginate` writes one array per page.
     (out).mkdir(parents=True, exist_ok=True)
@@ -213,16 +203,17 @@ def _github(org: _Org, out: Path) -> None:
     teams: list[dict[str, Any]] = []
     ids = {name: 100 + i for i, name in enumerate(sorted(org.teams))}
     for name in sorted(org.teams):
-        teams.append(_team(ids[name], name, None))
-    teams.append(_team(199, "sre-guild", None, description="Everyone who likes being paged"))
-    _dump(out / "teams.json", teams)
+        teams.append(github_team(ORG, ids[name], name, None))
+    teams.append(github_team(ORG, 199, "sre-guild", None, description="Everyone who likes being paged"))
+    dump_json(out / "teams.json", teams)
     for name in sorted(org.teams):
-        members = [_member(login) for login in org.members.get(name, [])]
-        _dump(out / "teams" / name / "members.json", members)
-        owned = [dict(r, permissions=_perm("maintain"), role_name="maintain") for r in repos if owner_of.get(r["name"]) == name]
-        _dump(out / "teams" / name / "repos.json", owned)
-    _dump(out / "teams" / "sre-guild" / "members.json", [_member("ines-ortega"), _member("kenji-watanabe")])
-    _dump(out / "teams" / "sre-guild" / "repos.json", [])
+        members = [github_member(login) for login in org.members.get(name, [])]
+        dump_json(out / "teams" / name / "members.json", members)
+        maintain = github_permissions("maintain")
+        owned = [dict(r, permissions=maintain, role_name="maintain") for r in repos if owner_of.get(r["name"]) == name]
+        dump_json(out / "teams" / name / "repos.json", owned)
+    dump_json(out / "teams" / "sre-guild" / "members.json", [github_member("ines-ortega"), github_member("kenji-watanabe")])
+    dump_json(out / "teams" / "sre-guild" / "repos.json", [])
 
     for repo in repos:
         name = repo["name"]
@@ -242,123 +233,31 @@ def _github(org: _Org, out: Path) -> None:
             target = out / "codeowners" / name / ".github" / "CODEOWNERS"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(codeowners, encoding="utf-8")
-        _dump(out / "trees" / f"{name}.json", _tree(name, files))
-
-
-def _team(team_id: int, slug: str, parent: dict[str, Any] | None, description: str | None = None) -> dict[str, Any]:
-    return {
-        "id": team_id,
-        "node_id": f"T_kwDO{team_id:04d}",
-        "url": f"https://api.github.com/organizations/9000/team/{team_id}",
-        "html_url": f"https://github.com/orgs/{ORG}/teams/{slug}",
-        "name": slug.replace("-", " ").title(),
-        "slug": slug,
-        "description": description or f"The {slug.replace('-', ' ')}",
-        "privacy": "closed",
-        "notification_setting": "notifications_enabled",
-        "permission": "pull",
-        "parent": parent,
-    }
-
-
-def _member(login: str) -> dict[str, Any]:
-    number = int(hashlib.sha256(login.encode()).hexdigest()[:6], 16)
-    return {
-        "login": login,
-        "id": number,
-        "node_id": f"U_kgDO{number}",
-        "url": f"https://api.github.com/users/{login}",
-        "html_url": f"https://github.com/{login}",
-        "type": "User",
-        "site_admin": False,
-    }
-
-
-def _perm(role: str) -> dict[str, bool]:
-    order = ["pull", "triage", "push", "maintain", "admin"]
-    return {p: order.index(p) <= order.index(role) for p in order}
-
-
-def _tree(name: str, files: list[str]) -> dict[str, Any]:
-    dirs = sorted({"/".join(f.split("/")[: i + 1]) for f in files for i in range(f.count("/"))})
-    entries: list[dict[str, Any]] = [{"path": d, "mode": "040000", "type": "tree", "sha": _sha(name + d)} for d in dirs]
-    entries += [{"path": f, "mode": "100644", "type": "blob", "sha": _sha(name + f), "size": 100} for f in sorted(files)]
-    sha = _sha(name)
-    return {"sha": sha, "url": f"https://api.github.com/repos/{ORG}/{name}/git/trees/{sha}", "tree": entries, "truncated": False}
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha1(text.encode()).hexdigest()  # a git object id, not security
+        dump_json(out / "trees" / f"{name}.json", github_tree(ORG, name, files))
 
 
 # -- PagerDuty ------------------------------------------------------------------------------
 
 
-def _ref(kind: str, pd_id: str, summary: str) -> dict[str, Any]:
-    path = {"user": "users", "team": "teams", "schedule": "schedules", "escalation_policy": "escalation_policies", "service": "services"}
-    return {
-        "id": pd_id,
-        "type": f"{kind}_reference",
-        "summary": summary,
-        "self": f"{PD_API}/{path[kind]}/{pd_id}",
-        "html_url": f"{PD_WEB}/{path[kind]}/{pd_id}",
-    }
-
-
-def _page(name: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {name: items, "limit": 100, "offset": 0, "more": False, "total": len(items)}
-
-
 def _pagerduty(org: _Org, out: Path, now: datetime) -> dict[str, tuple[str, str]]:
     """Writes the export; returns catalog team name → (PagerDuty team id, namespace)."""
+    web = PD_WEB
     namespaces = {s.owner: s.namespace for s in org.services if s.owner}
     people = sorted(org.emails)
     user_ids = {p: _pd_id("PU", p) for p in people}
     contractor = "PUNIGHT"
-    users = [
-        {
-            "id": user_ids[p],
-            "type": "user",
-            "summary": org.display[p],
-            "name": org.display[p],
-            "email": org.emails[p],
-            "time_zone": "Europe/Berlin",
-            "role": "user",
-            "self": f"{PD_API}/users/{user_ids[p]}",
-            "html_url": f"{PD_WEB}/users/{user_ids[p]}",
-        }
-        for p in people
-    ]
+    users = [pd_user(user_ids[p], org.display[p], org.emails[p], web=web) for p in people]
     users.append(
-        {
-            "id": contractor,
-            "type": "user",
-            "summary": "Night Ops Contractor",
-            "name": "Night Ops Contractor",
-            "email": "nightops@contractor.example",
-            "time_zone": "Asia/Singapore",
-            "role": "limited_user",
-            "self": f"{PD_API}/users/{contractor}",
-            "html_url": f"{PD_WEB}/users/{contractor}",
-        }
+        pd_user(contractor, "Night Ops Contractor", "nightops@contractor.example", web=web, time_zone="Asia/Singapore", role="limited_user")
     )
-    _dump(out / "users.json", _page("users", users))
+    dump_json(out / "users.json", pd_page("users", users))
 
     teams_with_people = sorted(t for t in org.teams if org.members.get(t))
     team_ids = {t: _pd_id("PT", t) for t in teams_with_people}
-    _dump(
-        out / "teams.json",
-        _page(
-            "teams",
-            [
-                {"id": team_ids[t], "type": "team", "summary": t, "name": t.replace("-", " ").title(), "parent": None}
-                for t in teams_with_people
-            ],
-        ),
-    )
+    dump_json(out / "teams.json", pd_page("teams", [pd_team(team_ids[t], t.replace("-", " ").title(), t) for t in teams_with_people]))
     for team in teams_with_people:
-        listing = [{"user": _ref("user", user_ids[p], org.display[p]), "role": "responder"} for p in org.members[team]]
-        _dump(out / "teams" / team_ids[team] / "members.json", _page("members", listing))
+        listing = [pd_member(pd_ref("user", user_ids[p], org.display[p], web=web)) for p in org.members[team]]
+        dump_json(out / "teams" / team_ids[team] / "members.json", pd_page("members", listing))
 
     # Schedules: a weekly rotation per team; identity-team follows the sun.
     schedules: list[dict[str, Any]] = []
@@ -375,34 +274,20 @@ def _pagerduty(org: _Org, out: Path, now: datetime) -> dict[str, tuple[str, str]
     for team, rots in rotations.items():
         for sid, members, hour, length in rots:
             label = team.replace("-", " ").title() + (" EMEA" if hour == 6 else " APAC" if hour == 18 else " primary")
-            schedule = {
-                "id": sid,
-                "type": "schedule",
-                "summary": label,
-                "name": label,
-                "time_zone": "Asia/Singapore" if hour == 18 else "Europe/Berlin",
-                "description": f"{label} rotation",
-                "self": f"{PD_API}/schedules/{sid}",
-                "html_url": f"{PD_WEB}/schedules/{sid}",
-                "users": [_ref("user", uid[m], names[uid[m]]) for m in members],
-                "escalation_policies": [],
-                "teams": [_ref("team", team_ids[team], team)],
-            }
+            user_refs = [pd_ref("user", uid[m], names[uid[m]], web=web) for m in members]
+            schedule = pd_schedule(
+                sid,
+                label,
+                web=web,
+                time_zone="Asia/Singapore" if hour == 18 else "Europe/Berlin",
+                users=user_refs,
+                teams=[pd_ref("team", team_ids[team], team, web=web)],
+            )
             schedules.append(schedule)
-            layer_start = f"2026-01-05T{hour:02d}:00:00Z"
-            layers = [
-                {
-                    "id": _pd_id("PL", sid),
-                    "name": "Layer 1",
-                    "start": layer_start,
-                    "end": None,
-                    "rotation_virtual_start": layer_start,
-                    "rotation_turn_length_seconds": length * 3600 if length < 24 else 7 * 86400,
-                    "users": [{"user": _ref("user", uid[m], names[uid[m]])} for m in members],
-                }
-            ]
-            _dump(out / "schedules" / f"{sid}.json", {"schedule": {**schedule, "schedule_layers": layers}})
-    _dump(out / "schedules.json", _page("schedules", schedules))
+            turn = length * 3600 if length < 24 else 7 * 86400
+            layers = [pd_layer(_pd_id("PL", sid), f"2026-01-05T{hour:02d}:00:00Z", turn, user_refs)]
+            dump_json(out / "schedules" / f"{sid}.json", {"schedule": {**schedule, "schedule_layers": layers}})
+    dump_json(out / "schedules.json", pd_page("schedules", schedules))
 
     # Escalation policies: level 1 the team's schedule(s), level 2 the lead, directly.
     policies: list[dict[str, Any]] = []
@@ -411,100 +296,60 @@ def _pagerduty(org: _Org, out: Path, now: datetime) -> dict[str, tuple[str, str]
         pid = policy_ids[team] = _pd_id("PE", team)
         lead = org.members[team][0]
         rules = [
-            {
-                "id": _pd_id("PR", team + "1"),
-                "escalation_delay_in_minutes": 15,
-                "targets": [_target("schedule", sid, sid) for sid, *_ in rotations[team]],
-            },
-            {
-                "id": _pd_id("PR", team + "2"),
-                "escalation_delay_in_minutes": 30,
-                "targets": [_target("user", user_ids[lead], org.display[lead])],
-            },
+            pd_rule(_pd_id("PR", team + "1"), 15, [pd_ref("schedule", sid, sid, web=web) for sid, *_ in rotations[team]]),
+            pd_rule(_pd_id("PR", team + "2"), 30, [pd_ref("user", user_ids[lead], org.display[lead], web=web)]),
         ]
         name = team.replace("-", " ").title()
-        policies.append(
-            {
-                "id": pid,
-                "type": "escalation_policy",
-                "summary": name,
-                "name": name,
-                "description": f"Pages the {name} rotation, then its lead",
-                "num_loops": 1,
-                "escalation_rules": rules,
-                "services": [],
-                "teams": [_ref("team", team_ids[team], name)],
-                "self": f"{PD_API}/escalation_policies/{pid}",
-                "html_url": f"{PD_WEB}/escalation_policies/{pid}",
-            }
-        )
+        policies.append(pd_policy(pid, name, web=web, rules=rules, teams=[pd_ref("team", team_ids[team], name, web=web)]))
 
     services: list[dict[str, Any]] = []
     for svc in sorted(org.services, key=lambda s: s.key):
         if not svc.pagerduty or svc.owner not in policy_ids or svc.name in NO_PAGERDUTY_SERVICE:
             continue
-        services.append(_pd_service(svc.pagerduty, svc.title, policy_ids[svc.owner], team_ids[svc.owner], svc.owner))
+        services.append(pd_service(svc.pagerduty, svc.title, policy_ids[svc.owner], team_ids[svc.owner], svc.owner, web=web))
     # Linked by name only, and one nobody declared.
-    services.append(_pd_service("PAD5E1X", "Analytics Dashboard", policy_ids["data-team"], team_ids["data-team"], "data-team"))
+    services.append(pd_service("PAD5E1X", "Analytics Dashboard", policy_ids["data-team"], team_ids["data-team"], "data-team", web=web))
     services.append(
-        _pd_service("PLC0RN1", "Legacy Cron Alerts", policy_ids["fulfilment-team"], team_ids["fulfilment-team"], "fulfilment-team")
+        pd_service("PLC0RN1", "Legacy Cron Alerts", policy_ids["fulfilment-team"], team_ids["fulfilment-team"], "fulfilment-team", web=web)
     )
     for policy in policies:
-        policy["services"] = [_ref("service", s["id"], s["name"]) for s in services if s["escalation_policy"]["id"] == policy["id"]]
-    _dump(out / "escalation_policies.json", _page("escalation_policies", policies))
-    _dump(out / "services.json", _page("services", services))
+        policy["services"] = [
+            pd_ref("service", s["id"], s["name"], web=web) for s in services if s["escalation_policy"]["id"] == policy["id"]
+        ]
+    dump_json(out / "escalation_policies.json", pd_page("escalation_policies", policies))
+    dump_json(out / "services.json", pd_page("services", services))
     for service in services:
         # Every linked service gets its dependency file, most of them with no relationships.
-        _dump(out / "service_dependencies" / "technical_services" / f"{service['id']}.json", {"relationships": []})
+        dump_json(out / "service_dependencies" / "technical_services" / f"{service['id']}.json", {"relationships": []})
     by_name = {s.name: s.pagerduty for s in org.services}
     deps = [("checkout", "cart"), ("checkout", "payments-gateway"), ("storefront-web", "search"), ("api-gateway", "identity")]
     for dependent, supporting in deps:
         d, s = by_name.get(dependent), by_name.get(supporting)
         if d and s:
-            rel = {"id": f"D{d}{s}", "type": "service_dependency", "dependent_service": {"id": d, "type": "technical_service_reference"},
-                   "supporting_service": {"id": s, "type": "technical_service_reference"}}  # fmt: skip
             path = out / "service_dependencies" / "technical_services" / f"{d}.json"
             existing = json.loads(path.read_text()) if path.exists() else {"relationships": []}
-            existing["relationships"].append(rel)
-            _dump(path, existing)
+            existing["relationships"].append(pd_dependency(d, s))
+            dump_json(path, existing)
 
     # On-call entries over the importer's window: 7 days back, 14 ahead.
     since, until = now - timedelta(days=7), now + timedelta(days=14)
     oncalls: list[dict[str, Any]] = []
     for team in teams_with_people:
         pid = policy_ids[team]
+        title = team.replace("-", " ").title()
         for sid, members, hour, length in rotations[team]:
             for start, end, member in _shifts(members, hour, length, since, until):
+                who = (uid[member], names[uid[member]])
                 if team == "checkout-team" and start <= now < end:
                     # A hole in the rotation right now: level 1 is empty, level 2 is paged first.
-                    oncalls.append(_oncall(pid, team, 1, sid, uid[member], names[uid[member]], start, now - timedelta(hours=1)))
-                    oncalls.append(_oncall(pid, team, 1, sid, uid[member], names[uid[member]], now + timedelta(hours=5), end))
+                    oncalls.append(pd_oncall(pid, title, 1, sid, *who, start, now - timedelta(hours=1), web=web))
+                    oncalls.append(pd_oncall(pid, title, 1, sid, *who, now + timedelta(hours=5), end, web=web))
                     continue
-                oncalls.append(_oncall(pid, team, 1, sid, uid[member], names[uid[member]], start, end))
+                oncalls.append(pd_oncall(pid, title, 1, sid, *who, start, end, web=web))
         lead = org.members[team][0]
-        oncalls.append(_oncall(pid, team, 2, None, user_ids[lead], org.display[lead], None, None))
-    _dump(out / "oncalls.json", _page("oncalls", oncalls))
+        oncalls.append(pd_oncall(pid, title, 2, None, user_ids[lead], org.display[lead], None, None, web=web))
+    dump_json(out / "oncalls.json", pd_page("oncalls", oncalls))
     return {t: (team_ids[t], namespaces.get(t, "default")) for t in teams_with_people}
-
-
-def _target(kind: str, pd_id: str, summary: str) -> dict[str, Any]:
-    return _ref(kind, pd_id, summary)
-
-
-def _pd_service(pd_id: str, name: str, policy: str, team: str, team_name: str) -> dict[str, Any]:
-    return {
-        "id": pd_id,
-        "type": "service",
-        "summary": name,
-        "name": name,
-        "description": f"{name} in production",
-        "status": "active",
-        "escalation_policy": _ref("escalation_policy", policy, team_name),
-        "teams": [_ref("team", team, team_name)],
-        "integrations": [],
-        "self": f"{PD_API}/services/{pd_id}",
-        "html_url": f"{PD_WEB}/service-directory/{pd_id}",
-    }
 
 
 def _shifts(members: list[str], hour: int, length: int, since: datetime, until: datetime) -> list[tuple[datetime, datetime, str]]:
@@ -522,19 +367,6 @@ def _shifts(members: list[str], hour: int, length: int, since: datetime, until: 
         if end > since:
             out.append((start, end, members[turn % len(members)]))
         turn += 1
-
-
-def _oncall(
-    policy: str, team: str, level: int, schedule: str | None, user: str, user_name: str, start: datetime | None, end: datetime | None
-) -> dict[str, Any]:
-    return {
-        "escalation_policy": _ref("escalation_policy", policy, team.replace("-", " ").title()),
-        "escalation_level": level,
-        "schedule": _ref("schedule", schedule, schedule) if schedule else None,
-        "user": _ref("user", user, user_name),
-        "start": _z(start) if start else None,
-        "end": _z(end) if end else None,
-    }
 
 
 # -- Kubernetes -----------------------------------------------------------------------------
@@ -564,65 +396,15 @@ def _kubernetes(org: _Org, path: Path) -> None:
             labels["team"] = team
         port = 8080 if svc.name == "identity" else 80
         kind = "StatefulSet" if svc.name == "search-indexer" else "Deployment"
-        items.append(_workload(kind, svc.name, namespace, labels, _ENV.get(svc.name, {})))
-        items.append(_k8s_service(svc.name, namespace, port, {"app.kubernetes.io/name": svc.name}))
-    items.append(_cronjob("legacy-cron", "fulfilment"))
+        items.append(k8s_workload(kind, svc.name, namespace, labels, _ENV.get(svc.name, {}), registry=REGISTRY))
+        items.append(k8s_service(svc.name, namespace, port, {"app.kubernetes.io/name": svc.name}))
+    items.append(k8s_cronjob("legacy-cron", "fulfilment", registry=REGISTRY))
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "# kubectl get deployments,statefulsets,cronjobs,services -A -o yaml (cluster prod-eu)\n"
     path.write_text(
-        text + yaml.safe_dump({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}, sort_keys=False),
+        text + yaml.safe_dump(k8s_list(items), sort_keys=False),
         encoding="utf-8",
     )
-
-
-def _meta(name: str, namespace: str, labels: dict[str, str]) -> dict[str, Any]:
-    uid = hashlib.sha256(f"{namespace}/{name}".encode()).hexdigest()
-    return {"name": name, "namespace": namespace, "labels": labels, "uid": f"{uid[:8]}-{uid[8:12]}-{uid[12:16]}-{uid[16:20]}-{uid[20:32]}"}
-
-
-def _pod_spec(name: str, env: dict[str, str]) -> dict[str, Any]:
-    container: dict[str, Any] = {"name": name, "image": f"registry.acme-retail.example/{name}:1.4.2", "ports": [{"containerPort": 8080}]}
-    if env:
-        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
-    return {"containers": [container]}
-
-
-def _workload(kind: str, name: str, namespace: str, labels: dict[str, str], env: dict[str, str]) -> dict[str, Any]:
-    selector = {"app.kubernetes.io/name": name}
-    spec: dict[str, Any] = {
-        "replicas": 3,
-        "selector": {"matchLabels": selector},
-        "template": {
-            "metadata": {"labels": {**selector, **({"team": labels["team"]} if "team" in labels else {})}},
-            "spec": _pod_spec(name, env),
-        },
-    }
-    if kind == "StatefulSet":
-        spec["serviceName"] = name
-    return {"apiVersion": "apps/v1", "kind": kind, "metadata": _meta(name, namespace, labels), "spec": spec}
-
-
-def _k8s_service(name: str, namespace: str, port: int, selector: dict[str, str]) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": _meta(name, namespace, {"app.kubernetes.io/name": name}),
-        "spec": {
-            "type": "ClusterIP",
-            "selector": selector,
-            "ports": [{"name": "http", "port": port, "targetPort": 8080, "protocol": "TCP"}],
-        },
-    }
-
-
-def _cronjob(name: str, namespace: str) -> dict[str, Any]:
-    template = {"metadata": {"labels": {"job": name}}, "spec": {**_pod_spec(name, {}), "restartPolicy": "OnFailure"}}
-    return {
-        "apiVersion": "batch/v1",
-        "kind": "CronJob",
-        "metadata": _meta(name, namespace, {}),
-        "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": template}}},
-    }
 
 
 # -- OpsLevel -------------------------------------------------------------------------------
