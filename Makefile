@@ -25,7 +25,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy catalog importers
+	$(BIN)/mypy catalog importers bench
 
 test: lint
 	$(BIN)/python -m pytest

@@ -1,0 +1,291 @@
+"""The benchmark's questions: each GraphQL document, the variables it cycles through, and the same
+answer taken straight from the store (the answers and read layers, no HTTP, no GraphQL).
+
+The documents select the answers' own fields (no nested objects that would cost extra loader
+round trips the direct call does not make), so "GraphQL over HTTP / direct" measures what the API
+layer adds to the same work. ``find_targets`` picks the inputs from the loaded store: varying
+service names, pod names made from real Deployments, the service with most dependents (the hub)
+and a team whose services fill a page of 100.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from catalog.answers.adoption import adoption
+from catalog.answers.blast_radius import blast_radius
+from catalog.answers.oncall import on_call
+from catalog.answers.ownership import who_owns
+from catalog.read import CatalogReader, key_of
+from catalog.store.base import GraphStore
+
+PAGE = 100
+"""Services per page for the page query."""
+NAMES = 200
+"""How many distinct service names (and pod names) the lookups cycle through."""
+# Kubernetes' alphabet for generated name parts (no vowels), as in catalog.answers.identify.
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"
+
+Variables = dict[str, Any]
+Direct = Callable[[GraphStore, Variables], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The inputs the queries are asked about, found in the store before the server starts."""
+
+    services: list[str]
+    """Current service names, in key order, at most ``NAMES`` spread over the whole catalog."""
+    pods: list[str]
+    """Pod names (``<deployment>-<hash>-<5 chars>``) of Deployments that run a catalog service."""
+    hub: str
+    """The service with most direct dependents."""
+    hub_dependents: int
+    team: str
+    """A team (by name) whose services, sub-teams' included, fill a page."""
+    team_namespace: str
+    team_services: int
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "service_names": len(self.services),
+            "pod_names": len(self.pods),
+            "hub": self.hub,
+            "hub_direct_dependents": self.hub_dependents,
+            "team": self.team,
+            "team_services": self.team_services,
+        }
+
+
+@dataclass(frozen=True)
+class Query:
+    name: str
+    """The table row."""
+    document: str
+    variables: list[Variables] = field(default_factory=lambda: [{}])
+    """Cycled through by the load generator's workers and by the direct calls."""
+    direct: Direct | None = None
+    """The same answer in-process; None for the trivial request."""
+
+    def spec(self) -> dict[str, Any]:
+        """What the load generator needs (it runs in another process)."""
+        return {"name": self.name, "document": self.document, "variables": self.variables}
+
+
+TRIVIAL = "trivial { __typename }"
+
+OWNER_LOOKUP = """
+query OwnerLookup($n: String!) {
+  service(name: $n) { ref owners { owner { ... on Team { name } } source } }
+}
+"""
+
+WHO_OWNS = """
+query WhoOwns($id: String!) {
+  whoOwns(identifier: $id) {
+    kind interpretedAs message moreMatches
+    matches {
+      ref name why strength pagerdutyServices defaultOwners
+      resolvedOwners { ownerRef ownerName rule sources strength since }
+      ownerEvidence { ownerRef source evidence origin strength }
+      contacts { ownerRef ownerName chatChannel email moreMembers }
+      links { title url } runbooks { title url }
+      platforms { platformRef platformName standard evidence source }
+    }
+    nearest { ref name why }
+  }
+}
+"""
+
+ON_CALL = """
+query OnCall($s: String!) {
+  onCall(service: $s) {
+    serviceRef at message usedTeamPolicy note firstPagedLevel dataRefreshedAt windowFrom windowUntil
+    owners { ref kind name email chatChannel }
+    chains {
+      policy { ref name url } summary notes firstPagedLevel linkStrength
+      levels { level delayMinutes empty targets { type ref name } onCall { ref name email from until schedule direct permanent } }
+    }
+  }
+}
+"""
+
+BLAST_RADIUS = """
+query BlastRadius($s: String!, $d: Int!) {
+  blastRadius(service: $s, depth: $d) {
+    depth message totalServices totalTeams
+    byDistance { distance count }
+    unowned { count services { key name distance via } }
+    teams {
+      key name kind count nearest
+      services { key name distance via viaName }
+      onCall { key name email }
+      escalationPolicies { key name level }
+    }
+  }
+}
+"""
+
+TEAM_PAGE = f"""
+query TeamPage($t: String!, $ns: String!) {{
+  team(name: $t, namespace: $ns) {{
+    services(first: {PAGE}) {{
+      totalCount
+      edges {{ node {{ ref owners {{ owner {{ ... on Team {{ name }} }} source }} }} }}
+    }}
+  }}
+}}
+"""
+
+ADOPTION = """
+{
+  adoption {
+    company { total standard other unknown ratio knownRatio }
+    groups { key name total standard other unknown ratio }
+    otherPlatforms { key name services ownerKeys }
+    teamsWithOwnPlatforms { teamKey teamName platformKey platformName owns services }
+  }
+}
+"""
+
+
+# -- direct equivalents ---------------------------------------------------------------------
+
+
+async def _owner_lookup(store: GraphStore, variables: Variables) -> object:
+    reader = CatalogReader(store)
+    [node] = await reader.nodes_by_ids("Service", [key_of("Service", "default", str(variables["n"]))])
+    if node is None:
+        raise LookupError(f"no service {variables['n']!r}")
+    return await reader.owners_of([node.id])
+
+
+async def _who_owns(store: GraphStore, variables: Variables) -> object:
+    return await who_owns(store, str(variables["id"]))
+
+
+async def _on_call(store: GraphStore, variables: Variables) -> object:
+    return await on_call(store, str(variables["s"]))
+
+
+def _blast_radius(max_depth: int) -> Direct:
+    async def run(store: GraphStore, variables: Variables) -> object:
+        return await blast_radius(store, str(variables["s"]), int(variables["d"]), max_depth=max_depth)
+
+    return run
+
+
+async def _team_page(store: GraphStore, variables: Variables) -> object:
+    """What ``team(name:).services(first: 100) { owners }`` reads: the team, its services with its
+    sub-teams', the first page of them, and their owners."""
+    reader = CatalogReader(store)
+    [team] = await reader.nodes_by_ids("Team", [key_of("Team", str(variables["ns"]), str(variables["t"]))])
+    if team is None:
+        raise LookupError(f"no team {variables['t']!r}")
+    [keys] = await reader.team_services([team.id])
+    page = keys[:PAGE]
+    nodes = await reader.nodes_by_ids("Service", page)
+    owners = await reader.owners_of([n.id for n in nodes if n is not None])
+    return len(keys), nodes, owners
+
+
+async def _adoption(store: GraphStore, variables: Variables) -> object:
+    return await adoption(store, "team")
+
+
+def build_queries(targets: Targets, *, max_depth: int) -> list[Query]:
+    """The trivial request first (the baseline), then every question, in table order."""
+    hub = targets.hub
+    return [
+        Query("trivial { __typename }", "{ __typename }"),
+        Query("owner lookup (service + owners)", OWNER_LOOKUP, [{"n": n} for n in targets.services], _owner_lookup),
+        Query("whoOwns(pod name)", WHO_OWNS, [{"id": p} for p in targets.pods], _who_owns),
+        Query("onCall now", ON_CALL, [{"s": n} for n in targets.services], _on_call),
+        Query("blastRadius depth 3 (hub)", BLAST_RADIUS, [{"s": hub, "d": 3}], _blast_radius(max_depth)),
+        Query("blastRadius depth 5 (hub)", BLAST_RADIUS, [{"s": hub, "d": 5}], _blast_radius(max_depth)),
+        Query(
+            f"team services page of {PAGE} + owners",
+            TEAM_PAGE,
+            [{"t": targets.team, "ns": targets.team_namespace}],
+            _team_page,
+        ),
+        Query("adoption (company, by team)", ADOPTION, [{}], _adoption),
+    ]
+
+
+# -- finding the inputs ---------------------------------------------------------------------
+
+_SERVICES = "MATCH (s:Service) WHERE s.retired_at IS NULL RETURN s.name AS name ORDER BY s.id"
+_HUB = (
+    "MATCH (s:Service)<-[r:DEPENDS_ON]-(d:Service|Resource) WHERE r.active = true AND s.retired_at IS NULL AND d.retired_at IS NULL "
+    "RETURN s.name AS name, s.id AS id, count(DISTINCT d.id) AS n ORDER BY n DESC, id LIMIT 1"
+)
+_DEPLOYMENTS = (
+    "MATCH (w:Workload)-[r:INSTANCE_OF]->(s:Service) WHERE w.kind = 'Deployment' AND r.active = true "
+    "AND w.retired_at IS NULL AND s.retired_at IS NULL RETURN DISTINCT w.name AS name ORDER BY name"
+)
+_PARENT_TEAMS = (
+    "MATCH (c:Team)-[r:CHILD_OF]->(p:Team) WHERE r.active = true AND c.retired_at IS NULL AND p.retired_at IS NULL "
+    "RETURN DISTINCT p.id AS id ORDER BY id"
+)
+_TEAMS = "MATCH (t:Team) WHERE t.retired_at IS NULL RETURN t.id AS id ORDER BY id"
+
+
+def _spread(items: Sequence[str], count: int) -> list[str]:
+    """At most ``count`` items evenly spread over ``items`` (not just the first few keys)."""
+    if len(items) <= count:
+        return list(items)
+    step = len(items) / count
+    return [items[int(i * step)] for i in range(count)]
+
+
+def pod_name(workload: str, rng: random.Random) -> str:
+    """A pod of a Deployment: ``<name>-<pod-template hash>-<5 chars>``."""
+    template = "".join(rng.choice(_SAFE) for _ in range(10))
+    suffix = "".join(rng.choice(_SAFE) for _ in range(5))
+    return f"{workload}-{template}-{suffix}"
+
+
+async def find_targets(store: GraphStore, *, seed: int = 1) -> Targets:
+    """The inputs, found with a few Cypher counts (the same Cypher on both stores)."""
+    rng = random.Random(seed)
+    names = [str(r["name"]) for r in await store.read(_SERVICES)]
+    if not names:
+        raise RuntimeError("the store holds no current services; run the import first (drop --skip-import)")
+    hub_rows = await store.read(_HUB)
+    if not hub_rows:
+        raise RuntimeError("no service has a dependent: the blast radius queries would measure nothing")
+    deployments = [str(r["name"]) for r in await store.read(_DEPLOYMENTS)]
+    if not deployments:
+        raise RuntimeError("no Deployment runs a catalog service: whoOwns(pod) would measure nothing")
+    team, namespace, count = await _page_team(store)
+    return Targets(
+        services=_spread(names, NAMES),
+        pods=[pod_name(w, rng) for w in _spread(deployments, NAMES)],
+        hub=str(hub_rows[0]["name"]),
+        hub_dependents=int(hub_rows[0]["n"]),
+        team=team,
+        team_namespace=namespace,
+        team_services=count,
+    )
+
+
+async def _page_team(store: GraphStore) -> tuple[str, str, int]:
+    """The smallest team whose services (its sub-teams' included) fill a page of ``PAGE``: a
+    department rather than the whole company, so the page costs what a team's page costs; the team
+    with most services when none fills a page."""
+    reader = CatalogReader(store)
+    parents = [str(r["id"]) for r in await store.read(_PARENT_TEAMS)]
+    candidates = parents or [str(r["id"]) for r in await store.read(_TEAMS)]
+    if not candidates:
+        raise RuntimeError("the store holds no teams")
+    counts = dict(zip(candidates, (len(keys) for keys in await reader.team_services(candidates)), strict=True))
+    full = [key for key, n in counts.items() if n >= PAGE]
+    chosen = min(full, key=lambda k: (counts[k], k)) if full else max(counts, key=lambda k: (counts[k], k))
+    [node] = await reader.nodes_by_ids("Team", [chosen])
+    if node is None:
+        raise RuntimeError(f"team {chosen} vanished")
+    return node.text("name") or chosen, node.text("namespace") or "default", counts[chosen]
