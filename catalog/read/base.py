@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from catalog.read.hops import UNWIND_FROM, Hop, hop_query
+from catalog.read.hops import Hop, anchor, hop_query
 from catalog.read.nodes import EdgeFacts, GraphNode, Linked, node_map
 from catalog.read.pagination import Page, keyset_clause, page_of
 from catalog.store.base import GraphStore
@@ -45,7 +45,8 @@ class ReadBase:
         if not ids:
             return []
         keys = sorted(set(ids))
-        rows = await self.store.read(hop_query(hop, self.store.dialect, len(keys) >= UNWIND_FROM), {"ids": keys})
+        form, params = anchor(keys)
+        rows = await self.store.read(hop_query(hop, self.store.dialect, form), params)
         grouped: dict[str, list[Linked]] = defaultdict(list)
         for row in rows:
             node = GraphNode.from_map(str(row["label"]), row["node"])

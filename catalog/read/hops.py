@@ -6,8 +6,10 @@ A ``Hop`` is the only way the read layer crosses a relationship, so the current-
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, Literal
 
 from catalog.model import (
     BUILT_FROM,
@@ -56,35 +58,57 @@ UNWIND_FROM = 256
 services, against 23 ms unwound), while a lookup per key has a fixed start-up cost (13 ms
 against 4.5 ms for 50 keys). Both forms are plain Cypher; Neo4j seeks its index either way."""
 
+Anchor = Literal["one", "in", "unwind"]
+"""How a hop binds its start nodes: ``one`` for a single key (``$id`` in the pattern), ``in`` for a
+few (``a.id IN $ids``), ``unwind`` for many (a lookup per key)."""
 
-def _current(hop: Hop, many: bool) -> str:
-    """The MATCH of a hop from every ``$ids`` node, keeping current edges to current nodes only."""
-    if many:
+
+def anchor(ids: Sequence[str]) -> tuple[Anchor, dict[str, Any]]:
+    """The anchor form for ``ids`` and the parameters its query takes.
+
+    A single key goes into the pattern itself: LadybugDB then seeks the key in each start table
+    (0.7 ms for a service's owners on 1,000 services) instead of filtering every edge with ``IN``
+    (4.2 ms). Most API lookups start from one key."""
+    if len(ids) == 1:
+        return "one", {"id": ids[0]}
+    return ("unwind" if len(ids) >= UNWIND_FROM else "in"), {"ids": list(ids)}
+
+
+def _current(hop: Hop, form: Anchor) -> str:
+    """The MATCH of a hop from the start keys, keeping current edges to current nodes only."""
+    if form == "one":
+        return f"MATCH {hop.pattern(' {id: $id}')}\nWHERE r.active = true AND b.retired_at IS NULL"
+    if form == "unwind":
         return f"UNWIND $ids AS start\nMATCH {hop.pattern(' {id: start}')}\nWHERE r.active = true AND b.retired_at IS NULL"
     return f"MATCH {hop.pattern()}\nWHERE a.id IN $ids AND r.active = true AND b.retired_at IS NULL"
 
 
+def current_pairs_query(hop: Hop, form: Anchor) -> str:
+    """Every current (start, neighbour) key pair over ``hop`` in one row: each result record costs
+    the Neo4j driver far more than a list entry does (200 ms against 60 ms for 5,000)."""
+    return f"{_current(hop, form)}\nRETURN collect(DISTINCT [a.id, b.id]) AS pairs"
+
+
 @cache
-def hop_query(hop: Hop, dialect: Dialect, many: bool = False) -> str:
-    """Current neighbours of every ``$ids`` node, with the neighbour's properties and the edge's facts;
-    ``many`` when there are at least ``UNWIND_FROM`` ids."""
+def hop_query(hop: Hop, dialect: Dialect, form: Anchor = "in") -> str:
+    """Current neighbours of the start nodes (see ``anchor``), with the neighbour's properties and the edge's facts."""
     return (
-        f"{_current(hop, many)}\n"
+        f"{_current(hop, form)}\n"
         f"RETURN a.id AS key, {dialect.label_of('b')} AS label, {node_map('b', hop.end)} AS node, {rel_map('r', hop.rel)} AS edge"
     )
 
 
 @cache
-def hop_edges_query(hop: Hop, dialect: Dialect, many: bool = False) -> str:
+def hop_edges_query(hop: Hop, dialect: Dialect, form: Anchor = "in") -> str:
     """Like ``hop_query`` but without the neighbour's properties: walks fetch those once at the end,
     not once per edge and level."""
-    return f"{_current(hop, many)}\nRETURN a.id AS key, b.id AS id, {dialect.label_of('b')} AS label, {rel_map('r', hop.rel)} AS edge"
+    return f"{_current(hop, form)}\nRETURN a.id AS key, b.id AS id, {dialect.label_of('b')} AS label, {rel_map('r', hop.rel)} AS edge"
 
 
 @cache
-def hop_ids_query(hop: Hop, dialect: Dialect, many: bool = False) -> str:
+def hop_ids_query(hop: Hop, dialect: Dialect, form: Anchor = "in") -> str:
     """Like ``hop_query`` but only keys and labels: for traversals that need no properties."""
-    return f"{_current(hop, many)}\nRETURN DISTINCT a.id AS key, b.id AS id, {dialect.label_of('b')} AS label"
+    return f"{_current(hop, form)}\nRETURN DISTINCT a.id AS key, b.id AS id, {dialect.label_of('b')} AS label"
 
 
 _OWNED = OWNS.to_labels

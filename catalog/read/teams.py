@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from catalog.read.base import ReadBase
-from catalog.read.hops import CHILD_TEAMS, MEMBERS, PARENT_TEAM, SERVICES_OWNED, TEAMS_OF, UNWIND_FROM, hop_ids_query
+from catalog.read.hops import CHILD_TEAMS, MEMBERS, PARENT_TEAM, SERVICES_OWNED, TEAMS_OF, anchor, hop_ids_query
 from catalog.read.nodes import GraphNode
 from catalog.read.pagination import Page
 from catalog.read.traversal import reach_keys
@@ -41,7 +41,8 @@ class TeamReads(ReadBase):
         if not owner_ids:
             return []
         keys = sorted(set(owner_ids))
-        rows = await self.store.read(hop_ids_query(SERVICES_OWNED, self.store.dialect, len(keys) >= UNWIND_FROM), {"ids": keys})
+        form, params = anchor(keys)
+        rows = await self.store.read(hop_ids_query(SERVICES_OWNED, self.store.dialect, form), params)
         owned: dict[str, set[str]] = defaultdict(set)
         for row in rows:
             owned[str(row["key"])].add(str(row["id"]))

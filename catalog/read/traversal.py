@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from catalog.read.base import read_nodes
-from catalog.read.hops import UNWIND_FROM, Hop, hop_edges_query, hop_ids_query
+from catalog.read.hops import Hop, anchor, hop_edges_query, hop_ids_query
 from catalog.read.nodes import EdgeFacts, GraphNode, Reached
 from catalog.store.base import GraphStore
 
@@ -62,7 +62,8 @@ async def reach(store: GraphStore, hop: Hop, roots: Sequence[str], max_depth: in
     """
 
     async def expand(frontier: list[str]) -> dict[str, list[tuple[str, tuple[str, Mapping[str, Any]]]]]:
-        rows = await store.read(hop_edges_query(hop, store.dialect, len(frontier) >= UNWIND_FROM), {"ids": frontier})
+        form, params = anchor(frontier)
+        rows = await store.read(hop_edges_query(hop, store.dialect, form), params)
         children: dict[str, list[tuple[str, tuple[str, Mapping[str, Any]]]]] = defaultdict(list)
         for row in sorted(rows, key=lambda r: (str(r["key"]), str(r["id"]), str(r["edge"]["source_instance"]))):
             # Edge facts stay raw until a step keeps them: most edges lead to nodes already visited.
@@ -91,7 +92,8 @@ async def reach_keys(store: GraphStore, hop: Hop, roots: Sequence[str], max_dept
     """For each root, the keys reachable over ``hop`` within ``max_depth`` steps, nearest first."""
 
     async def expand(frontier: list[str]) -> dict[str, list[tuple[str, None]]]:
-        rows = await store.read(hop_ids_query(hop, store.dialect, len(frontier) >= UNWIND_FROM), {"ids": frontier})
+        form, params = anchor(frontier)
+        rows = await store.read(hop_ids_query(hop, store.dialect, form), params)
         children: dict[str, list[tuple[str, None]]] = defaultdict(list)
         for row in sorted(rows, key=lambda r: (str(r["key"]), str(r["id"]))):
             children[str(row["key"])].append((str(row["id"]), None))
