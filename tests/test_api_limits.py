@@ -84,6 +84,26 @@ async def test_hostile_documents_are_refused_before_they_run(store: GraphStore) 
     assert store.round_trips == 0
 
 
+async def test_a_repeated_document_is_validated_once_with_the_limits_still_applied(store: GraphStore) -> None:
+    # The validation cache is keyed by the document and the rule classes: limits built per request
+    # would bring new classes each time and miss it on every request.
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from catalog.api.schema import CACHE_SIZE
+
+    settings = api_settings(max_aliases=3)
+    document = '{ a: service(name: "x") { name } b: service(name: "y") { name } }'
+    cache = _get_validate_cache(CACHE_SIZE)
+    await execute(store, document, settings=settings)
+    before = cache.cache_info()
+    for _ in range(3):
+        assert not (await execute(store, document, settings=settings)).errors
+    after = cache.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)
+    too_many = "{ " + " ".join(f'a{i}: service(name: "x") {{ name }}' for i in range(4)) + " }"
+    assert "aliases" in (await gql_errors(store, too_many, settings=settings))[0]
+
+
 class BrokenStore(GraphStore):
     """A store whose every read fails the way a real one does, with the query in the message."""
 
