@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from pydantic import ValidationError
 from catalog.commands import adoption, audit, blast_radius, history, oncall, who_owns
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
-from catalog.settings import Settings
+from catalog.settings import Settings, settings_env
 from catalog.store import GraphStore, StoreUnavailable, open_store
 from catalog.sync import ImportReport, sync
 
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also sync catalog.yaml's sources in-process this often (default: its sync.interval_minutes; unset: never)",
     )
     serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
+    serve.add_argument("--workers", type=int, help="server processes (CATALOG_WORKERS, default 1; above 1 needs Neo4j)")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
     _store_flags(serve)
 
@@ -127,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config")
+    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config", "workers")
     overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
     if getattr(args, "no_graphiql", False):
         overrides["graphiql"] = False
@@ -301,10 +303,33 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
                 await sync_forever(store, config, seconds, max_retire_fraction=settings.max_retire_fraction)
 
             print(f"syncing the sources of {settings.config} every {minutes:g} minutes", flush=True)
+    if settings.workers > 1:
+        if not settings.uses_neo4j:
+            print(
+                f"catalog: CATALOG_WORKERS={settings.workers} needs the Neo4j store: the embedded store admits one process. "
+                "Set CATALOG_NEO4J_URI, or serve with one worker.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        if background is not None:
+            print(
+                f"catalog: a scheduled sync runs inside the server, and with CATALOG_WORKERS={settings.workers} every worker "
+                "would run it. Run `catalog sync` on a schedule (cron, a Kubernetes CronJob) beside the workers, "
+                "or serve with one worker.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
     # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
     asyncio.run(_check_store(settings))
     print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
-    uvicorn.run(create_app(settings, background=background), host=settings.host, port=settings.port, log_level="info")
+    if settings.workers > 1:
+        # Each worker is a fresh process that builds its app from the environment: hand it these settings.
+        os.environ.update(settings_env(settings))
+        uvicorn.run(
+            "catalog.api.app:worker_app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
+        )
+    else:
+        uvicorn.run(create_app(settings, background=background), host=settings.host, port=settings.port, log_level="info")
     return EXIT_OK
 
 

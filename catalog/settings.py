@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     embedded_path: Path | None = Field(None, description="Embedded store location; default `<data_dir>/catalog.lbdb`.")
     host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes `catalog serve` runs. Above 1 needs the Neo4j store (the embedded store admits one process) "
+        "and no in-process scheduled sync.",
+    )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE at /graphql (development).")
     max_depth: int = Field(10, ge=1, le=50, description="Largest `depth` accepted for transitive dependency queries.")
     max_page_size: int = Field(500, ge=1, le=10000, description="Largest `first` accepted for paginated lists.")
@@ -70,3 +77,20 @@ def settings_table() -> str:
             default = f"`{str(info.default).lower() if isinstance(info.default, bool) else info.default}`"
         rows.append(f"| `CATALOG_{name.upper()}` | {default} | {info.description} |")
     return "\n".join(rows)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``settings`` as the ``CATALOG_*`` variables that make ``Settings()`` equal to it in another
+    process (the server's workers); unset optional values are left out."""
+    prefix = str(Settings.model_config.get("env_prefix", ""))
+    env: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[f"{prefix}{name}".upper()] = str(value)
+    return env
