@@ -41,6 +41,58 @@ async def test_graphql_over_http(store: GraphStore) -> None:
         assert health.json() == {"status": "ok", "store": store.describe()}
 
 
+async def test_automatic_persisted_queries(store: GraphStore) -> None:
+    from catalog.api.persisted import sha256_of
+
+    await shop().sync(store)
+    document = "query($n: String!) { service(name: $n) { name } }"
+    digest = sha256_of(document)
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    async with client(create_app(api_settings(), store=store)) as http:
+        unknown = (await http.post("/graphql", json={"variables": {"n": "checkout"}, "extensions": persisted})).json()
+        assert unknown["data"] is None
+        assert unknown["errors"][0]["message"] == "PersistedQueryNotFound"
+        assert unknown["errors"][0]["extensions"] == {"code": "PERSISTED_QUERY_NOT_FOUND"}
+
+        wrong = {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(document + " ")}}
+        mismatch = (await http.post("/graphql", json={"query": document, "variables": {"n": "checkout"}, "extensions": wrong})).json()
+        assert mismatch["errors"][0]["extensions"] == {"code": "PERSISTED_QUERY_HASH_MISMATCH"}
+        assert "not the SHA-256 of the query" in mismatch["errors"][0]["message"]
+
+        registered = await http.post("/graphql", json={"query": document, "variables": {"n": "checkout"}, "extensions": persisted})
+        assert registered.json() == {"data": {"service": {"name": "checkout"}}}
+        by_hash = await http.post("/graphql", json={"variables": {"n": "ledger"}, "extensions": persisted})
+        assert by_hash.json() == {"data": {"service": {"name": "ledger"}}}
+        via_get = await http.get(
+            "/graphql",
+            params={"variables": '{"n": "checkout"}', "extensions": f'{{"persistedQuery": {{"version": 1, "sha256Hash": "{digest}"}}}}'},
+        )
+        assert via_get.json() == {"data": {"service": {"name": "checkout"}}}
+
+        malformed = (await http.post("/graphql", json={"extensions": {"persistedQuery": {"sha256Hash": 7}}})).json()
+        assert malformed["errors"][0]["extensions"] == {"code": "PERSISTED_QUERY_INVALID"}
+
+
+def test_persisted_queries_are_bounded() -> None:
+    from strawberry.http import GraphQLRequestData
+
+    from catalog.api.persisted import PersistedQueries, sha256_of
+
+    def request(document: str | None, digest: str) -> GraphQLRequestData:
+        return GraphQLRequestData(
+            query=document, variables=None, operation_name=None, extensions={"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        )
+
+    kept = PersistedQueries(max_documents=2)
+    documents = [f"{{ a{i}: __typename }}" for i in range(3)]
+    for document in documents:
+        kept.resolve(request(document, sha256_of(document)))
+    assert len(kept) == 2
+    assert not isinstance(kept.resolve(request(None, sha256_of(documents[0]))), GraphQLRequestData)  # the oldest went first
+    found = kept.resolve(request(None, sha256_of(documents[2])))
+    assert isinstance(found, GraphQLRequestData) and found.query == documents[2]
+
+
 async def test_graphiql_is_served_only_when_enabled(store: GraphStore) -> None:
     async with client(create_app(api_settings(graphiql=True), store=store)) as http:
         page = await http.get("/graphql", headers={"Accept": "text/html"})

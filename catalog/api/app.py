@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.applications import Starlette
@@ -15,11 +15,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
 
 from catalog.api.context import CatalogContext, build_context
+from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
+
+if TYPE_CHECKING:
+    from cross_web import AsyncHTTPRequestAdapter
+    from strawberry.http.base import BaseRequestProtocol
 
 
 class StoreSlot:
@@ -39,6 +46,25 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         super().__init__(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None)
         self._slot = slot
         self._settings = settings
+        self._persisted = PersistedQueries()
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET with a persisted query's hash (and no document) is a query, not a browser.
+        return request.query_params.get("extensions") is None and super().should_render_graphql_ide(request)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: CatalogContext,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        resolved = self._persisted.resolve(request_data)
+        if not isinstance(resolved, GraphQLRequestData):
+            return ExecutionResult(data=None, errors=[resolved])
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> CatalogContext:
         return build_context(self._slot.get(), self._settings, request if isinstance(request, Request) else None)
