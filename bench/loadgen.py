@@ -1,7 +1,7 @@
 """The load generator: GraphQL over HTTP at a fixed concurrency, in a process of its own.
 
 ``python -m bench.loadgen SPEC.json`` reads ``{"url", "concurrency", "duration", "warmup",
-"requests", "queries": [{"name", "document", "variables": [...]}, ...]}`` and prints one JSON
+"requests", "persisted", "queries": [{"name", "document", "variables": [...]}, ...]}`` and prints one JSON
 object: per query, in order, the requests made, the errors (HTTP status other than 200, transport
 failures, or a GraphQL response with ``errors`` or without ``data``) with a few samples, the
 latency percentiles in milliseconds, the requests per second and the client's CPU use.
@@ -10,6 +10,9 @@ Each query runs on its own: a warm-up of ``warmup`` seconds whose requests are n
 ``concurrency`` workers, each on its own keep-alive connection, send requests back to back, each
 worker cycling through the variables from its own offset, for ``duration`` seconds (or, when
 ``requests`` is set, until that many requests are done).
+
+With ``persisted`` true, each document is registered once as an automatic persisted query
+(its SHA-256 with the document), and every request after that sends only the hash and variables.
 
 The client is a minimal HTTP/1.1 keep-alive client on asyncio streams (under uvloop), with each
 request's bytes built once. The load generator shares the machine's cores with the server, so
@@ -20,6 +23,7 @@ which capped the trivial request near 800 req/s on two cores; this client spends
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import sys
@@ -212,7 +216,19 @@ async def run(spec: dict[str, Any]) -> list[Result]:
     try:
         for query in spec["queries"]:
             variables: list[dict[str, Any]] = query.get("variables") or [{}]
-            prepared = [post_request(host, port, path, orjson.dumps({"query": query["document"], "variables": v})) for v in variables]
+            if spec.get("persisted"):
+                digest = hashlib.sha256(query["document"].encode("utf-8")).hexdigest()
+                extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+                body = orjson.dumps({"query": query["document"], "variables": variables[0], "extensions": extensions})
+                # Through every connection: with several server workers, each keeps its own documents.
+                for connection in connections:
+                    status, content = await connection.exchange(post_request(host, port, path, body))
+                    if (problem := _check(status, content)) is not None:
+                        raise RuntimeError(f"{query['name']}: registering the persisted query failed: {problem}")
+                bodies = [orjson.dumps({"variables": v, "extensions": extensions}) for v in variables]
+            else:
+                bodies = [orjson.dumps({"query": query["document"], "variables": v}) for v in variables]
+            prepared = [post_request(host, port, path, body) for body in bodies]
             if warmup > 0:
                 await _phase(connections, prepared, warmup, None)
             cpu = time.process_time()

@@ -410,6 +410,7 @@ class Options:
     direct_calls: int
     reset: bool
     command: str
+    persisted: bool = False
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -439,6 +440,9 @@ def parse(argv: Sequence[str]) -> Options:
     parser.add_argument("--seed", type=int, default=1, help="generator and pod-name seed (default 1)")
     parser.add_argument("--direct-calls", type=int, default=50, help="in-process calls per answer for the direct p50 (default 50)")
     parser.add_argument("--reset", action="store_true", help="with --neo4j-uri: delete everything in that database before the first load")
+    parser.add_argument(
+        "--persisted", action="store_true", help="send persisted-query hashes (APQ) instead of documents, after registering each once"
+    )
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1 or args.direct_calls < 1:
         parser.error("--duration must be > 0, --warmup >= 0, --concurrency, --workers and --direct-calls >= 1")
@@ -466,6 +470,7 @@ def parse(argv: Sequence[str]) -> Options:
         args.direct_calls,
         args.reset,
         command,
+        args.persisted,
     )
 
 
@@ -587,6 +592,7 @@ def run(options: Options) -> dict[str, Any]:
                 "concurrency": options.concurrency,
                 "duration": options.duration,
                 "warmup": options.warmup,
+                "persisted": options.persisted,
                 "queries": [q.spec() for q in queries],
             }
             log(
@@ -640,6 +646,7 @@ def assemble(
             "duration_s": options.duration,
             "warmup_s": options.warmup,
             "workers": options.workers,
+            "persisted": options.persisted,
         },
         "generated_seconds": prepared.generated_seconds,
         "targets": prepared.targets.describe(),
@@ -734,7 +741,8 @@ def render(results: dict[str, Any]) -> str:
         f"machine: {m['cpu']}; {cores} cores; {ram} RAM; {m['python']}; {m['os']}",
         f"scale: {results['scale']} (seed {results['seed']}); store: {results['store']}; "
         f"load: concurrency {load['concurrency']}, {load['duration_s']:g} s per query after {load['warmup_s']:g} s warm-up, "
-        f"{load['workers']} server worker{'s' if load['workers'] > 1 else ''}",
+        f"{load['workers']} server worker{'s' if load['workers'] > 1 else ''}"
+        + ("; documents sent as persisted-query hashes" if load.get("persisted") else ""),
         f"inputs: {t['service_names']} service names, {t['pod_names']} pod names; hub {t['hub']} ({t['hub_direct_dependents']} direct "
         f"dependents); team {t['team']} ({t['team_services']} services)",
         f"command: {results['command']}",
