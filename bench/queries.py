@@ -160,7 +160,7 @@ async def _owner_lookup(store: GraphStore, variables: Variables) -> object:
     [node] = await reader.nodes_by_ids("Service", [key_of("Service", "default", str(variables["n"]))])
     if node is None:
         raise LookupError(f"no service {variables['n']!r}")
-    return await reader.owners_of([node.id])
+    return await reader.owners_of([node.id], "Service")
 
 
 async def _who_owns(store: GraphStore, variables: Variables) -> object:
@@ -188,7 +188,7 @@ async def _team_page(store: GraphStore, variables: Variables) -> object:
     [keys] = await reader.team_services([team.id])
     page = keys[:PAGE]
     nodes = await reader.nodes_by_ids("Service", page)
-    owners = await reader.owners_of([n.id for n in nodes if n is not None])
+    owners = await reader.owners_of([n.id for n in nodes if n is not None], "Service")
     return len(keys), nodes, owners
 
 

@@ -66,6 +66,11 @@ async def test_owners_carry_their_source_and_evidence(store: GraphStore) -> None
     assert owners[0][0].origin is not None and owners[0][0].first_seen is not None
     assert [o.owner_id for o in owners[1]] == ["group:default/payments"]
     assert owners[2] == []
+    # From one start label the answer is the same; a key of another label owns nothing there.
+    assert (
+        await reader.owners_of(["component:default/payments", "component:default/checkout", "component:default/none"], "Service") == owners
+    )
+    assert await reader.owners_of(["component:default/checkout"], "API") == [[]]
 
 
 async def test_part_of_chain_apis_and_teams(store: GraphStore) -> None:

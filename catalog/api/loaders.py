@@ -20,10 +20,22 @@ class Loaders:
     def __init__(self, reader: CatalogReader) -> None:
         self._reader = reader
         self._nodes: dict[str, DataLoader[str, GraphNode | None]] = {}
-        self.owners: DataLoader[str, list[Ownership]] = DataLoader(load_fn=reader.owners_of)
+        self._owners: dict[str, DataLoader[str, list[Ownership]]] = {}
         self.services = ServiceLoaders(reader)
         self.systems = SystemLoaders(reader)
         self.teams = TeamLoaders(reader)
+
+    def owners(self, label: str) -> DataLoader[str, list[Ownership]]:
+        """Current owners of entities of one label, by key (one start table per query)."""
+        loader = self._owners.get(label)
+        if loader is None:
+            reader = self._reader
+
+            async def load(ids: Sequence[str]) -> list[list[Ownership]]:
+                return await reader.owners_of(ids, label)
+
+            loader = self._owners[label] = DataLoader(load_fn=load)
+        return loader
 
     def node(self, label: str) -> DataLoader[str, GraphNode | None]:
         """Current nodes of one label by key."""

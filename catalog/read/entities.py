@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from catalog.model import NODES_BY_LABEL
 from catalog.read.base import ReadBase
-from catalog.read.hops import OWNERS
+from catalog.read.hops import owners_hop
 from catalog.read.nodes import GraphNode, Ownership
 from catalog.refs import entity_key, repository_key
 
@@ -40,6 +40,7 @@ class EntityReads(ReadBase):
         """For each ``(host, org/repo)``, the current repository, case-insensitively."""
         return await self.nodes_by_ids("Repository", [repository_key(host, slug) for host, slug in refs])
 
-    async def owners_of(self, ids: Sequence[str]) -> list[list[Ownership]]:
-        """For each ownable entity, its current owners: one entry per owner and asserting source."""
-        return [[Ownership.from_link(link) for link in links] for links in await self.neighbours(OWNERS, ids)]
+    async def owners_of(self, ids: Sequence[str], label: str | None = None) -> list[list[Ownership]]:
+        """For each ownable entity (all of ``label`` when given), its current owners: one entry per
+        owner and asserting source."""
+        return [[Ownership.from_link(link) for link in links] for links in await self.neighbours(owners_hop(label), ids)]

