@@ -237,44 +237,44 @@ _KNOWN_RATIO = "standard / (standard + other): the ratio among services whose pl
 
 @strawberry.type(description="Adoption counts for a set of services.")
 class AdoptionCounts:
-    row: strawberry.Private[answers.Counts]
+    # Plain fields (see ImpactedService): a company's report has a group per team, thousands at scale.
+    total: int = strawberry.field(description=_TOTAL)
+    standard: int = strawberry.field(description=_STANDARD)
+    other: int = strawberry.field(description=_OTHER)
+    unknown: int = strawberry.field(description=_UNKNOWN)
+    ratio: float | None = strawberry.field(description=_RATIO)
+    known_ratio: float | None = strawberry.field(description=_KNOWN_RATIO)
 
-    @strawberry.field(description=_TOTAL)
-    def total(self) -> int:
-        return self.row.total
-
-    @strawberry.field(description=_STANDARD)
-    def standard(self) -> int:
-        return self.row.standard
-
-    @strawberry.field(description=_OTHER)
-    def other(self) -> int:
-        return self.row.other
-
-    @strawberry.field(description=_UNKNOWN)
-    def unknown(self) -> int:
-        return self.row.unknown
-
-    @strawberry.field(description=_RATIO)
-    def ratio(self) -> float | None:
-        return self.row.ratio
-
-    @strawberry.field(description=_KNOWN_RATIO)
-    def known_ratio(self) -> float | None:
-        return self.row.known_ratio
+    @classmethod
+    def of(cls, row: answers.Counts) -> AdoptionCounts:
+        return cls(
+            total=row.total, standard=row.standard, other=row.other, unknown=row.unknown, ratio=row.ratio, known_ratio=row.known_ratio
+        )
 
 
 @strawberry.type(description="Adoption for one team, domain or org unit, or for the services outside any (key null).")
-class AdoptionGroup(AdoptionCounts):
-    row: strawberry.Private[answers.AdoptionGroup]
+class AdoptionGroup:
+    total: int = strawberry.field(description=_TOTAL)
+    standard: int = strawberry.field(description=_STANDARD)
+    other: int = strawberry.field(description=_OTHER)
+    unknown: int = strawberry.field(description=_UNKNOWN)
+    ratio: float | None = strawberry.field(description=_RATIO)
+    known_ratio: float | None = strawberry.field(description=_KNOWN_RATIO)
+    key: str | None = strawberry.field(description="Key of the team, domain or org unit; null for the services outside any.")
+    name: str = strawberry.field(description="Its name, or e.g. `(no owner team)`.")
 
-    @strawberry.field(description="Key of the team, domain or org unit; null for the services outside any.")
-    def key(self) -> str | None:
-        return self.row.key
-
-    @strawberry.field(description="Its name, or e.g. `(no owner team)`.")
-    def name(self) -> str:
-        return self.row.name
+    @classmethod
+    def of(cls, row: answers.AdoptionGroup) -> AdoptionGroup:
+        return cls(
+            total=row.total,
+            standard=row.standard,
+            other=row.other,
+            unknown=row.unknown,
+            ratio=row.ratio,
+            known_ratio=row.known_ratio,
+            key=row.key,
+            name=row.name,
+        )
 
 
 async def _team(info: Info, key: str | None) -> Team | None:
@@ -392,13 +392,13 @@ class AdoptionReport:
 
     @strawberry.field(description="The whole company: every current service once.")
     def company(self) -> AdoptionCounts:
-        return AdoptionCounts(row=self.row.company)
+        return AdoptionCounts.of(self.row.company)
 
     @strawberry.field(
         description="One entry per group, by name, the services outside any group last. A service in two groups counts in each."
     )
     def groups(self) -> list[AdoptionGroup]:
-        return [AdoptionGroup(row=g) for g in self.row.groups]
+        return [AdoptionGroup.of(g) for g in self.row.groups]
 
     @strawberry.field(description="The platforms that count as standard; when empty, every service with a platform counts as other.")
     async def standard_platforms(self, info: Info) -> list[Platform]:
