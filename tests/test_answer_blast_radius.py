@@ -155,6 +155,31 @@ async def test_a_hub_with_hundreds_of_dependents_costs_a_few_queries_and_stays_s
     assert code == 1 and "component:west/twin" in out
 
 
+async def test_via_is_the_first_by_key_of_the_nearer_services_on_both_stores(store: GraphStore, tmp_path: Path) -> None:
+    # a-mid and z-mid depend on base (distance 1); leaf depends on both of them (distance 2, via
+    # a-mid, the first by key); top depends on leaf and on z-mid (distance 2 through z-mid).
+    docs = [
+        ("base", []),
+        ("z-mid", ["base"]),
+        ("a-mid", ["base"]),
+        ("leaf", ["z-mid", "a-mid"]),
+        ("top", ["leaf", "z-mid"]),
+    ]
+    text = "".join(
+        f"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}}}\n"
+        f"spec: {{type: service, lifecycle: production, owner: group:ops, dependsOn: [{', '.join('component:' + d for d in deps)}]}}\n"
+        for name, deps in docs
+    )
+    text += "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: ops}\nspec: {type: team, children: []}\n"
+    (tmp_path / "via.yaml").write_text(text, encoding="utf-8")
+    await sync(store, read_backstage([tmp_path / "via.yaml"], instance="via"), now=AT_NOON)
+
+    answer = await blast_radius(store, "base", 3, max_depth=10, at=AT_NOON)
+    [team] = answer.teams
+    # top is at distance 2 through z-mid (its shortest way), not 3 through leaf.
+    assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
+
+
 QUERY = """query($service: String!, $depth: Int, $per: Int) {
   blastRadius(service: $service, depth: $depth, servicesPerTeam: $per) {
     message service { name }

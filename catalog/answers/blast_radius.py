@@ -1,9 +1,13 @@
 """What breaks if a service goes down: its transitive dependents, grouped by owning team, with who to call.
 
-The walk follows ``DEPENDS_ON`` backwards (current edges, current nodes) breadth-first, one
-query per level (``catalog.read.traversal``), so it touches every edge once, keeps each node
-at its shortest distance and stops on cycles; it passes through Resources (a queue that
-depends on the service, and the services that depend on the queue) but lists Services only.
+The walk follows ``DEPENDS_ON`` backwards (current edges, current nodes) breadth-first, so it
+touches every edge once, keeps each node at its shortest distance and stops on cycles; it
+passes through Resources (a queue that depends on the service, and the services that depend on
+the queue) but lists Services only. Where the engine has a single-source shortest-path walk
+(LadybugDB's ``* SHORTEST``), the whole walk, with each node's owners, is one query run inside
+the engine; elsewhere (Neo4j) it is one query per level (``catalog.read.traversal``). A listed
+service's ``via`` is the node one step nearer that it depends on, the first by key when there
+are several, so both stores give the same answer.
 
 The reached services are then grouped by their resolved owner: the ``ACCOUNTABLE_FOR`` edges
 the reconcile step writes, or, for a service that has none (no reconcile yet), its ``OWNS``
@@ -15,8 +19,9 @@ escalation policy that pages for the group's affected services: a service's own 
 (``Service -ESCALATES_VIA->``), else its owner team's (``Team -ESCALATES_VIA->``), the
 fallback PagerDuty gives; deduplicated by person.
 
-Cost: one query per level, then a fixed handful (owners, policies, on-call, owner nodes),
-each batched over all reached services with ``UNWIND``, whatever the number of dependents.
+Cost: the walk (one query, or one per level), then a fixed handful (owners, policies, on-call,
+owner nodes, the listed services' via), each batched with ``UNWIND``, whatever the number of
+dependents.
 """
 
 from __future__ import annotations
@@ -28,7 +33,6 @@ from dataclasses import dataclass, field
 from catalog.answers.identify import Candidate, identify
 from catalog.clock import now_iso
 from catalog.read.hops import DEPENDENTS, anchor, current_pairs_query
-from catalog.read.traversal import _breadth_first
 from catalog.store.base import GraphStore
 
 DEFAULT_DEPTH = 3
@@ -171,29 +175,22 @@ async def blast_radius(
         return answer
     answer.service = root
 
-    steps = await _dependents(store, root.key, depth)
-    if not steps:
+    reached = await _reach(store, root.key, depth)
+    if not reached:
         return answer
-    nodes = await _reached_nodes(store, [key for key, _, _ in steps])
-    names = {key: name for key, (_, name, _) in nodes.items()}
-    names[root.key] = root.name
-    impacted = [
-        ImpactedService(key, names[key], distance, via, names.get(via, via))
-        for key, distance, via in steps
-        if key in nodes and nodes[key][0] == "Service"
-    ]
+    impacted = [ImpactedService(key, node.name, node.distance, "", "") for key, node in reached.items() if node.label == "Service"]
     answer.total_services = len(impacted)
     distances: dict[int, int] = defaultdict(int)
     for service in impacted:
         distances[service.distance] += 1
     answer.by_distance = [DistanceCount(d, n) for d, n in sorted(distances.items())]
 
-    owner_keys = sorted({owner for key, _, _ in steps if key in nodes for owner in nodes[key][2]})
+    owner_keys = sorted({owner for node in reached.values() for owner in node.owners})
     owner_nodes = await _owners(store, owner_keys)
     groups: dict[str, list[ImpactedService]] = defaultdict(list)
     unowned: list[ImpactedService] = []
     for service in impacted:
-        owners = [owner for owner in nodes[service.key][2] if owner in owner_nodes]
+        owners = [owner for owner in reached[service.key].owners if owner in owner_nodes]
         for owner in owners:
             groups[owner].append(service)
         if not owners:
@@ -220,6 +217,7 @@ async def blast_radius(
             )
         )
     answer.teams.sort(key=lambda t: (t.nearest, -t.count, t.name.lower(), t.key))
+    await _fill_via(store, answer, root, reached)
     return answer
 
 
@@ -231,20 +229,62 @@ def _ordered(services: Iterable[ImpactedService]) -> list[ImpactedService]:
     return sorted(services, key=lambda s: (s.distance, s.name.lower(), s.key))
 
 
-async def _dependents(store: GraphStore, root: str, depth: int) -> list[tuple[str, int, str]]:
-    """(key, shortest distance, via) of every current node that depends on ``root`` within ``depth`` steps."""
+@dataclass(frozen=True)
+class _Reached:
+    distance: int
+    label: str
+    """``Service`` or ``Resource``."""
+    name: str
+    owners: list[str]
+    """Resolved owner keys (see ``resolved_owners``)."""
+    via: str | None = None
+    """Known when the walk was level by level; else ``_fill_via`` finds it for the listed services."""
 
-    async def expand(frontier: list[str]) -> dict[str, list[tuple[str, None]]]:
+
+async def _reach(store: GraphStore, root: str, depth: int) -> dict[str, _Reached]:
+    """Every current service or resource that depends on ``root`` within ``depth`` steps, at its
+    shortest distance, with its name and resolved owners."""
+    walk = store.dialect.shortest_reach("(a:Service {id: $id})", "DEPENDS_ON", "<-", "b", ("Service", "Resource"), depth)
+    if walk is None:
+        steps = await _dependents(store, root, depth)
+        return {
+            key: _Reached(steps[key][0], label, name, owners, steps[key][1])
+            for key, (label, name, owners) in (await _reached_nodes(store, list(steps))).items()
+        }
+    query = (
+        # (The failing service itself is never its own dependent, even on a cycle.)
+        f"{walk}WITH b, distance WHERE b.id <> $id\n"
+        + resolved_owners("b", "b, distance")
+        # One record per owner set and distance, not per node (see _reached_nodes).
+        + f"RETURN owners, distance, collect([b.id, {store.dialect.label_of('b')}, b.name]) AS nodes"
+    )
+    found: dict[str, _Reached] = {}
+    for row in await store.read(query, {"id": root}):
+        owners = sorted(str(o) for o in row["owners"] or ())
+        for key, label, name in row["nodes"]:
+            found[str(key)] = _Reached(int(row["distance"]), str(label), str(name or key), owners)
+    return found
+
+
+async def _dependents(store: GraphStore, root: str, depth: int) -> dict[str, tuple[int, str]]:
+    """Shortest distance and via (the first by key of the nodes one step nearer that it depends on)
+    of every current node that depends on ``root`` within ``depth`` steps: one query per level."""
+    found: dict[str, tuple[int, str]] = {}
+    frontier = [root]
+    for distance in range(1, depth + 1):
+        if not frontier:
+            break
         # One row of pairs: a hub's levels reach thousands of dependents.
         form, params = anchor(frontier)
-        rows = await store.read(current_pairs_query(DEPENDENTS, form), params)
-        children: dict[str, list[tuple[str, None]]] = defaultdict(list)
-        for parent, child in sorted({(str(a), str(b)) for row in rows for a, b in row["pairs"] or ()}):
-            children[parent].append((child, None))
-        return children
-
-    [walk] = await _breadth_first([root], depth, expand)
-    return [(step.id, step.distance, step.via) for step in walk]
+        nearer: dict[str, str] = {}
+        for row in await store.read(current_pairs_query(DEPENDENTS, form), params):
+            for dependency, dependent in row["pairs"] or ():
+                key, via = str(dependent), str(dependency)
+                if key != root and key not in found and (key not in nearer or via < nearer[key]):
+                    nearer[key] = via
+        found.update((key, (distance, via)) for key, via in nearer.items())
+        frontier = sorted(nearer)
+    return found
 
 
 async def _reached_nodes(store: GraphStore, keys: Sequence[str]) -> dict[str, tuple[str, str, list[str]]]:
@@ -263,6 +303,36 @@ async def _reached_nodes(store: GraphStore, keys: Sequence[str]) -> dict[str, tu
         for key, label, name in row["nodes"]:
             found[str(key)] = (str(label), str(name or key), owners)
     return found
+
+
+_DEPENDENCIES = (
+    "UNWIND $ids AS key\n"
+    "MATCH (b:Service|Resource {id: key})-[r:DEPENDS_ON]->(a:Service|Resource) WHERE r.active = true AND a.retired_at IS NULL\n"
+    "RETURN collect([b.id, a.id]) AS pairs"
+)
+
+
+async def _fill_via(store: GraphStore, answer: BlastRadius, root: Candidate, reached: Mapping[str, _Reached]) -> None:
+    """Set ``via`` on the listed services: the node one step nearer the failing service that each
+    depends on (the failing service itself at distance 1), the first by key when several are."""
+    listed = [*answer.unowned.services, *(s for team in answer.teams for s in team.services)]
+    farther = sorted({s.key for s in listed if s.distance > 1 and reached[s.key].via is None})
+    nearer: dict[str, str] = {}
+    for row in await store.read_batches(_DEPENDENCIES, farther, batch_size=_BATCH) if farther else []:
+        for dependent, dependency in row["pairs"] or ():
+            key, via = str(dependent), str(dependency)
+            step = reached.get(via)
+            if step is not None and step.distance == reached[key].distance - 1 and (key not in nearer or via < nearer[key]):
+                nearer[key] = via
+
+    def with_via(service: ImpactedService) -> ImpactedService:
+        via = root.key if service.distance == 1 else (reached[service.key].via or nearer.get(service.key, ""))
+        name = root.name if via == root.key else (reached[via].name if via in reached else via)
+        return ImpactedService(service.key, service.name, service.distance, via, name)
+
+    answer.unowned.services = [with_via(s) for s in answer.unowned.services]
+    for team in answer.teams:
+        team.services = [with_via(s) for s in team.services]
 
 
 async def _owners(store: GraphStore, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
