@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 
@@ -247,34 +248,28 @@ class AdoptionCounts:
 
     @classmethod
     def of(cls, row: answers.Counts) -> AdoptionCounts:
-        return cls(
-            total=row.total, standard=row.standard, other=row.other, unknown=row.unknown, ratio=row.ratio, known_ratio=row.known_ratio
-        )
+        return cls(**_counts(row))
+
+
+def _counts(row: answers.Counts) -> dict[str, Any]:
+    return {
+        "total": row.total,
+        "standard": row.standard,
+        "other": row.other,
+        "unknown": row.unknown,
+        "ratio": row.ratio,
+        "known_ratio": row.known_ratio,
+    }
 
 
 @strawberry.type(description="Adoption for one team, domain or org unit, or for the services outside any (key null).")
-class AdoptionGroup:
-    total: int = strawberry.field(description=_TOTAL)
-    standard: int = strawberry.field(description=_STANDARD)
-    other: int = strawberry.field(description=_OTHER)
-    unknown: int = strawberry.field(description=_UNKNOWN)
-    ratio: float | None = strawberry.field(description=_RATIO)
-    known_ratio: float | None = strawberry.field(description=_KNOWN_RATIO)
+class AdoptionGroup(AdoptionCounts):
     key: str | None = strawberry.field(description="Key of the team, domain or org unit; null for the services outside any.")
     name: str = strawberry.field(description="Its name, or e.g. `(no owner team)`.")
 
     @classmethod
-    def of(cls, row: answers.AdoptionGroup) -> AdoptionGroup:
-        return cls(
-            total=row.total,
-            standard=row.standard,
-            other=row.other,
-            unknown=row.unknown,
-            ratio=row.ratio,
-            known_ratio=row.known_ratio,
-            key=row.key,
-            name=row.name,
-        )
+    def of_group(cls, row: answers.AdoptionGroup) -> AdoptionGroup:
+        return cls(**_counts(row), key=row.key, name=row.name)
 
 
 async def _team(info: Info, key: str | None) -> Team | None:
@@ -398,7 +393,7 @@ class AdoptionReport:
         description="One entry per group, by name, the services outside any group last. A service in two groups counts in each."
     )
     def groups(self) -> list[AdoptionGroup]:
-        return [AdoptionGroup.of(g) for g in self.row.groups]
+        return [AdoptionGroup.of_group(g) for g in self.row.groups]
 
     @strawberry.field(description="The platforms that count as standard; when empty, every service with a platform counts as other.")
     async def standard_platforms(self, info: Info) -> list[Platform]:
