@@ -6,7 +6,10 @@ here, so a label or property is only ever spelled in the model.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 from catalog.model import MODEL, NodeType, PropType, RelType
 from catalog.store.dialect import Dialect, column_type
@@ -72,27 +75,45 @@ def retire_nodes(node: NodeType) -> str:
     return f"UNWIND $ids AS id MATCH (n:{node.label} {{{node.key}: id}}) WHERE n.retired_at IS NULL SET n.retired_at = $now"
 
 
+@dataclass(frozen=True)
+class Table:
+    """A read of many rows: a query without its RETURN, and the columns (name: expression) it
+    returns, for ``GraphStore.read_table``."""
+
+    match: str
+    columns: Mapping[str, str]
+
+
+def _table(match: str, **columns: str) -> Table:
+    return Table(match, MappingProxyType(columns))
+
+
 @cache
-def existing_nodes(node: NodeType, window_prop: str | None = None) -> str:
+def existing_nodes(node: NodeType, window_prop: str | None = None) -> Table:
     """The nodes a source instance holds; with ``window_prop``, only those not ended before ``$since``."""
     window = f" AND (n.{window_prop} IS NULL OR n.{window_prop} >= $since)" if window_prop else ""
-    return (
-        f"MATCH (n:{node.label}) WHERE n.source_instance = $instance{window} "
-        f"RETURN n.{node.key} AS id, n.content_hash AS hash, n.retired_at AS retired_at, n.origin AS origin"
+    return _table(
+        f"MATCH (n:{node.label}) WHERE n.source_instance = $instance{window}",
+        id=f"n.{node.key}",
+        hash="n.content_hash",
+        retired_at="n.retired_at",
+        origin="n.origin",
     )
 
 
 @cache
-def holders(label: str) -> str:
+def holders(label: str) -> Table:
     """Which source instance holds each of ``$ids``, retired or not."""
-    return f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) RETURN n.id AS id, n.source_instance AS instance, n.retired_at AS retired_at"
+    return _table(f"UNWIND $ids AS id MATCH (n:{label} {{id: id}})", id="n.id", instance="n.source_instance", retired_at="n.retired_at")
 
 
 @cache
-def present_ids(label: str) -> str:
-    return (
-        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE n.retired_at IS NULL "
-        "RETURN n.id AS id, n.source_instance AS instance, n.origin AS origin"
+def present_ids(label: str) -> Table:
+    return _table(
+        f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE n.retired_at IS NULL",
+        id="n.id",
+        instance="n.source_instance",
+        origin="n.origin",
     )
 
 
@@ -126,24 +147,59 @@ def upsert_rels(rel: RelType, src: str, dst: str, dialect: Dialect) -> str:
     )
 
 
-@cache
-def touch_rels(rel: RelType, src: str, dst: str) -> str:
-    return f"{_match_active_rel(rel, src, dst)} SET r.last_seen = $now, r.run_id = $run_id"
+def _match_rel_by_ref(rel: RelType, dialect: Dialect) -> str | None:
+    """Where the engine can seek a relationship by id, the edges of ``$rows`` by the ``ref`` that
+    ``existing_rels`` read: one seek per row, where matching by the endpoints' keys costs two
+    index seeks and an expansion. The endpoints and the state are checked again, so a row whose
+    ref no longer names that edge changes nothing."""
+    ref = dialect.element_id("r")
+    if ref is None:
+        return None
+    return (
+        f"UNWIND $rows AS row MATCH (a)-[r:{rel.type}]->(b) WHERE {ref} = row.ref "
+        "AND a.id = row.src AND b.id = row.dst AND r.source_instance = $instance AND r.active = true"
+    )
 
 
 @cache
-def retire_rels(rel: RelType, src: str, dst: str) -> str:
-    return f"{_match_active_rel(rel, src, dst)} SET r.active = false, r.retired_at = $now"
+def touch_rels(rel: RelType, src: str, dst: str, dialect: Dialect) -> str:
+    return f"{_match_rel_by_ref(rel, dialect) or _match_active_rel(rel, src, dst)} SET r.last_seen = $now, r.run_id = $run_id"
 
 
 @cache
-def existing_rels(rel: RelType, src: str, dst: str, src_window: str | None = None, dst_window: str | None = None) -> str:
+def retire_rels(rel: RelType, src: str, dst: str, dialect: Dialect) -> str:
+    return f"{_match_rel_by_ref(rel, dialect) or _match_active_rel(rel, src, dst)} SET r.active = false, r.retired_at = $now"
+
+
+def _rel_columns(dialect: Dialect) -> dict[str, str]:
+    ref = dialect.element_id("r")
+    return {"src": "a.id", "dst": "b.id", "hash": "r.content_hash", "origin": "r.origin", **({"ref": ref} if ref else {})}
+
+
+@cache
+def existing_rels(
+    rel: RelType, src: str, dst: str, dialect: Dialect, src_window: str | None = None, dst_window: str | None = None
+) -> Table:
     """A source instance's active edges; with a window property on an end, only edges whose
     windowed node has not ended before ``$since`` (the edges of history shifts stay as they are)."""
     windows = "".join(
         f" AND ({var}.{prop} IS NULL OR {var}.{prop} >= $since)" for var, prop in (("a", src_window), ("b", dst_window)) if prop
     )
-    return (
-        f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) WHERE r.source_instance = $instance AND r.active = true{windows} "
-        "RETURN a.id AS src, b.id AS dst, r.content_hash AS hash, r.origin AS origin"
+    return _table(
+        f"MATCH (a:{src})-[r:{rel.type}]->(b:{dst}) WHERE r.source_instance = $instance AND r.active = true{windows}",
+        **_rel_columns(dialect),
+    )
+
+
+@cache
+def existing_rels_any(rel: RelType, dialect: Dialect) -> Table:
+    """A source instance's active edges of ``rel`` between any of its endpoint labels, with the labels.
+
+    One scan of the relationship type: matching each pair of endpoint labels on its own started
+    from every node of one label and expanded all its edges, once per pair."""
+    return _table(
+        f"MATCH (a)-[r:{rel.type}]->(b) WHERE r.source_instance = $instance AND r.active = true",
+        src_label=dialect.label_of("a"),
+        dst_label=dialect.label_of("b"),
+        **_rel_columns(dialect),
     )

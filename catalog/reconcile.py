@@ -34,10 +34,17 @@ class _Claim:
 async def reconcile(store: GraphStore, precedence: Sequence[str]) -> ImportBatch:
     """The resolved owners and the conflicts, as a batch for ``catalog.sync``."""
     d = store.dialect
-    rows = await store.read(
-        f"MATCH (o)-[r:OWNS]->(t) WHERE r.active = true AND o.retired_at IS NULL AND t.retired_at IS NULL "
-        f"RETURN {d.label_of('o')} AS owner_label, o.id AS owner, {d.label_of('t')} AS target_label, t.id AS target, "
-        "r.source AS source, r.strength AS strength, r.evidence AS evidence"
+    rows = await store.read_table(
+        "MATCH (o)-[r:OWNS]->(t) WHERE r.active = true AND o.retired_at IS NULL AND t.retired_at IS NULL",
+        {
+            "owner_label": d.label_of("o"),
+            "owner": "o.id",
+            "target_label": d.label_of("t"),
+            "target": "t.id",
+            "source": "r.source",
+            "strength": "r.strength",
+            "evidence": "r.evidence",
+        },
     )
     claims: dict[tuple[str, str], list[_Claim]] = defaultdict(list)
     for row in rows:

@@ -1,9 +1,9 @@
 """``catalog sync``: run every configured source through the sync engine, then reconcile.
 
 Sources run one after the other, descriptors first, each resolved against an identity index
-loaded fresh from the graph, so a live source links to the services the descriptors declared
-in the same run. A source that fails is reported and skipped; its previous facts stay intact
-and the other sources still sync.
+loaded fresh from the graph whenever the previous source changed it, so a live source links to
+the services the descriptors declared in the same run. A source that fails is reported and
+skipped; its previous facts stay intact and the other sources still sync.
 """
 
 from __future__ import annotations
@@ -77,8 +77,16 @@ async def sync_sources(
     if config.platforms:
         report = await sync(store, platforms_batch(config), dry_run=dry_run, max_retire_fraction=max_retire_fraction, force=force, now=now)
         outcomes.append(SourceOutcome("config", report.instance, report))
+    index: IdentityIndex | None = None
     for configured in chosen:
-        outcomes.append(await _run_one(store, configured, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now))
+        # The index is what the graph says; it is read again only after a sync changed the graph
+        # (one that only saw the same facts again changes nothing the index holds).
+        if index is None:
+            index = await IdentityIndex.load(store)
+        outcome = await _run_one(store, configured, index, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now)
+        outcomes.append(outcome)
+        if outcome.report is not None and not dry_run and outcome.report.totals().changed:
+            index = None
     report = await sync(
         store,
         await reconcile(store, config.ownership.precedence),
@@ -97,11 +105,17 @@ async def sync_sources(
 
 
 async def _run_one(
-    store: GraphStore, configured: ConfiguredSource, *, dry_run: bool, force: bool, max_retire_fraction: float, now: str | None
+    store: GraphStore,
+    configured: ConfiguredSource,
+    index: IdentityIndex,
+    *,
+    dry_run: bool,
+    force: bool,
+    max_retire_fraction: float,
+    now: str | None,
 ) -> SourceOutcome:
     outcome = SourceOutcome(configured.type, configured.instance)
     try:
-        index = await IdentityIndex.load(store)
         batch = await configured.source.read(index)
         outcome.report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now)
     except (SourceError, ApiError, OSError) as exc:

@@ -18,16 +18,21 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from catalog import cypher
 from catalog.clock import now_iso
-from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE
+from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE, RelType
 from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore, Row
 
 K = TypeVar("K", str, tuple[str, str])
+R = TypeVar("R", NodeRecord, RelRecord)
+
+WRITE_BATCH = 2000
+"""Rows per write transaction."""
 
 
 @dataclass
@@ -65,7 +70,8 @@ class ImportReport:
     windows: dict[str, dict[str, str | None]] = field(default_factory=dict)
     """Per windowed label, the time window the source was read over (``since``, ``until``)."""
     changes: list[Change] = field(default_factory=list)
-    """Every fact created, updated or retired (the diff a dry run prints)."""
+    """In a dry run, every fact that would be created, updated or retired (the diff it prints);
+    empty otherwise, where listing every fact of a first load only cost time and memory."""
 
     def totals(self) -> Counts:
         total = Counts()
@@ -109,8 +115,12 @@ class RetirementRefused(RuntimeError):
     pass
 
 
+_HASH_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+"""``json.dumps(props, sort_keys=True, default=str)`` without building an encoder per call."""
+
+
 def content_hash(props: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(props, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return hashlib.sha256(_HASH_ENCODER.encode(props).encode()).hexdigest()[:32]
 
 
 def _failed(origin: str | None, failed: set[str]) -> bool:
@@ -119,16 +129,39 @@ def _failed(origin: str | None, failed: set[str]) -> bool:
     return origin in failed or origin.split("#", 1)[0] in failed
 
 
-def _node_row(record: NodeRecord) -> dict[str, Any]:
-    node = NODES_BY_LABEL[record.label]
-    props = {p.name: record.props.get(p.name) for p in node.props}
-    return {"id": record.id, **props, "origin": record.origin, "content_hash": content_hash(props)}
+# The batch's records are diffed by hash and turned into query rows only as each write
+# transaction is sent: a row per record for the whole batch doubled what a sync held in memory.
+_Hashed = tuple[R, str]
+"""A record and the hash of its declared properties."""
 
 
-def _rel_row(record: RelRecord) -> dict[str, Any]:
-    rel = RELS_BY_TYPE[record.type]
-    props = {p.name: record.props.get(p.name) for p in rel.props}
-    return {"src": record.src_id, "dst": record.dst_id, **props, "origin": record.origin, "content_hash": content_hash(props)}
+def _node_props(record: NodeRecord) -> dict[str, Any]:
+    return {p.name: record.props.get(p.name) for p in NODES_BY_LABEL[record.label].props}
+
+
+def _rel_props(record: RelRecord) -> dict[str, Any]:
+    return {p.name: record.props.get(p.name) for p in RELS_BY_TYPE[record.type].props}
+
+
+def _node_row(item: _Hashed[NodeRecord]) -> dict[str, Any]:
+    record, digest = item
+    return {"id": record.id, **_node_props(record), "origin": record.origin, "content_hash": digest}
+
+
+def _rel_row(item: _Hashed[RelRecord]) -> dict[str, Any]:
+    record, digest = item
+    return {"src": record.src_id, "dst": record.dst_id, **_rel_props(record), "origin": record.origin, "content_hash": digest}
+
+
+def _rel_key(item: tuple[str, str, str | None]) -> dict[str, Any]:
+    """What the touch and retire queries match an existing edge by: its endpoints' keys, and its
+    ``ref`` where the store reads one."""
+    src, dst, ref = item
+    return {"src": src, "dst": dst} if ref is None else {"src": src, "dst": dst, "ref": ref}
+
+
+def _same(item: Any) -> Any:
+    return item
 
 
 async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[Finding]) -> list[RelRecord]:
@@ -141,7 +174,8 @@ async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[F
                 wanted[label].add(key)
     present: set[tuple[str, str]] = set(declared)
     for label, keys in wanted.items():
-        rows = await store.read_batches(cypher.present_ids(label), sorted(keys))
+        table = cypher.present_ids(label)
+        rows = await store.read_table_batches(table.match, table.columns, sorted(keys))
         # A node this source instance stated before but no longer states is about to be
         # retired, so a reference to it dangles, unless its file failed and it is kept.
         present.update(
@@ -188,20 +222,20 @@ async def sync(
     rels = await _drop_dangling(store, batch, findings)
     report.findings = findings
 
-    nodes_by_label: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    nodes_by_label: dict[str, dict[str, _Hashed[NodeRecord]]] = defaultdict(dict)
     weak: dict[str, set[str]] = defaultdict(set)
     for node in batch.nodes:
-        nodes_by_label[node.label][node.id] = _node_row(node)
+        nodes_by_label[node.label][node.id] = (node, content_hash(_node_props(node)))
         if node.weak:
             weak[node.label].add(node.id)
         else:
             weak[node.label].discard(node.id)
     for finding in findings:
         record = finding.as_record()
-        nodes_by_label[FINDING.label][record.id] = _node_row(record)
-    rels_by_kind: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+        nodes_by_label[FINDING.label][record.id] = (record, content_hash(_node_props(record)))
+    rels_by_kind: dict[tuple[str, str, str], dict[tuple[str, str], _Hashed[RelRecord]]] = defaultdict(dict)
     for rel in rels:
-        rels_by_kind[(rel.type, rel.src_label, rel.dst_label)][(rel.src_id, rel.dst_id)] = _rel_row(rel)
+        rels_by_kind[(rel.type, rel.src_label, rel.dst_label)][(rel.src_id, rel.dst_id)] = (rel, content_hash(_rel_props(rel)))
 
     params = {"now": now, "source": batch.source, "instance": batch.instance, "run_id": report.run_id}
     plan = _Plan()
@@ -211,11 +245,11 @@ async def sync(
             continue
         rows = nodes_by_label.get(node_type.label, {})
         window = batch.windows.get(node_type.label)
+        table = cypher.existing_nodes(node_type, window.prop if window else None)
         existing = {
             r["id"]: r
-            for r in await store.read(
-                cypher.existing_nodes(node_type, window.prop if window else None),
-                {"instance": batch.instance, "since": window.since if window else None},
+            for r in await store.read_table(
+                table.match, table.columns, {"instance": batch.instance, "since": window.since if window else None}
             )
         }
         counts = Counts()
@@ -244,10 +278,12 @@ async def sync(
                 touches=unchanged,
                 retires=retires,
                 counts=counts,
+                upsert_row=_node_row,
+                key_row=_same,
                 retire_when_complete=not is_entity,
                 kind=node_type.label,
-                changed=[(action, key) for action, key in changed],
-                retired_subjects=retires,
+                changed=changed if dry_run else [],
+                retired_subjects=retires if dry_run else [],
             )
         )
         if is_entity:
@@ -257,17 +293,10 @@ async def sync(
             report.nodes[node_type.label] = counts
 
     for rel_type in RELS_BY_TYPE.values():
+        existing_by_pair = await _existing_rels(store, rel_type, batch)
         for src, dst in rel_type.endpoints:
             rel_rows = rels_by_kind.get((rel_type.type, src, dst), {})
-            src_window, dst_window = batch.windows.get(src), batch.windows.get(dst)
-            if src_window and dst_window and src_window.since != dst_window.since:
-                raise ValueError(f"{rel_type.type} joins two windowed labels read over different windows; give them one window")
-            window = src_window or dst_window
-            since = window.since if window else None
-            query = cypher.existing_rels(
-                rel_type, src, dst, src_window.prop if src_window else None, dst_window.prop if dst_window else None
-            )
-            existing_rels = {(r["src"], r["dst"]): r for r in await store.read(query, {"instance": batch.instance, "since": since})}
+            existing_rels = existing_by_pair.get((src, dst), {})
             counts = report.rels.setdefault(rel_type.type, Counts())
             rel_upserts, rel_unchanged, rel_changed = _classify(rel_rows, existing_rels, counts)
             # An edge touching a node kept because its file failed may be derived from that
@@ -275,21 +304,25 @@ async def sync(
             rel_retires = [
                 pair
                 for pair, old in existing_rels.items()
-                if pair not in rel_rows and not _failed(old["origin"], batch.failed_origins) and not plan.kept & set(pair)
+                if pair not in rel_rows
+                and not _failed(old["origin"], batch.failed_origins)
+                and not (pair[0] in plan.kept or pair[1] in plan.kept)
             ]
             plan.writes.append(
                 _Writes(
                     upsert=cypher.upsert_rels(rel_type, src, dst, store.dialect),
-                    touch=cypher.touch_rels(rel_type, src, dst),
-                    retire=cypher.retire_rels(rel_type, src, dst),
+                    touch=cypher.touch_rels(rel_type, src, dst, store.dialect),
+                    retire=cypher.retire_rels(rel_type, src, dst, store.dialect),
                     key="rows",
                     upserts=rel_upserts,
-                    touches=[{"src": a, "dst": b} for a, b in rel_unchanged],
-                    retires=[{"src": a, "dst": b} for a, b in rel_retires],
+                    touches=[(a, b, existing_rels[(a, b)].get("ref")) for a, b in rel_unchanged],
+                    retires=[(a, b, existing_rels[(a, b)].get("ref")) for a, b in rel_retires],
                     counts=counts,
+                    upsert_row=_rel_row,
+                    key_row=_rel_key,
                     kind=rel_type.type,
-                    changed=[(action, f"{a} -> {b}") for action, (a, b) in rel_changed],
-                    retired_subjects=[f"{a} -> {b}" for a, b in rel_retires],
+                    changed=[(action, f"{a} -> {b}") for action, (a, b) in rel_changed] if dry_run else [],
+                    retired_subjects=[f"{a} -> {b}" for a, b in rel_retires] if dry_run else [],
                 )
             )
 
@@ -306,30 +339,64 @@ async def sync(
     if not dry_run:
         # Nodes come first in plan.writes, so every edge finds both of its endpoints.
         for writes in plan.writes:
-            await store.write_batches(writes.upsert, writes.upserts, params)
-            await store.write_batches(writes.touch, writes.touches, params, key=writes.key)
+            await _write(store, writes.upsert, writes.upserts, writes.upsert_row, params, "rows")
+            await _write(store, writes.touch, writes.touches, writes.key_row, params, writes.key)
         for writes in retiring:
-            await store.write_batches(writes.retire, writes.retires, params, key=writes.key)
+            await _write(store, writes.retire, writes.retires, writes.key_row, params, writes.key)
     report.finished_at = now_iso()
     if not dry_run:
         await _record_run(store, report, params)
     return report
 
 
+async def _write(store: GraphStore, query: str, items: list[Any], to_row: Callable[[Any], Any], params: dict[str, Any], key: str) -> None:
+    """Write ``items`` as rows built by ``to_row``, one transaction of ``WRITE_BATCH`` rows at a time."""
+    for start in range(0, len(items), WRITE_BATCH):
+        rows = [to_row(item) for item in items[start : start + WRITE_BATCH]]
+        await store.write_batches(query, rows, params, key=key, batch_size=WRITE_BATCH)
+
+
+async def _existing_rels(store: GraphStore, rel_type: RelType, batch: ImportBatch) -> dict[tuple[str, str], dict[tuple[str, str], Row]]:
+    """The source instance's active edges of ``rel_type``, by endpoint labels, then by endpoint keys."""
+    found: dict[tuple[str, str], dict[tuple[str, str], Row]] = defaultdict(dict)
+    plain: set[tuple[str, str]] = set()
+    for src, dst in rel_type.endpoints:
+        src_window, dst_window = batch.windows.get(src), batch.windows.get(dst)
+        if not (src_window or dst_window):
+            plain.add((src, dst))
+            continue
+        if src_window and dst_window and src_window.since != dst_window.since:
+            raise ValueError(f"{rel_type.type} joins two windowed labels read over different windows; give them one window")
+        window = src_window or dst_window
+        assert window is not None
+        table = cypher.existing_rels(
+            rel_type, src, dst, store.dialect, src_window.prop if src_window else None, dst_window.prop if dst_window else None
+        )
+        for r in await store.read_table(table.match, table.columns, {"instance": batch.instance, "since": window.since}):
+            found[(src, dst)][(r["src"], r["dst"])] = r
+    if plain:
+        # Every pair without a window in one read of the type.
+        table = cypher.existing_rels_any(rel_type, store.dialect)
+        for r in await store.read_table(table.match, table.columns, {"instance": batch.instance}):
+            pair = (r["src_label"], r["dst_label"])
+            if pair in plain:
+                found[pair][(r["src"], r["dst"])] = r
+    return found
+
+
 async def _held_elsewhere(store: GraphStore, label: str, ids: list[str], instance: str) -> set[str]:
     """Of the weak records ``ids``, those whose node another source instance holds (and has not retired)."""
     if not ids:
         return set()
-    rows = await store.read_batches(cypher.holders(label), sorted(ids))
+    table = cypher.holders(label)
+    rows = await store.read_table_batches(table.match, table.columns, sorted(ids))
     return {r["id"] for r in rows if r["instance"] != instance and r["retired_at"] is None}
 
 
-def _classify(
-    rows: dict[K, dict[str, Any]], existing: dict[K, Row], counts: Counts
-) -> tuple[list[dict[str, Any]], list[K], list[tuple[str, K]]]:
-    """Split the batch's rows into those to write (created, changed or revived), the unchanged
-    keys, and what changed, in row order."""
-    upserts: list[dict[str, Any]] = []
+def _classify(rows: dict[K, _Hashed[R]], existing: dict[K, Row], counts: Counts) -> tuple[list[_Hashed[R]], list[K], list[tuple[str, K]]]:
+    """Split the batch's records into those to write (created, changed or revived), the unchanged
+    keys, and what changed, in record order."""
+    upserts: list[_Hashed[R]] = []
     unchanged: list[K] = []
     changed: list[tuple[str, K]] = []
     for key, row in rows.items():
@@ -338,7 +405,7 @@ def _classify(
             counts.created += 1
             upserts.append(row)
             changed.append(("created", key))
-        elif old["hash"] != row["content_hash"] or old.get("retired_at") is not None:
+        elif old["hash"] != row[1] or old.get("retired_at") is not None:
             counts.updated += 1
             upserts.append(row)
             changed.append(("updated", key))
@@ -357,10 +424,14 @@ class _Writes:
     retire: str
     key: str
     """Parameter name of the touch and retire queries' list."""
-    upserts: list[dict[str, Any]]
+    upserts: list[Any]
     touches: list[Any]
     retires: list[Any]
     counts: Counts
+    upsert_row: Callable[[Any], dict[str, Any]]
+    """Builds the upsert query's row from an item of ``upserts``."""
+    key_row: Callable[[Any], Any]
+    """Builds the touch and retire queries' row from an item of ``touches`` or ``retires``."""
     retire_when_complete: bool = False
     kind: str = ""
     changed: list[tuple[str, str]] = field(default_factory=list)

@@ -117,3 +117,40 @@ async def test_round_trips_are_counted(store: GraphStore) -> None:
     await store.read("RETURN 1 AS x")
     await store.write_batches("UNWIND $rows AS r RETURN r", list(range(5)), batch_size=2)
     assert store.round_trips - before == 4
+
+
+async def test_a_table_read_returns_one_row_per_match_with_the_named_columns(store: GraphStore) -> None:
+    rows = [service_row(n, tags=[n], title=None) for n in ("a", "b", "c")]
+    await store.write(cypher.upsert_nodes(SERVICE, store.dialect), {**PARAMS, "rows": rows})
+    columns = {"id": "n.id", "tags": "n.tags", "title": "n.title", "label": store.dialect.label_of("n")}
+    got = await store.read_table("MATCH (n:Service) WHERE n.source_instance = $instance", columns, {"instance": "test:1"})
+    assert sorted(got, key=lambda r: r["id"]) == [
+        {"id": f"component:default/{n}", "tags": [n], "title": None, "label": "Service"} for n in ("a", "b", "c")
+    ]
+    assert await store.read_table("MATCH (n:Service) WHERE n.name = $name", {"id": "n.id"}, {"name": "nope"}) == []
+    before = store.round_trips
+    found = await store.read_table_batches(
+        "UNWIND $ids AS id MATCH (n:Service {id: id})", {"id": "n.id"}, ["component:default/a", "component:default/c", "x"], batch_size=2
+    )
+    assert sorted(r["id"] for r in found) == ["component:default/a", "component:default/c"]
+    assert store.round_trips - before == 2
+
+
+async def test_touching_an_edge_by_a_ref_that_names_another_edge_changes_nothing(store: GraphStore) -> None:
+    if store.dialect.element_id("r") is None:
+        pytest.skip("this store matches edges by their endpoints' keys only")
+    await store.write(cypher.upsert_nodes(SERVICE, store.dialect), {**PARAMS, "rows": [service_row("a"), service_row("b")]})
+    team = {p.name: None for p in TEAM.props} | {"id": "group:default/t", "name": "t", "origin": "test", "content_hash": "t"}
+    await store.write(cypher.upsert_nodes(TEAM, store.dialect), {**PARAMS, "rows": [team]})
+    edges = [{"src": "group:default/t", "dst": f"component:default/{n}", "origin": "f#0", "content_hash": "h"} for n in ("a", "b")]
+    await store.write(cypher.upsert_rels(OWNS, "Team", "Service", store.dialect), {**PARAMS, "rows": edges})
+    table = cypher.existing_rels(OWNS, "Team", "Service", store.dialect)
+    refs = {r["dst"]: r["ref"] for r in await store.read_table(table.match, table.columns, {"instance": "test:1"})}
+    touch = cypher.touch_rels(OWNS, "Team", "Service", store.dialect)
+    later = {**PARAMS, "now": "2026-02-01T00:00:00.000000Z", "run_id": "run-2"}
+    # a's endpoints with b's ref: neither edge is touched.
+    await store.write(touch, {**later, "rows": [{**edges[0], "ref": refs["component:default/b"]}]})
+    assert await store.read("MATCH ()-[r:OWNS]->() RETURN DISTINCT r.run_id AS run") == [{"run": "run-1"}]
+    await store.write(touch, {**later, "rows": [{**edges[0], "ref": refs["component:default/a"]}]})
+    got = await store.read("MATCH ()-[r:OWNS]->(s) RETURN s.name AS s, r.run_id AS run ORDER BY s")
+    assert got == [{"s": "a", "run": "run-2"}, {"s": "b", "run": "run-1"}]

@@ -245,3 +245,46 @@ async def test_the_report_lists_each_change_for_a_dry_run_diff(store: GraphStore
         ]
     )
     assert report.summary()["changes"][0].keys() == {"action", "kind", "subject"}
+
+
+# -- one relationship type between several pairs of labels ------------------------------------
+
+
+def person(name: str) -> NodeRecord:
+    return NodeRecord("Person", f"user:default/{name}", {"name": name, "namespace": "default"}, "people.yaml#0")
+
+
+def system(name: str) -> NodeRecord:
+    return NodeRecord("System", f"system:default/{name}", {"name": name, "namespace": "default"}, "systems.yaml#0")
+
+
+def owned_by(owner: NodeRecord, target: NodeRecord) -> RelRecord:
+    return RelRecord("OWNS", owner.label, owner.id, target.label, target.id, "services.yaml#0", {"evidence": "spec.owner"})
+
+
+async def test_edges_of_one_type_between_different_labels_are_diffed_touched_and_retired_each_on_their_own(store: GraphStore) -> None:
+    t, p, a, s = team("t"), person("p"), service("a"), system("s")
+    edges = [owned_by(t, a), owned_by(p, a), owned_by(t, s)]
+    first = await sync(store, batch([t, p, a, s], edges), now=T0)
+    assert first.rels["OWNS"].created == 3
+    again = await sync(store, batch([t, p, a, s], edges), now=T1)
+    assert again.summary()["totals"] == {"created": 0, "updated": 0, "unchanged": 7, "retired": 0}
+    assert await store.read("MATCH ()-[r:OWNS]->() RETURN DISTINCT r.last_seen AS l, r.run_id AS run") == [{"l": T1, "run": again.run_id}]
+
+    report = await sync(store, batch([t, p, a, s], [owned_by(t, a), owned_by(t, s)]), now=T2)
+    assert (report.rels["OWNS"].unchanged, report.rels["OWNS"].retired) == (2, 1)
+    rows = await store.read(
+        "MATCH (o)-[r:OWNS]->(x) RETURN o.id AS owner, x.id AS target, r.active AS active, r.last_seen AS seen, r.retired_at AS retired "
+        "ORDER BY owner, target"
+    )
+    assert rows == [
+        {"owner": "group:default/t", "target": "component:default/a", "active": True, "seen": T2, "retired": None},
+        {"owner": "group:default/t", "target": "system:default/s", "active": True, "seen": T2, "retired": None},
+        {"owner": "user:default/p", "target": "component:default/a", "active": False, "seen": T1, "retired": T2},
+    ]
+
+
+async def test_a_real_sync_keeps_no_per_fact_change_list(store: GraphStore) -> None:
+    report = await sync(store, batch(fleet(3)), now=T0)
+    assert report.nodes["Service"].created == 3
+    assert report.changes == [] and "changes" not in report.summary()

@@ -12,7 +12,7 @@ import pytest
 from catalog.cli import demo_root, main
 from catalog.config import CatalogConfig, ConfiguredSource, load_config
 from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
+from catalog.records import ImportBatch, NodeRecord
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 from importers.base import SourceError
@@ -84,6 +84,38 @@ async def test_a_failing_source_is_reported_and_the_others_still_sync(store: Gra
     assert [(o.instance, o.error) for o in failed] == [("github:acme", _Broken.read.__doc__ or failed[0].error)]
     assert "HTTP 401" in (failed[0].error or "")
     assert await store.read("MATCH (s:Service) WHERE s.retired_at IS NULL RETURN count(s) AS c") == [{"c": 28}]
+
+
+class _Recorder:
+    """A source that remembers the index it was given and states the nodes it was built with."""
+
+    name = "backstage"
+
+    def __init__(self, instance: str, nodes: list[NodeRecord] | None = None) -> None:
+        self.instance = instance
+        self.nodes = nodes or []
+        self.index: IdentityIndex | None = None
+
+    async def read(self, index: IdentityIndex) -> ImportBatch:
+        self.index = index
+        return ImportBatch("backstage", self.instance, nodes=list(self.nodes))
+
+
+async def test_the_identity_index_is_read_again_only_after_a_source_changed_the_graph(store: GraphStore, tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path))
+    extra = NodeRecord("Service", "component:default/extra", {"name": "extra", "namespace": "default"}, "x.yaml#0")
+    quiet, changing, last = _Recorder("quiet"), _Recorder("changing", [extra]), _Recorder("last")
+    sources = [ConfiguredSource("backstage", config.sources[0].config, s) for s in (quiet, changing, last)]
+    both = CatalogConfig(config.path, [*config.sources, *sources], [], config.ownership, config.schedule)
+    await sync_sources(store, both)
+    assert quiet.index is not None and "component:default/checkout" in quiet.index.services
+    assert changing.index is quiet.index, "the quiet source changed nothing, so its index still holds"
+    assert last.index is not changing.index and last.index is not None and "component:default/extra" in last.index.services
+
+    await sync_sources(store, both)
+    assert quiet.index is changing.index is last.index, "a second run changes nothing, so the index is read once"
+    await sync_sources(store, both, dry_run=True)
+    assert quiet.index is changing.index is last.index
 
 
 async def test_only_one_source_and_an_unknown_one(store: GraphStore, tmp_path: Path) -> None:

@@ -55,6 +55,12 @@ class Dialect:
         edge = f"<-{steps}-" if direction == "<-" else f"-{steps}->"
         return f"MATCH p = {start}{edge}({end}:{':'.join(labels)})\nWITH {end}, length(p) AS distance\n"
 
+    def element_id(self, var: str) -> str | None:
+        """An expression for the id of the node or relationship bound to ``var`` that a later
+        query can seek by, where the engine has one; None in LadybugDB (its internal ids cannot
+        be passed back as parameters)."""
+        return f"elementId({var})" if self.name == "neo4j" else None
+
     def type_of(self, var: str) -> str:
         """The type of a relationship bound to ``var``."""
         return f"type({var})" if self.name == "neo4j" else f"label({var})"

@@ -47,6 +47,9 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}; is it running, and is CATALOG_NEO4J_URI right?") from exc
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        return [record.data() for record in await self._read(query, params)]
+
+    async def _read(self, query: str, params: Mapping[str, Any] | None) -> list[neo4j.Record]:
         self.round_trips += 1
         try:
             records, _, _ = await self._driver.execute_query(
@@ -54,7 +57,14 @@ class Neo4jStore(GraphStore):
             )
         except Neo4jError as exc:
             raise StoreError(f"Neo4j read failed: {exc.message}\n{query}") from exc
-        return [record.data() for record in records]
+        return records
+
+    async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
+        # One record holding every row as a map: the driver spends tens of microseconds on each
+        # record it receives, which made reading 100k rows take seconds where the query took 0.3 s.
+        fields = ", ".join(f"{name}: {expr}" for name, expr in columns.items())
+        records = await self._read(f"{match} RETURN collect({{{fields}}}) AS rows", params)
+        return list(records[0][0]) if records else []
 
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
