@@ -23,7 +23,6 @@ which capped the trivial request near 800 req/s on two cores; this client spends
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import math
 import sys
@@ -40,6 +39,8 @@ except ImportError:  # not on Windows
     uvloop = None  # type: ignore[assignment]
 
 import orjson
+
+from catalog.api.persisted import sha256_of
 
 ERROR_SAMPLES = 3
 
@@ -217,8 +218,7 @@ async def run(spec: dict[str, Any]) -> list[Result]:
         for query in spec["queries"]:
             variables: list[dict[str, Any]] = query.get("variables") or [{}]
             if spec.get("persisted"):
-                digest = hashlib.sha256(query["document"].encode("utf-8")).hexdigest()
-                extensions = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+                extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha256_of(query["document"])}}
                 body = orjson.dumps({"query": query["document"], "variables": variables[0], "extensions": extensions})
                 # Through every connection: with several server workers, each keeps its own documents.
                 for connection in connections:
