@@ -27,13 +27,13 @@ dependents.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from catalog.answers.identify import Candidate, identify
 from catalog.clock import now_iso
 from catalog.read.hops import DEPENDENTS, anchor, current_pairs_query
-from catalog.store.base import GraphStore
+from catalog.store.base import GraphStore, Row
 
 DEFAULT_DEPTH = 3
 DEFAULT_SERVICES_PER_TEAM = 20
@@ -244,7 +244,7 @@ class _Reached:
 async def _reach(store: GraphStore, root: str, depth: int) -> dict[str, _Reached]:
     """Every current service or resource that depends on ``root`` within ``depth`` steps, at its
     shortest distance, with its name and resolved owners."""
-    walk = store.dialect.shortest_reach("(a:Service {id: $id})", "DEPENDS_ON", "<-", "b", ("Service", "Resource"), depth)
+    walk = store.dialect.shortest_reach("(a:Service {id: $id})", "DEPENDS_ON", "b", ("Service", "Resource"), depth)
     if walk is None:
         steps = await _dependents(store, root, depth)
         return {
@@ -276,12 +276,8 @@ async def _dependents(store: GraphStore, root: str, depth: int) -> dict[str, tup
             break
         # One row of pairs: a hub's levels reach thousands of dependents.
         form, params = anchor(frontier)
-        nearer: dict[str, str] = {}
-        for row in await store.read(current_pairs_query(DEPENDENTS, form), params):
-            for dependency, dependent in row["pairs"] or ():
-                key, via = str(dependent), str(dependency)
-                if key != root and key not in found and (key not in nearer or via < nearer[key]):
-                    nearer[key] = via
+        rows = await store.read(current_pairs_query(DEPENDENTS, form), params)
+        nearer = _first_by_key(rows, lambda key, _: key != root and key not in found)
         found.update((key, (distance, via)) for key, via in nearer.items())
         frontier = sorted(nearer)
     return found
@@ -305,6 +301,19 @@ async def _reached_nodes(store: GraphStore, keys: Sequence[str]) -> dict[str, tu
     return found
 
 
+def _first_by_key(rows: Iterable[Row], keep: Callable[[str, str], bool], *, dependent_first: bool = False) -> dict[str, str]:
+    """For each dependent in the ``pairs`` of ``rows``, the first by key of its dependencies that
+    ``keep(dependent, dependency)`` accepts. Pairs are ``[dependency, dependent]``, or the other way
+    round with ``dependent_first``."""
+    first: dict[str, str] = {}
+    for row in rows:
+        for a, b in row["pairs"] or ():
+            key, via = (str(a), str(b)) if dependent_first else (str(b), str(a))
+            if (key not in first or via < first[key]) and keep(key, via):
+                first[key] = via
+    return first
+
+
 _DEPENDENCIES = (
     "UNWIND $ids AS key\n"
     "MATCH (b:Service|Resource {id: key})-[r:DEPENDS_ON]->(a:Service|Resource) WHERE r.active = true AND a.retired_at IS NULL\n"
@@ -317,13 +326,13 @@ async def _fill_via(store: GraphStore, answer: BlastRadius, root: Candidate, rea
     depends on (the failing service itself at distance 1), the first by key when several are."""
     listed = [*answer.unowned.services, *(s for team in answer.teams for s in team.services)]
     farther = sorted({s.key for s in listed if s.distance > 1 and reached[s.key].via is None})
-    nearer: dict[str, str] = {}
-    for row in await store.read_batches(_DEPENDENCIES, farther, batch_size=_BATCH) if farther else []:
-        for dependent, dependency in row["pairs"] or ():
-            key, via = str(dependent), str(dependency)
-            step = reached.get(via)
-            if step is not None and step.distance == reached[key].distance - 1 and (key not in nearer or via < nearer[key]):
-                nearer[key] = via
+    rows = await store.read_batches(_DEPENDENCIES, farther, batch_size=_BATCH) if farther else []
+
+    def one_step_nearer(key: str, via: str) -> bool:
+        step = reached.get(via)
+        return step is not None and step.distance == reached[key].distance - 1
+
+    nearer = _first_by_key(rows, one_step_nearer, dependent_first=True)
 
     def with_via(service: ImpactedService) -> ImpactedService:
         via = root.key if service.distance == 1 else (reached[service.key].via or nearer.get(service.key, ""))

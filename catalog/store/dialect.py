@@ -38,22 +38,19 @@ class Dialect:
         """The label of a node bound to ``var`` (every catalog node has exactly one)."""
         return f"labels({var})[0]" if self.name == "neo4j" else f"label({var})"
 
-    def shortest_reach(self, start: str, rel_type: str, direction: str, end: str, labels: tuple[str, ...], depth: int) -> str | None:
-        """A MATCH that binds ``end`` to every node of ``labels`` reachable from the pattern ``start``
-        within ``depth`` steps over current ``rel_type`` edges through current nodes, with
-        ``distance``, its fewest steps, as a single-source breadth-first walk inside the engine;
-        ``direction`` is ``<-`` or ``->``. None where the engine has no such walk.
+    def shortest_reach(self, start: str, rel_type: str, end: str, labels: tuple[str, ...], depth: int) -> str | None:
+        """A MATCH that binds ``end`` to every node of ``labels`` that reaches the pattern ``start``
+        (over incoming ``rel_type`` edges) within ``depth`` steps, over current edges through
+        current nodes, with ``distance``, its fewest steps, as a single-source breadth-first walk
+        inside the engine. None where the engine has no such walk.
 
         LadybugDB's ``* SHORTEST`` walks 20,000 dependents in 75 ms, where a query per level takes
         600. Neo4j's ``SHORTEST 1`` quantified path was no faster than the level-by-level walk, so
         it keeps that. The bound must be a literal in LadybugDB: ``depth`` is an int, checked by the caller."""
         if self.name == "neo4j":
             return None
-        if direction not in ("<-", "->"):
-            raise ValueError(f"direction {direction!r} is not <- or ->")
         steps = f"[r:{rel_type}* SHORTEST 1..{int(depth)} (r, n | WHERE r.active = true AND n.retired_at IS NULL)]"
-        edge = f"<-{steps}-" if direction == "<-" else f"-{steps}->"
-        return f"MATCH p = {start}{edge}({end}:{':'.join(labels)})\nWITH {end}, length(p) AS distance\n"
+        return f"MATCH p = {start}<-{steps}-({end}:{':'.join(labels)})\nWITH {end}, length(p) AS distance\n"
 
     def element_id(self, var: str) -> str | None:
         """An expression for the id of the node or relationship bound to ``var`` that a later
