@@ -6,7 +6,8 @@ Every load function is a batch method of ``CatalogReader``: one store round trip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -27,24 +28,21 @@ class Loaders:
 
     def owners(self, label: str) -> DataLoader[str, list[Ownership]]:
         """Current owners of entities of one label, by key (one start table per query)."""
-        loader = self._owners.get(label)
-        if loader is None:
-            reader = self._reader
-
-            async def load(ids: Sequence[str]) -> list[list[Ownership]]:
-                return await reader.owners_of(ids, label)
-
-            loader = self._owners[label] = DataLoader(load_fn=load)
-        return loader
+        return _per_label(self._owners, label, lambda ids: self._reader.owners_of(ids, label))
 
     def node(self, label: str) -> DataLoader[str, GraphNode | None]:
         """Current nodes of one label by key."""
-        loader = self._nodes.get(label)
-        if loader is None:
-            reader = self._reader
+        return _per_label(self._nodes, label, lambda ids: self._reader.nodes_by_ids(label, ids))
 
-            async def load(ids: Sequence[str]) -> list[GraphNode | None]:
-                return await reader.nodes_by_ids(label, ids)
 
-            loader = self._nodes[label] = DataLoader(load_fn=load)
-        return loader
+V = TypeVar("V")
+
+
+def _per_label(
+    loaders: dict[str, DataLoader[str, V]], label: str, load: Callable[[Sequence[str]], Awaitable[list[V]]]
+) -> DataLoader[str, V]:
+    """The request's loader for ``label`` in ``loaders``, made on first use."""
+    loader = loaders.get(label)
+    if loader is None:
+        loader = loaders[label] = DataLoader(load_fn=load)
+    return loader

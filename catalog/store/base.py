@@ -7,7 +7,7 @@ above this layer writes dialect-neutral Cypher and asks ``store.dialect`` for th
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from catalog.store.dialect import Dialect
@@ -59,10 +59,7 @@ class GraphStore(abc.ABC):
     async def read_batches(
         self, query: str, values: list[Any], params: Mapping[str, Any] | None = None, *, key: str = "ids", batch_size: int = 5000
     ) -> list[Row]:
-        out: list[Row] = []
-        for start in range(0, len(values), batch_size):
-            out.extend(await self.read(query, {**(params or {}), key: values[start : start + batch_size]}))
-        return out
+        return await _in_slices(lambda p: self.read(query, p), values, params, key, batch_size)
 
     async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
         """Rows of ``columns`` (name: expression) for every match of ``match`` (a query without its
@@ -80,13 +77,20 @@ class GraphStore(abc.ABC):
         batch_size: int = 5000,
     ) -> list[Row]:
         """``read_table`` with ``values`` passed as ``$key`` in slices of ``batch_size``."""
-        out: list[Row] = []
-        for start in range(0, len(values), batch_size):
-            out.extend(await self.read_table(match, columns, {**(params or {}), key: values[start : start + batch_size]}))
-        return out
+        return await _in_slices(lambda p: self.read_table(match, columns, p), values, params, key, batch_size)
 
     async def __aenter__(self) -> GraphStore:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+async def _in_slices(
+    read: Callable[[dict[str, Any]], Awaitable[list[Row]]], values: list[Any], params: Mapping[str, Any] | None, key: str, batch_size: int
+) -> list[Row]:
+    """The rows of ``read`` for ``values`` passed as ``$key`` in slices of ``batch_size``; no read for no values."""
+    out: list[Row] = []
+    for start in range(0, len(values), batch_size):
+        out.extend(await read({**(params or {}), key: values[start : start + batch_size]}))
+    return out
