@@ -192,36 +192,39 @@ class IdentityIndex:
     @classmethod
     async def load(cls, store: GraphStore) -> IdentityIndex:
         index = cls()
-        for row in await store.read(
-            f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL RETURN s.id AS id, s.name AS name, s.aliases AS aliases, "
-            "s.annotations AS annotations, s.source_instance AS instance"
+        # read_table: tens of thousands of rows per read at scale M, fetched the way each store
+        # fetches many rows fastest.
+        live = "WHERE r.active = true AND s.retired_at IS NULL"
+        for row in await store.read_table(
+            f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL",
+            {"id": "s.id", "name": "s.name", "aliases": "s.aliases", "annotations": "s.annotations", "instance": "s.source_instance"},
         ):
             index.add_service(row["id"], row["name"] or row["id"], row["aliases"] or [], _map(row["annotations"]), row["instance"])
-        for row in await store.read(
-            f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) WHERE r.active = true AND s.retired_at IS NULL "
-            "RETURN i.scheme AS scheme, i.value AS value, s.id AS id, r.source_instance AS instance"
+        for row in await store.read_table(
+            f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) {live}",
+            {"scheme": "i.scheme", "value": "i.value", "id": "s.id", "instance": "r.source_instance"},
         ):
             index.add_identifier(row["scheme"], row["value"], row["id"], row["instance"])
-        for row in await store.read(
-            f"MATCH (s:{SERVICE.label})-[r:BUILT_FROM]->(repo:Repository) WHERE r.active = true AND s.retired_at IS NULL "
-            "RETURN repo.slug AS slug, s.id AS id"
+        for row in await store.read_table(
+            f"MATCH (s:{SERVICE.label})-[r:BUILT_FROM]->(repo:Repository) {live}", {"slug": "repo.slug", "id": "s.id"}
         ):
             if row["slug"]:
                 index.by_repository[normalise(row["slug"])].add(row["id"])
-        for row in await store.read(
-            "MATCH (w:Workload)-[r:INSTANCE_OF]->(s:Service) WHERE r.active = true AND s.retired_at IS NULL "
-            "RETURN w.cluster AS cluster, w.namespace AS namespace, w.name AS name, s.id AS id, r.source_instance AS instance"
+        for row in await store.read_table(
+            f"MATCH (w:Workload)-[r:INSTANCE_OF]->(s:{SERVICE.label}) {live}",
+            {"namespace": "w.namespace", "name": "w.name", "id": "s.id", "instance": "r.source_instance"},
         ):
             index.add_identifier("workload", f"{row['namespace']}/{row['name']}", row["id"], row["instance"])
-        for row in await store.read(
-            "MATCH (t:Team) WHERE t.retired_at IS NULL RETURN t.id AS id, t.name AS name, t.annotations AS annotations"
+        for row in await store.read_table(
+            "MATCH (t:Team) WHERE t.retired_at IS NULL", {"id": "t.id", "name": "t.name", "annotations": "t.annotations"}
         ):
             index.add_team(row["id"], row["name"] or row["id"], _map(row["annotations"]))
-        for row in await store.read(
-            "MATCH (p:Person) WHERE p.retired_at IS NULL RETURN p.id AS id, p.name AS name, p.email AS email, p.annotations AS annotations"
+        for row in await store.read_table(
+            "MATCH (p:Person) WHERE p.retired_at IS NULL",
+            {"id": "p.id", "name": "p.name", "email": "p.email", "annotations": "p.annotations"},
         ):
             index.add_person(row["id"], row["name"] or row["id"], row["email"], _map(row["annotations"]))
-        for row in await store.read("MATCH (p:Platform) WHERE p.retired_at IS NULL RETURN p.id AS id, p.standard AS standard"):
+        for row in await store.read_table("MATCH (p:Platform) WHERE p.retired_at IS NULL", {"id": "p.id", "standard": "p.standard"}):
             index.platforms[row["id"]] = bool(row["standard"])
         return index
 
