@@ -106,9 +106,25 @@ class Connection:
         """Send ``request``; the response's status and body. Raises OSError or
         asyncio.IncompleteReadError when the connection fails (it is then closed)."""
         try:
-            reader, writer = await self._open()
-            writer.write(request)
-            status_line = await reader.readline()
+            if self._reader is not None and self._reader.at_eof():
+                # The server closed it while idle (its keep-alive timeout, e.g. between phases).
+                self.close()
+            reused = self._reader is not None
+            try:
+                reader, writer = await self._open()
+                writer.write(request)
+                status_line = await reader.readline()
+            except ConnectionResetError:
+                if not reused:
+                    raise
+                status_line = b""
+            if not status_line and reused:
+                # Closed by the server as the request went out: like any HTTP client, send these
+                # read-only queries again once, on a new connection.
+                self.close()
+                reader, writer = await self._open()
+                writer.write(request)
+                status_line = await reader.readline()
             if not status_line:
                 raise ConnectionError("the server closed the connection")
             status = int(status_line.split(b" ", 2)[1])
