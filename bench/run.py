@@ -63,6 +63,8 @@ READY_TIMEOUT = 180.0
 """Seconds the server may take to open the store and answer /healthz."""
 NEO4J_HEAP = {"S": "1g", "M": "2g", "L": "4g"}
 """Heap of the dev launcher's Neo4j per scale."""
+NEO4J_PAGECACHE_MB = {"S": 256, "M": 2048, "L": 8192}
+"""Page cache of the dev launcher's Neo4j per scale: enough to hold the store, as in production."""
 
 
 def server_app() -> Starlette:
@@ -570,7 +572,7 @@ def run(options: Options) -> dict[str, Any]:
             from tests.neo4j.launcher import EmbeddedNeo4j
 
             log("starting Neo4j with the dev launcher (tests/neo4j/launcher.py)")
-            launched = stack.enter_context(EmbeddedNeo4j(heap=NEO4J_HEAP[options.scale]))
+            launched = stack.enter_context(EmbeddedNeo4j(heap=NEO4J_HEAP[options.scale], pagecache_mb=NEO4J_PAGECACHE_MB[options.scale]))
             neo4j_uri, neo4j_data, neo4j_pid = launched.uri, launched.data_dir, launched.pid
         if options.store == "embedded":
             if options.skip_import and not store_path.exists():

@@ -68,7 +68,8 @@ public final class Launcher {
                     .setConfig(HttpsConnector.enabled, false)
                     .setConfig(GraphDatabaseSettings.auth_enabled, false)
                     .setConfig(GraphDatabaseSettings.udc_enabled, false)
-                    .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(128))
+                    // -Dcatalog.pagecache.mb: 128 MB suits the test suite; a benchmark at scale sets its own.
+                    .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(Long.getLong("catalog.pagecache.mb", 128L)))
                     // Throwaway databases: don't reserve disk for transaction logs.
                     .setConfig(GraphDatabaseSettings.preallocate_logical_logs, false)
                     .setConfig(GraphDatabaseSettings.preallocate_store_files, false)

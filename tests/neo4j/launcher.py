@@ -283,11 +283,13 @@ class EmbeddedNeo4j:
         cache_dir: Path | None = None,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         heap: str = "1g",
+        pagecache_mb: int = 128,
         port: int | None = None,
     ) -> None:
         self._cache_dir = cache_dir
         self._startup_timeout = startup_timeout
         self._heap = heap
+        self._pagecache_mb = pagecache_mb
         self._fixed_port = port
         self._port: int | None = None
         self._data_dir: Path | None = None
@@ -390,6 +392,7 @@ class EmbeddedNeo4j:
         cmd = [
             _find_jdk_tool("java"),
             f"-Xmx{self._heap}",
+            f"-Dcatalog.pagecache.mb={self._pagecache_mb}",
             *_JVM_FLAGS,
             "-cp",
             classpath,
@@ -482,13 +485,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=None, help="Bolt port (default: a free one)")
     parser.add_argument("--cache-dir", type=Path, default=None, help=f"jar cache (default: ${CACHE_ENV_VAR} or ~/.cache/...)")
     parser.add_argument("--startup-timeout", type=float, default=DEFAULT_STARTUP_TIMEOUT)
+    parser.add_argument("--heap", default="1g", help="JVM heap, as for -Xmx (default 1g)")
+    parser.add_argument("--pagecache-mb", type=int, default=128, help="Neo4j page cache in MiB (default 128)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         if args.fetch_only:
             print(ensure_jars(args.cache_dir))
             return 0
-        with EmbeddedNeo4j(cache_dir=args.cache_dir, startup_timeout=args.startup_timeout, port=args.port) as neo4j:
+        with EmbeddedNeo4j(
+            cache_dir=args.cache_dir, startup_timeout=args.startup_timeout, heap=args.heap, pagecache_mb=args.pagecache_mb, port=args.port
+        ) as neo4j:
             print(f"Neo4j {neo4j_version()} running (auth disabled), Ctrl-C to stop")
             print(f"  bolt:  {neo4j.uri}")
             print(f"  neo4j: {neo4j.routing_uri}")
