@@ -367,13 +367,15 @@ async def _policies(store: GraphStore, keys: Sequence[str]) -> _Escalation:
     found = _Escalation()
     if not keys:
         return found
-    query = (
+    match = (
         "UNWIND $ids AS key\n"
         "MATCH (x:Service|Team {id: key})-[r:ESCALATES_VIA]->(e:EscalationPolicy)\n"
-        "WHERE r.active = true AND e.retired_at IS NULL\n"
-        "RETURN x.id AS key, e.id AS policy, e.name AS name"
+        "WHERE r.active = true AND e.retired_at IS NULL"
     )
-    for row in await store.read_batches(query, list(keys), batch_size=_BATCH):
+    columns = {"key": "x.id", "policy": "e.id", "name": "e.name"}
+    # A table read: a hub's services escalate via thousands of policies (0.33 s as records, 0.11 s
+    # collected, for 8,500 rows on Neo4j).
+    for row in await store.read_table_batches(match, columns, list(keys), batch_size=_BATCH):
         found.by_key[str(row["key"])].add(str(row["policy"]))
         found.names[str(row["policy"])] = row["name"]
     return found
@@ -400,15 +402,15 @@ async def _on_call(store: GraphStore, policies: Sequence[str], at: str) -> dict[
     """For each policy, who is on call at ``at`` on its first level that has anyone."""
     if not policies:
         return {}
-    query = (
+    match = (
         "UNWIND $ids AS key\n"
         "MATCH (p:Person)-[o:ON_CALL]->(s:OnCallShift)-[r:SHIFT_OF]->(e:EscalationPolicy {id: key})\n"
         "WHERE o.active = true AND r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL\n"
-        "AND (s.starts_at IS NULL OR s.starts_at <= $at) AND (s.ends_at IS NULL OR s.ends_at > $at)\n"
-        "RETURN e.id AS policy, s.level AS level, p.id AS person, coalesce(p.display_name, p.name) AS name, p.email AS email"
+        "AND (s.starts_at IS NULL OR s.starts_at <= $at) AND (s.ends_at IS NULL OR s.ends_at > $at)"
     )
+    columns = {"policy": "e.id", "level": "s.level", "person": "p.id", "name": "coalesce(p.display_name, p.name)", "email": "p.email"}
     shifts: dict[str, list[_Shift]] = defaultdict(list)
-    for row in await store.read_batches(query, list(policies), {"at": at}, batch_size=_BATCH):
+    for row in await store.read_table_batches(match, columns, list(policies), {"at": at}, batch_size=_BATCH):
         shifts[str(row["policy"])].append(_Shift(int(row["level"] or 1), str(row["person"]), row["name"], row["email"]))
     first: dict[str, list[_Shift]] = {}
     for policy, held in shifts.items():
