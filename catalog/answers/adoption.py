@@ -59,17 +59,17 @@ _STATUS = (
     "WITH s, sum(CASE WHEN p.standard = true THEN 1 ELSE 0 END) AS on_standard, count(p) AS platforms\n"
     "WITH s, CASE WHEN on_standard > 0 THEN 'standard' WHEN platforms > 0 THEN 'other' ELSE 'unknown' END AS status\n"
 )
-_BY_OWNERS = _STATUS + resolved_owners("s", "s, status") + "RETURN owners AS keys, status, count(*) AS services"
+_BY_OWNERS = _STATUS + resolved_owners("s", "s, status") + "WITH owners AS keys, status, count(*) AS services"
 _BY_DOMAINS = (
     _STATUS + "OPTIONAL MATCH (s)-[q:PART_OF]->(y:System)-[v:PART_OF]->(d:Domain)\n"
     "WHERE q.active = true AND v.active = true AND y.retired_at IS NULL AND d.retired_at IS NULL\n"
     "WITH s, status, collect(DISTINCT d.id) AS domains\n"
-    "RETURN domains AS keys, status, count(*) AS services"
+    "WITH domains AS keys, status, count(*) AS services"
 )
 _ON_OTHER_PLATFORMS = (
     "MATCH (s:Service)-[r:RUNS_ON]->(p:Platform)\n"
     "WHERE s.retired_at IS NULL AND r.active = true AND p.retired_at IS NULL AND (p.standard IS NULL OR p.standard = false)\n"
-    "WITH DISTINCT p, s\n" + resolved_owners("s", "p, s") + "RETURN owners AS keys, p.id AS status, count(*) AS services"
+    "WITH DISTINCT p, s\n" + resolved_owners("s", "p, s") + "WITH owners AS keys, p.id AS status, count(*) AS services"
 )
 _PLATFORM_OWNERS = (
     "UNWIND $ids AS key\n"
@@ -204,8 +204,13 @@ Rows = list[tuple[frozenset[str], str, int]]
 """(keys of the groups a set of services belongs to, status, how many services)."""
 
 
-async def _grouped(store: GraphStore, query: str) -> Rows:
-    rows = await store.read(query)
+_GROUP_COLUMNS = {"keys": "keys", "status": "status", "services": "services"}
+
+
+async def _grouped(store: GraphStore, match: str) -> Rows:
+    """The (keys, status, services) groups ``match`` ends with; a table read, as there are thousands
+    (4,600 at scale M: 0.44 s as records from Neo4j, 0.29 s collected)."""
+    rows = await store.read_table(match, _GROUP_COLUMNS)
     return [(frozenset(str(k) for k in (row["keys"] or ()) if k is not None), str(row["status"]), int(row["services"])) for row in rows]
 
 
