@@ -90,12 +90,12 @@ def current_pairs_query(hop: Hop, form: Anchor) -> str:
 
 
 @cache
-def hop_query(hop: Hop, dialect: Dialect, form: Anchor = "in") -> str:
-    """Current neighbours of the start nodes (see ``anchor``), with the neighbour's properties and the edge's facts."""
-    return (
-        f"{_current(hop, form)}\n"
-        f"RETURN a.id AS key, {dialect.label_of('b')} AS label, {node_map('b', hop.end)} AS node, {rel_map('r', hop.rel)} AS edge"
-    )
+def hop_table(hop: Hop, dialect: Dialect, form: Anchor = "in") -> tuple[str, dict[str, str]]:
+    """Current neighbours of the start nodes (see ``anchor``), with the neighbour's properties and the
+    edge's facts, as ``store.read_table`` arguments: a page of 100 services has more than 100 owners,
+    and on Neo4j one collected record costs 4.6 ms of driver CPU where 114 records cost 7.7."""
+    columns = {"key": "a.id", "label": dialect.label_of("b"), "node": node_map("b", hop.end), "edge": rel_map("r", hop.rel)}
+    return _current(hop, form), columns
 
 
 @cache
