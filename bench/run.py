@@ -506,7 +506,9 @@ async def prepare(options: Options, settings: Settings, sources: Path) -> Prepar
                             "(pass --reset to delete everything in it, or --skip-import to measure it as it is)"
                         )
                     log("deleting everything in the Neo4j database (--reset)")
-                    await store.write("MATCH (n) DETACH DELETE n")
+                    # In slices: one transaction deleting scale M exceeds Neo4j's transaction memory.
+                    while (await store.write("MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"))[0]["deleted"]:
+                        pass
                     await store.ensure_schema()
             from bench.generate import generate
 
