@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     )
     graphiql: bool = Field(True, description="Serve the GraphiQL IDE at /graphql (development).")
     max_depth: int = Field(10, ge=1, le=50, description="Largest `depth` accepted for transitive dependency queries.")
+    max_concurrent_walks: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Blast-radius and adoption answers one server process computes at once; further requests wait their turn. "
+        "Each holds everything it reaches in memory (a hub with 20,000 dependents: tens of MB), so this bounds the server's "
+        "memory and leaves CPU for the cheap lookups queued beside them.",
+    )
     max_page_size: int = Field(500, ge=1, le=10000, description="Largest `first` accepted for paginated lists.")
     max_query_depth: int = Field(15, ge=3, description="Deepest GraphQL selection accepted (hostile-query guard).")
     max_aliases: int = Field(30, ge=1, description="Most aliases one GraphQL document may use (hostile-query guard).")

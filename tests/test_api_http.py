@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 
 from catalog.api.app import create_app
 from catalog.settings import Settings
@@ -115,3 +119,35 @@ async def test_the_lifespan_opens_the_configured_store_and_closes_it(tmp_path: P
             assert response.json() == {"data": {"services": {"totalCount": 0}}}
         after = await http.get("/healthz")
         assert after.status_code == 503
+
+
+@pytest.mark.parametrize("limit", [1, 3])
+async def test_at_most_max_concurrent_walks_blast_radius_and_adoption_answers_run_at_once(
+    store: GraphStore, limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from catalog.api.impact import queries
+
+    await shop().sync(store)
+    running = 0
+    most = 0
+
+    def observed(answer: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            nonlocal running, most
+            running += 1
+            most = max(most, running)
+            try:
+                await asyncio.sleep(0.02)  # long enough for the other requests to arrive
+                return await answer(*args, **kwargs)
+            finally:
+                running -= 1
+
+        return wrapper
+
+    monkeypatch.setattr(queries.impact, "blast_radius", observed(queries.impact.blast_radius))
+    monkeypatch.setattr(queries.answers, "adoption", observed(queries.answers.adoption))
+    documents = ['{ blastRadius(service: "payments") { totalServices } }', "{ adoption { company { total } } }"] * 3
+    async with client(create_app(api_settings(max_concurrent_walks=limit), store=store)) as http:
+        responses = await asyncio.gather(*(http.post("/graphql", json={"query": document}) for document in documents))
+    assert all("errors" not in response.json() for response in responses)
+    assert most == limit

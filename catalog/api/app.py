@@ -47,6 +47,7 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         self._slot = slot
         self._settings = settings
         self._persisted = PersistedQueries()
+        self._walks = asyncio.Semaphore(settings.max_concurrent_walks)
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with a persisted query's hash (and no document) is a query, not a browser.
@@ -67,7 +68,7 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         return await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> CatalogContext:
-        return build_context(self._slot.get(), self._settings, request if isinstance(request, Request) else None)
+        return build_context(self._slot.get(), self._settings, request if isinstance(request, Request) else None, self._walks)
 
     # orjson reads and writes JSON several times faster than the standard library; large answers
     # (a blast radius, a page of services) spend much of their server time being encoded.

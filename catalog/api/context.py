@@ -1,12 +1,15 @@
 """The per-request context: the reader, the settings, and DataLoaders made fresh for each request.
 
 Loaders cache what they load; one shared across requests would serve stale data and grow
-without bound, so ``build_context`` creates them per request.
+without bound, so ``build_context`` creates them per request. ``walks`` is the one thing the
+requests of a server process share: the semaphore that lets ``max_concurrent_walks`` of the
+answers that read a large part of the graph (blast radius, adoption) run at once.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 import strawberry
 from starlette.requests import Request
@@ -23,11 +26,18 @@ class CatalogContext:
     settings: Settings
     loaders: Loaders
     request: Request | None = None
+    walks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
 
 Info = strawberry.Info[CatalogContext, None]
 
 
-def build_context(store: GraphStore, settings: Settings, request: Request | None = None) -> CatalogContext:
+def build_context(
+    store: GraphStore, settings: Settings, request: Request | None = None, walks: asyncio.Semaphore | None = None
+) -> CatalogContext:
+    """``walks``: the server's shared semaphore; without one (a single call in process), the request gets its own."""
     reader = CatalogReader(store)
-    return CatalogContext(reader=reader, settings=settings, loaders=Loaders(reader), request=request)
+    context = CatalogContext(reader=reader, settings=settings, loaders=Loaders(reader), request=request)
+    if walks is not None:
+        context.walks = walks
+    return context

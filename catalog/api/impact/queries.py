@@ -77,7 +77,8 @@ class ImpactQuery:
         if len(service) > MAX_IDENTIFIER_LENGTH:
             raise BadArgument(f"service is {len(service)} characters long; an identifier has at most {MAX_IDENTIFIER_LENGTH}")
         store = info.context.reader.store
-        answer = await impact.blast_radius(store, service, depth, max_depth=settings.max_depth, services_per_team=services_per_team)
+        async with info.context.walks:
+            answer = await impact.blast_radius(store, service, depth, max_depth=settings.max_depth, services_per_team=services_per_team)
         return BlastRadius(row=answer)
 
     @strawberry.field(
@@ -89,7 +90,9 @@ class ImpactQuery:
         info: Info,
         by: Annotated[AdoptionGrouping, strawberry.argument(description="How to group the services.")] = AdoptionGrouping.TEAM,
     ) -> AdoptionReport:
-        return AdoptionReport(row=await answers.adoption(info.context.reader.store, _GROUPING[by]))
+        async with info.context.walks:
+            report = await answers.adoption(info.context.reader.store, _GROUPING[by])
+        return AdoptionReport(row=report)
 
     @strawberry.field(
         description="How adoption has moved: the snapshots of one scope taken after syncs, oldest first, the most recent `first` "
