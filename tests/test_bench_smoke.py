@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from bench.loadgen import percentile
@@ -114,3 +115,12 @@ def test_queries_cover_every_question() -> None:
     assert queries[0].direct is None and all(q.direct is not None for q in queries[1:])
     firsts = [q.name.split(" ")[0] for q in queries]
     assert firsts == ["trivial", "owner", "whoOwns(pod", "onCall", "blastRadius", "blastRadius", "team", "adoption"]
+
+
+@pytest.mark.neo4j
+async def test_the_neo4j_read_comparison_runs_every_way(neo4j_uri: str) -> None:
+    from bench.neo4j_reads import main
+
+    table = await main(neo4j_uri, sequential=20, concurrent=32)
+    assert [row[0] for row in table] == ["execute_query", "execute_query, no bookmarks", "execute_read", "auto-commit (Neo4jStore)"]
+    assert all(wall > 0 and rate > 0 for _, wall, _, rate, _ in table)
