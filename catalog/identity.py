@@ -47,7 +47,14 @@ def name_token(value: str) -> str:
     return _NON_NAME.sub("-", value.strip().lower()).strip("-")
 
 
+SCHEMES = ("alias", "opslevel", "cortex", "repository", "pagerduty-service", "workload", "hostname")
+"""Every identifier scheme. Lookups derive an identifier's key from a value and each scheme (a key
+lookup, where LadybugDB would scan every identifier for its value), so a new scheme belongs here."""
+
+
 def identifier_key(scheme: str, value: str) -> str:
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown identifier scheme {scheme!r}; use one of {', '.join(SCHEMES)} or add it to catalog.identity.SCHEMES")
     return f"ident:{scheme}:{normalise(value)}"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from catalog.identity import IdentityIndex, Match, identifier_key, name_token
 from catalog.store.base import GraphStore
 from catalog.sync import sync
@@ -103,3 +105,13 @@ def test_a_source_can_ignore_identifiers_only_it_states() -> None:
     # Stated by Backstage too: still found.
     match, _ = idx.service(identifiers=[("pagerduty-service", "P2")], ignore_instance="pagerduty:acme")
     assert match is not None and match.key == "component:default/b"
+
+
+def test_an_unknown_identifier_scheme_is_refused_naming_the_known_ones() -> None:
+    from catalog.answers.identify import SCHEME_NAMES
+    from catalog.identity import SCHEMES, identifier_records
+
+    # Lookups derive keys from every scheme, so each one written must be on the list, and named.
+    assert set(SCHEME_NAMES) == set(SCHEMES)
+    with pytest.raises(ValueError, match=r"unknown identifier scheme 'servicenow'.*alias, opslevel"):
+        identifier_records("servicenow", "CI0042", ("Service", "component:default/x"), "x.yaml", strength="declared", evidence="test")
