@@ -80,6 +80,18 @@ def test_scale_s_on_the_embedded_store(tmp_path: Path) -> None:
     if Path("/proc/self/status").exists():
         assert memory["server_peak_rss_bytes"] > 0
 
+    # The store the run left behind serves the in-process comparison too.
+    inproc = subprocess.run(
+        [sys.executable, "-m", "bench.inproc", str(tmp_path / "work" / "catalog.lbdb"), "--only", "owner", "--calls", "3"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert inproc.returncode == 0, inproc.stderr
+    assert "owner lookup (service + owners)" in inproc.stdout and "direct p50" in inproc.stdout
+
 
 def test_percentiles_interpolate_between_ranks() -> None:
     values = [float(v) for v in range(1, 101)]
