@@ -82,3 +82,25 @@ async def test_the_nested_query_answers_correctly(store: GraphStore) -> None:
         [{"owner": {"name": "outsiders"}}],
         [{"owner": {"name": "team-a-sub"}}],
     ]
+
+
+async def test_an_owner_lookup_is_one_round_trip_and_answers_as_the_loaders_do(store: GraphStore) -> None:
+    from tests.test_read_layer import shop
+
+    await shop().sync(store)
+    owners = "owners { source evidence owner { __typename ... on Team { name } ... on Person { name } } }"
+    looked_ahead = f'{{ service(name: "payments") {{ name {owners} }} }}'
+    # Through a named fragment the look-ahead does not see the owners: the loaders read them.
+    through_loaders = f'{{ service(name: "payments") {{ ...F }} }} fragment F on Service {{ name {owners} }}'
+    costs = []
+    answers = []
+    for document in (looked_ahead, through_loaders):
+        before = store.round_trips
+        answers.append(await gql(store, document))
+        costs.append(store.round_trips - before)
+    assert costs == [1, 2]
+    assert answers[0] == answers[1]
+    assert [o["owner"]["name"] for o in answers[0]["service"]["owners"]] == ["payments-core", "jane"]
+    before = store.round_trips
+    assert await gql(store, '{ service(name: "no-such-service") { name owners { source } } }') == {"service": None}
+    assert store.round_trips - before == 1

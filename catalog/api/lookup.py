@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from catalog.api.context import Info
 from catalog.api.errors import BadArgument
+from catalog.model import OWNS
 from catalog.read import GraphNode, key_of, kind_of
 from catalog.refs import InvalidReference, parse_ref
 
@@ -12,7 +13,22 @@ async def by_name(info: Info, label: str, name: str, namespace: str) -> GraphNod
     """The current entity of ``label`` with this name in this namespace, ignoring case."""
     if not name.strip():
         raise BadArgument("name is empty; give the entity's name, e.g. `checkout`")
-    return await info.context.loaders.node(label).load(key_of(label, namespace or "default", name.strip()))
+    key = key_of(label, namespace or "default", name.strip())
+    loaders = info.context.loaders
+    if label in OWNS.to_labels and _selects(info, "owners"):
+        # Looking ahead: the entity and its owners in one round trip, primed into the loaders
+        # the fields read from (an owner lookup is the API's most frequent request).
+        node, owners = await info.context.reader.node_with_owners(label, key)
+        loaders.node(label).prime(key, node)
+        if node is not None:
+            loaders.owners(label).prime(key, owners)
+        return node
+    return await loaders.node(label).load(key)
+
+
+def _selects(info: Info, name: str) -> bool:
+    """Whether the field being resolved selects ``name`` directly (not through a fragment)."""
+    return any(getattr(child, "name", None) == name for field in info.selected_fields for child in field.selections)
 
 
 def ref_key(text: str, label: str, argument: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from catalog.model import NODES_BY_LABEL
+from catalog.model import NODES_BY_LABEL, OWNS
 from catalog.read.base import ReadBase
 from catalog.read.hops import owners_hop
-from catalog.read.nodes import GraphNode, Ownership
+from catalog.read.nodes import EdgeFacts, GraphNode, Linked, Ownership, node_map, rel_map
 from catalog.refs import entity_key, repository_key
 
 
@@ -39,6 +39,27 @@ class EntityReads(ReadBase):
     async def repositories_by_slug(self, refs: Sequence[tuple[str, str]]) -> list[GraphNode | None]:
         """For each ``(host, org/repo)``, the current repository, case-insensitively."""
         return await self.nodes_by_ids("Repository", [repository_key(host, slug) for host, slug in refs])
+
+    async def node_with_owners(self, label: str, key: str) -> tuple[GraphNode | None, list[Ownership]]:
+        """One current ownable entity and its current owners (as ``owners_of`` gives them) in one
+        round trip: the whole answer of an owner lookup, which otherwise costs two."""
+        owners = owners_hop(label)
+        query = (
+            f"MATCH (a:{label} {{id: $id}}) WHERE a.retired_at IS NULL\n"
+            f"OPTIONAL MATCH (a)<-[r:{OWNS.type}]-(b:{'|'.join(owners.end)}) WHERE r.active = true AND b.retired_at IS NULL\n"
+            f"RETURN {node_map('a', (label,))} AS node, {self.store.dialect.label_of('b')} AS label, "
+            f"{node_map('b', owners.end)} AS owner, {rel_map('r', OWNS)} AS edge"
+        )
+        rows = await self.store.read(query, {"id": key})
+        if not rows:
+            return None, []
+        links = [
+            Linked(GraphNode.from_map(str(row["label"]), row["owner"]), EdgeFacts.from_map(OWNS, row["edge"]))
+            for row in rows
+            if row["label"] is not None
+        ]
+        links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
+        return GraphNode.from_map(label, rows[0]["node"]), [Ownership.from_link(link) for link in links]
 
     async def owners_of(self, ids: Sequence[str], label: str | None = None) -> list[list[Ownership]]:
         """For each ownable entity (all of ``label`` when given), its current owners: one entry per
