@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from catalog.answers.adoption import snapshot_batch
 from catalog.clock import now_iso
@@ -116,7 +117,7 @@ async def _run_one(
 ) -> SourceOutcome:
     outcome = SourceOutcome(configured.type, configured.instance)
     try:
-        batch = await configured.source.read(index)
+        batch = await configured.source.read(index, now=None if now is None else datetime.fromisoformat(now))
         outcome.report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now)
     except (SourceError, ApiError, OSError) as exc:
         outcome.error = str(exc)

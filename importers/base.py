@@ -17,6 +17,7 @@ goes on with the other sources); a source read in part returns a batch with
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from catalog.identity import IdentityIndex
@@ -33,4 +34,7 @@ class Source(Protocol):
     instance: str
     """Which instance: ``github:acme``, ``pagerduty:acme``, ``kubernetes:prod-eu``, a descriptor root."""
 
-    async def read(self, index: IdentityIndex) -> ImportBatch: ...
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
+        """The source's facts, resolved against ``index``; ``now`` is the instant of the sync run,
+        which sources that read a time window (PagerDuty's on-calls) read it around."""
+        ...

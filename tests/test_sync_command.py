@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -65,7 +66,7 @@ class _Broken:
     name = "github"
     instance = "github:acme"
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
         raise SourceError("github: GET https://api.github.com/orgs/acme/repos answered HTTP 401; the token is missing or invalid")
 
 
@@ -96,7 +97,7 @@ class _Recorder:
         self.nodes = nodes or []
         self.index: IdentityIndex | None = None
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
         self.index = index
         return ImportBatch("backstage", self.instance, nodes=list(self.nodes))
 

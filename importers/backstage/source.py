@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +32,7 @@ class BackstageSource:
         self.instance = config.instance or f"{SOURCE}:" + ",".join(sorted(str(p.resolve()) for p in self.paths))
         self._instance_given = config.instance
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
         # Descriptors are the system of record for what they declare: no resolution needed.
         return await asyncio.to_thread(read_backstage, self.paths, instance=self.instance, max_file_bytes=self.max_file_bytes)
 

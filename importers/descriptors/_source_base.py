@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from catalog.identity import IdentityIndex
@@ -37,7 +38,7 @@ class DescriptorSource:
         self.max_file_bytes = max_file_bytes
         self._reader = reader
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
         if not any(p.exists() for p in self.paths):
             raise SourceError(
                 f"{self.name}: none of the {self.label} paths exist ({', '.join(str(p) for p in self.paths)}); nothing could be read. "

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -123,7 +124,7 @@ class GitHubSource:
             concurrency=config.concurrency,
         )
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
         if self.export_dir is not None:
             if not self.export_dir.is_dir():
                 raise SourceError(

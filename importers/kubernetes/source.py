@@ -32,6 +32,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -167,7 +168,7 @@ class KubernetesSource:
         self._sleep = sleep
         self._environ = environ if environ is not None else os.environ
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
         batch = ImportBatch(source=SOURCE, instance=self.instance)
         if self.kubeconfig is not None:
             objects = await self._read_live(batch)

@@ -123,8 +123,12 @@ class PagerDutySource:
         self._retry = retry
         self._environ = environ if environ is not None else os.environ
 
-    async def read(self, index: IdentityIndex) -> ImportBatch:
-        now = (self._now or datetime.now(UTC)).astimezone(UTC)
+    async def read(self, index: IdentityIndex, *, now: datetime | None = None) -> ImportBatch:
+        """``now``: the sync run's instant, the centre of the on-call window; else the ``now`` this
+        source was made with, else the clock."""
+        if now is not None and now.tzinfo is None:
+            raise ValueError(f"now {now!r} has no timezone")
+        now = (now or self._now or datetime.now(UTC)).astimezone(UTC)
         settings = Settings(
             source=self.instance,
             account=self.config.account,
