@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from catalog.identity import SCHEMES, identifier_key
+from catalog.read.hops import IDENTIFIED_SERVICES, anchor, hop_table
 from catalog.refs import entity_key, repository_key
 from catalog.store.base import GraphStore, Row
 
@@ -363,18 +364,16 @@ async def _by_identifier(store: GraphStore, forms: _Forms) -> Identification | N
     if not keys:
         return None
     # Which of the keys exist first, a key lookup each: LadybugDB plans a hop from unwound keys
-    # poorly, and most lookups find none or one (then bound in the pattern, see read.hops.anchor).
+    # poorly, and most lookups find none or one (then bound in the pattern, see ``anchor``).
     found = await store.read(
         "UNWIND $ids AS key MATCH (i:Identifier {id: key}) WHERE i.retired_at IS NULL RETURN i.id AS id", {"ids": keys}
     )
     if not found:
         return None
-    ids = [row["id"] for row in found]
-    start, params = ("(i:Identifier {id: $id})", {"id": ids[0]}) if len(ids) == 1 else ("(i:Identifier)", {"ids": ids})
+    form, params = anchor([row["id"] for row in found])
     rows = await store.read(
-        f"MATCH {start}-[r:IDENTIFIES]->(s:Service) WHERE {'' if len(ids) == 1 else 'i.id IN $ids AND '}"
-        "r.active = true AND s.retired_at IS NULL "
-        "RETURN i.scheme AS scheme, i.value AS value, i.display AS display, s.id AS id, s.name AS name, "
+        f"{hop_table(IDENTIFIED_SERVICES, store.dialect, form).match}\n"
+        "RETURN a.scheme AS scheme, a.value AS value, a.display AS display, b.id AS id, b.name AS name, "
         "r.strength AS strength, r.evidence AS evidence, r.source AS source",
         params,
     )

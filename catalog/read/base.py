@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from catalog.read.hops import Hop, anchor, hop_table
@@ -27,6 +27,14 @@ async def read_nodes(store: GraphStore, label: str, ids: Sequence[str]) -> dict[
     return {str(row["node"]["id"]): GraphNode.from_map(label, row["node"]) for row in rows}
 
 
+def links_of(hop: Hop, rows: Iterable[Mapping[str, Any]]) -> list[Linked]:
+    """The neighbours in rows of ``hop_table``'s ``label``, ``node`` and ``edge`` columns, by
+    neighbour key, then asserting source instance."""
+    links = [Linked(GraphNode.from_map(str(row["label"]), row["node"]), EdgeFacts.from_map(hop.rel, row["edge"])) for row in rows]
+    links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
+    return links
+
+
 class ReadBase:
     """Batch reads: each method takes a list of keys, returns one result per key in key order,
     and costs one store round trip, so a DataLoader can call it once per batch."""
@@ -46,15 +54,11 @@ class ReadBase:
             return []
         keys = sorted(set(ids))
         form, params = anchor(keys)
-        match, columns = hop_table(hop, self.store.dialect, form)
-        rows = await self.store.read_table(match, columns, params)
-        grouped: dict[str, list[Linked]] = defaultdict(list)
-        for row in rows:
-            node = GraphNode.from_map(str(row["label"]), row["node"])
-            grouped[str(row["key"])].append(Linked(node, EdgeFacts.from_map(hop.rel, row["edge"])))
-        for links in grouped.values():
-            links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
-        return [list(grouped.get(key, ())) for key in ids]
+        table = hop_table(hop, self.store.dialect, form)
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in await self.store.read_table(table.match, table.columns, params):
+            grouped[str(row["key"])].append(row)
+        return [links_of(hop, grouped.get(key, ())) for key in ids]
 
     async def distinct_neighbours(self, hop: Hop, ids: Sequence[str]) -> list[list[GraphNode]]:
         """For each key, its current neighbours over ``hop``, each once however many sources assert the edge."""

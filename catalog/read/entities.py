@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from catalog.model import NODES_BY_LABEL, OWNS
-from catalog.read.base import ReadBase
-from catalog.read.hops import owners_hop
-from catalog.read.nodes import EdgeFacts, GraphNode, Linked, Ownership, node_map, rel_map
+from catalog.model import NODES_BY_LABEL
+from catalog.read.base import ReadBase, links_of
+from catalog.read.hops import hop_table, owners_hop
+from catalog.read.nodes import GraphNode, Ownership, node_map
 from catalog.refs import entity_key, repository_key
 
 
@@ -44,22 +44,19 @@ class EntityReads(ReadBase):
         """One current ownable entity and its current owners (as ``owners_of`` gives them) in one
         round trip: the whole answer of an owner lookup, which otherwise costs two."""
         owners = owners_hop(label)
+        table = hop_table(owners, self.store.dialect, "one")
+        columns = ", ".join(f"{expr} AS {name}" for name, expr in table.columns.items())
         query = (
             f"MATCH (a:{label} {{id: $id}}) WHERE a.retired_at IS NULL\n"
-            f"OPTIONAL MATCH (a)<-[r:{OWNS.type}]-(b:{'|'.join(owners.end)}) WHERE r.active = true AND b.retired_at IS NULL\n"
-            f"RETURN {node_map('a', (label,))} AS node, {self.store.dialect.label_of('b')} AS label, "
-            f"{node_map('b', owners.end)} AS owner, {rel_map('r', OWNS)} AS edge"
+            f"OPTIONAL {table.match}\n"
+            f"RETURN {node_map('a', (label,))} AS entity, {columns}"
         )
         rows = await self.store.read(query, {"id": key})
         if not rows:
             return None, []
-        links = [
-            Linked(GraphNode.from_map(str(row["label"]), row["owner"]), EdgeFacts.from_map(OWNS, row["edge"]))
-            for row in rows
-            if row["label"] is not None
-        ]
-        links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
-        return GraphNode.from_map(label, rows[0]["node"]), [Ownership.from_link(link) for link in links]
+        # An entity without owners is one row whose owner columns are null.
+        links = links_of(owners, [row for row in rows if row["label"] is not None])
+        return GraphNode.from_map(label, rows[0]["entity"]), [Ownership.from_link(link) for link in links]
 
     async def owners_of(self, ids: Sequence[str], label: str | None = None) -> list[list[Ownership]]:
         """For each ownable entity (all of ``label`` when given), its current owners: one entry per
