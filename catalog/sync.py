@@ -352,8 +352,7 @@ async def sync(
 async def _write(store: GraphStore, query: str, items: list[Any], to_row: Callable[[Any], Any], params: dict[str, Any], key: str) -> None:
     """Write ``items`` as rows built by ``to_row``, one transaction of ``WRITE_BATCH`` rows at a time."""
     for start in range(0, len(items), WRITE_BATCH):
-        rows = [to_row(item) for item in items[start : start + WRITE_BATCH]]
-        await store.write_batches(query, rows, params, key=key, batch_size=WRITE_BATCH)
+        await store.write(query, {**params, key: [to_row(item) for item in items[start : start + WRITE_BATCH]]})
 
 
 async def _existing_rels(store: GraphStore, rel_type: RelType, batch: ImportBatch) -> dict[tuple[str, str], dict[tuple[str, str], Row]]:
