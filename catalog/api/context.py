@@ -9,7 +9,7 @@ answers that read a large part of the graph (blast radius, adoption) run at once
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import strawberry
 from starlette.requests import Request
@@ -25,8 +25,8 @@ class CatalogContext:
     reader: CatalogReader
     settings: Settings
     loaders: Loaders
+    walks: asyncio.Semaphore
     request: Request | None = None
-    walks: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(1))
 
 
 Info = strawberry.Info[CatalogContext, None]
@@ -37,7 +37,10 @@ def build_context(
 ) -> CatalogContext:
     """``walks``: the server's shared semaphore; without one (a single call in process), the request gets its own."""
     reader = CatalogReader(store)
-    context = CatalogContext(reader=reader, settings=settings, loaders=Loaders(reader), request=request)
-    if walks is not None:
-        context.walks = walks
-    return context
+    return CatalogContext(
+        reader=reader,
+        settings=settings,
+        loaders=Loaders(reader),
+        walks=walks if walks is not None else asyncio.Semaphore(settings.max_concurrent_walks),
+        request=request,
+    )
