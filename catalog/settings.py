@@ -50,6 +50,30 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(15, ge=3, description="Deepest GraphQL selection accepted (hostile-query guard).")
     max_aliases: int = Field(30, ge=1, description="Most aliases one GraphQL document may use (hostile-query guard).")
     max_tokens: int = Field(4000, ge=100, description="Most tokens one GraphQL document may have (hostile-query guard).")
+    max_query_cost: int = Field(
+        250_000,
+        ge=100,
+        description="Largest estimated cost of one GraphQL operation: each field counts once, times the page sizes (`first`), "
+        "ids and walk levels of the lists it is nested in (hostile-query guard).",
+    )
+    max_repeated_fields: int = Field(
+        20, ge=2, description="Most times one field (one response name) may be selected in one selection set (hostile-query guard)."
+    )
+    max_list_items: int = Field(
+        500, ge=1, description="Most items in one list argument, e.g. `nodes(ids:)`, written in the document or sent as variables."
+    )
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest HTTP request body (and query string) accepted; larger requests get 413 (414 for a URL)."
+    )
+    request_timeout: float = Field(
+        30.0, gt=0, description="Seconds one request may take; past it the request gets 504 and the work it started is cancelled."
+    )
+    max_waiting_walks: int = Field(
+        8,
+        ge=0,
+        description="Blast-radius and adoption answers that may wait for a turn (CATALOG_MAX_CONCURRENT_WALKS) in one server "
+        "process; further ones get 429 with Retry-After at once.",
+    )
     stale_after_days: int = Field(
         30, ge=1, le=3650, description="Days after which audits report an entity, or a source instance without a complete import, as stale."
     )

@@ -6,8 +6,12 @@ from catalog.api.errors import BadArgument, LimitExceeded
 from catalog.settings import Settings
 
 
-def _env_name(field: str) -> str:
+def env_name(field: str) -> str:
+    """The ``CATALOG_*`` variable that sets a field of ``Settings``."""
     return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+_env_name = env_name
 
 
 def checked_depth(depth: int, settings: Settings) -> int:

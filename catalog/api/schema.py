@@ -7,16 +7,7 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from catalog.api.audits.queries import AuditQuery
@@ -35,12 +26,12 @@ from catalog.api.systems.queries import SystemQuery
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.queries import TeamQuery
 from catalog.api.teams.types import Person, Team
+from catalog.api.validation import CACHE_SIZE, guard_extensions
 from catalog.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-CACHE_SIZE = 256
-"""Distinct documents whose parse and validation are cached; tools send a handful."""
+__all__ = ["CACHE_SIZE", "Query", "build_schema", "guards"]
 
 
 @strawberry.type(description="Who owns what, who to call, what breaks, and what runs where.")
@@ -69,21 +60,10 @@ class CatalogSchema(strawberry.Schema):
 
 
 def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    """Per-request extensions: limits on depth, aliases and tokens, document caches, error masking.
-
-    The depth and alias limits are validation rules. Their rule classes are made once, here:
-    the validation cache is keyed by the document and the rule classes, and a limiter built per
-    request brings new classes each time, so every request would miss the cache and validate
-    its document again (half the server time of a small lookup)."""
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    """Per-request extensions: the document limits with the parse and validation caches
+    (``catalog.api.validation``), and error masking."""
     return [
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        *guard_extensions(settings),
         lambda: MaskErrors(should_mask_error=is_internal, error_message="Internal error; the server log has the details."),
     ]
 

@@ -1,0 +1,157 @@
+"""Parsing and validation that refuse hostile documents before any work: limits first, then the
+standard GraphQL rules, both cached per document.
+
+Replaces Strawberry's ``MaxTokensLimiter``, ``ParserCache``, ``QueryDepthLimiter``,
+``MaxAliasesLimiter`` and ``ValidationCache``. The limiters expanded fragments with no memo (a
+1.3 KB document froze the server for minutes); ``catalog.api.cost`` measures each fragment once.
+The limits run *before* graphql-core's rules, some of which are quadratic in repeated fields, so a
+document over a limit never reaches them. Every refusal names the limit, its value and the
+``CATALOG_*`` setting that changes it, in its message and in ``extensions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from strawberry.extensions import SchemaExtension
+
+from catalog.api.cost import SATURATION, OperationMeasure, longest_variable_list, measure_document
+from catalog.api.limits import env_name
+from catalog.settings import Settings
+
+CACHE_SIZE = 256
+"""Distinct documents whose parse and validation are cached; tools send a handful."""
+
+LIMIT_CODE = "LIMIT_EXCEEDED"
+
+
+def limit_error(message: str, setting: str, limit: int | float, value: int | float | None = None) -> GraphQLError:
+    """A refusal that names its setting: ``extensions`` carry the code, the setting, the limit and the value found."""
+    extensions: dict[str, Any] = {"code": LIMIT_CODE, "setting": env_name(setting), "limit": limit}
+    if value is not None:
+        extensions["value"] = value
+    return GraphQLError(message, extensions=extensions)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _parse(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _validate(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
+    # Strawberry's own validate adds its rules for `@oneOf` and maybe-null inputs to these.
+    from strawberry.schema.schema import validate_document
+
+    return validate_document(schema, document, rules)
+
+
+class GuardedParse(SchemaExtension):
+    """Parse with the token limit (the parser stops at it: linear), cached per document text."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.max_tokens = settings.max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is None and context.query:
+            try:
+                context.graphql_document = _parse(context.query, self.max_tokens)
+            except GraphQLError as error:
+                if "Parsing aborted" not in error.message:
+                    raise
+                raise limit_error(
+                    f"the document has more than {self.max_tokens} tokens, the limit (CATALOG_MAX_TOKENS); send a smaller document, "
+                    "or split it into several requests",
+                    "max_tokens",
+                    self.max_tokens,
+                ) from error
+        yield
+
+
+def refusals(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None, settings: Settings) -> list[GraphQLError]:
+    """The limits the request breaks, each as an error naming its setting; empty when it keeps them all."""
+    errors: list[GraphQLError] = []
+    items, where = longest_variable_list(variables or {})
+    if items > settings.max_list_items:
+        errors.append(_list_error(items, where, settings))
+    for op in measure_document(schema, document, variables, page_cap=settings.max_page_size):
+        errors.extend(_operation_refusals(op, settings))
+    return errors
+
+
+def _list_error(items: int, where: str, settings: Settings) -> GraphQLError:
+    return limit_error(
+        f"`{where}` has {items} items, above the limit of {settings.max_list_items} (CATALOG_MAX_LIST_ITEMS); "
+        "send several smaller requests",
+        "max_list_items",
+        settings.max_list_items,
+        items,
+    )
+
+
+def _operation_refusals(op: OperationMeasure, settings: Settings) -> Iterator[GraphQLError]:
+    name = f"'{op.name}'"
+    if op.depth > settings.max_query_depth:
+        yield limit_error(
+            f"{name} is {op.depth} fields deep, above the limit of {settings.max_query_depth} (CATALOG_MAX_QUERY_DEPTH); "
+            "ask for fewer nested fields",
+            "max_query_depth",
+            settings.max_query_depth,
+            op.depth,
+        )
+    if op.aliases > settings.max_aliases:
+        yield limit_error(
+            f"{name} uses {op.aliases} aliases, above the limit of {settings.max_aliases} (CATALOG_MAX_ALIASES); "
+            "send several smaller requests",
+            "max_aliases",
+            settings.max_aliases,
+            op.aliases,
+        )
+    count, field = op.repeats
+    if count > settings.max_repeated_fields:
+        yield limit_error(
+            f"{name} selects `{field}` {count} times in one selection set, above the limit of {settings.max_repeated_fields} "
+            "(CATALOG_MAX_REPEATED_FIELDS); select each field once",
+            "max_repeated_fields",
+            settings.max_repeated_fields,
+            count,
+        )
+    items, where = op.list_items
+    if items > settings.max_list_items:
+        yield _list_error(items, where, settings)
+    if op.cost > settings.max_query_cost:
+        cost = f"more than {SATURATION}" if op.cost >= SATURATION else str(op.cost)
+        yield limit_error(
+            f"{name} has an estimated cost of {cost}, above the limit of {settings.max_query_cost} (CATALOG_MAX_QUERY_COST); "
+            "each field counts once, times the page sizes, ids and walk levels of the lists it is nested in: "
+            "ask for smaller pages (`first`), fewer nested lists or shallower walks",
+            "max_query_cost",
+            settings.max_query_cost,
+            op.cost,
+        )
+
+
+class GuardedValidation(SchemaExtension):
+    """The limits, then (only for documents within them) the standard rules, cached."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        assert document is not None
+        schema = context.schema._schema
+        refused = refusals(schema, document, context.variables, self.settings)
+        context.pre_execution_errors = refused or _validate(schema, document, tuple(context.validation_rules))
+        yield
+
+
+def guard_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    return [lambda: GuardedParse(settings), lambda: GuardedValidation(settings)]
