@@ -286,6 +286,7 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
 
     from catalog.api.app import create_app
     from catalog.config import ConfigError, load_config
+    from catalog.logs import LOG_CONFIG
     from catalog.runner import sync_forever
 
     background = None
@@ -326,10 +327,24 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
         # Each worker is a fresh process that builds its app from the environment: hand it these settings.
         os.environ.update(settings_env(settings))
         uvicorn.run(
-            "catalog.api.app:worker_app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
+            "catalog.api.app:worker_app",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=LOG_CONFIG,
+            access_log=False,
         )
     else:
-        uvicorn.run(create_app(settings, background=background), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings, background=background),
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            log_config=LOG_CONFIG,
+            access_log=False,
+        )
     return EXIT_OK
 
 

@@ -1,26 +1,41 @@
-"""The ASGI application: GraphQL at /graphql, a health check at /healthz."""
+"""The ASGI application: GraphQL at /graphql, a health check at /healthz, metrics at /metrics.
+
+GraphQL over HTTP follows the spec's two media types: a client that accepts
+``application/graphql-response+json`` gets it, and a request that fails before execution
+(parse, validation, a limit, variable coercion) is answered 400 without a ``data`` entry; a
+client that accepts only ``application/json`` (or anything) keeps the legacy answer, 200 with
+``data: null``. A heavy answer refused for want of a turn is 429 with ``Retry-After`` in both.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
 
 from catalog.api.context import CatalogContext, build_context
+from catalog.api.http_limits import GuardedRequests, error_body
+from catalog.api.media import GRAPHQL_RESPONSE_JSON, JSON, preferred_media_type
+from catalog.api.metrics import Metrics, metrics_endpoint
 from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
+from catalog.api.walks import Busy, WalkGate
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
 
@@ -41,13 +56,55 @@ class StoreSlot:
         return self.store
 
 
+_OPERATION_NAME = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """True when the request failed before execution: parse, validation, a limit or variable
+    coercion. Those errors have no path; a field error (even one that nulls ``data``) has one."""
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or ())
+
+
 class CatalogGraphQL(GraphQL[CatalogContext, None]):
-    def __init__(self, slot: StoreSlot, settings: Settings) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql" if settings.graphiql else None)
+    def __init__(self, slot: StoreSlot, settings: Settings, walks: WalkGate, metrics: Metrics) -> None:
+        super().__init__(build_schema(settings, on_error=metrics.observe_error), graphql_ide="graphiql" if settings.graphiql else None)
         self._slot = slot
         self._settings = settings
         self._persisted = PersistedQueries()
-        self._walks = asyncio.Semaphore(settings.max_concurrent_walks)
+        self._walks = walks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except HTTPException as error:  # raised outside `run` (e.g. by the IDE); `run`'s own are handled by strawberry
+            await JSONResponse({"errors": [{"message": error.reason}]}, status_code=error.status_code)(scope, receive, send)
+
+    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        from strawberry.types.unset import UNSET
+
+        try:
+            return await super().run(request, UNSET if context is None else context, UNSET if root_value is None else root_value)
+        except HTTPException as error:
+            # Malformed requests (bad JSON, no query, wrong method) as JSON in the GraphQL error shape.
+            media = preferred_media_type(request.headers.get("accept")) if isinstance(request, Request) else JSON
+            return Response(error_body(error.reason, "BAD_REQUEST"), status_code=error.status_code, media_type=media)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = preferred_media_type(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = process_result(result)
+        if request.scope.get("state", {}).get("graphql_media_type") == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+            processed.pop("data", None)
+        return processed
+
+    def create_response(self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media = sub_response.media_type or JSON
+        response.headers["content-type"] = f"{media}; charset=utf-8"
+        return response
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with a persisted query's hash (and no document) is a query, not a browser.
@@ -62,10 +119,22 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        state = request.scope.setdefault("state", {})
+        media = sub_response.media_type or JSON
+        state["graphql_media_type"] = media
         resolved = self._persisted.resolve(request_data)
         if not isinstance(resolved, GraphQLRequestData):
+            # Apollo's clients look for PersistedQueryNotFound in a 200 answer.
             return ExecutionResult(data=None, errors=[resolved])
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
+        state["graphql_operation"] = resolved.operation_name or _operation_name(resolved.query)
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
+        busy = [e.original_error for e in result.errors or () if isinstance(e.original_error, Busy)]
+        if busy:
+            sub_response.status_code = 429
+            sub_response.headers["Retry-After"] = str(max(b.retry_after for b in busy if isinstance(b, Busy)))
+        elif media == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+            sub_response.status_code = 400
+        return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> CatalogContext:
         return build_context(self._slot.get(), self._settings, request if isinstance(request, Request) else None, self._walks)
@@ -78,6 +147,12 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+def _operation_name(query: str | None) -> str | None:
+    """The first operation's name, read without parsing (for the metrics' label)."""
+    found = _OPERATION_NAME.match(query or "")
+    return found.group(1) if found else None
 
 
 def worker_app() -> Starlette:
@@ -94,6 +169,8 @@ def create_app(
     ``background`` runs beside the server on the same store (scheduled syncs) and is cancelled
     on shutdown."""
     slot = StoreSlot(store)
+    walks = WalkGate(settings.max_concurrent_walks, settings.max_waiting_walks)
+    metrics = Metrics(walks)
 
     @asynccontextmanager
     async def running(current: GraphStore) -> AsyncIterator[None]:
@@ -131,8 +208,10 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", CatalogGraphQL(slot, settings), methods=["GET", "POST"]),
+            Route("/graphql", CatalogGraphQL(slot, settings, walks, metrics), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(metrics, lambda: slot.store), methods=["GET"]),
         ],
+        middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics)],
         lifespan=lifespan,
     )

@@ -52,9 +52,14 @@ class Query(
 
 
 class CatalogSchema(strawberry.Schema):
+    on_error: Callable[[GraphQLError], None] | None = None
+    """Called with every error a request meets, before masking (the metrics count them)."""
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Refusals are the client's business; only our own failures belong in the server log.
         for error in errors:
+            if self.on_error is not None:
+                self.on_error(error)
             if is_internal(error):
                 logger.error("GraphQL resolver failed: %s", error.message, exc_info=error.original_error)
 
@@ -68,10 +73,12 @@ def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None, *, on_error: Callable[[GraphQLError], None] | None = None) -> strawberry.Schema:
     """The schema; with settings, also the per-request guards the running API uses."""
-    return CatalogSchema(
+    schema = CatalogSchema(
         query=Query,
         types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
         extensions=guards(settings) if settings is not None else (),
     )
+    schema.on_error = on_error
+    return schema

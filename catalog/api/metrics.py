@@ -1,0 +1,158 @@
+"""Signals for operators: ``/metrics`` in the Prometheus text format.
+
+- ``catalog_http_requests_total`` and ``catalog_http_request_duration_seconds``, by route,
+  GraphQL operation and status;
+- ``catalog_refusals_total`` by the limit (its ``CATALOG_*`` setting) that refused a request;
+- ``catalog_store_errors_total`` by error class (timeouts included), and
+  ``catalog_request_timeouts_total`` for requests past ``CATALOG_REQUEST_TIMEOUT``;
+- ``catalog_heavy_answers_waiting`` and ``catalog_heavy_answers_running``;
+- per source instance, the last sync's start time, duration, outcome and findings, read from
+  the store's ImportRun records at scrape time, so every worker reports the same, current values.
+
+Each app has its own registry: tests build many apps, and a process-wide registry would refuse
+the second one's metrics as duplicates. With ``CATALOG_WORKERS`` above 1, each worker answers
+for its own requests (the sync metrics are the store's, the same from every worker).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterator
+
+from graphql import GraphQLError
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from catalog.api.walks import Busy, WalkGate
+from catalog.read.runs import LastRun, last_runs
+from catalog.store.base import GraphStore, StoreError
+
+logger = logging.getLogger(__name__)
+
+MAX_OPERATIONS = 200
+"""Distinct operation names given their own series; clients choose them, so they are bounded."""
+_OPERATION = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
+_SETTING = re.compile(r"\((CATALOG_[A-Z_]+)[)=]")
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+
+class Metrics:
+    def __init__(self, walks: WalkGate | None = None) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "catalog_http_requests",
+            "HTTP requests answered, by route, GraphQL operation and status.",
+            ["route", "operation", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "catalog_http_request_duration_seconds",
+            "Time to answer a request, by route and GraphQL operation.",
+            ["route", "operation"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.refusals = Counter("catalog_refusals", "Requests refused by a limit, by its setting.", ["limit"], registry=self.registry)
+        self.store_errors = Counter(
+            "catalog_store_errors", "Store failures met while answering, by error class.", ["error"], registry=self.registry
+        )
+        self.timeouts = Counter("catalog_request_timeouts", "Requests stopped at CATALOG_REQUEST_TIMEOUT.", registry=self.registry)
+        self._operations: set[str] = set()
+        if walks is not None:
+            waiting = Gauge(
+                "catalog_heavy_answers_waiting", "Blast-radius and adoption answers waiting for a turn.", registry=self.registry
+            )
+            waiting.set_function(lambda: walks.waiting)
+            running = Gauge("catalog_heavy_answers_running", "Blast-radius and adoption answers being computed.", registry=self.registry)
+            running.set_function(lambda: walks.running)
+
+    def operation_label(self, name: str | None) -> str:
+        """The operation name when it is sane and among the first ``MAX_OPERATIONS`` seen, else ``other``."""
+        if not name:
+            return "anonymous"
+        if not _OPERATION.fullmatch(name):
+            return "other"
+        if name not in self._operations:
+            if len(self._operations) >= MAX_OPERATIONS:
+                return "other"
+            self._operations.add(name)
+        return name
+
+    def observe_request(self, route: str, operation: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, operation, str(status)).inc()
+        self.latency.labels(route, operation).observe(seconds)
+
+    def refused(self, setting: str) -> None:
+        self.refusals.labels(setting).inc()
+
+    def observe_error(self, error: GraphQLError) -> None:
+        """Count a GraphQL error: a refusal by the setting it names, or a store failure by class."""
+        original = error.original_error
+        if isinstance(original, StoreError):
+            self.store_errors.labels(type(original).__name__).inc()
+            return
+        if isinstance(original, Busy):
+            self.refused("CATALOG_MAX_WAITING_WALKS")
+            return
+        setting = (error.extensions or {}).get("setting")
+        if not isinstance(setting, str):
+            found = _SETTING.search(error.message)
+            setting = found.group(1) if found else None
+        if setting is not None:
+            self.refused(setting)
+
+    async def exposition(self, store: GraphStore | None) -> bytes:
+        """The text format: this process's counters, then the sources' last syncs from the store."""
+        body = generate_latest(self.registry)
+        if store is None:
+            return body
+        try:
+            runs = await last_runs(store)
+        except Exception as exc:  # a failing store must not take the metrics down with it
+            logger.warning("metrics: could not read the import runs: %s", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            self.store_errors.labels(type(exc).__name__).inc()
+            return generate_latest(self.registry)
+        scrape = CollectorRegistry()
+        scrape.register(_SyncCollector(runs))
+        return body + generate_latest(scrape)
+
+
+class _SyncCollector(Collector):
+    def __init__(self, runs: list[LastRun]) -> None:
+        self.runs = runs
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        labels = ["source", "instance"]
+        started = GaugeMetricFamily(
+            "catalog_sync_last_started_timestamp_seconds", "When the last sync of the source began (Unix time).", labels=labels
+        )
+        duration = GaugeMetricFamily(
+            "catalog_sync_last_duration_seconds", "How long the last finished sync of the source took.", labels=labels
+        )
+        findings = GaugeMetricFamily("catalog_sync_last_findings", "Findings the last sync of the source reported.", labels=labels)
+        outcome = GaugeMetricFamily(
+            "catalog_sync_last_outcome",
+            "1 for the outcome of the last sync of the source (complete, partial, unfinished).",
+            labels=[*labels, "outcome"],
+        )
+        for run in self.runs:
+            key = [run.source, run.instance]
+            if run.started_at is not None:
+                started.add_metric(key, run.started_at.timestamp())
+            if run.duration_seconds is not None:
+                duration.add_metric(key, run.duration_seconds)
+            findings.add_metric(key, run.findings)
+            for name in ("complete", "partial", "unfinished"):
+                outcome.add_metric([*key, name], 1.0 if run.outcome == name else 0.0)
+        yield from (started, duration, findings, outcome)
+
+
+def metrics_endpoint(metrics: Metrics, store: Callable[[], GraphStore | None]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return Response(await metrics.exposition(store()), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint
