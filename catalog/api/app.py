@@ -206,7 +206,7 @@ def create_app(
             return JSONResponse({"status": "unavailable", "error": str(exc).splitlines()[0]}, status_code=503)
         return JSONResponse({"status": "ok", "store": current.describe()})
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", CatalogGraphQL(slot, settings, walks, metrics), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -215,3 +215,6 @@ def create_app(
         middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics)],
         lifespan=lifespan,
     )
+    app.state.walks = walks
+    app.state.metrics = metrics
+    return app

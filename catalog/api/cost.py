@@ -173,12 +173,15 @@ class _Measurer:
             if name in definition.args:
                 value = self._argument(node, definition, name)
                 sized = max(sized or 0, len(value) if isinstance(value, list | tuple) else 1)
-        multiplier = sized if sized is not None else (LIST_SIZE if is_list and not (parent is not None and _is_connection(parent)) else 1)
+        if sized is not None:
+            return sized
         for name in WALK_ARGUMENTS:
             if name in definition.args:
                 value = self._argument(node, definition, name)
                 levels = value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
-                multiplier = min(multiplier * min(levels, self.page_cap) * WALK_BREADTH, SATURATION)
+                # A walk's list holds what it reaches: WALK_BREADTH per level, instead of LIST_SIZE.
+                return min(levels, self.page_cap) * WALK_BREADTH
+        multiplier = LIST_SIZE if is_list and not (parent is not None and _is_connection(parent)) else 1
         return multiplier
 
     # -- selections ------------------------------------------------------------------------
