@@ -119,6 +119,8 @@ class _Measurer:
         self.visiting: set[str] = set()
         self.list_items: tuple[int, str] = (0, "")
         self.variable_defaults: dict[str, ValueNode] = {}
+        self.used: set[str] = set()
+        """Variables whose values the measures depend on (a cache of measures is keyed by them)."""
 
     # -- argument values -------------------------------------------------------------------
 
@@ -126,6 +128,7 @@ class _Measurer:
         """An argument's value as far as measuring needs it: ints, list lengths, variables."""
         if isinstance(node, VariableNode):
             name = node.name.value
+            self.used.add(name)
             if name in self.variables:
                 return self.variables[name]
             default = self.variable_defaults.get(name)
@@ -288,10 +291,19 @@ def longest_variable_list(variables: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def measure_document(
-    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None = None, *, page_cap: int = SATURATION
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None = None,
+    *,
+    page_cap: int = SATURATION,
+    used: set[str] | None = None,
 ) -> list[OperationMeasure]:
     """The measures of every operation in the document. Linear in the document's size: each
     fragment is measured once. ``page_cap`` bounds the page size counted for ``first`` (larger
-    pages are refused by their own limit, with a clearer message)."""
+    pages are refused by their own limit, with a clearer message). ``used`` receives the names of
+    the variables the measures depend on."""
     measurer = _Measurer(schema, document, variables or {}, page_cap)
-    return [measurer.operation(d) for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    measures = [measurer.operation(d) for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if used is not None:
+        used |= measurer.used
+    return measures

@@ -11,10 +11,12 @@ document over a limit never reaches them. Every refusal names the limit, its val
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
 from strawberry.extensions import SchemaExtension
 
@@ -73,13 +75,70 @@ class GuardedParse(SchemaExtension):
         yield
 
 
-def refusals(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None, settings: Settings) -> list[GraphQLError]:
+class MeasureCache:
+    """Measures per document, reused while the variables they depend on (page sizes, id lists)
+    keep their values: a lookup sent again with another service name is not measured again.
+    Bounded: ``CACHE_SIZE`` documents, ``VARIANTS`` sets of values each."""
+
+    VARIANTS = 16
+
+    def __init__(self) -> None:
+        self._documents: OrderedDict[tuple[int, str, int], tuple[tuple[str, ...], OrderedDict[bytes, list[OperationMeasure]]]] = (
+            OrderedDict()
+        )
+
+    def measures(
+        self, schema: GraphQLSchema, document: DocumentNode, query: str | None, variables: Mapping[str, Any], page_cap: int
+    ) -> list[OperationMeasure]:
+        if query is None:
+            return measure_document(schema, document, variables, page_cap=page_cap)
+        key = (id(schema), query, page_cap)
+        entry = self._documents.get(key)
+        if entry is not None:
+            self._documents.move_to_end(key)
+            names, variants = entry
+            values = _values_key(variables, names)
+            known = variants.get(values) if values is not None else None
+            if known is not None:
+                return known
+        used: set[str] = set()
+        measures = measure_document(schema, document, variables, page_cap=page_cap, used=used)
+        names = tuple(sorted(used))
+        if entry is None or entry[0] != names:
+            entry = (names, OrderedDict())
+            self._documents[key] = entry
+            while len(self._documents) > CACHE_SIZE:
+                self._documents.popitem(last=False)
+        variants = entry[1]
+        values = _values_key(variables, names)
+        if values is not None:
+            variants[values] = measures
+        while len(variants) > self.VARIANTS:
+            variants.popitem(last=False)
+        return measures
+
+
+def _values_key(variables: Mapping[str, Any], names: tuple[str, ...]) -> bytes | None:
+    """The values the measures depend on, as a key; None for values JSON cannot hold (never cached)."""
+    try:
+        return orjson.dumps([variables.get(name) for name in names])
+    except TypeError:  # orjson.JSONEncodeError, e.g. an integer past 64 bits
+        return None
+
+
+_CACHE = MeasureCache()
+
+
+def refusals(
+    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None, settings: Settings, query: str | None = None
+) -> list[GraphQLError]:
     """The limits the request breaks, each as an error naming its setting; empty when it keeps them all."""
     errors: list[GraphQLError] = []
-    items, where = longest_variable_list(variables or {})
+    variables = variables or {}
+    items, where = longest_variable_list(variables)
     if items > settings.max_list_items:
         errors.append(_list_error(items, where, settings))
-    for op in measure_document(schema, document, variables, page_cap=settings.max_page_size):
+    for op in _CACHE.measures(schema, document, query, variables, settings.max_page_size):
         errors.extend(_operation_refusals(op, settings))
     return errors
 
@@ -148,7 +207,7 @@ class GuardedValidation(SchemaExtension):
         document = context.graphql_document
         assert document is not None
         schema = context.schema._schema
-        refused = refusals(schema, document, context.variables, self.settings)
+        refused = refusals(schema, document, context.variables, self.settings, context.query)
         context.pre_execution_errors = refused or _validate(schema, document, tuple(context.validation_rules))
         yield
 
