@@ -41,6 +41,29 @@ class _BodyTooLarge(Exception):
     pass
 
 
+DRAIN_BYTES = 16 * 1024 * 1024
+DRAIN_SECONDS = 1.0
+
+
+async def _drain(receive: Receive, already: int) -> None:
+    """Read and drop what the client is still sending, a little while: most clients (httpx,
+    requests) send the whole body before they read an answer, and a connection closed under them
+    reads as a network error instead of the 413. Bounded in bytes and time, like nginx's
+    lingering close; a client that waits for ``100 Continue`` is never sent one, so sends nothing."""
+    drained = already
+    try:
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while drained < DRAIN_BYTES:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return
+                drained += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    return
+    except TimeoutError:
+        return
+
+
 def error_body(message: str, code: str, setting: str | None = None, limit: float | None = None) -> bytes:
     extensions: dict[str, Any] = {"code": code}
     if setting is not None:
@@ -124,9 +147,12 @@ class GuardedRequests:
                 ),
             )
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._too_large(refuse, limit)
+            if headers.get(b"expect", b"").lower() != b"100-continue":
+                await _drain(receive, 0)
             return
         received = 0
 
@@ -146,6 +172,7 @@ class GuardedRequests:
         except _BodyTooLarge:
             if not started():
                 await self._too_large(refuse, limit)
+                await _drain(receive, received)
         except TimeoutError:
             self.metrics.timeouts.inc()
             self.metrics.refused("CATALOG_REQUEST_TIMEOUT")
@@ -172,5 +199,4 @@ class GuardedRequests:
                 "CATALOG_MAX_BODY_BYTES",
                 limit,
             ),
-            [(b"connection", b"close")],
         )
