@@ -284,9 +284,10 @@ def longest_variable_list(variables: Mapping[str, Any]) -> tuple[int, str]:
         value, where = stack.pop()
         if isinstance(value, list):
             longest = max(longest, (len(value), where))
-            stack.extend((item, where) for item in value)
+            # Only containers are descended into: 200,000 ids are counted, not visited one by one.
+            stack.extend((item, where) for item in value if isinstance(item, list | dict))
         elif isinstance(value, dict):
-            stack.extend((item, f"{where}.{key}") for key, item in value.items())
+            stack.extend((item, f"{where}.{key}") for key, item in value.items() if isinstance(item, list | dict))
     return longest
 
 

@@ -133,11 +133,11 @@ def refusals(
     schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None, settings: Settings, query: str | None = None
 ) -> list[GraphQLError]:
     """The limits the request breaks, each as an error naming its setting; empty when it keeps them all."""
-    errors: list[GraphQLError] = []
     variables = variables or {}
     items, where = longest_variable_list(variables)
     if items > settings.max_list_items:
-        errors.append(_list_error(items, where, settings))
+        return [_list_error(items, where, settings)]  # measuring would only walk the oversized list again
+    errors: list[GraphQLError] = []
     for op in _CACHE.measures(schema, document, query, variables, settings.max_page_size):
         errors.extend(_operation_refusals(op, settings))
     return errors
