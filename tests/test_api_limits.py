@@ -130,3 +130,8 @@ async def test_internal_failures_are_masked_for_clients_and_logged(caplog: pytes
     assert result.errors is not None
     assert [e.message for e in result.errors] == ["Internal error; the server log has the details."]
     assert "MATCH" in caplog.text
+
+
+async def test_fragment_cycles_are_refused_by_the_standard_rule(store: GraphStore) -> None:
+    document = '{ service(name: "x") { ...A } } fragment A on Service { name ...B } fragment B on Service { ...A }'
+    assert await gql_errors(store, document) == ["Cannot spread fragment 'A' within itself via 'B'."]

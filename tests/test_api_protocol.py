@@ -136,3 +136,19 @@ async def test_metrics_count_requests_refusals_and_the_last_sync_of_each_source(
     assert value("catalog_sync_last_findings", **source) == 0
     assert value("catalog_sync_last_duration_seconds", **source) >= 0
     assert value("catalog_sync_last_started_timestamp_seconds", **source) > 1.7e9
+
+
+async def test_store_failures_are_counted_by_class_and_masked_for_clients() -> None:
+    from tests.test_api_limits import BrokenStore
+
+    async with client(create_app(api_settings(), store=BrokenStore())) as http:
+        failed = await http.post("/graphql", json={"query": '{ service(name: "checkout") { name } }'})
+        text = (await http.get("/metrics")).text
+    assert failed.json()["errors"][0]["message"] == "Internal error; the server log has the details."
+    counted = [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "catalog_store_errors_total" and sample.labels == {"error": "StoreError"}
+    ]
+    assert counted == [2.0]  # the lookup, and the metrics' own read of the import runs
