@@ -23,11 +23,11 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from catalog.api.context import CatalogContext, build_context
 from catalog.api.http_limits import GuardedRequests, error_body
@@ -73,17 +73,9 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         self._persisted = PersistedQueries()
         self._walks = walks
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
-            await super().__call__(scope, receive, send)
-        except HTTPException as error:  # raised outside `run` (e.g. by the IDE); `run`'s own are handled by strawberry
-            await JSONResponse({"errors": [{"message": error.reason}]}, status_code=error.status_code)(scope, receive, send)
-
-    async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
-        from strawberry.types.unset import UNSET
-
-        try:
-            return await super().run(request, UNSET if context is None else context, UNSET if root_value is None else root_value)
+            return await super().run(request, context, root_value)
         except HTTPException as error:
             # Malformed requests (bad JSON, no query, wrong method) as JSON in the GraphQL error shape.
             media = preferred_media_type(request.headers.get("accept")) if isinstance(request, Request) else JSON
