@@ -110,6 +110,8 @@ class Codeowners:
     rules: tuple[Rule, ...] = ()
     errors: tuple[LineError, ...] = ()
     file_error: str | None = None
+    kept_back: bool = False
+    """``file_error`` is a bound of the catalog's, not GitHub's: GitHub still applies the file, so what it said before is kept."""
     """Set when the file as a whole is not used (too large): then there are no rules."""
 
     @cached_property
@@ -172,7 +174,8 @@ def load(data: bytes) -> Codeowners:
     if len(parsed.rules) > MAX_RULES:
         return Codeowners(
             file_error=f"the file has more than the {MAX_RULES:,} rules the catalog evaluates "
-            "(importers.github.codeowners.MAX_RULES), so no path is given a code owner from it; merge rules into broader patterns"
+            "(importers.github.codeowners.MAX_RULES); what it said before is kept; merge rules into broader patterns",
+            kept_back=True,
         )
     return parsed
 
