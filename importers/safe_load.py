@@ -37,6 +37,29 @@ MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 """Largest ``catalog.yaml`` read."""
 
+DOC_NOTES = f"""
+Every file a source reads is bounded before anything is built from it, and a file past a bound is
+refused with a finding (or, for a source's only files, an error) that names the file, the line when
+one is known, the bound and the fix. A file that is refused retires nothing it stated before.
+
+- **YAML** (descriptors of every format, Kubernetes manifests, kubeconfigs, `catalog.yaml`, `$yaml`
+  placeholders) is measured before any value is built: what aliases (`*name`) add beyond what the file
+  writes out is bounded at {MAX_ALIAS_EXPANSION:,} values plus scalar characters per file, in any field
+  (`yaml-alias-expansion`, at the line of the alias that passes the bound; a recursive alias is refused
+  too), and nesting at {MAX_DEPTH} levels (`yaml-too-deep`). An 800-byte "billion laughs" is refused in
+  milliseconds.
+- **JSON exports** (GitHub and PagerDuty `export_dir`, Kubernetes `files`, `$json` placeholders): at
+  most {MAX_EXPORT_BYTES:,} bytes per GitHub or PagerDuty file (Kubernetes: `max_file_bytes`), nested at
+  most {MAX_DEPTH} levels (`nested-too-deeply`).
+- **Kubeconfigs** at most {MAX_KUBECONFIG_BYTES:,} bytes; **`catalog.yaml`** is loaded with the same YAML bounds.
+- **CODEOWNERS**: GitHub's 3 MB limit, lines of at most 4,096 characters (longer ones are reported and
+  skipped), and at most 5,000 rules (`importers.github.codeowners.MAX_RULES`; past it the file is reported
+  and what it said before is kept).
+- **Descriptor files**: `max_file_bytes` per source; symlinks out of the folder given are not followed.
+
+The YAML and JSON bounds are constants in `importers/safe_load.py`.
+"""
+
 # libyaml is much faster on big files and has the same safe semantics.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
