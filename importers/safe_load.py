@@ -180,7 +180,7 @@ class _Budget:
             line = _first_costly_alias(root, weight, self.added - (weight[id(root)] - written), self.max_alias_expansion)
             raise YamlError(
                 f"its aliases (*name) expand to more than {self.max_alias_expansion:,} values and characters beyond what "
-                "the file writes out (an alias bomb, or anchors reused far too often); nothing in it is imported",
+                "the file writes out (an alias bomb, or anchors reused far too often)",
                 line,
                 kind="yaml-alias-expansion",
                 fix="write the repeated values out, or reuse anchors less; the bound is importers.safe_load.MAX_ALIAS_EXPANSION",
@@ -209,7 +209,7 @@ class _Budget:
                 depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
                 if depth[key] > self.max_depth:
                     raise YamlError(
-                        f"it nests mappings and lists more than {self.max_depth} levels deep; nothing in it is imported",
+                        f"it nests mappings and lists more than {self.max_depth} levels deep",
                         node.start_mark.line + 1,
                         kind="yaml-too-deep",
                         fix=f"nest at most {self.max_depth} levels",
@@ -222,8 +222,7 @@ class _Budget:
             for child in reversed(children):
                 if id(child) in on_path:
                     raise YamlError(
-                        "an alias refers to a node that contains it (a recursive alias), which has no finite value; "
-                        "nothing in the file is imported",
+                        "an alias refers to a node that contains it (a recursive alias), which has no finite value",
                         child.start_mark.line + 1,
                         kind="yaml-alias-expansion",
                         fix="remove the alias that points back into its own anchor",
