@@ -52,7 +52,7 @@ def test_a_recursive_alias_and_deep_nesting_are_refused_with_their_line() -> Non
         load_yaml("ok: 1\nloop: &l\n  - *l\n")
     assert (recursive.value.kind, recursive.value.line) == ("yaml-alias-expansion", 2)  # the anchor that contains itself
     with pytest.raises(YamlError) as deep:
-        load_yaml("a:\n" + "".join("  " * i + "- \n" for i in range(1, 3)) + "[" * 150 + "]" * 150 + "\n")
+        load_yaml("a: " + "[" * 150 + "]" * 150 + "\n")
     assert deep.value.kind == "yaml-too-deep"
 
 
