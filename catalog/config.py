@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from importers.base import Source
+from importers.safe_load import YamlError, load_yaml
 
 SOURCE_MODULES: dict[str, str] = {
     "backstage": "importers.backstage.source",
@@ -134,11 +134,12 @@ def load_config(path: Path) -> CatalogConfig:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the catalog configuration ({exc.strerror}); pass --config PATH") from exc
     try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}; fix the syntax") from exc
+        raw = load_yaml(text)
+    except YamlError as exc:
+        where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+        if exc.kind == "invalid-yaml":
+            raise ConfigError(f"{where}: not valid YAML: {exc.message}; fix the syntax") from exc
+        raise ConfigError(f"{where}: refused: {exc.message}; {exc.fix}") from exc
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):

@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from catalog.config import CATALOG_EXAMPLE, SOURCE_MODULES, OwnershipConfig, PlatformConfig, ScheduleConfig
+from importers.safe_load import DOC_NOTES as SAFE_INPUTS
 
 _TITLES = {
     "backstage": "Backstage descriptors (`catalog-info.yaml`)",
@@ -97,6 +98,10 @@ def render() -> str:
         if doc:
             lines += [doc.split("\n\n", 1)[0], ""]
         lines += _table(module.Config)
+        notes = getattr(module, "DOC_NOTES", None)
+        if notes:
+            lines += ["", notes.strip()]
+    lines += ["", "## Bounds on what is read", "", *SAFE_INPUTS.strip().splitlines()]
     return "\n".join(lines) + "\n"
 
 

@@ -90,12 +90,13 @@ def test_the_fixture_catalog_relates_across_files_and_namespaces() -> None:
 
 
 def test_targets_are_relative_to_the_location_file_and_origins_to_the_root(tmp_path: Path) -> None:
+    write(tmp_path, "root.yaml", location("root", "./catalog/all.yaml"))
     write(tmp_path, "catalog/all.yaml", location("all", "../services/cart.yaml", "./more/shop.yaml"))
     write(tmp_path, "services/cart.yaml", system("cart"))
     write(tmp_path, "catalog/more/shop.yaml", system("shop"))
-    batch = read_backstage([tmp_path / "catalog" / "all.yaml"])
+    batch = read_backstage([tmp_path / "root.yaml"])
 
-    assert origins(batch) == {"system:default/cart": "../services/cart.yaml#0", "system:default/shop": "more/shop.yaml#0"}
+    assert origins(batch) == {"system:default/cart": "services/cart.yaml#0", "system:default/shop": "catalog/more/shop.yaml#0"}
     assert batch.findings == []
 
 
@@ -191,11 +192,12 @@ def test_a_directory_is_walked_for_yaml_files_skipping_hidden_ones(tmp_path: Pat
 
 
 def test_a_location_target_may_be_a_directory(tmp_path: Path) -> None:
-    write(tmp_path, "catalog/root.yaml", location("root", "../services"))
+    write(tmp_path, "root.yaml", location("root", "./catalog/root.yaml"))
+    write(tmp_path, "catalog/root.yaml", location("catalog", "../services"))
     write(tmp_path, "services/cart/catalog-info.yaml", system("cart"))
-    batch = read_backstage([tmp_path / "catalog" / "root.yaml"])
+    batch = read_backstage([tmp_path / "root.yaml"])
 
-    assert origins(batch) == {"system:default/cart": "../services/cart/catalog-info.yaml#0"}
+    assert origins(batch) == {"system:default/cart": "services/cart/catalog-info.yaml#0"}
 
 
 def test_a_file_reached_through_a_symlink_is_still_read_once(tmp_path: Path) -> None:

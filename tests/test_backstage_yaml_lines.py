@@ -104,9 +104,19 @@ def test_a_syntax_error_reports_the_line_of_the_problem() -> None:
     assert error.value.message
 
 
-def test_aliases_are_indexed_once_so_exponential_documents_stay_cheap() -> None:
+def test_aliases_are_indexed_once_so_a_modest_exponential_document_stays_cheap() -> None:
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 5)]
+    (document,) = load_documents("\n".join(lines) + "\n")
+    assert document.line_of(("a4",)) == 5
+    assert len(document.lines) < 100
+
+
+def test_an_alias_bomb_is_refused_at_the_line_of_the_alias_that_passes_the_bound() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
-    (document,) = load_documents("\n".join(lines) + "\n")
-    assert document.line_of(("a8",)) == 9
-    assert len(document.lines) < 200
+    with pytest.raises(YamlSyntaxError) as error:
+        load_documents("\n".join(lines) + "\n")
+    # a5 alone stands for a million values: the bound is passed there.
+    assert (error.value.kind, error.value.line) == ("yaml-alias-expansion", 6)
+    assert "MAX_ALIAS_EXPANSION" in error.value.fix

@@ -454,7 +454,7 @@ async def test_an_export_listing_may_hold_several_pages(tmp_path: Path) -> None:
     (export / "repos.json").write_text(json.dumps([repos[:3], repos[3:]]))  # --slurp: an array of pages
     assert sum(1 for n in (await read(offline(export))).nodes if n.label == "Repository") == 6
     (export / "repos.json").write_text(json.dumps(repos)[:-20])
-    with pytest.raises(SourceError, match=r"repos\.json: not valid JSON at line 1"):
+    with pytest.raises(SourceError, match=r"repos\.json is not valid JSON at line 1"):
         await read(offline(export))
 
 

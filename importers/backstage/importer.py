@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from catalog.records import Finding, ImportBatch
+from importers.backstage.globs import GlobBounds
 from importers.backstage.reader import read_entities
 from importers.backstage.translate import translate
 
@@ -14,15 +15,22 @@ SOURCE = "backstage"
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
-def read_backstage(paths: Sequence[Path], *, instance: str | None = None, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ImportBatch:
+def read_backstage(
+    paths: Sequence[Path],
+    *,
+    instance: str | None = None,
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    glob_bounds: GlobBounds | None = None,
+) -> ImportBatch:
     """Read Backstage descriptors from files and directories (walked for ``*.yaml``/``*.yml``).
 
     Location entities are followed (local targets only: remote ones are reported, not
-    fetched) and are not stored. The result is deterministic: the same files give equal
+    fetched) and are not stored; every file read stays inside the path given (a file's
+    folder, for a file given directly). The result is deterministic: the same files give equal
     batches whatever order ``paths`` come in.
     """
     roots = sorted({os.path.abspath(os.fspath(p)) for p in paths})
-    read = read_entities(roots, max_file_bytes=max_file_bytes)
+    read = read_entities(roots, max_file_bytes=max_file_bytes, glob_bounds=glob_bounds)
     translation = translate(read.entities)
     return ImportBatch(
         source=SOURCE,

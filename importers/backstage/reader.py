@@ -4,11 +4,16 @@ Files are read in a fixed order, so "the first definition wins" means the same t
 every run: the paths given (sorted), each directory's YAML files in sorted order, then the
 files Locations point at, in the order the Locations list them. Each file is read once,
 however many ways it is reached, so Location cycles end.
+
+Every file stays inside its descriptor root (the folder given, or the folder of a file given
+directly): Location targets that are absolute, climb out with ``..`` or are symlinks out of
+the root are refused as findings, and glob targets are walked within bounds
+(``importers.backstage.globs``). YAML is loaded through ``importers.safe_load``, and
+``$text``/``$json``/``$yaml`` placeholders are resolved under the same rules.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from collections import deque
@@ -16,13 +21,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from catalog.records import Finding, Severity
+from importers.backstage.confine import confine, is_within, outside_root_fix
 from importers.backstage.fields import format_path
+from importers.backstage.globs import GLOB_CHARS, GlobBounds, match_files, split_pattern
+from importers.backstage.placeholders import resolve_placeholders
 from importers.backstage.validate import Entity, LocationSpec, check_document
 from importers.backstage.yaml_lines import Path, YamlSyntaxError, load_documents
 
 YAML_SUFFIXES = (".yaml", ".yml")
 _REMOTE = re.compile(r"^(url:|https?://)", re.IGNORECASE)
-_GLOB_CHARS = re.compile(r"[*?[]")
 
 
 @dataclass(frozen=True)
@@ -46,14 +53,15 @@ class ReadResult:
     complete: bool = True
 
 
-def read_entities(paths: Sequence[str], *, max_file_bytes: int) -> ReadResult:
+def read_entities(paths: Sequence[str], *, max_file_bytes: int, glob_bounds: GlobBounds | None = None) -> ReadResult:
     """Read every entity reachable from ``paths`` (absolute paths, in the order to read them)."""
-    return _Reader(max_file_bytes).read(paths)
+    return _Reader(max_file_bytes, glob_bounds or GlobBounds()).read(paths)
 
 
 class _Reader:
-    def __init__(self, max_file_bytes: int) -> None:
+    def __init__(self, max_file_bytes: int, glob_bounds: GlobBounds) -> None:
         self.max_file_bytes = max_file_bytes
+        self.glob_bounds = glob_bounds
         self.result = ReadResult()
         self.queue: deque[_File] = deque()
         self.seen: set[str] = set()
@@ -63,7 +71,7 @@ class _Reader:
             if os.path.isdir(path):
                 self._enqueue_directory(path, root=path)
             elif os.path.exists(path):
-                self._enqueue(_File(path, os.path.dirname(path)))
+                self._enqueue(_File(path, os.path.dirname(path)), given=True)
             else:
                 self.result.complete = False
                 self.result.findings.append(
@@ -81,11 +89,23 @@ class _Reader:
 
     # -- listing -----------------------------------------------------------------------------
 
-    def _enqueue(self, file: _File) -> None:
+    def _enqueue(self, file: _File, *, given: bool = False) -> None:
+        """Queue ``file`` unless it was read already; a file given directly is read wherever its symlink leads."""
         identity = os.path.realpath(file.path)
-        if identity not in self.seen:
+        if identity in self.seen:
+            return
+        if not given and not is_within(file.root, file.path):
+            # A symlink in a walked folder: followed, it would read outside the root.
             self.seen.add(identity)
-            self.queue.append(file)
+            self._finding(
+                file,
+                "outside-root",
+                f"{file.display} is a symlink to {identity}, outside the descriptor root {file.root}; it is not read",
+                outside_root_fix(file.root),
+            )
+            return
+        self.seen.add(identity)
+        self.queue.append(file)
 
     def _enqueue_directory(self, directory: str, *, root: str) -> None:
         def unlistable(error: OSError) -> None:
@@ -117,19 +137,26 @@ class _Reader:
         try:
             documents = load_documents(text)
         except YamlSyntaxError as error:
+            problem = f"is not valid YAML: {error.message}" if error.kind == "invalid-yaml" else f"is refused: {error.message}"
             self._fail(
                 file,
                 Finding(
-                    "invalid-yaml",
+                    error.kind,
                     "error",
-                    f"{file.display} is not valid YAML: {error.message}; none of its documents are imported",
-                    fix="correct the YAML at this line (a YAML linter shows the detail)",
+                    f"{file.display} {problem}; none of its documents are imported, and what it stated before is kept",
+                    fix=error.fix,
                     file=file.display,
                     line=error.line,
                 ),
             )
             return
+        budget = self.max_file_bytes  # shared by every placeholder of the file
         for document in documents:
+            document, unresolved, used = resolve_placeholders(
+                document, file=file.path, root=file.root, display=file.display, max_bytes=budget
+            )
+            budget -= used
+            self.result.findings.extend(unresolved)
             checked = check_document(document, file.display)
             self.result.findings.extend(checked.findings)
             if checked.failed:
@@ -205,22 +232,22 @@ class _Reader:
                 continue
             if text.startswith("file:"):
                 text = text[len("file:") :]
-            if _GLOB_CHARS.search(text):
-                matches = sorted(m for m in glob.glob(os.path.join(glob.escape(base), text), recursive=True) if os.path.isfile(m))
-                if not matches:
-                    self._location_finding(
-                        location,
-                        path,
-                        "missing-location-target",
-                        "warning",
-                        f"target {text} matches no file",
-                        text,
-                        f"correct the pattern in {format_path(path)}",
-                    )
-                for match in matches:
-                    self._enqueue(_File(os.path.normpath(match), file.root))
+            if GLOB_CHARS.search(text):
+                self._follow_glob(location, path, text, base, file)
                 continue
-            resolved = os.path.normpath(os.path.join(base, text))
+            confined = confine(file.root, base, text)
+            if confined.path is None:
+                self._location_finding(
+                    location,
+                    path,
+                    "location-outside-root",
+                    "error",
+                    f"target {text} {confined.refusal}; it is not read",
+                    text,
+                    outside_root_fix(file.root),
+                )
+                continue
+            resolved = confined.path
             if os.path.isdir(resolved):
                 self._enqueue_directory(resolved, root=file.root)
             elif os.path.isfile(resolved):
@@ -235,6 +262,50 @@ class _Reader:
                     text,
                     f"create the file, or correct {format_path(path)}; paths are relative to {file.display}",
                 )
+
+    def _follow_glob(self, location: Entity, path: Path, text: str, base: str, file: _File) -> None:
+        prefix, segments = split_pattern(text)
+        if os.path.isabs(text) or text.startswith("~"):
+            prefix = text  # refused below as absolute, before anything is walked
+        confined = confine(file.root, base, prefix or ".")
+        if confined.path is None or ".." in segments:
+            refusal = confined.refusal or "climbs out of the descriptor root with ..; targets must stay inside it"
+            self._location_finding(
+                location,
+                path,
+                "location-outside-root",
+                "error",
+                f"target {text} {refusal}; it is not read",
+                text,
+                outside_root_fix(file.root),
+            )
+            return
+        found = match_files(confined.path, segments, self.glob_bounds)
+        if found.refusal is not None:
+            # What the pattern would have matched is unknown: nothing it reached before is retired.
+            self.result.complete = False
+            self._location_finding(
+                location,
+                path,
+                "glob-too-broad",
+                "error",
+                f"target {text} {found.refusal}",
+                text,
+                f"narrow the pattern in {format_path(path)}, or raise max_glob_depth / max_glob_entries for this source in catalog.yaml",
+            )
+            return
+        if not found.matches:
+            self._location_finding(
+                location,
+                path,
+                "missing-location-target",
+                "warning",
+                f"target {text} matches no file",
+                text,
+                f"correct the pattern in {format_path(path)}",
+            )
+        for match in found.matches:
+            self._enqueue(_File(match, file.root))
 
     def _location_finding(
         self, location: Entity, path: Path, kind: str, severity: Severity, message: str, reference: str, fix: str

@@ -199,7 +199,7 @@ class _Translator:
             self.identifier_rels.append(rel)
 
     def _api(self, entity: Entity, node: Node, spec: ApiSpec) -> None:
-        definition = spec.definition
+        definition = _definition_text(spec.definition)
         encoded = (definition or "").encode()
         if len(encoded) > MAX_DEFINITION_BYTES:
             size = len(encoded)
@@ -446,6 +446,19 @@ class _Translator:
 
 def _items(path: Path, texts: list[str]) -> list[tuple[Path, str]]:
     return [((*path, index), text) for index, text in enumerate(texts)]
+
+
+def _definition_text(value: Any) -> str | None:
+    """The API definition as stored text: text as written; a mapping or list (``$json``, ``$yaml``, or written inline) as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        try:
+            # default=str: YAML dates and other non-JSON scalars are kept as their text.
+            return json.dumps(value, indent=2, default=str)
+        except (TypeError, ValueError):  # keys JSON cannot hold, such as YAML dates
+            return str(value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _json(value: Any) -> str | None:

@@ -85,7 +85,8 @@ class ApiSpec(SpecBase):
     lifecycle: str | None = None
     owner: str | None = None
     system: str | None = None
-    definition: str | None = None
+    definition: Any = None
+    """Text as Backstage writes it; any other form (a mapping from ``$yaml``, a number) is kept, never rejected."""
 
 
 class ResourceSpec(SpecBase):
@@ -232,7 +233,7 @@ def check_document(document: YamlDocument, file: str) -> Checked:
         )
         return Checked(findings=(finding,))
 
-    subject = _subject_of(value)
+    subject = subject_of(value)
     errors: list[Finding] = []
     envelope: _Envelope | None = None
     try:
@@ -281,7 +282,7 @@ _KIND_SPELLING = {
 }
 
 
-def _subject_of(value: dict[Any, Any]) -> str | None:
+def subject_of(value: dict[Any, Any]) -> str | None:
     kind = value.get("kind")
     metadata = value.get("metadata")
     if not isinstance(kind, str) or not isinstance(metadata, dict):

@@ -1,7 +1,8 @@
 """A multi-document YAML loader that remembers where every mapping key and list item is.
 
 Values are built with PyYAML's safe constructor (the same semantics as ``yaml.safe_load_all``,
-merge keys and anchors included); the line of every field is read from the composed node
+merge keys and anchors included) through ``importers.safe_load``, which bounds alias expansion
+and nesting before anything is built; the line of every field is read from the composed node
 graph, so findings can point at the exact line of the offending field.
 """
 
@@ -13,20 +14,13 @@ from typing import Any
 
 import yaml
 
+from importers.safe_load import YamlError, iter_yaml
+
 Path = tuple[str | int, ...]
 """A field path inside a document: mapping keys and list indexes, e.g. ``("spec", "dependsOn", 2)``."""
 
-# libyaml is much faster on big files and has the same safe semantics.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class YamlSyntaxError(ValueError):
-    """The text is not well-formed YAML (or uses a tag the safe loader refuses)."""
-
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
+YamlSyntaxError = YamlError
+"""The text is not well-formed YAML, uses a tag the safe loader refuses, or is past a bound (``importers.safe_load``)."""
 
 
 @dataclass(frozen=True)
@@ -57,35 +51,22 @@ class YamlDocument:
 
 
 def load_documents(text: str) -> list[YamlDocument]:
-    """Parse every document in ``text``; raise ``YamlSyntaxError`` if any of them is malformed."""
-    loader = _Loader(text)
+    """Parse every document in ``text``, bounded as ``importers.safe_load`` bounds every YAML file.
+
+    Raises ``YamlSyntaxError`` if any document is malformed or past a bound (alias expansion, nesting).
+    """
     documents: list[YamlDocument] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:  # only at the end of the stream, which check_node ruled out
-                break
-            # Duplicates are looked for before construction, lines after: resolving merge keys
-            # (``<<``) rewrites the node in place, the line index must describe the merged
-            # mapping, and a key that overrides a merged one is not a duplicate.
-            duplicates = _duplicate_keys(node)
-            value = loader.construct_document(node)
-            documents.append(YamlDocument(len(documents), value, node.start_mark.line + 1, _index_lines(node), duplicates))
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        raise YamlSyntaxError(_describe(error), mark.line + 1 if mark is not None else None) from error
-    except yaml.YAMLError as error:
-        raise YamlSyntaxError(str(error), None) from error
-    except RecursionError as error:
-        raise YamlSyntaxError("the document is nested too deeply", None) from error
-    finally:
-        loader.dispose()
+    duplicates: list[tuple[DuplicateKey, ...]] = []
+
+    def remember_duplicates(node: yaml.Node) -> None:
+        # Duplicates are looked for before construction, lines after: resolving merge keys
+        # (``<<``) rewrites the node in place, the line index must describe the merged
+        # mapping, and a key that overrides a merged one is not a duplicate.
+        duplicates.append(_duplicate_keys(node))
+
+    for node, value in iter_yaml(text, before_construct=remember_duplicates):
+        documents.append(YamlDocument(len(documents), value, node.start_mark.line + 1, _index_lines(node), duplicates[-1]))
     return documents
-
-
-def _describe(error: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (error.context, error.problem) if p]
-    return ", ".join(parts) if parts else "malformed YAML"
 
 
 def _walk(root: yaml.Node) -> list[tuple[yaml.Node, Path]]:

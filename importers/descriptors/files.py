@@ -1,7 +1,8 @@
 """Finding descriptor files, reading them within a size limit, and the repository each lives in.
 
 Folders are walked for the format's file names (hidden folders skipped) in sorted order, so
-"the first descriptor wins" means the same on every run. A descriptor describes the git
+"the first descriptor wins" means the same on every run. A file in a walked folder that is a
+symlink to somewhere outside that folder is reported and not read. A descriptor describes the git
 checkout it sits in: its repository is read from the checkout's ``origin`` remote (looked
 for between the file and the folder given, never above it).
 """
@@ -65,10 +66,26 @@ def list_files(roots: list[str], names: tuple[str, ...], label: str) -> Listing:
             continue
         for file in files:
             identity = os.path.realpath(file.path)
+            if os.path.isdir(root) and not _within(root, identity):
+                listing.findings.append(
+                    Finding(
+                        "outside-root",
+                        "error",
+                        f"{label} {file.display} is a symlink to {identity}, outside the folder given ({root}); it is not read",
+                        fix="replace the symlink by the file, or add the other folder to the source's paths in catalog.yaml",
+                        file=file.display,
+                    )
+                )
+                continue
             if identity not in seen:
                 seen.add(identity)
                 listing.files.append(file)
     return listing
+
+
+def _within(root: str, real: str) -> bool:
+    real_root = os.path.realpath(root)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
 def _walk(root: str, wanted: set[str], listing: Listing) -> list[str]:

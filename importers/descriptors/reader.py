@@ -61,13 +61,13 @@ def read_descriptors(
         try:
             documents = load_documents(text)
         except YamlSyntaxError as error:
+            reason = f"is not valid YAML: {error.message}" if error.kind == "invalid-yaml" else f"is refused: {error.message}"
             findings.append(
                 Finding(
-                    "invalid-yaml",
+                    error.kind,
                     "error",
-                    f"{fmt.label} {file.display} is not valid YAML: {error.message}; nothing in it is imported and what it "
-                    "stated before is kept",
-                    fix="correct the YAML at this line (a YAML linter shows the detail)",
+                    f"{fmt.label} {file.display} {reason}; nothing in it is imported and what it stated before is kept",
+                    fix=error.fix,
                     file=file.display,
                     line=error.line,
                 )

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -33,6 +32,7 @@ from urllib.parse import quote
 
 from importers.github.codeowners import MAX_FILE_BYTES
 from importers.http import ApiClient, ApiError
+from importers.safe_load import MAX_EXPORT_BYTES, InputRefused, decode_utf8, load_json_values, read_bounded
 
 PER_PAGE = 100
 MAX_PAGES = 2000
@@ -241,25 +241,15 @@ class ExportReader:
         return Listing(items, relative)
 
     def _json_values(self, relative: str) -> list[Any]:
+        """Every JSON value in the file, bounded in size and nesting by ``importers.safe_load``."""
         try:
-            text = (self.root / relative).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            data = read_bounded(self.root / relative, MAX_EXPORT_BYTES, what=relative, fix="split the export, or re-export it")
+            values = load_json_values(decode_utf8(data, what=relative), what=relative)
+        except InputRefused as exc:
+            fix = "re-export it" if exc.kind == "invalid-json" else exc.fix
+            raise FetchError(relative, f"{exc.message}; {fix}") from exc
+        except OSError as exc:
             raise FetchError(relative, f"{relative}: cannot read it ({exc})") from exc
-        decoder = json.JSONDecoder()
-        values: list[Any] = []
-        index = 0
-        while True:
-            while index < len(text) and text[index].isspace():
-                index += 1
-            if index == len(text):
-                break
-            try:
-                value, index = decoder.raw_decode(text, index)
-            except json.JSONDecodeError as exc:
-                raise FetchError(
-                    relative, f"{relative}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); re-export it"
-                ) from exc
-            values.append(value)
         if not values:
             raise FetchError(relative, f"{relative} is empty; re-export it")
         return values

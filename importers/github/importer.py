@@ -540,6 +540,8 @@ class _Import:
         too_large = co.size_error(file.size) if file.data is None else None
         parsed = co.load(file.data) if file.data is not None else co.Codeowners(file_error=too_large or "the file could not be read")
         if parsed.file_error is not None:
+            if parsed.kept_back:
+                self.batch.failed_origins.add(file.where)
             props["owned_share"] = no_owner_share
             self._finding(
                 "codeowners-too-large",

@@ -19,7 +19,6 @@ the folder of ``catalog.yaml`` when it lies under it.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,12 +29,10 @@ import yaml
 
 from catalog.records import Finding
 from importers.kubernetes.objects import RawObject
+from importers.safe_load import InputRefused, YamlError, iter_yaml, load_json
 
 SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
-
-# libyaml is much faster on big exports and has the same safe semantics.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -119,35 +116,31 @@ def _read_file(path: Path, display: str, result: FileRead, source: str, max_file
     documents: list[tuple[Any, int | None, list[int] | None]]
     if path.suffix == ".json":
         try:
-            documents = [(json.loads(text), None, None)] if text.strip() else []
-        except json.JSONDecodeError as exc:
+            documents = [(load_json(text, what=display), None, None)] if text.strip() else []
+        except InputRefused as exc:
             fail(
-                "invalid-json",
-                f"{display} is not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg}); none of its objects is imported",
-                "re-export it with kubectl get -o json (a truncated file often means the export was cut short)",
-                exc.lineno,
+                exc.kind,
+                f"{exc.message}; none of its objects is imported",
+                "re-export it with kubectl get -o json (a truncated file often means the export was cut short)"
+                if exc.kind == "invalid-json"
+                else exc.fix,
+                exc.line,
             )
             return
     else:
         try:
             documents = _yaml_documents(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark is not None else None
-            problem = ", ".join(p for p in (exc.context, exc.problem) if p) or "malformed YAML"
-            fail(
-                "invalid-yaml",
-                f"{display} is not valid YAML{f' at line {line}' if line else ''} ({problem}); none of its objects is imported",
-                "re-export it with kubectl get -o yaml, or fix the syntax",
-                line,
-            )
-            return
-        except (yaml.YAMLError, RecursionError) as exc:
-            fail(
-                "invalid-yaml",
-                f"{display} is not valid YAML ({exc}); none of its objects is imported",
-                "re-export it with kubectl get -o yaml",
-            )
+        except YamlError as exc:
+            line = exc.line
+            if exc.kind == "invalid-yaml":
+                message = (
+                    f"{display} is not valid YAML{f' at line {line}' if line else ''} ({exc.message}); none of its objects is imported"
+                )
+                fix = "re-export it with kubectl get -o yaml, or fix the syntax"
+            else:
+                message = f"{display} is refused{f' at line {line}' if line else ''}: {exc.message}"
+                fix = exc.fix
+            fail(exc.kind, message, fix, line)
             return
     count = 0
     for doc_index, (value, line, item_lines) in enumerate(documents):
@@ -199,22 +192,15 @@ def _raw(body: Any, implied_kind: str | None, display: str, index: int, line: in
 
 
 def _yaml_documents(text: str) -> list[tuple[Any, int | None, list[int] | None]]:
-    """Each document's value, its first line, and the line of each of its ``items``."""
-    loader = _Loader(text)
+    """Each document's value, its first line, and the line of each of its ``items`` (bounded by ``importers.safe_load``)."""
     documents: list[tuple[Any, int | None, list[int] | None]] = []
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                break
-            item_lines: list[int] | None = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.SequenceNode):
-                        item_lines = [item.start_mark.line + 1 for item in value.value]
-            documents.append((loader.construct_document(node), node.start_mark.line + 1, item_lines))
-    finally:
-        loader.dispose()
+    for node, value in iter_yaml(text):
+        item_lines: list[int] | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key, item in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(item, yaml.SequenceNode):
+                    item_lines = [entry.start_mark.line + 1 for entry in item.value]
+        documents.append((value, node.start_mark.line + 1, item_lines))
     return documents
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from importers.safe_load import MAX_KUBECONFIG_BYTES, InputRefused, YamlError, decode_utf8, load_yaml, read_bounded
 
 EXPORT_FIX = (
     "or export the objects with `kubectl get deployments,statefulsets,daemonsets,cronjobs,jobs,services -A -o yaml` and use `files`"
@@ -80,17 +80,20 @@ def load_kubeconfig(path: Path, context: str | None = None) -> KubeTarget:
     """Read ``path`` and resolve ``context`` (default: its ``current-context``)."""
     path = path.expanduser()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = decode_utf8(read_bounded(path, MAX_KUBECONFIG_BYTES, what=f"kubeconfig {path}"), what=f"kubeconfig {path}")
     except FileNotFoundError:
         raise KubeconfigError(f"kubeconfig {path} does not exist; point `kubeconfig` at an existing file, {EXPORT_FIX}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except InputRefused as exc:
+        raise KubeconfigError(f"{exc.message}; point `kubeconfig` at the real kubeconfig, {EXPORT_FIX}") from exc
+    except OSError as exc:
         raise KubeconfigError(f"kubeconfig {path} cannot be read ({exc}); make it a readable UTF-8 file, {EXPORT_FIX}") from exc
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise KubeconfigError(f"kubeconfig {where} is not valid YAML ({getattr(exc, 'problem', exc)}); fix its syntax") from exc
+        doc = load_yaml(text)
+    except YamlError as exc:
+        where = f"{path}:{exc.line}" if exc.line is not None else str(path)
+        if exc.kind == "invalid-yaml":
+            raise KubeconfigError(f"kubeconfig {where} is not valid YAML ({exc.message}); fix its syntax") from exc
+        raise KubeconfigError(f"kubeconfig {where} is refused: {exc.message}; {exc.fix}") from exc
     return parse_kubeconfig(doc, path, context)
 
 

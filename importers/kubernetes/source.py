@@ -195,6 +195,10 @@ class KubernetesSource:
         read = read_exports(self.files, self.base_dir, self.instance, self.config.max_file_bytes)
         batch.findings.extend(read.findings)
         batch.failed_origins |= read.failed_origins
+        if read.unreadable:
+            # A file that could not be read may hold the Services that other files' workloads
+            # depend through: what was derived from it is unknown, so nothing is retired.
+            batch.complete = False
         if not read.files:
             raise SourceError(
                 f"{self.instance}: no export files (*.yaml, *.yml, *.json) under {', '.join(str(p) for p in self.files)}; {EXPORT_FIX}"

@@ -13,7 +13,6 @@ file) and says what to do; deciding what a failure means for the sync is the cal
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from importers.http import ApiClient, ApiError
+from importers.safe_load import MAX_EXPORT_BYTES, InputRefused, load_json, read_bounded
 
 MAX_PAGE_SIZE = 100
 """PagerDuty's classic pagination serves at most 100 records a page."""
@@ -145,16 +145,20 @@ class ExportReader:
     async def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         file = self.file(path)
         try:
-            data = await asyncio.to_thread(file.read_bytes)
+            data = await asyncio.to_thread(read_bounded, file, MAX_EXPORT_BYTES, what=str(file), fix="export it again, or split it")
         except FileNotFoundError as exc:
             raise FetchError(
                 f"{self.source}: {file} does not exist; export GET {path} into it (see importers/pagerduty for the layout)", missing=True
             ) from exc
+        except InputRefused as exc:
+            raise FetchError(f"{self.source}: {exc.message}; {exc.fix}") from exc
         except OSError as exc:
             raise FetchError(f"{self.source}: cannot read {file} ({exc.strerror}); check the export folder and its permissions") from exc
         try:
-            return json.loads(data)
-        except ValueError as exc:
+            return load_json(data, what=str(file))
+        except InputRefused as exc:
             raise FetchError(
-                f"{self.source}: {file} is not valid JSON ({exc}); the export was truncated or is not a PagerDuty response; export it again"
+                f"{self.source}: {exc.message}; the export was truncated or is not a PagerDuty response; export it again"
+                if exc.kind == "invalid-json"
+                else f"{self.source}: {exc.message}; {exc.fix}"
             ) from exc
