@@ -21,6 +21,7 @@ from strawberry.types import ExecutionResult
 from catalog.api.context import CatalogContext, build_context
 from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
+from catalog.auth.wiring import access_control
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
 
@@ -135,4 +136,5 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=access_control(settings, slot.get),
     )

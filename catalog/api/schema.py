@@ -35,6 +35,7 @@ from catalog.api.systems.queries import SystemQuery
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.queries import TeamQuery
 from catalog.api.teams.types import Person, Team
+from catalog.auth.fields import guard_fields, introspection_rules
 from catalog.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        *introspection_rules(settings),
     ]
     return [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
@@ -90,8 +92,10 @@ def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; with settings, also the per-request guards the running API uses."""
-    return CatalogSchema(
-        query=Query,
-        types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
-        extensions=guards(settings) if settings is not None else (),
+    return guard_fields(
+        CatalogSchema(
+            query=Query,
+            types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
+            extensions=guards(settings) if settings is not None else (),
+        )
     )
