@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from catalog.commands import adoption, audit, blast_radius, history, oncall, who_owns
+from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings, settings_env
@@ -103,11 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
     serve.add_argument("--workers", type=int, help="server processes (CATALOG_WORKERS, default 1; above 1 needs Neo4j)")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
+    serve.add_argument("--auth", choices=["token", "oidc", "proxy", "none"], help="how requests authenticate (CATALOG_AUTH, default none)")
+    serve.add_argument(
+        "--allow-anonymous", action="store_true", help="serve with --auth none on a non-loopback address (CATALOG_ALLOW_ANONYMOUS)"
+    )
     _store_flags(serve)
 
     for command in ANSWER_COMMANDS:
         command.register(commands)
         _store_flags(commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")])
+    token.register(commands, _store_flags)
 
     demo = commands.add_parser(
         "demo",
@@ -129,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config", "workers")
+    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config", "workers", "auth")
     overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "allow_anonymous", False):
+        overrides["allow_anonymous"] = True
     if getattr(args, "no_graphiql", False):
         overrides["graphiql"] = False
     return Settings(**overrides, **extra)
@@ -277,8 +284,14 @@ async def load_demo(settings: Settings, sources_dir: Path) -> list[SourceOutcome
 
 
 async def _check_store(settings: Settings) -> None:
+    from catalog.auth.startup import notes
+
     store = await open_store(settings)
-    await store.close()
+    try:
+        for note in await notes(settings, store):
+            print(f"catalog: {note}", file=sys.stderr, flush=True)
+    finally:
+        await store.close()
 
 
 def serve(settings: Settings, *, sync_every: float | None = None, config_required: bool = False, use_config: bool = True) -> int:
@@ -319,6 +332,11 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    from catalog.auth.startup import refusal
+
+    if (refused := refusal(settings)) is not None:
+        print(f"catalog: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
     asyncio.run(_check_store(settings))
     print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
@@ -326,10 +344,19 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
         # Each worker is a fresh process that builds its app from the environment: hand it these settings.
         os.environ.update(settings_env(settings))
         uvicorn.run(
-            "catalog.api.app:worker_app", factory=True, workers=settings.workers, host=settings.host, port=settings.port, log_level="info"
+            "catalog.api.app:worker_app",
+            factory=True,
+            workers=settings.workers,
+            host=settings.host,
+            port=settings.port,
+            log_level="info",
+            proxy_headers=False,
+            access_log=False,
         )
     else:
-        uvicorn.run(create_app(settings, background=background), host=settings.host, port=settings.port, log_level="info")
+        # The TCP peer, not X-Forwarded-For: proxy mode trusts headers by it. Our access log replaces uvicorn's.
+        app = create_app(settings, background=background)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=False, access_log=False)
     return EXIT_OK
 
 
@@ -352,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(path, ignore_errors=True)
             if path.exists():
                 path.unlink()
-            settings = _settings(args, store="embedded", embedded_path=path)
+            settings = _settings(args, store="embedded", embedded_path=path, graphiql=True)
             outcomes = asyncio.run(load_demo(settings, base.data_dir / "demo-sources"))
             print_outcomes(outcomes)
             print(f"\nthe demo's sources and catalog.yaml are in {base.data_dir / 'demo-sources'}")
