@@ -114,7 +114,9 @@ async def test_failed_credentials_are_throttled_by_address(staffed_store: Embedd
         assert statuses[:2] == [401, 401] and statuses[2:] == [429, 429]
 
 
-async def test_access_log_has_one_json_line_without_token_or_contacts(staffed_store: EmbeddedStore, caplog: pytest.LogCaptureFixture) -> None:
+async def test_access_log_has_one_json_line_without_token_or_contacts(
+    staffed_store: EmbeddedStore, caplog: pytest.LogCaptureFixture
+) -> None:
     app = create_app(proxy_settings(), store=staffed_store)
     caplog.set_level(logging.INFO, logger="catalog.access")
     headers = {"X-Forwarded-User": "jane", "X-Forwarded-Groups": "sre", "Authorization": "Bearer ocat_secretsecret"}

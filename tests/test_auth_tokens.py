@@ -8,6 +8,7 @@ only a hash.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -169,7 +170,8 @@ async def test_tokens_are_invisible_to_imports(store: GraphStore, capsys: pytest
 async def test_token_created_by_the_cli_process_works_against_the_app(tmp_path: Path) -> None:
     path = tmp_path / "catalog.lbdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
-    made = subprocess.run(
+    made = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "catalog.cli", "token", "create", "ops", "--scopes", "read,contacts", "--embedded-path", str(path)],
         capture_output=True,
         text=True,

@@ -36,6 +36,7 @@ from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.queries import TeamQuery
 from catalog.api.teams.types import Person, Team
 from catalog.auth.fields import guard_fields, introspection_rules
+from catalog.auth.graphql import AuthQuery
 from catalog.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Query(
     SystemQuery,
     PlatformQuery,
     FindingQuery,
+    AuthQuery,
 ):
     pass
 
