@@ -186,3 +186,11 @@ def test_settings_refuse_none_and_shared_secret_algorithms() -> None:
             Settings(oidc_algorithms=algorithms)
     with pytest.raises(ValueError, match="CATALOG_OIDC_ISSUER"):
         Settings(auth="oidc")
+
+
+async def test_serve_reports_an_unreachable_provider_at_start(provider: FakeApi, staffed_store: EmbeddedStore) -> None:
+    from catalog.auth.startup import notes
+
+    assert await notes(oidc_settings(provider), staffed_store) == []
+    [note] = await notes(oidc_settings(provider, oidc_jwks_url="http://127.0.0.1:9/jwks"), staffed_store)
+    assert "cannot fetch the identity provider's keys" in note and "503" in note

@@ -191,3 +191,12 @@ async def test_token_created_by_the_cli_process_works_against_the_app(tmp_path: 
             assert owners_by_service(answer)["checkout"] == [("jane", "jane@acme.test"), ("payments", "payments@acme.test")]
     finally:
         await store.close()
+
+
+async def test_serve_warns_when_token_mode_has_no_token_yet(store: GraphStore, capsys: pytest.CaptureFixture[str]) -> None:
+    from catalog.auth.startup import notes
+
+    [note] = await notes(token_settings(), store)
+    assert "catalog token create" in note
+    await create(store, capsys, "ops", "--scopes", "read,contacts,admin")
+    assert await notes(token_settings(), store) == []

@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
+
 from catalog.auth.authenticate import Authenticator, AuthFailure, peer_of
 from catalog.auth.ratelimit import RateLimiter, retry_after
 from catalog.auth.scopes import SCOPE_KEY, Principal, Scope
@@ -73,14 +75,14 @@ def operation_name(query_string: bytes, body: bytes) -> str | None:
     payload: Any = None
     if body:
         try:
-            payload = json.loads(body)
-        except ValueError:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError:
             return None
     elif query_string:
         params = parse_qs(query_string.decode("latin-1"))
         payload = {k: v[0] for k, v in params.items() if k in ("operationName", "query")}
     if isinstance(payload, list):
-        names = [n for n in (operation_name(b"", json.dumps(p).encode()) for p in payload[:20]) if n]
+        names = [n for n in (operation_name(b"", orjson.dumps(p)) for p in payload[:20]) if n]
         return ",".join(names) or None
     if not isinstance(payload, dict):
         return None
@@ -147,7 +149,7 @@ class AccessControl:
         try:
             principal = await self.authenticator.authenticate(scope)
         except AuthFailure as failure:
-            scope[ACCESS_KEY]["refused"] = failure.message
+            scope[ACCESS_KEY]["refused"] = failure.message[:200]
             wait = self.limiter.take(f"peer:{peer_of(scope)}") if failure.status == 401 else 0.0
             if wait:
                 await self._too_many(send, wait)
@@ -210,4 +212,4 @@ class AccessControl:
             except (ValueError, TypeError, RecursionError):
                 fields["operation"] = None
         fields.update(access)
-        access_logger.info(json.dumps(fields, default=str, separators=(",", ":")), extra={"access": fields})
+        access_logger.info(orjson.dumps(fields, default=str).decode(), extra={"access": fields})

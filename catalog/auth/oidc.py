@@ -132,6 +132,11 @@ class JwksCache:
             self._parsed = {}
             logger.info("fetched %d signing keys from %s", len(self._keys), url)
 
+    async def prefetch(self) -> int:
+        """Fetch the keys now (at start-up, to report a provider that cannot be reached); how many there are."""
+        await self._refresh(older_than=0)
+        return len(self._keys)
+
     async def key(self, kid: str | None, alg: str) -> jwt.PyJWK:
         if self._clock() - self._fetched_at >= MAX_AGE_SECONDS:
             try:

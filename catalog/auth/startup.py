@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from catalog.auth.oidc import JwksCache, OidcUnavailable
 from catalog.auth.tokens import PREFIX
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
@@ -40,6 +41,14 @@ async def notes(settings: Settings, store: GraphStore) -> list[str]:
             "no API token exists yet, so every request will be refused: create one with "
             f"`catalog token create NAME --scopes read[,contacts,admin]` (it prints a token starting {PREFIX})"
         )
+    if settings.auth == "oidc":
+        assert settings.oidc_issuer is not None
+        keys = JwksCache(settings.oidc_issuer, settings.oidc_jwks_url, min_refresh=settings.oidc_jwks_refresh_seconds)
+        try:
+            if not await keys.prefetch():
+                out.append("the identity provider publishes no signing keys: every token will be refused")
+        except OidcUnavailable as exc:
+            out.append(f"cannot fetch the identity provider's keys yet ({exc}); requests get 503 until it answers")
     if settings.auth == "none" and not is_loopback(settings.host):
         out.append(f"serving anonymously on {settings.host} (--allow-anonymous): every client gets {settings.auth_anonymous_scopes}")
     return out
