@@ -92,3 +92,30 @@ def test_schema_graphql_marks_every_guarded_field() -> None:
                         [argument] = directive.arguments
                         marked[f"{definition.name.value}.{field.name.value}"] = argument.value.value  # type: ignore[attr-defined]
     assert marked == {coordinate: rule.scope.name for coordinate, rule in SCOPED_FIELDS.items()}
+
+
+async def test_the_guard_fails_closed(store: GraphStore) -> None:
+    from starlette.requests import Request
+
+    from catalog.api.context import build_context
+    from catalog.auth.scopes import CURRENT, Principal, RequestAuth
+
+    await staffed().sync(store)
+    settings = api_settings()
+    schema = build_schema(settings)
+    query = '{ team(name: "payments") { members { email } } }'
+
+    # An HTTP request that reached the schema without passing the middleware: no principal, no emails.
+    bare = Request({"type": "http", "method": "POST", "path": "/graphql", "headers": []})
+    result = await schema.execute(query, context_value=build_context(store, settings, bare))
+    assert result.data is not None and {m["email"] for m in result.data["team"]["members"]} == {None}
+    assert result.errors and "no authenticated principal" in result.errors[0].message
+
+    # Code serving a request runs the schema with a context that carries no request (a page): the principal still applies.
+    current = CURRENT.set(RequestAuth(Principal("omar", "proxy", frozenset({Scope.READ}))))
+    try:
+        result = await schema.execute(query, context_value=build_context(store, settings))
+    finally:
+        CURRENT.reset(current)
+    assert result.data is not None and {m["email"] for m in result.data["team"]["members"]} == {None}
+    assert result.errors is not None and len(result.errors) == 1 and "proxy 'omar' with read" in result.errors[0].message

@@ -8,7 +8,12 @@
 - ``ratelimit``: token buckets per principal;
 - ``middleware``: the ASGI middleware that authenticates, rate-limits and logs every request;
 - ``fields``: the registry of GraphQL fields that need a scope, and the guard that enforces it;
+- ``graphql``: the admin part of the API (``apiTokens``);
+- ``wiring``: the middleware ``create_app`` installs (CORS, then access control);
 - ``startup``: the checks ``catalog serve`` runs before it listens.
+
+Pages and other handlers read the principal with ``scopes.principal_of(request)`` or
+``scopes.current_principal()``.
 
 This module imports nothing, so ``catalog.settings`` can use ``catalog.auth.scopes``.
 """

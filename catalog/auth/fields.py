@@ -8,9 +8,10 @@ marks the field with ``@requiresScope`` so ``schema.graphql`` shows it. A coordi
 no field, or a non-null field (null would wipe out its parent), stops the schema from building:
 renaming a type cannot silently drop a guard.
 
-Code that runs the schema in-process (no HTTP request in the context: the CLI, tests) is
-trusted; an HTTP request without a principal is refused, so a route mounted without the
-middleware fails closed.
+The principal comes from the context variable the middleware sets for each request
+(``catalog.auth.scopes.CURRENT``), else from the request in the GraphQL context. Code that runs
+the schema outside any HTTP request (the CLI, tests) is trusted; an HTTP request without a
+principal is refused, so a route mounted without the middleware fails closed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRul
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.schema_directive import Location
 
-from catalog.auth.scopes import Principal, Scope, format_scopes, principal_of
+from catalog.auth.scopes import CURRENT, RequestAuth, Scope, format_scopes, principal_of
 from catalog.settings import Settings
 
 
@@ -81,42 +82,52 @@ SCOPED_FIELDS: Mapping[str, FieldRule] = {
 """Every field that needs more than ``read``. Team emails and chat channels stay ``read``: they are
 how responders reach an owner, and belong to no one person."""
 
-_FORBIDDEN_SEEN = "catalog.forbidden"
-"""Coordinates already reported in this request (kept in the ASGI scope): one error per field, not per row."""
-
 
 class ScopeForbidden(GraphQLError):
     pass
 
 
 def _request_of(context: Any) -> Any:
-    request = context.get("request") if isinstance(context, dict) else getattr(context, "request", None)
-    return request
+    return context.get("request") if isinstance(context, dict) else getattr(context, "request", None)
 
 
-def _allowed(info: GraphQLResolveInfo[Any], rule: FieldRule, source: Any) -> tuple[bool, Principal | None, Any]:
+def _request_auth(info: GraphQLResolveInfo[Any]) -> RequestAuth | bool | None:
+    """The request's principal and report book; True for trusted in-process code; None for an
+    HTTP request that reached the schema without a principal (refused: fail closed)."""
+    current = CURRENT.get()
+    if current is not None:
+        return current
     request = _request_of(info.context)
     if request is None:
-        return True, None, None
+        return True
     principal = principal_of(request)
-    if principal is not None and principal.has(rule.scope):
-        return True, principal, request
-    if rule.when is not None and not rule.when(source):
-        return True, principal, request
-    return False, principal, request
+    if principal is None:
+        return None
+    # The principal is in the scope but not in the context variable (an app wired without the
+    # middleware's task): keep the report book in the scope so each field is still reported once.
+    scope = getattr(request, "scope", None)
+    book: set[str] = scope.setdefault(_REPORTED, set()) if isinstance(scope, dict) else set()
+    return RequestAuth(principal, book)
+
+
+_REPORTED = "catalog.forbidden"
 
 
 def _guarded(resolve: Callable[..., Any], coordinate: str, rule: FieldRule) -> Callable[..., Any]:
     def guarded(source: Any, info: GraphQLResolveInfo[Any], **kwargs: Any) -> Any:
-        allowed, principal, request = _allowed(info, rule, source)
-        if allowed:
+        auth = _request_auth(info)
+        if auth is True or (isinstance(auth, RequestAuth) and auth.principal.has(rule.scope)):
             return resolve(source, info, **kwargs)
-        scope = getattr(request, "scope", None)
-        seen: set[str] = scope.setdefault(_FORBIDDEN_SEEN, set()) if isinstance(scope, dict) else set()
-        if coordinate in seen:
-            return None
-        seen.add(coordinate)
-        who = f"{principal.kind} {principal.name!r} with {format_scopes(principal.scopes) or 'no scope'}" if principal else "no principal"
+        if rule.when is not None and not rule.when(source):
+            return resolve(source, info, **kwargs)
+        if isinstance(auth, RequestAuth):
+            if coordinate in auth.reported:
+                return None
+            auth.reported.add(coordinate)
+            principal = auth.principal
+            who = f"{principal.kind} {principal.name!r} with {format_scopes(principal.scopes) or 'no scope'}"
+        else:
+            who = "no authenticated principal"
         raise ScopeForbidden(
             f"`{coordinate}` ({rule.why}) needs the `{rule.scope.value}` scope; this request runs as {who}, so it is null "
             f"here and wherever else it appears in this response",
@@ -160,8 +171,3 @@ def introspection_rules(settings: Settings) -> list[type[ASTValidationRule]]:
     """The validation rule that refuses ``__schema`` and ``__type`` unless introspection (or
     GraphiQL, which needs it) is enabled. ``__typename`` stays: clients need it for unions."""
     return [] if settings.introspection or settings.graphiql else [NoSchemaIntrospectionCustomRule]
-
-
-def scoped_coordinates() -> dict[str, str]:
-    """The registry as ``{coordinate: scope}``, for docs and reports."""
-    return {coordinate: rule.scope.value for coordinate, rule in SCOPED_FIELDS.items()}

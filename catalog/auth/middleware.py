@@ -30,7 +30,7 @@ import orjson
 
 from catalog.auth.authenticate import Authenticator, AuthFailure, peer_of
 from catalog.auth.ratelimit import RateLimiter, retry_after
-from catalog.auth.scopes import SCOPE_KEY, Principal, Scope
+from catalog.auth.scopes import CURRENT, SCOPE_KEY, Principal, RequestAuth, Scope
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -140,7 +140,11 @@ class AccessControl:
             principal = await self._admit(scope, send_noting)
             if principal is not None:
                 scope[SCOPE_KEY] = principal
-                await self.app(scope, receive_peeking, send_noting)
+                current = CURRENT.set(RequestAuth(principal))
+                try:
+                    await self.app(scope, receive_peeking, send_noting)
+                finally:
+                    CURRENT.reset(current)
         finally:
             self._log(scope, access, principal, status, started, bytes(peeked) if len(peeked) < BODY_PEEK_BYTES else b"")
 
@@ -188,7 +192,11 @@ class AccessControl:
             await send({"type": "websocket.close", "code": 1008})
             return
         scope[SCOPE_KEY] = principal
-        await self.app(scope, receive, send)
+        current = CURRENT.set(RequestAuth(principal))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CURRENT.reset(current)
 
     def _log(
         self, scope: MutableMapping[str, Any], access: dict[str, Any], principal: Principal | None, status: int, started: float, body: bytes

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -111,3 +112,23 @@ def principal_of(scope: Any) -> Principal | None:
     mapping = getattr(scope, "scope", scope)
     value = mapping.get(SCOPE_KEY) if isinstance(mapping, dict) else None
     return value if isinstance(value, Principal) else None
+
+
+@dataclass
+class RequestAuth:
+    """The principal of the HTTP request being served, and the guarded fields already reported in it."""
+
+    principal: Principal
+    reported: set[str] = field(default_factory=set)
+
+
+CURRENT: ContextVar[RequestAuth | None] = ContextVar("catalog_request_auth", default=None)
+"""Set by the middleware for the length of each request. Everything the request runs (resolvers,
+a page that executes the schema in-process) sees the principal, whatever its context object
+carries, so the field guard cannot fail open when a context stops carrying the request."""
+
+
+def current_principal() -> Principal | None:
+    """The principal of the HTTP request being served; None outside one (the CLI, tests)."""
+    auth = CURRENT.get()
+    return auth.principal if auth is not None else None
