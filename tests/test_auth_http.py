@@ -186,3 +186,59 @@ def test_anonymous_is_allowed_on_loopback_or_on_purpose() -> None:
     assert refusal(Settings(host="0.0.0.0")) is not None
     assert refusal(Settings(host="0.0.0.0", allow_anonymous=True)) is None
     assert refusal(Settings(host="0.0.0.0", auth="token")) is None
+
+
+def test_catalog_serve_with_token_auth_end_to_end(tmp_path: Path) -> None:
+    """The real server: a token made by `catalog token create`, then `catalog serve --auth token`."""
+    import socket
+    import time
+
+    import httpx
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_")}
+    env["CATALOG_EMBEDDED_PATH"] = str(tmp_path / "catalog.lbdb")
+    made = subprocess.run(
+        [sys.executable, "-m", "catalog.cli", "token", "create", "ops", "--scopes", "read"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "catalog.cli", "serve", "--auth", "token", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, log.read_text()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        query = {"query": "query Count { services(first: 1) { totalCount } }"}
+        refused = httpx.post(f"{base}/graphql", json=query, timeout=10)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+        answer = httpx.post(f"{base}/graphql", json=query, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert answer.json() == {"data": {"services": {"totalCount": 0}}}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lines = [json.loads(line.split(": ", 1)[1]) for line in log.read_text().splitlines() if line.startswith("INFO catalog.access: ")]
+    assert [(line["principal"], line["operation"], line["status"]) for line in lines] == [(None, None, 401), ("token:ops", "Count", 200)]
+    assert token not in log.read_text()
