@@ -45,6 +45,9 @@ def _store_flags(parser: argparse.ArgumentParser) -> None:
 def _serve_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="listen address (CATALOG_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="listen port (CATALOG_PORT, default 8000)")
+    parser.add_argument(
+        "--allow-anonymous", action="store_true", help="serve without authentication on a non-loopback address (CATALOG_ALLOW_ANONYMOUS)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,9 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, help="server processes (CATALOG_WORKERS, default 1; above 1 needs Neo4j)")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
     serve.add_argument("--auth", choices=["token", "oidc", "proxy", "none"], help="how requests authenticate (CATALOG_AUTH, default none)")
-    serve.add_argument(
-        "--allow-anonymous", action="store_true", help="serve with --auth none on a non-loopback address (CATALOG_ALLOW_ANONYMOUS)"
-    )
     _store_flags(serve)
 
     for command in ANSWER_COMMANDS:
