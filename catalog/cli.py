@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from catalog.commands import adoption, audit, blast_radius, history, oncall, who_owns
+from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings, settings_env
@@ -45,6 +45,9 @@ def _store_flags(parser: argparse.ArgumentParser) -> None:
 def _serve_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="listen address (CATALOG_HOST, default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="listen port (CATALOG_PORT, default 8000)")
+    parser.add_argument(
+        "--allow-anonymous", action="store_true", help="serve without authentication on a non-loopback address (CATALOG_ALLOW_ANONYMOUS)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,11 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
     serve.add_argument("--workers", type=int, help="server processes (CATALOG_WORKERS, default 1; above 1 needs Neo4j)")
     serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
+    serve.add_argument("--auth", choices=["token", "oidc", "proxy", "none"], help="how requests authenticate (CATALOG_AUTH, default none)")
     _store_flags(serve)
 
     for command in ANSWER_COMMANDS:
         command.register(commands)
         _store_flags(commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")])
+    token.register(commands, _store_flags)
 
     demo = commands.add_parser(
         "demo",
@@ -129,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config", "workers")
+    names = ("store", "neo4j_uri", "neo4j_user", "neo4j_database", "embedded_path", "host", "port", "config", "workers", "auth")
     overrides = {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
+    if getattr(args, "allow_anonymous", False):
+        overrides["allow_anonymous"] = True
     if getattr(args, "no_graphiql", False):
         overrides["graphiql"] = False
     return Settings(**overrides, **extra)
@@ -277,8 +284,14 @@ async def load_demo(settings: Settings, sources_dir: Path) -> list[SourceOutcome
 
 
 async def _check_store(settings: Settings) -> None:
+    from catalog.auth.startup import notes
+
     store = await open_store(settings)
-    await store.close()
+    try:
+        for note in await notes(settings, store):
+            print(f"catalog: {note}", file=sys.stderr, flush=True)
+    finally:
+        await store.close()
 
 
 def serve(settings: Settings, *, sync_every: float | None = None, config_required: bool = False, use_config: bool = True) -> int:
@@ -320,6 +333,11 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
                 file=sys.stderr,
             )
             return EXIT_USAGE
+    from catalog.auth.startup import refusal
+
+    if (refused := refusal(settings)) is not None:
+        print(f"catalog: {refused}", file=sys.stderr)
+        return EXIT_USAGE
     # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
     asyncio.run(_check_store(settings))
     print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
@@ -334,15 +352,18 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
             port=settings.port,
             log_level="info",
             log_config=LOG_CONFIG,
+            proxy_headers=False,
             access_log=False,
         )
     else:
+        # The TCP peer, not X-Forwarded-For: proxy mode trusts headers by it. Our access log replaces uvicorn's.
         uvicorn.run(
             create_app(settings, background=background),
             host=settings.host,
             port=settings.port,
             log_level="info",
             log_config=LOG_CONFIG,
+            proxy_headers=False,
             access_log=False,
         )
     return EXIT_OK
@@ -367,7 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(path, ignore_errors=True)
             if path.exists():
                 path.unlink()
-            settings = _settings(args, store="embedded", embedded_path=path)
+            settings = _settings(args, store="embedded", embedded_path=path, graphiql=True)
             outcomes = asyncio.run(load_demo(settings, base.data_dir / "demo-sources"))
             print_outcomes(outcomes)
             print(f"\nthe demo's sources and catalog.yaml are in {base.data_dir / 'demo-sources'}")

@@ -303,6 +303,21 @@ IMPORT_RUN = NodeType(
     ),
 )
 
+API_TOKEN = NodeType(
+    "ApiToken",
+    "An API token for `CATALOG_AUTH=token`, made by `catalog token create`. Only a hash of the token is kept, so a copy of the "
+    "store grants nothing; a revoked token keeps its node with `retired_at` set.",
+    (
+        Prop("name", indexed=True, doc="The name it was created with: who or what uses it."),
+        Prop("selector", indexed=True, doc="The token's public part (`ocat_<selector>_...`), by which a presented token is found."),
+        Prop("secret_hash", doc="SHA-256 of the whole token, hex."),
+        Prop("scopes", PropType.STRING_LIST, "What it may do: `read`, `contacts`, `admin`."),
+        Prop("created_at", PropType.TIME),
+        Prop("created_by", doc="The operating-system user who ran `catalog token create`."),
+        Prop("expires_at", PropType.TIME, "When it stops working; null: until revoked."),
+    ),
+)
+
 NODE_TYPES: tuple[NodeType, ...] = (
     TEAM,
     PERSON,
@@ -321,6 +336,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     ADOPTION_SNAPSHOT,
     FINDING,
     IMPORT_RUN,
+    API_TOKEN,
 )
 
 OWNERS = ("Team", "Person")

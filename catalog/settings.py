@@ -6,8 +6,13 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from catalog.auth.scopes import parse_group_scopes, parse_list, parse_networks, parse_scopes
+
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"})
+"""JWT signature algorithms whose verification key can be public."""
 
 
 def _default_data_dir() -> Path:
@@ -36,7 +41,9 @@ class Settings(BaseSettings):
         description="Server processes `catalog serve` runs. Above 1 needs the Neo4j store (the embedded store admits one process) "
         "and no in-process scheduled sync.",
     )
-    graphiql: bool = Field(True, description="Serve the GraphiQL IDE at /graphql (development).")
+    graphiql: bool = Field(
+        False, description="Serve the GraphiQL IDE at /graphql (development; `catalog demo` turns it on). It implies introspection."
+    )
     max_depth: int = Field(10, ge=1, le=50, description="Largest `depth` accepted for transitive dependency queries.")
     max_concurrent_walks: int = Field(
         2,
@@ -81,6 +88,94 @@ class Settings(BaseSettings):
     max_retire_fraction: float = Field(
         0.2, ge=0, le=1, description="Share of a source's entities one import may retire before it refuses (override with --force)."
     )
+
+    neo4j_password_file: Path | None = Field(
+        None, description="File holding the Neo4j password (a mounted secret); used when `CATALOG_NEO4J_PASSWORD` is unset."
+    )
+    auth: Literal["none", "token", "oidc", "proxy"] = Field(
+        "none",
+        description="How requests authenticate: `token` (API tokens from `catalog token create`), `oidc` (bearer JWTs from an "
+        "identity provider), `proxy` (a user passed by a trusted reverse proxy), or `none` (anonymous; only on loopback unless "
+        '`--allow-anonymous`). See "Securing it".',
+    )
+    allow_anonymous: bool = Field(False, description="Let `catalog serve` run with `CATALOG_AUTH=none` on a non-loopback address.")
+    auth_anonymous_scopes: str = Field("read,contacts", description="Scopes of anonymous requests when `CATALOG_AUTH=none`.")
+    auth_default_scopes: str = Field("read", description="Scopes every user authenticated by `oidc` or `proxy` gets.")
+    auth_group_scopes: str = Field(
+        "",
+        description='Scopes per group for `oidc` and `proxy`, as JSON: `{"sre": ["read", "contacts"], "catalog-admins": '
+        '["read", "contacts", "admin"]}`.',
+    )
+    auth_token_cache_seconds: float = Field(
+        10, ge=0, le=3600, description="How long a server trusts its copy of the API tokens; a revoked token stops working within this."
+    )
+    oidc_issuer: str | None = Field(None, description="The identity provider's issuer URL (the `iss` claim), for `CATALOG_AUTH=oidc`.")
+    oidc_audience: str | None = Field(None, description="The audience (`aud`) tokens must be issued for, e.g. the catalog's client id.")
+    oidc_jwks_url: str | None = Field(
+        None, description="The provider's JWKS URL; default: `jwks_uri` of `<issuer>/.well-known/openid-configuration`."
+    )
+    oidc_algorithms: str = Field("RS256,ES256", description="Signature algorithms accepted (asymmetric only; `none` and HS* are refused).")
+    oidc_groups_claim: str = Field("groups", description="The claim whose values map to scopes through `CATALOG_AUTH_GROUP_SCOPES`.")
+    oidc_user_claim: str = Field("sub", description="The claim that names the user in the access log and rate limits.")
+    oidc_leeway_seconds: int = Field(30, ge=0, le=600, description="Clock skew allowed on `exp`, `nbf` and `iat`.")
+    oidc_jwks_refresh_seconds: float = Field(
+        60, ge=1, le=86400, description="Least time between two JWKS fetches caused by tokens signed with an unknown key id."
+    )
+    proxy_user_header: str = Field("X-Forwarded-User", description="Header that carries the user in `CATALOG_AUTH=proxy`.")
+    proxy_groups_header: str = Field("X-Forwarded-Groups", description="Header with the user's groups (comma-separated) in `proxy` mode.")
+    trusted_proxies: str = Field(
+        "", description="Addresses or networks (comma-separated) of the reverse proxies whose user headers are trusted in `proxy` mode."
+    )
+    rate_limit: float = Field(20, ge=0, description="Requests per second each principal may make on average (per server process); 0: off.")
+    rate_burst: int = Field(100, ge=1, description="Requests a principal may make at once before `rate_limit` applies (the bucket size).")
+    metrics_public: bool = Field(False, description="Serve /metrics without authentication (for a scraper that cannot send a token).")
+    introspection: bool = Field(False, description="Answer GraphQL introspection queries (schema tools, IDEs); on with GraphiQL.")
+    cors_origins: str = Field("", description="Browser origins (comma-separated) allowed to call the API; CORS is off when empty.")
+
+    @field_validator("auth_anonymous_scopes", "auth_default_scopes")
+    @classmethod
+    def _check_scopes(cls, value: str) -> str:
+        parse_scopes(value)
+        return value
+
+    @field_validator("auth_group_scopes")
+    @classmethod
+    def _check_group_scopes(cls, value: str) -> str:
+        parse_group_scopes(value)
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _check_algorithms(cls, value: str) -> str:
+        unknown = [a for a in parse_list(value) if a not in ASYMMETRIC_ALGORITHMS]
+        if unknown or not parse_list(value):
+            raise ValueError(
+                f"{', '.join(unknown) or 'nothing'} cannot be accepted; choose from {', '.join(sorted(ASYMMETRIC_ALGORITHMS))} "
+                "(`none` and shared-secret HS* algorithms are refused: anyone holding the JWKS could sign)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> Settings:
+        if self.auth == "oidc" and not (self.oidc_issuer and self.oidc_audience):
+            raise ValueError("CATALOG_AUTH=oidc needs CATALOG_OIDC_ISSUER and CATALOG_OIDC_AUDIENCE")
+        if self.auth == "proxy" and not parse_networks(self.trusted_proxies):
+            raise ValueError(
+                "CATALOG_AUTH=proxy needs CATALOG_TRUSTED_PROXIES, the addresses of the proxies whose user headers to trust, e.g. 10.0.0.5"
+            )
+        if self.neo4j_password is None and self.neo4j_password_file is not None:
+            try:
+                secret = self.neo4j_password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"CATALOG_NEO4J_PASSWORD_FILE {self.neo4j_password_file}: {exc.strerror}") from None
+            self.neo4j_password = SecretStr(secret)
+        return self
 
     @model_validator(mode="after")
     def _check_store(self) -> Settings:

@@ -88,7 +88,7 @@ async def test_request_ids_are_kept_when_sane_returned_and_logged(store: GraphSt
     lines = io.StringIO()
     handler = logging.StreamHandler(lines)
     handler.setFormatter(JsonFormatter())
-    http_log = logging.getLogger("catalog.http")
+    http_log = logging.getLogger("catalog.access")
     http_log.addHandler(handler)
     http_log.setLevel(logging.INFO)
     try:
@@ -106,6 +106,7 @@ async def test_request_ids_are_kept_when_sane_returned_and_logged(store: GraphSt
         (fresh, "anonymous", 200),
     ]
     assert logged[0]["message"].startswith("POST /graphql 200 ")
+    assert all(isinstance(entry["cost"], int) for entry in logged), "the access line carries the document's estimated cost"
 
 
 async def test_metrics_count_requests_refusals_and_the_last_sync_of_each_source(store: GraphStore) -> None:

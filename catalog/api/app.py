@@ -36,6 +36,7 @@ from catalog.api.metrics import Metrics, metrics_endpoint
 from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.api.walks import Busy, WalkGate
+from catalog.auth.wiring import access_control
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
 
@@ -204,7 +205,8 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics, lambda: slot.store), methods=["GET"]),
         ],
-        middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics)],
+        # Outermost first: request ids and request bounds, then CORS and access control.
+        middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics), *access_control(settings, slot.get)],
         lifespan=lifespan,
     )
     app.state.walks = walks

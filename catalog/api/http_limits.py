@@ -31,6 +31,10 @@ from catalog.api.metrics import Metrics
 from catalog.settings import Settings
 
 logger = logging.getLogger("catalog.http")
+access_logger = logging.getLogger("catalog.access")
+"""One line per request, the access log: method, path, status, duration, operation, and what inner
+layers added to ``scope["catalog.access"]`` (the principal, a refusal's reason)."""
+ACCESS_KEY = "catalog.access"
 
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_ID = re.compile(rb"[A-Za-z0-9\-_.:]{1,128}")
@@ -87,6 +91,7 @@ class GuardedRequests:
         request_id = incoming.decode("ascii") if _SANE_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = logs.request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
+        access: dict[str, Any] = scope.setdefault(ACCESS_KEY, {})
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -115,22 +120,14 @@ class GuardedRequests:
             seconds = time.perf_counter() - started
             path = scope.get("path", "")
             route = path if path in ROUTES else "other"
-            operation = self.metrics.operation_label(scope.get("state", {}).get("graphql_operation")) if route == "/graphql" else ""
+            state = scope.get("state", {})
+            operation = self.metrics.operation_label(state.get("graphql_operation")) if route == "/graphql" else ""
             self.metrics.observe_request(route, operation, status, seconds)
-            logger.info(
-                "%s %s %d %.1f ms",
-                scope.get("method", ""),
-                path,
-                status,
-                seconds * 1000,
-                extra={
-                    "method": scope.get("method", ""),
-                    "path": path,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 1),
-                    **({"operation": operation} if operation else {}),
-                },
-            )
+            fields: dict[str, Any] = {"event": "access", "principal": None, "operation": None, "cost": None, **access}
+            if "graphql_operation" in state:  # the document was read, so its operation is known
+                fields["operation"] = operation
+            fields |= {"method": scope.get("method", ""), "path": path, "status": status, "duration_ms": round(seconds * 1000, 1)}
+            access_logger.info("%s %s %d %.1f ms", fields["method"], path, status, seconds * 1000, extra=fields)
             logs.request_id.reset(token)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, refuse: Any, started: Any) -> None:

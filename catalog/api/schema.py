@@ -27,6 +27,8 @@ from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.queries import TeamQuery
 from catalog.api.teams.types import Person, Team
 from catalog.api.validation import CACHE_SIZE, guard_extensions
+from catalog.auth.fields import guard_fields, introspection_rules
+from catalog.auth.graphql import AuthQuery
 from catalog.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class Query(
     SystemQuery,
     PlatformQuery,
     FindingQuery,
+    AuthQuery,
 ):
     pass
 
@@ -66,9 +69,9 @@ class CatalogSchema(strawberry.Schema):
 
 def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Per-request extensions: the document limits with the parse and validation caches
-    (``catalog.api.validation``), and error masking."""
+    (``catalog.api.validation``), introspection refused unless enabled, and error masking."""
     return [
-        *guard_extensions(settings),
+        *guard_extensions(settings, tuple(introspection_rules(settings))),
         lambda: MaskErrors(should_mask_error=is_internal, error_message="Internal error; the server log has the details."),
     ]
 
@@ -80,5 +83,6 @@ def build_schema(settings: Settings | None = None, *, on_error: Callable[[GraphQ
         types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
         extensions=guards(settings) if settings is not None else (),
     )
+    guard_fields(schema)
     schema.on_error = on_error
     return schema

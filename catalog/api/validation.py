@@ -130,16 +130,25 @@ _CACHE = MeasureCache()
 
 
 def refusals(
-    schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None, settings: Settings, query: str | None = None
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    settings: Settings,
+    query: str | None = None,
+    noted: dict[str, Any] | None = None,
 ) -> list[GraphQLError]:
-    """The limits the request breaks, each as an error naming its setting; empty when it keeps them all."""
+    """The limits the request breaks, each as an error naming its setting; empty when it keeps them all.
+    ``noted`` receives the estimated ``cost`` (for the access log)."""
     variables = variables or {}
     items, where = longest_variable_list(variables)
     if items > settings.max_list_items:
         return [_list_error(items, where, settings)]  # measuring would only walk the oversized list again
     errors: list[GraphQLError] = []
-    for op in _CACHE.measures(schema, document, query, variables, settings.max_page_size):
+    measures = _CACHE.measures(schema, document, query, variables, settings.max_page_size)
+    for op in measures:
         errors.extend(_operation_refusals(op, settings))
+    if noted is not None and measures:
+        noted["cost"] = max(op.cost for op in measures)
     return errors
 
 
@@ -198,19 +207,24 @@ def _operation_refusals(op: OperationMeasure, settings: Settings) -> Iterator[Gr
 class GuardedValidation(SchemaExtension):
     """The limits, then (only for documents within them) the standard rules, cached."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, extra_rules: tuple[Any, ...] = ()) -> None:
         super().__init__()
         self.settings = settings
+        self.extra_rules = extra_rules
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         assert document is not None
         schema = context.schema._schema
-        refused = refusals(schema, document, context.variables, self.settings, context.query)
-        context.pre_execution_errors = refused or _validate(schema, document, tuple(context.validation_rules))
+        request = getattr(context.context, "request", None)
+        noted = request.scope.get("catalog.access") if request is not None else None
+        refused = refusals(schema, document, context.variables, self.settings, context.query, noted)
+        context.pre_execution_errors = refused or _validate(schema, document, (*context.validation_rules, *self.extra_rules))
         yield
 
 
-def guard_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
-    return [lambda: GuardedParse(settings), lambda: GuardedValidation(settings)]
+def guard_extensions(settings: Settings, extra_rules: tuple[Any, ...] = ()) -> list[Callable[[], SchemaExtension]]:
+    """The parse and validation guards; ``extra_rules`` are validation rule classes made once
+    (the validation cache is keyed by them), e.g. the rule that refuses introspection."""
+    return [lambda: GuardedParse(settings), lambda: GuardedValidation(settings, extra_rules)]
