@@ -54,12 +54,14 @@ OPENAPI = "openapi: 3.0.0\ninfo:\n  title: Orders\n  version: '1'\npaths: {}\n"
 
 
 def test_text_placeholder_stores_the_file_relative_to_the_descriptor(tmp_path: Path) -> None:
-    descriptor = write(tmp_path, "services/orders/catalog-info.yaml", api_with("$text: ./openapi.yaml"))
+    write(tmp_path, "services/orders/catalog-info.yaml", api_with("$text: ./openapi.yaml"))
     write(tmp_path, "services/orders/openapi.yaml", OPENAPI)
-    batch = read_backstage([descriptor])
+    write(tmp_path, "services/orders/stray.yaml", OPENAPI)
+    batch = read_backstage([tmp_path])
 
     assert node(batch, API).props["definition"] == OPENAPI
-    assert [f for f in batch.findings if f.severity != "info"] == []
+    # The walk meets openapi.yaml too: it is the placeholder's content, so only the stray file is reported.
+    assert [(f.kind, f.file) for f in batch.findings] == [("not-an-entity", "services/orders/stray.yaml")]
 
 
 def test_json_and_yaml_placeholders_store_the_parsed_definition_as_json_text(tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ class _Resolver:
     """Bytes all of this file's placeholders may still bring in."""
     findings: list[Finding] = field(default_factory=list)
     subject: str | None = None
+    files: set[str] = field(default_factory=set)
+    """Real paths of the files read."""
 
     def walk(self, value: Any, path: Path) -> Any:
         """``value`` with every placeholder in it replaced (containers are updated in place)."""
@@ -112,6 +114,7 @@ class _Resolver:
         try:
             data = read_bounded(confined.path, self.budget, what=f"{kind} {text}")
             self.budget -= len(data)
+            self.files.add(os.path.realpath(confined.path))
             content = decode_utf8(data, what=f"{kind} {text}")
             if kind == "$json":
                 return load_json(content, what=f"{kind} {text}")
@@ -154,18 +157,27 @@ class _Resolver:
         )
 
 
-def resolve_placeholders(
-    document: YamlDocument, *, file: str, root: str, display: str, max_bytes: int
-) -> tuple[YamlDocument, list[Finding], int]:
-    """``document`` with its placeholders replaced, the findings for those that could not be, and the bytes read."""
+@dataclass(frozen=True)
+class Resolution:
+    document: YamlDocument
+    """The document with its placeholders replaced."""
+    findings: list[Finding]
+    """One per placeholder that could not be resolved, or was recorded rather than read."""
+    bytes_read: int
+    files: set[str]
+    """Real paths of the files read: content, not descriptors, when a folder walk meets them."""
+
+
+def resolve_placeholders(document: YamlDocument, *, file: str, root: str, display: str, max_bytes: int) -> Resolution:
+    """Resolve every placeholder of ``document``, reading at most ``max_bytes`` in all."""
     if not _has_placeholder(document.value):
-        return document, [], 0
+        return Resolution(document, [], 0, set())
     value = document.value
     resolver = _Resolver(document, file, root, display, max_bytes)
     if isinstance(value, dict):
         resolver.subject = subject_of(value)
     value = resolver.walk(value, ())
-    return dataclasses.replace(document, value=value), resolver.findings, max_bytes - resolver.budget
+    return Resolution(dataclasses.replace(document, value=value), resolver.findings, max_bytes - resolver.budget, resolver.files)
 
 
 def _has_placeholder(value: Any) -> bool:

@@ -65,6 +65,9 @@ class _Reader:
         self.result = ReadResult()
         self.queue: deque[_File] = deque()
         self.seen: set[str] = set()
+        self.placeholder_files: set[str] = set()
+        self.displayed: dict[str, str] = {}
+        """Displayed path → real path of every file read."""
 
     def read(self, paths: Sequence[str]) -> ReadResult:
         for path in paths:
@@ -85,6 +88,12 @@ class _Reader:
                 )
         while self.queue:
             self._read_file(self.queue.popleft())
+        # An openapi.yaml next to its descriptor is content a placeholder reads, not a stray document.
+        self.result.findings = [
+            f
+            for f in self.result.findings
+            if not (f.kind == "not-an-entity" and self.displayed.get(f.file or "") in self.placeholder_files)
+        ]
         return self.result
 
     # -- listing -----------------------------------------------------------------------------
@@ -130,6 +139,7 @@ class _Reader:
     # -- reading -----------------------------------------------------------------------------
 
     def _read_file(self, file: _File) -> None:
+        self.displayed[file.display] = os.path.realpath(file.path)
         text = self._read_text(file)
         if text is None:
             self.result.failed_origins.add(file.display)
@@ -152,11 +162,11 @@ class _Reader:
             return
         budget = self.max_file_bytes  # shared by every placeholder of the file
         for document in documents:
-            document, unresolved, used = resolve_placeholders(
-                document, file=file.path, root=file.root, display=file.display, max_bytes=budget
-            )
-            budget -= used
-            self.result.findings.extend(unresolved)
+            resolution = resolve_placeholders(document, file=file.path, root=file.root, display=file.display, max_bytes=budget)
+            budget -= resolution.bytes_read
+            self.placeholder_files |= resolution.files
+            self.result.findings.extend(resolution.findings)
+            document = resolution.document
             checked = check_document(document, file.display)
             self.result.findings.extend(checked.findings)
             if checked.failed:
