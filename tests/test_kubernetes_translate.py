@@ -476,15 +476,41 @@ def test_an_object_without_a_name_is_skipped_with_an_error() -> None:
     assert found.severity == "error" and "an object in export.yaml line 1 has no metadata.name" in found.message
 
 
-def test_the_same_object_twice_is_a_duplicate_and_the_first_one_wins() -> None:
-    first = workload("shop", "checkout", labels={"app": "checkout", "v": "1"})
-    second = workload("Shop", "Checkout", labels={"app": "checkout", "v": "2"})
-    t = run(first, second, service("shop", "web", [80]), service("shop", "web", [81]))
-    assert json.loads(node(t, f"{W}/shop/deployment/checkout")["labels"])["v"] == "1"
+def versioned(body: dict[str, Any], resource_version: str | None = None, generation: int | None = None) -> dict[str, Any]:
+    meta = body["metadata"]
+    if resource_version is not None:
+        meta["resourceVersion"] = resource_version
+    if generation is not None:
+        meta["generation"] = generation
+    return body
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_of_two_copies_of_one_object_the_newest_resource_version_wins_whatever_the_file_order(order: tuple[int, int]) -> None:
+    older = versioned(workload("shop", "checkout", labels={"app": "checkout", "v": "old"}), "9800", 3)
+    newer = versioned(workload("Shop", "Checkout", labels={"app": "checkout", "v": "new"}), "10250", 2)
+    copies = [older, newer]
+    t = run(*(copies[i] for i in order), service("shop", "web", [80]), service("shop", "web", [81]))
+    # resourceVersion is compared as a number (10250 > 9800), not as text, and beats generation.
+    assert json.loads(node(t, f"{W}/shop/deployment/checkout")["labels"])["v"] == "new"
     messages = findings(t, "duplicate-object")
     assert len(messages) == 2
-    assert "Deployment Shop/Checkout appears twice: in export.yaml line 1 and in export.yaml line 11; the first is used" in messages[0]
-    assert "Service shop/web appears twice" in messages[1]
+    deployment = next(m for m in messages if "Deployment" in m)
+    assert "appears 2 times: in export.yaml line 1, export.yaml line 11" in deployment
+    assert "it has the newest resourceVersion, 10250" in deployment
+
+
+def test_without_resource_versions_generation_then_the_content_hash_decide() -> None:
+    low = versioned(workload("shop", "checkout", labels={"app": "checkout", "v": "a"}), generation=4)
+    high = versioned(workload("shop", "checkout", labels={"app": "checkout", "v": "b"}), generation=7)
+    assert json.loads(node(run(low, high), f"{W}/shop/deployment/checkout")["labels"])["v"] == "b"
+    assert json.loads(node(run(high, low), f"{W}/shop/deployment/checkout")["labels"])["v"] == "b"
+    one = workload("shop", "orders", labels={"app": "orders", "v": "x"})
+    two = workload("shop", "orders", labels={"app": "orders", "v": "y"})
+    forward, backward = run(one, two), run(two, one)
+    key = f"{W}/shop/deployment/orders"
+    assert node(forward, key)["labels"] == node(backward, key)["labels"]
+    assert "content hash sorts first" in findings(forward, "duplicate-object")[0]
 
 
 def test_other_kinds_are_skipped_silently() -> None:

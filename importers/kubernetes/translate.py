@@ -24,6 +24,7 @@ Pure: objects in, records out, resolved against the ``IdentityIndex``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
@@ -141,8 +142,7 @@ class _Translator:
 
     def _check(self, objects: Sequence[RawObject]) -> tuple[list[Workload], dict[tuple[str, str], KubeService]]:
         """Parse, drop what is out of scope, report bad and duplicate objects, fold CronJob runs."""
-        workloads: dict[tuple[str, str, str], Workload] = {}
-        services: dict[tuple[str, str], KubeService] = {}
+        copies: dict[tuple[str, str, str], list[Workload | KubeService]] = defaultdict(list)
         for raw in objects:
             if kind_of(raw) is None and isinstance(raw.body, dict):
                 continue  # Pods, ReplicaSets, ConfigMaps, ...: not read
@@ -171,18 +171,11 @@ class _Translator:
                     raw,
                     subject=workload_key(self.s.cluster, obj.namespace, kind, obj.name) if isinstance(obj, Workload) else None,
                 )
-            ident = (kind, obj.namespace.lower(), obj.name.lower())
-            first = workloads.get(ident) if isinstance(obj, Workload) else services.get(ident[1:])
-            if first is not None:
-                self.finding(
-                    "duplicate-object",
-                    "warning",
-                    f"{kind} {obj.namespace}/{obj.name} appears twice: in {first.raw.where} and in {raw.where}; the first is used",
-                    "export each object once (one kubectl get per cluster, or separate sources per cluster)",
-                    raw,
-                    reference=f"{kind}/{obj.namespace}/{obj.name}",
-                )
-                continue
+            copies[(kind, obj.namespace.lower(), obj.name.lower())].append(obj)
+        workloads: dict[tuple[str, str, str], Workload] = {}
+        services: dict[tuple[str, str], KubeService] = {}
+        for ident, found in copies.items():
+            obj = self._newest(ident[0], found)
             if isinstance(obj, Workload):
                 if obj.kind == "Job" and "CronJob" in obj.owner_kinds:
                     continue  # a run of a CronJob: the CronJob is the workload
@@ -192,6 +185,30 @@ class _Translator:
         order = {kind: i for i, kind in enumerate(WORKLOAD_KINDS)}
         ordered = sorted(workloads.values(), key=lambda w: (w.namespace, order[w.kind], w.name))
         return ordered, dict(sorted(services.items()))
+
+    def _newest(self, kind: str, found: list[Workload | KubeService]) -> Workload | KubeService:
+        """Of several copies of one object, the one ``duplicate_rank`` puts first, whatever order the files were read in."""
+        if len(found) == 1:
+            return found[0]
+        ranked = sorted(found, key=lambda o: duplicate_rank(o.raw))
+        chosen, runner_up = ranked[0], ranked[1]
+        (version, generation), (other_version, other_generation) = _version(chosen.raw), _version(runner_up.raw)
+        if version != other_version:
+            rule = f"it has the newest resourceVersion, {version}"
+        elif generation != other_generation:
+            rule = f"it has the highest generation, {generation}"
+        else:
+            rule = "no copy is newer by resourceVersion or generation, so the one whose content hash sorts first"
+        self.finding(
+            "duplicate-object",
+            "warning",
+            f"{kind} {chosen.namespace}/{chosen.name} appears {len(found)} times: in {', '.join(sorted(o.raw.where for o in found))}; "
+            f"the copy in {chosen.raw.where} is used ({rule})",
+            "export each object once (one kubectl get per cluster, or separate sources per cluster)",
+            chosen.raw,
+            reference=f"{kind}/{chosen.namespace}/{chosen.name}",
+        )
+        return chosen
 
     @staticmethod
     def _at(raw: RawObject) -> str:
@@ -525,6 +542,26 @@ def _teams(index: IdentityIndex, value: str) -> set[str]:
     return index.team("name", value)
 
 
+def _version(raw: RawObject) -> tuple[int | None, int | None]:
+    """``metadata.resourceVersion`` (when it is a number, as etcd writes it) and ``metadata.generation``."""
+    meta = raw.body.get("metadata") if isinstance(raw.body, dict) else None
+    if not isinstance(meta, dict):
+        return None, None
+    rv = meta.get("resourceVersion")
+    version = int(rv) if isinstance(rv, str) and rv.isdigit() else rv if isinstance(rv, int) and not isinstance(rv, bool) else None
+    gen = meta.get("generation")
+    return version, gen if isinstance(gen, int) and not isinstance(gen, bool) else None
+
+
+def duplicate_rank(raw: RawObject) -> tuple[int, int, str]:
+    """How copies of one object are ordered, first wins: the newest ``resourceVersion`` (the API server's
+    write counter), then the highest ``generation`` (spec changes), then the content hash of the object.
+    Nothing depends on the file names or the order they were read in."""
+    version, generation = _version(raw)
+    digest = hashlib.sha256(json.dumps(raw.body, sort_keys=True, default=str).encode()).hexdigest()
+    return (-(version if version is not None else -1), -(generation if generation is not None else -1), digest)
+
+
 def _json(value: dict[str, str]) -> str | None:
     return json.dumps(value, sort_keys=True) if value else None
 
@@ -537,6 +574,7 @@ __all__ = [
     "SERVICE_LABEL",
     "Settings",
     "Translation",
+    "duplicate_rank",
     "translate",
     "workload_key",
 ]
