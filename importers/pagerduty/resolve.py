@@ -61,10 +61,14 @@ def text(value: Any) -> str | None:
 class People:
     """PagerDuty users → person keys: a catalog person with the same email, else our own node."""
 
-    def __init__(self, source: str, index: IdentityIndex, users: list[dict[str, Any]], out: Resolution, users_where: str) -> None:
+    def __init__(
+        self, source: str, index: IdentityIndex, users: list[dict[str, Any]], out: Resolution, users_where: str, *, listed: bool = True
+    ) -> None:
         self.source = source
         self.index = index
         self.users = {u["id"]: u for u in users}
+        self.listed = listed
+        """False when the users listing was not read: one finding says so, not one per person."""
         self.out = out
         self.users_where = users_where
         self.keys: dict[str, str] = {}
@@ -77,7 +81,9 @@ class People:
         if user_id in self.keys:
             return self.keys[user_id]
         user = self.users.get(user_id)
-        if user is None:
+        if user is None and not self.listed:
+            user = {"id": user_id, "name": summary}
+        elif user is None:
             self.out.findings.append(
                 Finding(
                     kind="unknown-user",

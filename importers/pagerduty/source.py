@@ -20,12 +20,14 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from catalog.clock import parse_iso
 from catalog.identity import IdentityIndex
 from catalog.records import ImportBatch
 from catalog.refs import InvalidReference, parse_ref
@@ -140,6 +142,9 @@ class PagerDutySource:
         async with self._reader() as reader:
             fetcher = Fetcher(reader, source=self.instance)
             fetched = await fetcher.fetch(settings.since, settings.until)
+            if self.export_dir is not None:
+                # An export is imported whole: its window reaches as far as its own entries do.
+                settings = replace(settings, **export_window(fetched.oncalls, settings.since, settings.until))
             links = link_services(settings, index, fetched, reader.where)
             await fetcher.fetch_dependencies(fetched, links)
         return translate(settings, index, fetched, links, reader.where)
@@ -163,6 +168,27 @@ class PagerDutySource:
         )
         async with client:
             yield LiveReader(client, source=self.instance, page_size=self.config.page_size)
+
+
+def export_window(oncalls: list[Any] | None, since: datetime, until: datetime) -> dict[str, datetime]:
+    """``since`` and ``until`` widened to every start and end an exported ``/oncalls`` holds.
+
+    The API returns only what overlaps the window asked for; an export holds whatever was exported,
+    and a shift in it is a fact, so it is kept rather than dropped for falling outside now -7/+14 days.
+    Malformed times are left to the translation, which reports them."""
+    bounds: list[datetime] = []
+    for entry in oncalls or ():
+        for name in ("start", "end"):
+            value = entry.get(name) if isinstance(entry, dict) else None
+            if isinstance(value, str):
+                try:
+                    bounds.append(parse_iso(value))
+                except ValueError:
+                    continue
+    if not bounds:
+        return {"since": since, "until": until}
+    # `since` is exclusive for ends (a shift ending at it is outside): start a second earlier.
+    return {"since": min(since, min(bounds) - timedelta(seconds=1)), "until": max(until, max(bounds) + timedelta(seconds=1))}
 
 
 def open_source(config: Config, base_dir: Path) -> PagerDutySource:

@@ -113,7 +113,7 @@ class _Translator:
         self.rels = _Rels()
         self.failed: set[str] = set(fetched.failed_origins)
         self.complete = fetched.complete
-        self.people = People(settings.source, index, fetched.users, self.out, where(USERS))
+        self.people = People(settings.source, index, fetched.users, self.out, where(USERS), listed=fetched.users_listed)
         self.teams = Teams(settings.source, index, fetched.teams, settings.teams, self.out, where(TEAMS))
         self.policies = {p["id"]: p for p in fetched.policies or ()}
 
@@ -124,8 +124,10 @@ class _Translator:
         for policy in self.f.policies or ():
             self._policy(policy)
         for schedule in self.f.schedules or ():
-            if schedule["id"] in self.f.schedule_details:
-                self._schedule(schedule)
+            # A schedule whose detail failed keeps what was read before; one whose detail the export
+            # simply lacks is the listing's record (name, time zone, and layers when it has them).
+            if schedule["id"] in self.f.schedule_details or origin(SCHEDULES, schedule["id"]) not in self.failed:
+                self._schedule(schedule, detailed=schedule["id"] in self.f.schedule_details)
         self._oncalls()
         self._services()
         self._dependencies()
@@ -148,6 +150,18 @@ class _Translator:
     # -- teams ------------------------------------------------------------------------------
 
     def _members(self) -> None:
+        # Membership is in either place an export may hold: each user's `teams`, and /teams/{id}/members.
+        for user in self.f.users:
+            uid: str = user["id"]
+            for team_ref in self._items(user, "teams", USERS, f"user {uid}"):
+                team_id = ref_id(team_ref)
+                if team_id is None or not is_safe_id(team_id):
+                    self._invalid(USERS, f"user {uid}", "has a team reference without an id", None, subject=uid)
+                    continue
+                at = origin(USERS, uid)
+                team = self.teams.key(team_id, origin=at, where=self.where(USERS), context=f"user {uid}", summary=ref_summary(team_ref))
+                person = self.people.key(uid, origin=at, where=self.where(USERS), context=f"user {uid}")
+                self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, at))
         for team_id, members in sorted(self.f.members.items()):
             path = members_path(team_id)
             team = self.teams.key(team_id, origin=origin(TEAMS, team_id), where=self.where(TEAMS), context=f"team {team_id}")
@@ -281,12 +295,15 @@ class _Translator:
 
     # -- schedules --------------------------------------------------------------------------
 
-    def _schedule(self, schedule: dict[str, Any]) -> None:
+    def _schedule(self, schedule: dict[str, Any], *, detailed: bool = True) -> None:
         sid: str = schedule["id"]
         key = schedule_key(self.s.account, sid)
         at = origin(SCHEDULES, sid)
-        path = f"{SCHEDULES}/{sid}"
+        path = f"{SCHEDULES}/{sid}" if detailed else SCHEDULES
         raw_layers = schedule.get("schedule_layers")
+        if raw_layers is None and not detailed:
+            self._schedule_node(schedule, key, at, None)
+            return
         if not isinstance(raw_layers, list):
             self._invalid(
                 path, f"schedule {sid}", f"has `schedule_layers` of type {type(raw_layers).__name__}, not a list", at, subject=key
@@ -327,16 +344,20 @@ class _Translator:
                     "users": users,
                 }
             )
+        self._schedule_node(schedule, key, at, layers)
+
+    def _schedule_node(self, schedule: dict[str, Any], key: str, at: str, layers: list[dict[str, Any]] | None) -> None:
+        """``layers`` None: not known (a listing record without ``schedule_layers``)."""
         self.out.nodes[key] = NodeRecord(
             SCHEDULE.label,
             key,
             {
-                "external_id": sid,
+                "external_id": schedule["id"],
                 "name": text(schedule.get("name")) or text(schedule.get("summary")),
                 "description": text(schedule.get("description")),
                 "url": text(schedule.get("html_url")),
                 "time_zone": text(schedule.get("time_zone")),
-                "layers": json.dumps(layers, sort_keys=True),
+                "layers": None if layers is None else json.dumps(layers, sort_keys=True),
             },
             at,
         )
