@@ -105,6 +105,9 @@ class IdentityIndex:
     """(system, handle) → person keys: ("email", ...), ("github", login), ("name", ...)."""
     platforms: dict[str, bool] = field(default_factory=dict)
     """Platform key → standard."""
+    discovered: set[str] = field(default_factory=set)
+    """Keys of live services a live source discovered (no descriptor declares them): a declared
+    service that matches as well always wins over one of these."""
 
     # -- building ---------------------------------------------------------------------------
 
@@ -114,10 +117,21 @@ class IdentityIndex:
             self.stated_by[(scheme, normalise(value), key)].add(instance)
 
     def add_service(
-        self, key: str, name: str, aliases: Iterable[str] = (), annotations: dict[str, str] | None = None, instance: str | None = None
+        self,
+        key: str,
+        name: str,
+        aliases: Iterable[str] = (),
+        annotations: dict[str, str] | None = None,
+        instance: str | None = None,
+        *,
+        discovered: bool = False,
     ) -> None:
         self.services[key] = name
+        if discovered:
+            self.discovered.add(key)
+        # A name as written and as its token: `Order Service` and `order-service` are one name.
         self.by_name[normalise(name)].add(key)
+        self.by_name[name_token(name)].add(key)
         self.by_token[name_token(name)].add(key)
         for alias in aliases:
             self.add_identifier("alias", alias, key, instance)
@@ -173,20 +187,25 @@ class IdentityIndex:
                 or self.stated_by[(scheme, norm, k)] - {ignore_instance}
             }
             if keys:
-                return _one(keys, "declared", f"{scheme} {value}")
+                return _one(self._declared_first(keys), "declared", f"{scheme} {value}")
         if repository:
             keys = self.by_repository.get(normalise(repository), set())
             if keys:
-                return _one(keys, "declared", f"repository {repository}")
+                return _one(self._declared_first(keys), "declared", f"repository {repository}")
         if name:
-            keys = self.by_name.get(normalise(name), set())
+            keys = self.by_name.get(normalise(name), set()) or self.by_name.get(name_token(name), set())
             if keys:
-                return _one(keys, "inferred", f"name {name}")
+                return _one(self._declared_first(keys), "inferred", f"name {name}")
         for candidate in [*([name] if name else []), *aliases]:
             keys = self.by_token.get(name_token(candidate), set())
             if keys:
-                return _one(keys, "inferred", f"alias match {candidate!r}")
+                return _one(self._declared_first(keys), "inferred", f"alias match {candidate!r}")
         return None, []
+
+    def _declared_first(self, keys: set[str]) -> set[str]:
+        """A discovered service stands in only until a declared one matches: then the declared one takes its place."""
+        declared = keys - self.discovered
+        return declared or keys
 
     def team(self, system: str, handle: str) -> set[str]:
         return set(self.teams_by_handle.get((system, normalise(handle)), set()))
@@ -204,9 +223,23 @@ class IdentityIndex:
         live = "WHERE r.active = true AND s.retired_at IS NULL"
         for row in await store.read_table(
             f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL",
-            {"id": "s.id", "name": "s.name", "aliases": "s.aliases", "annotations": "s.annotations", "instance": "s.source_instance"},
+            {
+                "id": "s.id",
+                "name": "s.name",
+                "aliases": "s.aliases",
+                "annotations": "s.annotations",
+                "instance": "s.source_instance",
+                "discovered": "s.discovered",
+            },
         ):
-            index.add_service(row["id"], row["name"] or row["id"], row["aliases"] or [], _map(row["annotations"]), row["instance"])
+            index.add_service(
+                row["id"],
+                row["name"] or row["id"],
+                row["aliases"] or [],
+                _map(row["annotations"]),
+                row["instance"],
+                discovered=bool(row["discovered"]),
+            )
         for row in await store.read_table(
             f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) {live}",
             {"scheme": "i.scheme", "value": "i.value", "id": "s.id", "instance": "r.source_instance"},

@@ -140,6 +140,17 @@ SERVICE = NodeType(
         Prop("lifecycle", indexed=True, doc="experimental, production, deprecated, ..."),
         Prop("tier", doc="Criticality tier, from the `tier` label or `ownership-catalog.io/tier` annotation."),
         Prop("aliases", PropType.STRING_LIST, "Other names the service is known by."),
+        Prop(
+            "discovered",
+            PropType.BOOL,
+            "True for a service no descriptor declares, created from what a live source saw (a Kubernetes workload, a "
+            "PagerDuty service) so that its owners, platform, dependencies and on-call answer before anyone claims it. "
+            "When a descriptor declares it, the declared service takes its place and this one is retired (`CLAIMED_AS`).",
+        ),
+        Prop(
+            "discovery",
+            doc="For a discovered service: the live evidence it was discovered from, e.g. `kubernetes:prod-eu Deployment shop/cart`.",
+        ),
     ),
     backstage_kinds=("component",),
     ownable=True,
@@ -251,6 +262,11 @@ ESCALATION_POLICY = NodeType(
         Prop("url", doc="The policy's page in PagerDuty."),
         Prop("num_loops", PropType.INT, "How many times the policy repeats after its last level."),
         Prop("rules", PropType.JSON, "Levels in order: `[{level, delay_minutes, targets: [{type, id, key}]}]`."),
+        Prop(
+            "state",
+            doc="`listed` (read from the policies listing) or `referenced` (a service escalates via it but the listing lacks it: "
+            "its levels are unknown, and the service's on-call answer says so rather than use another policy).",
+        ),
     ),
 )
 SCHEDULE = NodeType(
@@ -387,6 +403,14 @@ INSTANCE_OF = RelType(
     (("Workload", "Service"),),
     (Prop("strength"), Prop("evidence", doc="Which label or name matched.")),
 )
+CLAIMED_AS = RelType(
+    "CLAIMED_AS",
+    "A discovered service was claimed: a descriptor declared the service it stood for, which took its place. Written by the "
+    "reconcile step from the evidence both share (a workload, an identifier, a PagerDuty service); the discovered one stays "
+    "retired, with its interval, as history.",
+    (("Service", "Service"),),
+    (Prop("evidence", doc="What the two share, e.g. `workload shop/cart runs both`."),),
+)
 ESCALATES_VIA = RelType(
     "ESCALATES_VIA",
     "Incidents of the service (or, as a fallback, of the team's services) page through the escalation policy.",
@@ -421,6 +445,7 @@ REL_TYPES: tuple[RelType, ...] = (
     RUNS_ON,
     IDENTIFIES,
     INSTANCE_OF,
+    CLAIMED_AS,
     ESCALATES_VIA,
     ESCALATES_TO,
     ON_CALL,

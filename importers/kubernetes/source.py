@@ -103,6 +103,13 @@ class Config(BaseModel):
         description="Label keys naming the catalog service a workload runs, in order of preference (workload labels, then "
         "pod labels); default the workload's own name. `ownership-catalog.io/service` is taken as declared, the others as inferred.",
     )
+    discover_services: bool = Field(
+        True,
+        description="A workload that matches no catalog service runs a *discovered* service (`component:discovered/<name>`, "
+        "marked `discovered`), so that its owners (from `owner_keys`), platform and dependencies answer from the cluster alone; "
+        "a `discovered-service` finding asks someone to claim it. When a descriptor declares the service, it takes its place. "
+        "False: such workloads are recorded without a service (an `unmatched-workload` finding).",
+    )
     cluster_domain: str = Field("cluster.local", description="The cluster's DNS domain, for `<svc>.<ns>.svc.<domain>` names.")
     page_size: int = Field(500, ge=1, le=10000, description="Live: items per list page (`limit`).")
     timeout: float = Field(30.0, gt=0, description="Live: seconds per request.")
@@ -164,6 +171,7 @@ class KubernetesSource:
             namespaces=frozenset(config.namespaces) if config.namespaces is not None else None,
             exclude_namespaces=frozenset(config.exclude_namespaces),
             cluster_domain=config.cluster_domain,
+            discover=config.discover_services,
         )
         self._sleep = sleep
         self._environ = environ if environ is not None else os.environ

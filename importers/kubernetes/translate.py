@@ -31,7 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.identity import IdentityIndex, Strength, identifier_records
+from catalog.discovered import discovered_finding, discovered_key, discovered_service
+from catalog.identity import IdentityIndex, Match, Strength, identifier_records
 from catalog.model import DEPENDS_ON, INSTANCE_OF, OWNS, PLATFORM, RUNS_ON, SERVICE, TEAM, WORKLOAD
 from catalog.records import Finding, NodeRecord, RelRecord
 from catalog.refs import InvalidReference, parse_ref
@@ -58,6 +59,8 @@ class Settings:
     """Namespaces to read; None: all."""
     exclude_namespaces: frozenset[str] = frozenset(DEFAULT_EXCLUDE_NAMESPACES)
     cluster_domain: str = "cluster.local"
+    discover: bool = True
+    """A workload that matches no catalog service runs a discovered one (``catalog.discovered``)."""
 
 
 @dataclass
@@ -302,6 +305,16 @@ class _Translator:
             by_id, _ = self.index.service(identifiers=[("workload", f"{w.namespace}/{w.name}")])
             if by_id is not None and (not ambiguous or by_id.key in ambiguous):
                 match, ambiguous, evidence = by_id, [], f"workload identifier {w.namespace}/{w.name} ({said} matches no single service)"
+        if match is None and not ambiguous and self.s.discover:
+            match = Match(discovered_key(name), "inferred", f"discovered from {said}")
+            evidence = f"{said} (no catalog service matches: discovered)"
+        if match is not None and match.key == discovered_key(name):
+            # This source keeps stating the service it discovered, so it stays current while the workload runs.
+            found = f"{self.s.instance} {w.kind} {w.namespace}/{w.name} ({said})"
+            self.node(discovered_service(name, w.raw.origin, found))
+            claim = f"declare a component named {name}, or label the workload {SERVICE_LABEL}=<component name>"
+            discovered = discovered_finding(self.s.instance, name, found, claim, file=w.raw.file, line=w.raw.line)
+            self._findings.setdefault(discovered.id, discovered)
         if match is None:
             subject = f"{w.kind} {w.namespace}/{w.name}{self._at(w.raw)}"
             looked = said if label == SERVICE_LABEL else f"{said} and the workload identifier {w.namespace}/{w.name}"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.discovered import discovered_key
 from catalog.identity import PAGERDUTY_SERVICE_ANNOTATION, IdentityIndex, Strength
 from catalog.model import PERSON, TEAM
 from catalog.records import Finding, NodeRecord
@@ -29,6 +30,8 @@ class ServiceLink:
     """The catalog service."""
     strength: Strength
     evidence: str
+    discovered: bool = False
+    """The catalog service is one discovered from this PagerDuty service (``catalog.discovered``)."""
 
 
 @dataclass
@@ -257,6 +260,8 @@ def link_service(
     configured: dict[str, str],
     where: str,
     findings: list[Finding],
+    *,
+    discover: bool = False,
 ) -> ServiceLink | None:
     """The catalog service a PagerDuty service stands for: configured, declared, or (weakest) by name."""
     sid: str = service["id"]
@@ -309,7 +314,13 @@ def link_service(
     if not ambiguous:
         by_name, ambiguous = index.service(name=name)
         if by_name is not None:
-            return ServiceLink(sid, by_name.key, "inferred", f"PagerDuty service name {name!r}: {by_name.evidence}")
+            return ServiceLink(
+                sid,
+                by_name.key,
+                "inferred",
+                f"PagerDuty service name {name!r}: {by_name.evidence}",
+                discovered=by_name.key == discovered_key(name),
+            )
         how = f"name {name!r}"
     if ambiguous:
         findings.append(
@@ -327,6 +338,9 @@ def link_service(
             )
         )
         return None
+    if discover:
+        # Nothing declares it: the service is discovered from PagerDuty, so its on-call and teams answer.
+        return ServiceLink(sid, discovered_key(name), "inferred", f"discovered from PagerDuty service {sid} ({name!r})", discovered=True)
     policy = ref_id(service.get("escalation_policy"))
     findings.append(
         Finding(

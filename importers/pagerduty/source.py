@@ -66,6 +66,12 @@ class Config(BaseModel):
         default_factory=dict,
         description="PagerDuty team id → catalog group reference, for teams no group annotates with `pagerduty.com/team-id`.",
     )
+    discover_services: bool = Field(
+        True,
+        description="A PagerDuty service that matches no catalog service becomes a *discovered* service "
+        "(`component:discovered/<name>`, marked `discovered`), so that its on-call and teams answer; a `discovered-service` "
+        "finding asks someone to claim it. False: it is reported as `unmatched-pagerduty-service` and linked to nothing.",
+    )
     timeout: float = Field(30.0, gt=0, description="Seconds per request.")
     page_size: int = Field(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Records per page (`limit`); PagerDuty allows 100.")
     instance: str | None = Field(None, description="Source instance name; default `pagerduty:<account>`.")
@@ -138,6 +144,7 @@ class PagerDutySource:
             teams=self.teams,
             since=now - timedelta(days=self.config.oncall_window_past_days),
             until=now + timedelta(days=self.config.oncall_window_future_days),
+            discover=self.config.discover_services,
         )
         async with self._reader() as reader:
             fetcher = Fetcher(reader, source=self.instance)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from catalog.clock import iso, parse_iso
+from catalog.discovered import discovered_finding, discovered_service
 from catalog.identity import STRENGTH_ORDER, IdentityIndex, identifier_records
 from catalog.model import (
     DEPENDS_ON,
@@ -72,6 +73,8 @@ class Settings:
     """Lower-cased PagerDuty team id → catalog team key."""
     since: datetime
     until: datetime
+    discover: bool = True
+    """A PagerDuty service that matches no catalog service becomes a discovered one (``catalog.discovered``)."""
 
 
 @dataclass
@@ -87,7 +90,7 @@ def link_services(settings: Settings, index: IdentityIndex, fetched: Fetched, wh
     findings: list[Finding] = []
     links: dict[str, ServiceLink] = {}
     for service in fetched.services or ():
-        link = link_service(settings.source, index, service, settings.services, where(SERVICES), findings)
+        link = link_service(settings.source, index, service, settings.services, where(SERVICES), findings, discover=settings.discover)
         if link is not None:
             links[service["id"]] = link
     fetched.findings.extend(findings)
@@ -221,6 +224,7 @@ class _Translator:
                 "url": text(policy.get("html_url")),
                 "num_loops": num_loops if isinstance(num_loops, int) and not isinstance(num_loops, bool) else None,
                 "rules": json.dumps(levels, sort_keys=True),
+                "state": "listed",
             },
             at,
         )
@@ -478,10 +482,18 @@ class _Translator:
             if link is None:
                 continue
             by_catalog[link.key].append(sid)
+            if link.discovered:
+                name = text(service.get("name")) or sid
+                found = f"{self.s.source} PagerDuty service {sid} ({name!r})"
+                self.out.nodes.setdefault(link.key, discovered_service(name, at, found))
+                claim = f"declare a component named {name} with the annotation pagerduty.com/service-id: {sid}"
+                self.out.findings.append(discovered_finding(self.s.source, name, found, claim, file=self.where(SERVICES)))
             if policy_id is None or not is_safe_id(policy_id):
                 self._invalid(SERVICES, f"service {sid}", "has no `escalation_policy` reference with an id", at, subject=sid)
             else:
                 via[(link.key, policy_key(self.s.account, policy_id))].append(link)
+                if self.f.policies is not None and policy_id not in self.policies:
+                    self._referenced_policy(sid, service.get("escalation_policy"), policy_id)
             if link.strength == "configured":
                 # Only the configured link is written as an identifier: a declared one is already
                 # one (the annotation), and an inferred one would read back as declared.
@@ -547,6 +559,42 @@ class _Translator:
                 )
         if self.f.services is not None:
             self._policy_conflicts(services)
+
+    def _referenced_policy(self, sid: str, ref: Any, policy_id: str) -> None:
+        """A policy the service escalates via that the (complete) listing lacks: kept as referenced, never replaced.
+
+        Paging someone else's policy instead (the team's) would page the wrong people; the on-call
+        answer names this policy and says its levels are not in the export."""
+        key = policy_key(self.s.account, policy_id)
+        if key in self.out.nodes:
+            return
+        summary = ref_summary(ref)
+        self.out.nodes[key] = NodeRecord(
+            ESCALATION_POLICY.label,
+            key,
+            {
+                "external_id": policy_id,
+                "name": summary,
+                "url": text(ref.get("html_url")) if isinstance(ref, dict) else None,
+                "state": "referenced",
+            },
+            origin(SERVICES, sid),
+        )
+        self.out.findings.append(
+            Finding(
+                kind="unlisted-policy",
+                severity="warning",
+                message=(
+                    f"{self.s.source}: {self.where(SERVICES)}: service {sid} escalates via policy {policy_id} "
+                    f"({summary or 'no name given'}), which {self.where(POLICIES)} does not list; the policy is kept as referenced, "
+                    "with its levels unknown, and no other policy stands in for it"
+                ),
+                fix=f"export policy {policy_id} with the listing (or grant the key access to it), or correct the service's policy",
+                subject=key,
+                reference=policy_id,
+                file=self.where(SERVICES),
+            )
+        )
 
     def _policy_conflicts(self, services: dict[str, dict[str, Any]]) -> None:
         for pid, policy in sorted(self.policies.items()):
