@@ -68,6 +68,8 @@ class RelType:
     endpoints: tuple[tuple[str, str], ...]
     """Every (from label, to label) pair this relationship may join."""
     props: tuple[Prop, ...] = ()
+    joins_history: bool = False
+    """The relationship may join a retired node (it records history, e.g. what a retired node became)."""
 
     @property
     def all_props(self) -> tuple[Prop, ...]:
@@ -410,6 +412,7 @@ CLAIMED_AS = RelType(
     "retired, with its interval, as history.",
     (("Service", "Service"),),
     (Prop("evidence", doc="What the two share, e.g. `workload shop/cart runs both`."),),
+    joins_history=True,
 )
 ESCALATES_VIA = RelType(
     "ESCALATES_VIA",
