@@ -309,6 +309,7 @@ class _Translator:
             match = Match(discovered_key(name), "inferred", f"discovered from {said}")
             evidence = f"{said} (no catalog service matches: discovered)"
         if match is not None and match.key == discovered_key(name):
+            evidence = f"{said} (no catalog service matches: discovered)"  # the same words on every read
             # This source keeps stating the service it discovered, so it stays current while the workload runs.
             found = f"{self.s.instance} {w.kind} {w.namespace}/{w.name} ({said})"
             self.node(discovered_service(name, w.raw.origin, found))

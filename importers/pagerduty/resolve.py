@@ -313,14 +313,11 @@ def link_service(
     how = f"the {PAGERDUTY_SERVICE_ANNOTATION} annotation"
     if not ambiguous:
         by_name, ambiguous = index.service(name=name)
+        if by_name is not None and by_name.key == discovered_key(name):
+            # The service discovered before (by this source or another): the same link, said the same way every read.
+            return _discovered(sid, name)
         if by_name is not None:
-            return ServiceLink(
-                sid,
-                by_name.key,
-                "inferred",
-                f"PagerDuty service name {name!r}: {by_name.evidence}",
-                discovered=by_name.key == discovered_key(name),
-            )
+            return ServiceLink(sid, by_name.key, "inferred", f"PagerDuty service name {name!r}: {by_name.evidence}")
         how = f"name {name!r}"
     if ambiguous:
         findings.append(
@@ -340,7 +337,7 @@ def link_service(
         return None
     if discover:
         # Nothing declares it: the service is discovered from PagerDuty, so its on-call and teams answer.
-        return ServiceLink(sid, discovered_key(name), "inferred", f"discovered from PagerDuty service {sid} ({name!r})", discovered=True)
+        return _discovered(sid, name)
     policy = ref_id(service.get("escalation_policy"))
     findings.append(
         Finding(
@@ -357,6 +354,10 @@ def link_service(
         )
     )
     return None
+
+
+def _discovered(sid: str, name: str) -> ServiceLink:
+    return ServiceLink(sid, discovered_key(name), "inferred", f"discovered from PagerDuty service {sid} ({name!r})", discovered=True)
 
 
 def _links(url: Any) -> str | None:
