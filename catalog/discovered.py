@@ -17,9 +17,9 @@ asks someone to claim it (a ``discovered-service`` finding, listed by the audits
 
 from __future__ import annotations
 
-from catalog.identity import name_token
+from catalog.identity import identifier_records, name_token
 from catalog.model import SERVICE
-from catalog.records import Finding, NodeRecord
+from catalog.records import Finding, NodeRecord, RelRecord
 from catalog.refs import entity_key
 
 NAMESPACE = "discovered"
@@ -28,6 +28,12 @@ FINDING_KIND = "discovered-service"
 
 def discovered_key(name: str) -> str:
     return entity_key("component", NAMESPACE, name_token(name) or name.strip().lower())
+
+
+def discovered_alias(name: str, origin: str, evidence: str) -> tuple[NodeRecord, RelRecord]:
+    """The name as the source wrote it (``Gift Cards``), as an alias: the discovered service's key lives in its own
+    namespace, so this is what finds it by the name people write."""
+    return identifier_records("alias", name, (SERVICE.label, discovered_key(name)), origin, strength="inferred", evidence=evidence)
 
 
 def discovered_service(name: str, origin: str, evidence: str) -> NodeRecord:
@@ -65,4 +71,4 @@ def discovered_finding(source: str, name: str, evidence: str, claim: str, *, fil
     )
 
 
-__all__ = ["FINDING_KIND", "NAMESPACE", "discovered_finding", "discovered_key", "discovered_service"]
+__all__ = ["FINDING_KIND", "NAMESPACE", "discovered_alias", "discovered_finding", "discovered_key", "discovered_service"]

@@ -52,10 +52,21 @@ SCHEMES = ("alias", "opslevel", "cortex", "repository", "pagerduty-service", "wo
 lookup, where LadybugDB would scan every identifier for its value), so a new scheme belongs here."""
 
 
+NAME_SCHEMES = frozenset({"alias", "opslevel", "cortex"})
+"""Schemes whose values are names people write: ``Gift Cards``, ``gift_cards`` and ``gift-cards`` are one value."""
+
+
+def identifier_value(scheme: str, value: str) -> str:
+    """The one normal form of an identifier value, used when it is written and when it is looked up."""
+    if scheme in NAME_SCHEMES:
+        return name_token(value) or normalise(value)
+    return normalise(value)
+
+
 def identifier_key(scheme: str, value: str) -> str:
     if scheme not in SCHEMES:
         raise ValueError(f"unknown identifier scheme {scheme!r}; use one of {', '.join(SCHEMES)} or add it to catalog.identity.SCHEMES")
-    return f"ident:{scheme}:{normalise(value)}"
+    return f"ident:{scheme}:{identifier_value(scheme, value)}"
 
 
 def identifier_records(
@@ -69,7 +80,9 @@ def identifier_records(
 ) -> tuple[NodeRecord, RelRecord]:
     """A weak Identifier node and this source's IDENTIFIES edge to ``target`` (label, key)."""
     key = identifier_key(scheme, value)
-    node = NodeRecord(IDENTIFIER.label, key, {"scheme": scheme, "value": normalise(value), "display": value.strip()}, origin, weak=True)
+    node = NodeRecord(
+        IDENTIFIER.label, key, {"scheme": scheme, "value": identifier_value(scheme, value), "display": value.strip()}, origin, weak=True
+    )
     rel = RelRecord(IDENTIFIES.type, IDENTIFIER.label, key, target[0], target[1], origin, {"strength": strength, "evidence": evidence})
     return node, rel
 
@@ -112,9 +125,10 @@ class IdentityIndex:
     # -- building ---------------------------------------------------------------------------
 
     def add_identifier(self, scheme: str, value: str, key: str, instance: str | None = None) -> None:
-        self.by_identifier[(scheme, normalise(value))].add(key)
+        norm = identifier_value(scheme, value)
+        self.by_identifier[(scheme, norm)].add(key)
         if instance is not None:
-            self.stated_by[(scheme, normalise(value), key)].add(instance)
+            self.stated_by[(scheme, norm, key)].add(instance)
 
     def add_service(
         self,
@@ -178,7 +192,7 @@ class IdentityIndex:
         resolving against its own earlier links would keep a stale link alive forever.
         """
         for scheme, value in identifiers:
-            norm = normalise(value)
+            norm = identifier_value(scheme, value)
             keys = {
                 k
                 for k in self.by_identifier.get((scheme, norm), set())
@@ -285,4 +299,14 @@ def _map(text: str | None) -> dict[str, str]:
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-__all__ = ["STRENGTH_ORDER", "IdentityIndex", "Match", "identifier_key", "identifier_records", "name_token", "normalise"]
+__all__ = [
+    "NAME_SCHEMES",
+    "STRENGTH_ORDER",
+    "IdentityIndex",
+    "Match",
+    "identifier_key",
+    "identifier_records",
+    "identifier_value",
+    "name_token",
+    "normalise",
+]

@@ -233,7 +233,11 @@ IDENTIFIER = NodeType(
     "a workload, a hostname. Keyed `ident:<scheme>:<value>`; several sources may name the same identifier.",
     (
         Prop("scheme", indexed=True, doc="alias, repository, pagerduty-service, workload, hostname, opslevel, cortex."),
-        Prop("value", indexed=True, doc="The identifier, normalised (lower-cased, trimmed)."),
+        Prop(
+            "value",
+            indexed=True,
+            doc="The identifier, normalised (lower-cased, trimmed; an alias, OpsLevel or Cortex name as its name token).",
+        ),
         Prop("display", doc="The identifier as the source wrote it."),
     ),
 )

@@ -56,7 +56,7 @@ def test_a_documented_descriptor_declares_the_service_with_its_facts(descriptors
 
     assert {r.src_id for r in rels(batch, "IDENTIFIES", FRAUD)} == {
         "ident:cortex:fraud-detection",
-        "ident:alias:fraud detection",
+        "ident:alias:fraud-detection",
         "ident:pagerduty-service:pfraud1",
     }
     owners = {r.src_id: r for r in rels(batch, "OWNS", FRAUD)}

@@ -74,7 +74,7 @@ def test_a_documented_service_descriptor_declares_the_service_with_its_facts(des
     ]
     identifiers = {r.src_id for r in rels(batch, "IDENTIFIES", CART)}
     assert identifiers == {
-        "ident:opslevel:shopping_cart_service",
+        "ident:opslevel:shopping-cart-service",
         "ident:alias:shopping-cart",
         "ident:alias:shoppingcartservice",
         "ident:pagerduty-service:paq8cja",  # the datadog alert source is not a PagerDuty service
@@ -104,7 +104,7 @@ def test_null_fields_count_as_absent(descriptors: Path) -> None:
     assert rels(batch, "OWNS", console.id) == [] and rels(batch, "DEPENDS_ON", console.id) == []
     # A PagerDuty service page among the tools names the PagerDuty service.
     assert {r.src_id for r in rels(batch, "IDENTIFIES", console.id)} == {
-        "ident:opslevel:support_console",
+        "ident:opslevel:support-console",
         "ident:pagerduty-service:p88h2n0",
     }
     assert [f for f in batch.findings if f.file == "support-console/opslevel.yml"] == []

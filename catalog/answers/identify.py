@@ -38,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from catalog.identity import SCHEMES, identifier_key, name_token
+from catalog.identity import NAME_SCHEMES, SCHEMES, identifier_key, identifier_value, name_token
 from catalog.read.hops import IDENTIFIED_SERVICES, anchor, hop_table
 from catalog.refs import entity_key, repository_key
 from catalog.store.base import GraphStore, Row
@@ -224,10 +224,6 @@ def _pod_forms(forms: _Forms, name: str) -> None:
             forms.core(found.group("name"))
 
 
-NAME_SCHEMES = ("alias", "opslevel", "cortex")
-"""Identifier schemes whose values are names people write, which match by their name token too."""
-
-
 def _display_name_forms(forms: _Forms, text: str) -> None:
     """A name as people write it (``Order Service``, ``Gift Cards!``, ``Order_Service``) reads like the name
     ``order-service``: the same reduction (``catalog.identity.name_token``) importers key services and
@@ -411,8 +407,17 @@ async def _by_identifier(store: GraphStore, forms: _Forms) -> Identification | N
         return None
     # The value the text most directly is wins: the text itself, then the forms derived from it.
     rank = {v: i for i, (v, _) in enumerate(forms.values)}
-    best = min(rank[r["value"]] for r in rows)
-    rows = [r for r in rows if rank[r["value"]] == best]
+    # A name-like value is stored in its one normal form (``identifier_value``), which may be a derived form.
+    rank.update(
+        {
+            identifier_value(s, v): i
+            for i, (v, allowed) in reversed(list(enumerate(forms.values)))
+            for s in (allowed or SCHEMES)
+            if identifier_value(s, v) not in rank
+        }
+    )
+    best = min(rank.get(r["value"], len(rank)) for r in rows)
+    rows = [r for r in rows if rank.get(r["value"], len(rank)) == best]
     schemes = sorted({r["scheme"] for r in rows})
     by_service: dict[str, list[Row]] = defaultdict(list)
     for r in rows:

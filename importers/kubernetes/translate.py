@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.discovered import discovered_finding, discovered_key, discovered_service
+from catalog.discovered import discovered_alias, discovered_finding, discovered_key, discovered_service
 from catalog.identity import IdentityIndex, Match, Strength, identifier_records
 from catalog.model import DEPENDS_ON, INSTANCE_OF, OWNS, PLATFORM, RUNS_ON, SERVICE, TEAM, WORKLOAD
 from catalog.records import Finding, NodeRecord, RelRecord
@@ -313,6 +313,9 @@ class _Translator:
             # This source keeps stating the service it discovered, so it stays current while the workload runs.
             found = f"{self.s.instance} {w.kind} {w.namespace}/{w.name} ({said})"
             self.node(discovered_service(name, w.raw.origin, found))
+            alias, names = discovered_alias(name, w.raw.origin, found)
+            self.node(alias)
+            self.rel(names)
             claim = f"declare a component named {name}, or label the workload {SERVICE_LABEL}=<component name>"
             discovered = discovered_finding(self.s.instance, name, found, claim, file=w.raw.file, line=w.raw.line)
             self._findings.setdefault(discovered.id, discovered)

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from catalog.clock import iso, parse_iso
-from catalog.discovered import discovered_finding, discovered_service
+from catalog.discovered import discovered_alias, discovered_finding, discovered_service
 from catalog.identity import STRENGTH_ORDER, IdentityIndex, identifier_records
 from catalog.model import (
     DEPENDS_ON,
@@ -486,6 +486,9 @@ class _Translator:
                 name = text(service.get("name")) or sid
                 found = f"{self.s.source} PagerDuty service {sid} ({name!r})"
                 self.out.nodes.setdefault(link.key, discovered_service(name, at, found))
+                alias, names = discovered_alias(name, at, found)
+                self.out.nodes.setdefault(alias.id, alias)
+                self.rels.add(names)
                 claim = f"declare a component named {name} with the annotation pagerduty.com/service-id: {sid}"
                 self.out.findings.append(discovered_finding(self.s.source, name, found, claim, file=self.where(SERVICES)))
             if policy_id is None or not is_safe_id(policy_id):
