@@ -28,7 +28,7 @@ from catalog.store.base import GraphStore
 Strength = Literal["declared", "configured", "inferred"]
 STRENGTH_ORDER: dict[str, int] = {"declared": 0, "configured": 1, "inferred": 2}
 
-Scheme = Literal["alias", "repository", "pagerduty-service", "workload", "hostname", "opslevel", "cortex"]
+Scheme = Literal["alias", "repository", "pagerduty-service", "workload", "hostname", "opslevel", "cortex", "alert-source"]
 
 PAGERDUTY_SERVICE_ANNOTATION = "pagerduty.com/service-id"
 GITHUB_TEAM_ANNOTATION = "github.com/team-slug"
@@ -47,7 +47,7 @@ def name_token(value: str) -> str:
     return _NON_NAME.sub("-", value.strip().lower()).strip("-")
 
 
-SCHEMES = ("alias", "opslevel", "cortex", "repository", "pagerduty-service", "workload", "hostname")
+SCHEMES = ("alias", "opslevel", "cortex", "repository", "pagerduty-service", "workload", "hostname", "alert-source")
 """Every identifier scheme. Lookups derive an identifier's key from a value and each scheme (a key
 lookup, where LadybugDB would scan every identifier for its value), so a new scheme belongs here."""
 

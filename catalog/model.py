@@ -232,7 +232,12 @@ IDENTIFIER = NodeType(
     "A name by which a service is known somewhere: an alias, a repository slug, a PagerDuty service id, "
     "a workload, a hostname. Keyed `ident:<scheme>:<value>`; several sources may name the same identifier.",
     (
-        Prop("scheme", indexed=True, doc="alias, repository, pagerduty-service, workload, hostname, opslevel, cortex."),
+        Prop(
+            "scheme",
+            indexed=True,
+            doc="alias, repository, pagerduty-service, workload, hostname, opslevel, cortex, alert-source (`<type>:<id>`, e.g. "
+            "`datadog:1234567`, for every alert source and tool type other than PagerDuty).",
+        ),
         Prop(
             "value",
             indexed=True,

@@ -62,6 +62,7 @@ SCHEME_NAMES = {
     "pagerduty-service": "PagerDuty service id",
     "workload": "Kubernetes workload",
     "hostname": "hostname",
+    "alert-source": "alert source",
 }
 """How each identifier scheme reads in an interpretation, e.g. ``alias shop``."""
 

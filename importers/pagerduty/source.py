@@ -151,7 +151,8 @@ class PagerDutySource:
             fetched = await fetcher.fetch(settings.since, settings.until)
             if self.export_dir is not None:
                 # An export is imported whole: its window reaches as far as its own entries do.
-                settings = replace(settings, **export_window(fetched.oncalls, settings.since, settings.until))
+                since, until = export_window(fetched.oncalls, settings.since, settings.until)
+                settings = replace(settings, since=since, until=until)
             links = link_services(settings, index, fetched, reader.where)
             await fetcher.fetch_dependencies(fetched, links)
         return translate(settings, index, fetched, links, reader.where)
@@ -177,7 +178,7 @@ class PagerDutySource:
             yield LiveReader(client, source=self.instance, page_size=self.config.page_size)
 
 
-def export_window(oncalls: list[Any] | None, since: datetime, until: datetime) -> dict[str, datetime]:
+def export_window(oncalls: list[Any] | None, since: datetime, until: datetime) -> tuple[datetime, datetime]:
     """``since`` and ``until`` widened to every start and end an exported ``/oncalls`` holds.
 
     The API returns only what overlaps the window asked for; an export holds whatever was exported,
@@ -193,9 +194,9 @@ def export_window(oncalls: list[Any] | None, since: datetime, until: datetime) -
                 except ValueError:
                     continue
     if not bounds:
-        return {"since": since, "until": until}
+        return since, until
     # `since` is exclusive for ends (a shift ending at it is outside): start a second earlier.
-    return {"since": min(since, min(bounds) - timedelta(seconds=1)), "until": max(until, max(bounds) + timedelta(seconds=1))}
+    return min(since, min(bounds) - timedelta(seconds=1)), max(until, max(bounds) + timedelta(seconds=1))
 
 
 def open_source(config: Config, base_dir: Path) -> PagerDutySource:

@@ -154,9 +154,9 @@ class _Translator:
 
     def _members(self) -> None:
         # Membership is in either place an export may hold: each user's `teams`, and /teams/{id}/members.
-        for user in self.f.users:
-            uid: str = user["id"]
-            for team_ref in self._items(user, "teams", USERS, f"user {uid}"):
+        for listed in self.f.users:
+            uid: str = listed["id"]
+            for team_ref in self._items(listed, "teams", USERS, f"user {uid}"):
                 team_id = ref_id(team_ref)
                 if team_id is None or not is_safe_id(team_id):
                     self._invalid(USERS, f"user {uid}", "has a team reference without an id", None, subject=uid)
