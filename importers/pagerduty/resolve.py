@@ -195,6 +195,20 @@ class Teams:
             if team is not None:
                 name = text(team.get("name")) or team_id
                 description = text(team.get("description"))
+                self.out.findings.append(
+                    Finding(
+                        kind="source-only-team",
+                        severity="info",
+                        message=(
+                            f"{self.source}: {self.teams_where}: team {team_id} ({name}) is known to PagerDuty only; it is recorded as "
+                            f"{key}, and what it owns through PagerDuty is inferred evidence"
+                        ),
+                        fix=f"annotate the catalog's team with pagerduty.com/team-id: {team_id}, or map it under teams: in catalog.yaml",
+                        subject=key,
+                        reference=team_id,
+                        file=self.teams_where,
+                    )
+                )
                 self.out.nodes[key] = NodeRecord(
                     TEAM.label,
                     key,
