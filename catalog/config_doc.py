@@ -97,6 +97,9 @@ def render() -> str:
         if doc:
             lines += [doc.split("\n\n", 1)[0], ""]
         lines += _table(module.Config)
+        notes: tuple[str, ...] = getattr(module, "READING_NOTES", ())
+        if notes:
+            lines += ["", "How it is read:", "", *(f"- {note}" for note in notes)]
     return "\n".join(lines) + "\n"
 
 

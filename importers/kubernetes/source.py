@@ -61,6 +61,18 @@ _NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
 log = logging.getLogger(__name__)
 
 
+READING_NOTES: tuple[str, ...] = (
+    "A workload that matches no catalog service runs a *discovered* service `component:discovered/<name>` (see "
+    "`discover_services`), so its owners (from `owner_keys`, as this source's evidence), platform (`platform`) and the "
+    "calls found in environment variables and Service ports answer from the cluster alone; `discovered-service` findings "
+    "list them for someone to claim. When a descriptor declares the service, the declared one takes its place, the "
+    "discovered one is retired with its interval, and `CLAIMED_AS` links the two.",
+    "When two files (or two list entries) hold the same object, the copy with the newest `metadata.resourceVersion` "
+    "(compared as a number) wins, then the highest `metadata.generation`, then the copy whose content hash sorts first; "
+    "file names and read order never decide. The `duplicate-object` finding names every file and the rule that chose.",
+)
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

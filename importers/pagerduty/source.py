@@ -41,6 +41,26 @@ MAX_WINDOW_DAYS = 90
 """PagerDuty answers ``/oncalls`` for at most 90 days between ``since`` and ``until``."""
 
 
+READING_NOTES: tuple[str, ...] = (
+    "Team membership comes from `/teams/{id}/members` and from each user's `teams` list, whichever the read holds.",
+    "A schedule whose detail file an export lacks keeps the listing's name, time zone and description; its layers are "
+    "then unknown (null), not empty. A detail that fails live keeps what was read before.",
+    "An export (`export_dir`) is imported whole: its on-call window reaches from its earliest to its latest entry, so "
+    "shifts outside now -7/+14 days are kept. `catalog sync --at INSTANT` reads it as of that instant (the window is "
+    "centred there and every fact is stamped with it), for reproducible runs.",
+    "A service whose escalation policy the (complete) policies listing lacks keeps that policy as `referenced` "
+    "(`EscalationPolicy.state`), with an `unlisted-policy` finding; its on-call answer names that policy and says its "
+    "levels are not in the export. The owner team's policy never stands in for it.",
+    "Without a users listing, people come from the references that name them (on-call entries, escalation targets, "
+    "members), without emails, with one `users-listing-missing` finding; a listing that exists but cannot be read also "
+    "makes the read partial.",
+    "A PagerDuty team no catalog team claims is recorded as `group:pagerduty/<id>` with a `source-only-team` finding; "
+    "what it owns through PagerDuty is inferred evidence.",
+    "A PagerDuty service that matches no catalog service is *discovered* (see `discover_services`); its name as written "
+    "(`Gift Cards`) resolves like a name.",
+)
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
