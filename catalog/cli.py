@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from catalog.clock import iso, parse_iso
 from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
@@ -91,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync_cmd.add_argument("--dry-run", action="store_true", help="print what would change; write nothing")
     sync_cmd.add_argument("--force", action="store_true", help="retire even when more than CATALOG_MAX_RETIRE_FRACTION would go")
     sync_cmd.add_argument("--json", action="store_true", help="print the reports as JSON")
+    sync_cmd.add_argument(
+        "--at",
+        metavar="INSTANT",
+        help="run as of this ISO-8601 instant (e.g. 2026-11-20T12:00:00Z): it stamps every fact and centres the on-call window, "
+        "for reproducible runs over offline exports (default: now)",
+    )
     _store_flags(sync_cmd)
 
     serve = commands.add_parser(
@@ -210,10 +217,23 @@ async def _sync_command(args: argparse.Namespace, settings: Settings) -> int:
     except ConfigError as exc:
         print(f"catalog: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    at: str | None = None
+    if args.at is not None:
+        try:
+            at = iso(parse_iso(args.at.strip()))
+        except ValueError as exc:
+            print(f"catalog: --at {args.at!r}: {exc}; write e.g. 2026-11-20T12:00:00Z", file=sys.stderr)
+            return EXIT_USAGE
     store = await open_store(settings)
     try:
         outcomes = await sync_sources(
-            store, config, only=args.source, dry_run=args.dry_run, force=args.force, max_retire_fraction=settings.max_retire_fraction
+            store,
+            config,
+            only=args.source,
+            dry_run=args.dry_run,
+            force=args.force,
+            max_retire_fraction=settings.max_retire_fraction,
+            now=at,
         )
     except ValueError as exc:
         print(f"catalog: {exc}", file=sys.stderr)

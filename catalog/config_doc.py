@@ -101,6 +101,9 @@ def render() -> str:
         notes = getattr(module, "DOC_NOTES", None)
         if notes:
             lines += ["", notes.strip()]
+        reading: tuple[str, ...] = getattr(module, "READING_NOTES", ())
+        if reading:
+            lines += ["", "How it is read:", "", *(f"- {note}" for note in reading)]
     lines += ["", "## Bounds on what is read", "", *SAFE_INPUTS.strip().splitlines()]
     return "\n".join(lines) + "\n"
 

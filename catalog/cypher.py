@@ -117,6 +117,11 @@ def present_ids(label: str) -> Table:
     )
 
 
+def any_ids(label: str) -> Table:
+    """Which of ``$ids`` exist, retired or not: the endpoints a history relationship (``RelType.joins_history``) may join."""
+    return _table(f"UNWIND $ids AS id MATCH (n:{label} {{id: id}})", id="n.id")
+
+
 def _match_active_rel(rel: RelType, src: str, dst: str) -> str:
     # Bind both endpoints by key first, then the edge: LadybugDB runs the inline form
     # (a {id})-[r]->(b {id}) about ten times slower.

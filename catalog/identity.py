@@ -28,7 +28,7 @@ from catalog.store.base import GraphStore
 Strength = Literal["declared", "configured", "inferred"]
 STRENGTH_ORDER: dict[str, int] = {"declared": 0, "configured": 1, "inferred": 2}
 
-Scheme = Literal["alias", "repository", "pagerduty-service", "workload", "hostname", "opslevel", "cortex"]
+Scheme = Literal["alias", "repository", "pagerduty-service", "workload", "hostname", "opslevel", "cortex", "alert-source"]
 
 PAGERDUTY_SERVICE_ANNOTATION = "pagerduty.com/service-id"
 GITHUB_TEAM_ANNOTATION = "github.com/team-slug"
@@ -47,15 +47,26 @@ def name_token(value: str) -> str:
     return _NON_NAME.sub("-", value.strip().lower()).strip("-")
 
 
-SCHEMES = ("alias", "opslevel", "cortex", "repository", "pagerduty-service", "workload", "hostname")
+SCHEMES = ("alias", "opslevel", "cortex", "repository", "pagerduty-service", "workload", "hostname", "alert-source")
 """Every identifier scheme. Lookups derive an identifier's key from a value and each scheme (a key
 lookup, where LadybugDB would scan every identifier for its value), so a new scheme belongs here."""
+
+
+NAME_SCHEMES = frozenset({"alias", "opslevel", "cortex"})
+"""Schemes whose values are names people write: ``Gift Cards``, ``gift_cards`` and ``gift-cards`` are one value."""
+
+
+def identifier_value(scheme: str, value: str) -> str:
+    """The one normal form of an identifier value, used when it is written and when it is looked up."""
+    if scheme in NAME_SCHEMES:
+        return name_token(value) or normalise(value)
+    return normalise(value)
 
 
 def identifier_key(scheme: str, value: str) -> str:
     if scheme not in SCHEMES:
         raise ValueError(f"unknown identifier scheme {scheme!r}; use one of {', '.join(SCHEMES)} or add it to catalog.identity.SCHEMES")
-    return f"ident:{scheme}:{normalise(value)}"
+    return f"ident:{scheme}:{identifier_value(scheme, value)}"
 
 
 def identifier_records(
@@ -69,7 +80,9 @@ def identifier_records(
 ) -> tuple[NodeRecord, RelRecord]:
     """A weak Identifier node and this source's IDENTIFIES edge to ``target`` (label, key)."""
     key = identifier_key(scheme, value)
-    node = NodeRecord(IDENTIFIER.label, key, {"scheme": scheme, "value": normalise(value), "display": value.strip()}, origin, weak=True)
+    node = NodeRecord(
+        IDENTIFIER.label, key, {"scheme": scheme, "value": identifier_value(scheme, value), "display": value.strip()}, origin, weak=True
+    )
     rel = RelRecord(IDENTIFIES.type, IDENTIFIER.label, key, target[0], target[1], origin, {"strength": strength, "evidence": evidence})
     return node, rel
 
@@ -105,19 +118,34 @@ class IdentityIndex:
     """(system, handle) → person keys: ("email", ...), ("github", login), ("name", ...)."""
     platforms: dict[str, bool] = field(default_factory=dict)
     """Platform key → standard."""
+    discovered: set[str] = field(default_factory=set)
+    """Keys of live services a live source discovered (no descriptor declares them): a declared
+    service that matches as well always wins over one of these."""
 
     # -- building ---------------------------------------------------------------------------
 
     def add_identifier(self, scheme: str, value: str, key: str, instance: str | None = None) -> None:
-        self.by_identifier[(scheme, normalise(value))].add(key)
+        norm = identifier_value(scheme, value)
+        self.by_identifier[(scheme, norm)].add(key)
         if instance is not None:
-            self.stated_by[(scheme, normalise(value), key)].add(instance)
+            self.stated_by[(scheme, norm, key)].add(instance)
 
     def add_service(
-        self, key: str, name: str, aliases: Iterable[str] = (), annotations: dict[str, str] | None = None, instance: str | None = None
+        self,
+        key: str,
+        name: str,
+        aliases: Iterable[str] = (),
+        annotations: dict[str, str] | None = None,
+        instance: str | None = None,
+        *,
+        discovered: bool = False,
     ) -> None:
         self.services[key] = name
+        if discovered:
+            self.discovered.add(key)
+        # A name as written and as its token: `Order Service` and `order-service` are one name.
         self.by_name[normalise(name)].add(key)
+        self.by_name[name_token(name)].add(key)
         self.by_token[name_token(name)].add(key)
         for alias in aliases:
             self.add_identifier("alias", alias, key, instance)
@@ -164,7 +192,7 @@ class IdentityIndex:
         resolving against its own earlier links would keep a stale link alive forever.
         """
         for scheme, value in identifiers:
-            norm = normalise(value)
+            norm = identifier_value(scheme, value)
             keys = {
                 k
                 for k in self.by_identifier.get((scheme, norm), set())
@@ -173,20 +201,25 @@ class IdentityIndex:
                 or self.stated_by[(scheme, norm, k)] - {ignore_instance}
             }
             if keys:
-                return _one(keys, "declared", f"{scheme} {value}")
+                return _one(self._declared_first(keys), "declared", f"{scheme} {value}")
         if repository:
             keys = self.by_repository.get(normalise(repository), set())
             if keys:
-                return _one(keys, "declared", f"repository {repository}")
+                return _one(self._declared_first(keys), "declared", f"repository {repository}")
         if name:
-            keys = self.by_name.get(normalise(name), set())
+            keys = self.by_name.get(normalise(name), set()) or self.by_name.get(name_token(name), set())
             if keys:
-                return _one(keys, "inferred", f"name {name}")
+                return _one(self._declared_first(keys), "inferred", f"name {name}")
         for candidate in [*([name] if name else []), *aliases]:
             keys = self.by_token.get(name_token(candidate), set())
             if keys:
-                return _one(keys, "inferred", f"alias match {candidate!r}")
+                return _one(self._declared_first(keys), "inferred", f"alias match {candidate!r}")
         return None, []
+
+    def _declared_first(self, keys: set[str]) -> set[str]:
+        """A discovered service stands in only until a declared one matches: then the declared one takes its place."""
+        declared = keys - self.discovered
+        return declared or keys
 
     def team(self, system: str, handle: str) -> set[str]:
         return set(self.teams_by_handle.get((system, normalise(handle)), set()))
@@ -204,9 +237,23 @@ class IdentityIndex:
         live = "WHERE r.active = true AND s.retired_at IS NULL"
         for row in await store.read_table(
             f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL",
-            {"id": "s.id", "name": "s.name", "aliases": "s.aliases", "annotations": "s.annotations", "instance": "s.source_instance"},
+            {
+                "id": "s.id",
+                "name": "s.name",
+                "aliases": "s.aliases",
+                "annotations": "s.annotations",
+                "instance": "s.source_instance",
+                "discovered": "s.discovered",
+            },
         ):
-            index.add_service(row["id"], row["name"] or row["id"], row["aliases"] or [], _map(row["annotations"]), row["instance"])
+            index.add_service(
+                row["id"],
+                row["name"] or row["id"],
+                row["aliases"] or [],
+                _map(row["annotations"]),
+                row["instance"],
+                discovered=bool(row["discovered"]),
+            )
         for row in await store.read_table(
             f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) {live}",
             {"scheme": "i.scheme", "value": "i.value", "id": "s.id", "instance": "r.source_instance"},
@@ -252,4 +299,14 @@ def _map(text: str | None) -> dict[str, str]:
     return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-__all__ = ["STRENGTH_ORDER", "IdentityIndex", "Match", "identifier_key", "identifier_records", "name_token", "normalise"]
+__all__ = [
+    "NAME_SCHEMES",
+    "STRENGTH_ORDER",
+    "IdentityIndex",
+    "Match",
+    "identifier_key",
+    "identifier_records",
+    "identifier_value",
+    "name_token",
+    "normalise",
+]

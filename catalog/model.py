@@ -68,6 +68,8 @@ class RelType:
     endpoints: tuple[tuple[str, str], ...]
     """Every (from label, to label) pair this relationship may join."""
     props: tuple[Prop, ...] = ()
+    joins_history: bool = False
+    """The relationship may join a retired node (it records history, e.g. what a retired node became)."""
 
     @property
     def all_props(self) -> tuple[Prop, ...]:
@@ -140,6 +142,17 @@ SERVICE = NodeType(
         Prop("lifecycle", indexed=True, doc="experimental, production, deprecated, ..."),
         Prop("tier", doc="Criticality tier, from the `tier` label or `ownership-catalog.io/tier` annotation."),
         Prop("aliases", PropType.STRING_LIST, "Other names the service is known by."),
+        Prop(
+            "discovered",
+            PropType.BOOL,
+            "True for a service no descriptor declares, created from what a live source saw (a Kubernetes workload, a "
+            "PagerDuty service) so that its owners, platform, dependencies and on-call answer before anyone claims it. "
+            "When a descriptor declares it, the declared service takes its place and this one is retired (`CLAIMED_AS`).",
+        ),
+        Prop(
+            "discovery",
+            doc="For a discovered service: the live evidence it was discovered from, e.g. `kubernetes:prod-eu Deployment shop/cart`.",
+        ),
     ),
     backstage_kinds=("component",),
     ownable=True,
@@ -219,8 +232,17 @@ IDENTIFIER = NodeType(
     "A name by which a service is known somewhere: an alias, a repository slug, a PagerDuty service id, "
     "a workload, a hostname. Keyed `ident:<scheme>:<value>`; several sources may name the same identifier.",
     (
-        Prop("scheme", indexed=True, doc="alias, repository, pagerduty-service, workload, hostname, opslevel, cortex."),
-        Prop("value", indexed=True, doc="The identifier, normalised (lower-cased, trimmed)."),
+        Prop(
+            "scheme",
+            indexed=True,
+            doc="alias, repository, pagerduty-service, workload, hostname, opslevel, cortex, alert-source (`<type>:<id>`, e.g. "
+            "`datadog:1234567`, for every alert source and tool type other than PagerDuty).",
+        ),
+        Prop(
+            "value",
+            indexed=True,
+            doc="The identifier, normalised (lower-cased, trimmed; an alias, OpsLevel or Cortex name as its name token).",
+        ),
         Prop("display", doc="The identifier as the source wrote it."),
     ),
 )
@@ -251,6 +273,11 @@ ESCALATION_POLICY = NodeType(
         Prop("url", doc="The policy's page in PagerDuty."),
         Prop("num_loops", PropType.INT, "How many times the policy repeats after its last level."),
         Prop("rules", PropType.JSON, "Levels in order: `[{level, delay_minutes, targets: [{type, id, key}]}]`."),
+        Prop(
+            "state",
+            doc="`listed` (read from the policies listing) or `referenced` (a service escalates via it but the listing lacks it: "
+            "its levels are unknown, and the service's on-call answer says so rather than use another policy).",
+        ),
     ),
 )
 SCHEDULE = NodeType(
@@ -403,6 +430,15 @@ INSTANCE_OF = RelType(
     (("Workload", "Service"),),
     (Prop("strength"), Prop("evidence", doc="Which label or name matched.")),
 )
+CLAIMED_AS = RelType(
+    "CLAIMED_AS",
+    "A discovered service was claimed: a descriptor declared the service it stood for, which took its place. Written by the "
+    "reconcile step from the evidence both share (a workload, an identifier, a PagerDuty service); the discovered one stays "
+    "retired, with its interval, as history.",
+    (("Service", "Service"),),
+    (Prop("evidence", doc="What the two share, e.g. `workload shop/cart runs both`."),),
+    joins_history=True,
+)
 ESCALATES_VIA = RelType(
     "ESCALATES_VIA",
     "Incidents of the service (or, as a fallback, of the team's services) page through the escalation policy.",
@@ -437,6 +473,7 @@ REL_TYPES: tuple[RelType, ...] = (
     RUNS_ON,
     IDENTIFIES,
     INSTANCE_OF,
+    CLAIMED_AS,
     ESCALATES_VIA,
     ESCALATES_TO,
     ON_CALL,

@@ -5,6 +5,10 @@ with, comes from the source that is first in ``ownership.precedence`` (then the 
 evidence); it is written as ``ACCOUNTABLE_FOR`` by a batch of its own, so the sync engine gives
 it history like any other fact. Sources that name different owners for the same entity make
 an ``owner-conflict`` finding that says who said what and which one the catalog follows.
+
+It also links each discovered service that was claimed to the declared service that took its
+place (``CLAIMED_AS``), from the evidence both share: a workload that ran the one and now runs
+the other, or a PagerDuty service that paged for the one and now pages for the other.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from catalog.identity import STRENGTH_ORDER
-from catalog.model import ACCOUNTABLE_FOR
+from catalog.model import ACCOUNTABLE_FOR, CLAIMED_AS, ESCALATES_VIA, INSTANCE_OF, SERVICE, WORKLOAD
 from catalog.records import Finding, ImportBatch, RelRecord
 from catalog.store.base import GraphStore
 
@@ -99,4 +103,32 @@ async def reconcile(store: GraphStore, precedence: Sequence[str]) -> ImportBatch
                     fix="correct the owner in the source that is wrong, or change ownership.precedence in catalog.yaml",
                 )
             )
+    batch.rels.extend(await claimed(store))
     return batch
+
+
+# A claimed discovered service is retired; its successor is current, not discovered, and holds the
+# same evidence now (the discovering source's edge to the discovered one is retired with it).
+_CLAIMED_BY_WORKLOAD = (
+    f"MATCH (k:{SERVICE.label})<-[:{INSTANCE_OF.type}]-(w:{WORKLOAD.label})-[r:{INSTANCE_OF.type}]->(d:{SERVICE.label}) "
+    "WHERE k.discovered = true AND k.retired_at IS NOT NULL AND r.active = true AND d.retired_at IS NULL "
+    "AND (d.discovered IS NULL OR d.discovered = false)"
+)
+_CLAIMED_BY_PAGERDUTY = (
+    f"MATCH (k:{SERVICE.label})-[e:{ESCALATES_VIA.type}]->(p:EscalationPolicy)<-[r:{ESCALATES_VIA.type}]-(d:{SERVICE.label}) "
+    "WHERE k.discovered = true AND k.retired_at IS NOT NULL AND r.active = true AND d.retired_at IS NULL "
+    "AND (d.discovered IS NULL OR d.discovered = false) AND e.external_service = r.external_service"
+)
+
+
+async def claimed(store: GraphStore) -> list[RelRecord]:
+    """``CLAIMED_AS`` from every claimed discovered service to the declared service that took its place."""
+    evidence: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in await store.read_table(_CLAIMED_BY_WORKLOAD, {"k": "k.id", "d": "d.id", "ns": "w.namespace", "name": "w.name"}):
+        evidence[(row["k"], row["d"])].add(f"workload {row['ns']}/{row['name']} ran it and runs {row['d']}")
+    for row in await store.read_table(_CLAIMED_BY_PAGERDUTY, {"k": "k.id", "d": "d.id", "ext": "r.external_service"}):
+        evidence[(row["k"], row["d"])].add(f"PagerDuty service {row['ext']} paged for it and pages for {row['d']}")
+    return [
+        RelRecord(CLAIMED_AS.type, SERVICE.label, k, SERVICE.label, d, origin=f"reconcile#{k}", props={"evidence": "; ".join(sorted(said))})
+        for (k, d), said in sorted(evidence.items())
+    ]

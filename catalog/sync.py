@@ -181,6 +181,16 @@ async def _drop_dangling(store: GraphStore, batch: ImportBatch, findings: list[F
         present.update(
             (label, row["id"]) for row in rows if row["instance"] != batch.instance or _failed(row["origin"], batch.failed_origins)
         )
+    # A relationship that records history may join a retired node (a claimed discovered service).
+    historic: dict[str, set[str]] = defaultdict(set)
+    for rel in batch.rels:
+        if RELS_BY_TYPE[rel.type].joins_history:
+            for label, key in ((rel.src_label, rel.src_id), (rel.dst_label, rel.dst_id)):
+                if (label, key) not in present:
+                    historic[label].add(key)
+    for label, keys in historic.items():
+        table = cypher.any_ids(label)
+        present.update((label, row["id"]) for row in await store.read_table_batches(table.match, table.columns, sorted(keys)))
     kept: list[RelRecord] = []
     for rel in batch.rels:
         missing = [(lbl, key) for lbl, key in ((rel.src_label, rel.src_id), (rel.dst_label, rel.dst_id)) if (lbl, key) not in present]

@@ -95,7 +95,7 @@ async def test_the_demo_shows_what_it_promises(store: GraphStore, demo_config: P
     [shipping] = await store.read("MATCH (r:Repository {slug: 'acme/shipping'}) RETURN r.owned_share AS share")
     assert 0 < shipping["share"] < 100
 
-    # An unowned CronJob nobody declared is recorded, without an invented owner.
-    assert findings_of(outcomes, "unmatched-workload")
+    # An unowned CronJob nobody declared runs a discovered service, for someone to claim, without an invented owner.
+    assert any("component:discovered/legacy-cron " in m for m in findings_of(outcomes, "discovered-service"))
     orphan = await store.read("MATCH (w:Workload {name: 'legacy-cron'}) OPTIONAL MATCH (t)-[r:OWNS]->(w) RETURN count(r) AS owners")
     assert orphan == [{"owners": 0}]

@@ -56,19 +56,16 @@ def test_a_documented_descriptor_declares_the_service_with_its_facts(descriptors
 
     assert {r.src_id for r in rels(batch, "IDENTIFIES", FRAUD)} == {
         "ident:cortex:fraud-detection",
-        "ident:alias:fraud detection",
+        "ident:alias:fraud-detection",
         "ident:pagerduty-service:pfraud1",
     }
     owners = {r.src_id: r for r in rels(batch, "OWNS", FRAUD)}
-    assert set(owners) == {"group:default/risk-team", "user:default/alice"}  # the slack channel is not an owner
+    assert set(owners) == {"group:cortex/risk-team", "user:default/alice"}  # the slack channel is not an owner
     assert owners["user:default/alice"].src_label == "Person"
-    unknown = owners["group:default/risk-team"].if_missing
-    assert unknown is not None and (unknown.kind, unknown.file, unknown.line, unknown.field) == (
-        "unknown-reference",
-        "fraud-detection/cortex.yaml",
-        12,
-        "info.x-cortex-owners[0].name",
-    )
+    # risk-team is in no other source: Cortex's own team, with weaker evidence and a finding.
+    assert owners["group:cortex/risk-team"].props["strength"] == "inferred"
+    unknown = next(f for f in batch.findings if f.kind == "source-only-team" and f.subject == FRAUD)
+    assert (unknown.file, unknown.line, unknown.field) == ("fraud-detection/cortex.yaml", 12, "info.x-cortex-owners[0].name")
     deps = {r.dst_id: r for r in rels(batch, "DEPENDS_ON", FRAUD)}
     assert set(deps) == {CHECKOUT, "component:default/ledger"}
     assert deps[CHECKOUT].props["evidence"] == "cortex.yaml info.x-cortex-dependency (POST /v1/orders/score)"
@@ -78,7 +75,7 @@ def test_a_documented_descriptor_declares_the_service_with_its_facts(descriptors
 
 def test_schedules_and_other_entity_types_are_reported_not_linked(descriptors: Path) -> None:
     batch = read_cortex([descriptors])
-    found = {(f.kind, f.severity, f.file, f.line) for f in batch.findings}
+    found = {(f.kind, f.severity, f.file, f.line) for f in batch.findings if f.kind != "source-only-team"}
     assert found == {
         ("not-linked", "info", "ledger-schedule/cortex.yaml", 12),
         ("unsupported-entity", "info", "payments-team/cortex.yaml", 5),
@@ -153,6 +150,7 @@ async def test_after_backstage_it_attaches_to_the_existing_service(store: GraphS
         "MATCH (o)-[r:OWNS]->(s:Service) WHERE r.active = true AND r.source = 'cortex' RETURN o.id AS owner, s.id AS service ORDER BY owner"
     )
     assert owners == [
+        {"owner": "group:cortex/risk-team", "service": FRAUD},  # a team only Cortex names
         {"owner": "group:default/checkout-team", "service": CHECKOUT},  # acme/checkout-team (GITHUB) by its slug
         {"owner": "user:default/alice", "service": FRAUD},  # by email
         {"owner": "user:default/bob", "service": "component:default/ledger"},
@@ -162,8 +160,8 @@ async def test_after_backstage_it_attaches_to_the_existing_service(store: GraphS
         "RETURN i.value AS id, s.id AS service ORDER BY id"
     )
     assert pagerduty == [{"id": "pchk001", "service": CHECKOUT}, {"id": "pfraud1", "service": FRAUD}]
-    [dangling] = await store.read("MATCH (f:Finding {kind: 'unknown-reference'}) WHERE f.source = 'cortex' RETURN f.reference AS ref")
-    assert dangling == {"ref": "group:default/risk-team"}
+    [only] = await store.read("MATCH (f:Finding {kind: 'source-only-team'}) WHERE f.source = 'cortex' RETURN f.reference AS ref")
+    assert only == {"ref": "group:cortex/risk-team"}
 
     again = await sync(store, read_cortex([descriptors], instance="cx", index=await IdentityIndex.load(store)), now=T1)
     assert (again.totals().created, again.totals().updated, again.totals().retired) == (0, 0, 0)

@@ -74,21 +74,25 @@ def test_a_documented_service_descriptor_declares_the_service_with_its_facts(des
     ]
     identifiers = {r.src_id for r in rels(batch, "IDENTIFIES", CART)}
     assert identifiers == {
-        "ident:opslevel:shopping_cart_service",
+        "ident:opslevel:shopping-cart-service",
         "ident:alias:shopping-cart",
         "ident:alias:shoppingcartservice",
-        "ident:pagerduty-service:paq8cja",  # the datadog alert source is not a PagerDuty service
+        "ident:pagerduty-service:paq8cja",
+        "ident:alert-source:datadog:48998451",  # not a PagerDuty service, but kept as what it is
     }
     assert [r.dst_id for r in rels(batch, "BUILT_FROM", CART)] == ["repository:github.com/acme/shopping-cart"]
     [owner] = rels(batch, "OWNS", CART)
+    # A team only OpsLevel names is recorded as OpsLevel's team, with weaker evidence and a finding.
     assert (owner.src_id, owner.props) == (
-        "group:default/order_management_team",
-        {"evidence": "opslevel.yml service.owner", "strength": "declared"},
+        "group:opslevel/order-management-team",
+        {"evidence": "opslevel.yml service.owner", "strength": "inferred"},
     )
-    assert owner.if_missing is not None and (owner.if_missing.file, owner.if_missing.line, owner.if_missing.field) == (
+    found = next(f for f in batch.findings if f.kind == "source-only-team" and f.subject == CART)
+    assert (found.file, found.line, found.field, found.reference) == (
         "shopping-cart/opslevel.yml",
         8,
         "service.owner",
+        "group:opslevel/order-management-team",
     )
     deps = {r.dst_id: r for r in rels(batch, "DEPENDS_ON", CART)}
     assert deps["component:default/checkout"].if_missing is None  # described by another file of this import
@@ -104,7 +108,7 @@ def test_null_fields_count_as_absent(descriptors: Path) -> None:
     assert rels(batch, "OWNS", console.id) == [] and rels(batch, "DEPENDS_ON", console.id) == []
     # A PagerDuty service page among the tools names the PagerDuty service.
     assert {r.src_id for r in rels(batch, "IDENTIFIES", console.id)} == {
-        "ident:opslevel:support_console",
+        "ident:opslevel:support-console",
         "ident:pagerduty-service:p88h2n0",
     }
     assert [f for f in batch.findings if f.file == "support-console/opslevel.yml"] == []
@@ -112,15 +116,16 @@ def test_null_fields_count_as_absent(descriptors: Path) -> None:
 
 def test_a_repository_descriptor_owns_the_repository_of_its_checkout_only(descriptors: Path) -> None:
     batch = read_opslevel([descriptors / "auth-lib"])
-    assert [n.label for n in batch.nodes] == ["Repository"]
-    [repository] = batch.nodes
+    # platform_team is in no other source: OpsLevel's own team.
+    assert [n.label for n in batch.nodes] == ["Repository", "Team"]
+    repository = batch.nodes[0]
     assert repository.id == "repository:github.com/acme/auth-lib" and repository.weak
     [owns] = batch.rels
-    assert (owns.type, owns.src_label, owns.src_id, owns.dst_id) == ("OWNS", "Team", "group:default/platform_team", repository.id)
+    assert (owns.type, owns.src_label, owns.src_id, owns.dst_id) == ("OWNS", "Team", "group:opslevel/platform-team", repository.id)
     assert owns.props["evidence"] == "opslevel.yml repository.owner"
 
     shutil.rmtree(descriptors / "auth-lib" / ".git")
-    [finding] = read_opslevel([descriptors / "auth-lib"]).findings
+    [finding] = [f for f in read_opslevel([descriptors / "auth-lib"]).findings if f.kind != "source-only-team"]
     assert (finding.kind, finding.file, finding.line) == ("unknown-repository", "opslevel.yml", 3)
 
 
@@ -139,7 +144,7 @@ def test_which_service_a_descriptor_describes(descriptors: Path) -> None:
     def described(index: IdentityIndex) -> tuple[set[str], set[str], list[str]]:
         batch = read_opslevel([descriptors / "shopping-cart"], index=index)
         declared = {n.id for n in batch.nodes if n.label == "Service"}
-        return declared, {r.dst_id for r in rels(batch, "IDENTIFIES")}, [f.kind for f in batch.findings]
+        return declared, {r.dst_id for r in rels(batch, "IDENTIFIES")}, [f.kind for f in batch.findings if f.kind != "source-only-team"]
 
     # Its own earlier declaration and another source's service share the PagerDuty id: the other one wins.
     index = IdentityIndex()
@@ -249,10 +254,13 @@ async def test_alone_it_declares_its_services_and_a_second_sync_changes_nothing(
         "tier": "tier_1",
         "aliases": ["shopping-cart", "ShoppingCartService"],
     }
-    assert await active(store, "(a:Team)-[r:OWNS]->(b:Repository)") == []  # platform_team is not in the catalog: dangling
-    dangling = await store.read("MATCH (f:Finding {kind: 'unknown-reference'}) RETURN f.reference AS ref, f.file AS file, f.line AS line")
-    assert {"ref": "group:default/order_management_team", "file": "shopping-cart/opslevel.yml", "line": 8} in dangling
-    assert {"ref": "group:default/platform_team", "file": "auth-lib/opslevel.yml", "line": 4} in dangling
+    # platform_team is in no other source: OpsLevel's own team owns the repository, and a finding says so.
+    assert await active(store, "(a:Team)-[r:OWNS]->(b:Repository)") == [
+        {"a": "group:opslevel/platform-team", "b": "repository:github.com/acme/auth-lib", "source": "opslevel"}
+    ]
+    only = await store.read("MATCH (f:Finding {kind: 'source-only-team'}) RETURN f.reference AS ref, f.file AS file, f.line AS line")
+    assert {"ref": "group:opslevel/order-management-team", "file": "shopping-cart/opslevel.yml", "line": 8} in only
+    assert {"ref": "group:opslevel/platform-team", "file": "auth-lib/opslevel.yml", "line": 4} in only
 
     index = await IdentityIndex.load(store)
     second = await sync(store, read_opslevel([descriptors], instance="ol", index=index), now=T1)
@@ -300,7 +308,14 @@ async def test_a_service_declared_first_is_left_to_backstage_once_backstage_decl
     report = await sync(store, read_opslevel([descriptors], instance="ol", index=index), now=T2)
     services = report.nodes["Service"]
     assert (services.created, services.updated, services.retired) == (0, 0, 0)
-    assert all(counts.retired == 0 for counts in report.rels.values())
+    # Only the owners OpsLevel's own teams stood in for are retired: Backstage now declares those teams.
+    assert all(counts.retired == 0 for kind, counts in report.rels.items() if kind != "OWNS")
+    owners = await active(store, "(a:Team)-[r:OWNS]->(b:Service {id: 'component:default/checkout'})")
+    assert [o["a"] for o in owners if o["source"] == "opslevel"] == ["group:default/checkout-team"]  # linked to the team Backstage declares
+    retired = await store.read(
+        "MATCH (a:Team)-[r:OWNS]->(b:Service {id: 'component:default/checkout'}) WHERE r.active = false RETURN a.id AS a, r.retired_at AS t"
+    )
+    assert retired == [{"a": "group:opslevel/checkout-team", "t": T2}]
     assert await service_row(store, "component:default/checkout") == {
         "source": "backstage",
         "retired": None,
@@ -318,7 +333,7 @@ async def test_a_file_turned_malformed_keeps_its_previous_facts(store: GraphStor
     assert (broken.file, broken.severity) == ("shopping-cart/opslevel.yml", "error") and broken.line
     assert report.totals().retired == 0
     assert (await service_row(store, CART))["retired"] is None
-    assert len(await active(store, "(a:Identifier)-[r:IDENTIFIES]->(b:Service {id: $id})", {"id": CART})) == 4
+    assert len(await active(store, "(a:Identifier)-[r:IDENTIFIES]->(b:Service {id: $id})", {"id": CART})) == 5
 
     cart.unlink()  # gone from a complete read: now it is retired
     report = await sync(store, read_opslevel([descriptors], instance="ol", index=await IdentityIndex.load(store)), now=T2, force=True)

@@ -73,6 +73,9 @@ def catalog(services: dict[str, str] | None = None, teams: dict[str, str] | None
 
 
 def run(*bodies: dict[str, Any], index: IdentityIndex | None = None, **settings: Any) -> Translation:
+    # These specify matching against the catalog as it is; discovered services (created for what
+    # matches nothing) are specified in tests/test_fidelity_kubernetes.py.
+    settings.setdefault("discover", False)
     return translate(raws(*bodies), Settings(cluster=CLUSTER, instance=f"kubernetes:{CLUSTER}", **settings), index or IdentityIndex())
 
 
@@ -186,10 +189,8 @@ def test_other_service_labels_and_the_workload_name_are_inferred(labels: dict[st
     if evidence:
         assert pair[1] == "component:default/checkout" and props["evidence"] == evidence
     else:
-        assert (
-            pair[1] == "component:default/checkout-service"
-            and props["evidence"] == "label app=Checkout Service (alias match 'Checkout Service')"
-        )
+        # A name as people write it is the same name as its token (catalog.identity.name_token): a name match.
+        assert pair[1] == "component:default/checkout-service" and props["evidence"] == "label app=Checkout Service"
 
 
 def test_a_service_label_on_the_pod_template_counts_when_the_workload_has_none() -> None:
@@ -476,15 +477,41 @@ def test_an_object_without_a_name_is_skipped_with_an_error() -> None:
     assert found.severity == "error" and "an object in export.yaml line 1 has no metadata.name" in found.message
 
 
-def test_the_same_object_twice_is_a_duplicate_and_the_first_one_wins() -> None:
-    first = workload("shop", "checkout", labels={"app": "checkout", "v": "1"})
-    second = workload("Shop", "Checkout", labels={"app": "checkout", "v": "2"})
-    t = run(first, second, service("shop", "web", [80]), service("shop", "web", [81]))
-    assert json.loads(node(t, f"{W}/shop/deployment/checkout")["labels"])["v"] == "1"
+def versioned(body: dict[str, Any], resource_version: str | None = None, generation: int | None = None) -> dict[str, Any]:
+    meta = body["metadata"]
+    if resource_version is not None:
+        meta["resourceVersion"] = resource_version
+    if generation is not None:
+        meta["generation"] = generation
+    return body
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_of_two_copies_of_one_object_the_newest_resource_version_wins_whatever_the_file_order(order: tuple[int, int]) -> None:
+    older = versioned(workload("shop", "checkout", labels={"app": "checkout", "v": "old"}), "9800", 3)
+    newer = versioned(workload("Shop", "Checkout", labels={"app": "checkout", "v": "new"}), "10250", 2)
+    copies = [older, newer]
+    t = run(*(copies[i] for i in order), service("shop", "web", [80]), service("shop", "web", [81]))
+    # resourceVersion is compared as a number (10250 > 9800), not as text, and beats generation.
+    assert json.loads(node(t, f"{W}/shop/deployment/checkout")["labels"])["v"] == "new"
     messages = findings(t, "duplicate-object")
     assert len(messages) == 2
-    assert "Deployment Shop/Checkout appears twice: in export.yaml line 1 and in export.yaml line 11; the first is used" in messages[0]
-    assert "Service shop/web appears twice" in messages[1]
+    deployment = next(m for m in messages if "Deployment" in m)
+    assert "appears 2 times: in export.yaml line 1, export.yaml line 11" in deployment
+    assert "it has the newest resourceVersion, 10250" in deployment
+
+
+def test_without_resource_versions_generation_then_the_content_hash_decide() -> None:
+    low = versioned(workload("shop", "checkout", labels={"app": "checkout", "v": "a"}), generation=4)
+    high = versioned(workload("shop", "checkout", labels={"app": "checkout", "v": "b"}), generation=7)
+    assert json.loads(node(run(low, high), f"{W}/shop/deployment/checkout")["labels"])["v"] == "b"
+    assert json.loads(node(run(high, low), f"{W}/shop/deployment/checkout")["labels"])["v"] == "b"
+    one = workload("shop", "orders", labels={"app": "orders", "v": "x"})
+    two = workload("shop", "orders", labels={"app": "orders", "v": "y"})
+    forward, backward = run(one, two), run(two, one)
+    key = f"{W}/shop/deployment/orders"
+    assert node(forward, key)["labels"] == node(backward, key)["labels"]
+    assert "content hash sorts first" in findings(forward, "duplicate-object")[0]
 
 
 def test_other_kinds_are_skipped_silently() -> None:

@@ -38,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from catalog.identity import SCHEMES, identifier_key
+from catalog.identity import NAME_SCHEMES, SCHEMES, identifier_key, identifier_value, name_token
 from catalog.read.hops import IDENTIFIED_SERVICES, anchor, hop_table
 from catalog.refs import entity_key, repository_key
 from catalog.store.base import GraphStore, Row
@@ -62,6 +62,7 @@ SCHEME_NAMES = {
     "pagerduty-service": "PagerDuty service id",
     "workload": "Kubernetes workload",
     "hostname": "hostname",
+    "alert-source": "alert source",
 }
 """How each identifier scheme reads in an interpretation, e.g. ``alias shop``."""
 
@@ -224,6 +225,30 @@ def _pod_forms(forms: _Forms, name: str) -> None:
             forms.core(found.group("name"))
 
 
+def _display_name_forms(forms: _Forms, text: str) -> None:
+    """A name as people write it (``Order Service``, ``Gift Cards!``, ``Order_Service``) reads like the name
+    ``order-service``: the same reduction (``catalog.identity.name_token``) importers key services and
+    match aliases by, so what a descriptor wrote and what a responder types meet."""
+    named = _NAME.match(text)
+    ns = named.group("ns") if named else None
+    name = named.group("name") if named else text.strip()
+    token = name_token(name)
+    if not token or token == name.lower():
+        return
+    key = entity_key("component", ns or "default", token)
+    if key not in forms.service_keys:
+        forms.service_keys.append(key)
+    for variant in (name, name.lower(), token) if ns is None else ():
+        if variant not in forms.service_names:
+            forms.service_names.append(variant)
+    forms.name_reading = forms.name_reading or "service name"
+    if ns is None:
+        forms.value(token, NAME_SCHEMES)
+    for word in _WORDS.findall(token):
+        if len(word) >= _MIN_TOKEN:
+            forms.core(word)
+
+
 def read_forms(text: str) -> _Forms:
     """Every way ``text`` could name something, in the order ``identify`` tries them."""
     forms = _Forms(text)
@@ -296,6 +321,8 @@ def read_forms(text: str) -> _Forms:
             for word in _WORDS.findall(name.lower()):
                 if len(word) >= _MIN_TOKEN:
                     forms.core(word)
+    if not hostlike:
+        _display_name_forms(forms, text)
     if hostlike:
         _host_forms(forms, host)
     if not forms.cores:
@@ -381,8 +408,17 @@ async def _by_identifier(store: GraphStore, forms: _Forms) -> Identification | N
         return None
     # The value the text most directly is wins: the text itself, then the forms derived from it.
     rank = {v: i for i, (v, _) in enumerate(forms.values)}
-    best = min(rank[r["value"]] for r in rows)
-    rows = [r for r in rows if rank[r["value"]] == best]
+    # A name-like value is stored in its one normal form (``identifier_value``), which may be a derived form.
+    rank.update(
+        {
+            identifier_value(s, v): i
+            for i, (v, allowed) in reversed(list(enumerate(forms.values)))
+            for s in (allowed or SCHEMES)
+            if identifier_value(s, v) not in rank
+        }
+    )
+    best = min(rank.get(r["value"], len(rank)) for r in rows)
+    rows = [r for r in rows if rank.get(r["value"], len(rank)) == best]
     schemes = sorted({r["scheme"] for r in rows})
     by_service: dict[str, list[Row]] = defaultdict(list)
     for r in rows:

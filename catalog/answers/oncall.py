@@ -185,6 +185,8 @@ class Policy:
     source_instance: str | None
     retired: bool
     """The policy is gone from PagerDuty (retired in the catalog); the answer is history."""
+    referenced_only: bool = False
+    """A service names the policy but the source's policies listing lacked it: its levels are not known."""
 
 
 @dataclass(frozen=True)
@@ -432,7 +434,7 @@ async def _policies(store: GraphStore, keys: Sequence[str]) -> dict[str, tuple[P
     rows = await store.read(
         "UNWIND $ids AS k MATCH (p:EscalationPolicy {id: k}) "
         "RETURN p.id AS id, p.external_id AS ext, p.name AS name, p.url AS url, p.num_loops AS loops, p.rules AS rules, "
-        "p.source_instance AS instance, p.retired_at AS retired_at",
+        "p.source_instance AS instance, p.retired_at AS retired_at, p.state AS state",
         {"ids": sorted(set(keys))},
     )
     out: dict[str, tuple[Policy, list[dict[str, Any]] | None]] = {}
@@ -445,7 +447,9 @@ async def _policies(store: GraphStore, keys: Sequence[str]) -> dict[str, tuple[P
                 decoded = None
             if isinstance(decoded, list):
                 rules = [rule for rule in decoded if isinstance(rule, dict) and isinstance(rule.get("level"), int)]
-        policy = Policy(r["id"], r["ext"], r["name"], r["url"], r["loops"], r["instance"], r["retired_at"] is not None)
+        policy = Policy(
+            r["id"], r["ext"], r["name"], r["url"], r["loops"], r["instance"], r["retired_at"] is not None, r["state"] == "referenced"
+        )
         out[r["id"]] = (policy, rules)
     return out
 
@@ -668,6 +672,11 @@ def _targets_text(levels: Sequence[Level]) -> str:
 def _summary(policy: Policy, levels: Sequence[Level], first: int | None, data: DataWindow, t: str) -> str:
     name = policy.name or policy.key
     source = data.source_instance or "its source"
+    if policy.referenced_only and not any(lv.on_call for lv in levels):
+        return (
+            f"it escalates via policy {name} ({policy.external_id or policy.key}), which is not in the export of {source}: "
+            "its levels and who it pages are not known (no other policy stands in for it)"
+        )
     if data.coverage == NO_DATA:
         return f"no read of {source} is recorded, so who is on call for {name} at {t} is not known; it pages {_targets_text(levels)}"
     if data.coverage == BEYOND:
@@ -768,6 +777,11 @@ async def _chains(store: GraphStore, links: Sequence[PolicyLink], t: str, owners
                 level.empty = None
         first = _first_paged(ordered)
         notes = []
+        if policy.referenced_only:
+            notes.append(
+                f"policy {policy.name or policy.key} is not in the export: the service names it, but the policies listing "
+                "lacked it, so its levels are unknown"
+            )
         if policy.retired:
             notes.append(f"policy {policy.name or policy.key} is no longer in PagerDuty; this is what it said before")
         if data.complete is False:

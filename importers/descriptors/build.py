@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from catalog.identity import IdentityIndex, Match, identifier_records, name_token
 from catalog.model import BUILT_FROM, DEPENDS_ON, IDENTIFIER, IDENTIFIES, OWNS, REPOSITORY, SERVICE, TEAM
 from catalog.records import Finding, NodeRecord, RelRecord
+from catalog.refs import entity_key
 from importers.backstage.rel_set import Node, RelSet
 from importers.backstage.repository import Repository
 from importers.descriptors.common import (
@@ -55,6 +56,7 @@ class Builder:
         self.rels = RelSet()
         self.findings: list[Finding] = []
         self._names: dict[str, set[str]] = defaultdict(set)
+        self._own_teams: set[str] = set()
 
     def run(self, services: list[ServiceDescriptor], repositories: list[RepositoryDescriptor]) -> tuple[list[NodeRecord], list[RelRecord]]:
         accepted = self._first_of_each(services)
@@ -67,7 +69,11 @@ class Builder:
         for repository in repositories:
             self._repository_owners(repository)
         nodes = sorted(self.nodes.values(), key=lambda n: (n.label, n.id))
-        return nodes, self.rels.records()
+        records = self.rels.records()
+        for record in records:
+            if record.type == OWNS.type and record.src_id in self._own_teams:
+                record.props["strength"] = "inferred"  # a team only this source declares: weaker than a declared one
+        return nodes, records
 
     # -- which service ---------------------------------------------------------------------
 
@@ -157,6 +163,7 @@ class Builder:
         named = [(self.fmt.source, d.own_id, f"{self.fmt.label} {d.name_at.field}")]
         named += [("alias", alias, d.aliases_evidence) for alias in d.aliases]
         named += [("pagerduty-service", p.service_id, p.evidence) for p in d.pagerduty]
+        named += [("alert-source", f"{kind}:{value}", evidence) for kind, value, evidence in d.alert_sources]
         for scheme, value, evidence in named:
             ident, _ = identifier_records(scheme, value, node, d.origin, strength="declared", evidence=evidence)
             self._node(ident)
@@ -193,8 +200,10 @@ class Builder:
         lookup = self.index.team if owner.label == TEAM.label else self.index.person
         what = "team" if owner.label == TEAM.label else "person"
         target, if_missing = owner.fallback, None
+        own = f"group:{self.fmt.source}/"
         for system, handle in owner.lookups:
-            keys = lookup(system, handle)
+            # This source's own teams (below) are not matches: the owner resolves the same way on every read.
+            keys = {k for k in lookup(system, handle) if not k.startswith(own)}
             if len(keys) == 1:
                 target = next(iter(keys))
                 break
@@ -215,6 +224,10 @@ class Builder:
                 )
                 return
         else:
+            if owner.label == TEAM.label:
+                target = self._own_team(owner, node, record, origin)
+                self.rels.add(OWNS, (owner.label, target), node, origin, evidence=owner.evidence)
+                return
             if_missing = Finding(
                 "unknown-reference",
                 "error",
@@ -229,6 +242,32 @@ class Builder:
                 line=owner.where.line,
             )
         self.rels.add(OWNS, (owner.label, target), node, origin, evidence=owner.evidence, if_missing=if_missing)
+
+    def _own_team(self, owner: OwnerRef, node: Node, record: str, origin: str) -> str:
+        """A team that only this source names: recorded as this source's team (``group:<source>/<name>``), with
+        weaker evidence and a finding. Once another source declares a team of that name, the owner
+        resolves to it and this one is retired (the next read no longer states it)."""
+        name = owner.text.strip().split("/")[-1].removeprefix("group:")
+        key = entity_key("group", self.fmt.source, name_token(name) or name.lower())
+        self._own_teams.add(key)
+        props = {"namespace": self.fmt.source, "name": name, "display_name": name, "type": "team", "search_text": name.lower()}
+        self._node(NodeRecord(TEAM.label, key, props, origin))
+        self.findings.append(
+            Finding(
+                "source-only-team",
+                "warning",
+                f"{owner.where.field} of {record} ({self.fmt.label}) names the team {owner.text!r}, which only {self.fmt.label} "
+                f"declares; it is recorded as {key}, with weaker (inferred) evidence",
+                fix=f"declare the team (e.g. a Backstage Group named {name_token(name) or name}) so the ownership links to it, "
+                f"or correct {owner.where.field}",
+                subject=node[1],
+                field=owner.where.field,
+                reference=key,
+                file=owner.where.file,
+                line=owner.where.line,
+            )
+        )
+        return key
 
     def _dependency(self, dependency: DependencyRef, item: _Accepted, node: Node) -> None:
         where = dependency.where

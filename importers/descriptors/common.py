@@ -82,6 +82,9 @@ class ServiceDescriptor:
     repositories: list[RepositoryRef] = field(default_factory=list)
     dependencies: list[DependencyRef] = field(default_factory=list)
     pagerduty: list[PagerDutyRef] = field(default_factory=list)
+    alert_sources: list[tuple[str, str, str]] = field(default_factory=list)
+    """Alert sources and tools other than PagerDuty (Datadog, Opsgenie, New Relic, ...): (type, id or name, evidence),
+    kept as ``alert-source`` identifiers ``<type>:<id>``."""
 
 
 @dataclass

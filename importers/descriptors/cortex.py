@@ -145,6 +145,7 @@ def parse(doc: Doc, namespace: str, checkout: Repository | None) -> Parsed:
     )
     descriptor.owners = _owners(doc, namespace)
     descriptor.pagerduty = _oncall(doc)
+    descriptor.alert_sources = _alert_sources(doc)
     descriptor.dependencies = _dependencies(doc)
     descriptor.repositories = _git(doc, checkout)
     return Parsed(descriptor)
@@ -230,6 +231,30 @@ def _oncall(doc: Doc) -> list[PagerDutyRef]:
         "write type: SERVICE, SCHEDULE or ESCALATION_POLICY",
     )
     return []
+
+
+def _alert_sources(doc: Doc) -> list[tuple[str, str, str]]:
+    """On-call and alert tools other than PagerDuty, kept as identifiers: ``x-cortex-oncall.opsgenie`` or
+    ``.victorops`` (``{id, type}``), and ``x-cortex-alerts`` items (``{type, tag, value}``)."""
+    found: list[tuple[str, str, str]] = []
+    oncall: FieldPath = (*_INFO, "x-cortex-oncall")
+    if isinstance(doc.raw(oncall), dict):
+        for tool in sorted(k for k in doc.raw(oncall) if isinstance(k, str) and k.lower() != "pagerduty"):
+            field: FieldPath = (*oncall, tool)
+            if doc.mapping(field, fix=f"write x-cortex-oncall.{tool} as {{id: ..., type: ...}}") is None:
+                continue
+            value = doc.string((*field, "id"))
+            if value is not None:
+                found.append((tool.lower(), value, doc.evidence(field)))
+    alerts: FieldPath = (*_INFO, "x-cortex-alerts")
+    for item in doc.mappings(alerts, fix="write x-cortex-alerts as a list of - type: datadog, tag: ..., value: ..."):
+        kind = doc.string((*item, "type"))
+        value = doc.string((*item, "value")) or doc.string((*item, "tag"))
+        if kind and value:
+            found.append((kind.strip().lower(), value.strip(), doc.evidence(alerts)))
+        else:
+            doc.report("missing-field", "warning", item, f"{doc.of(item)} has no type and value; it is ignored", "write type: and value:")
+    return found
 
 
 def _dependencies(doc: Doc) -> list[DependencyRef]:

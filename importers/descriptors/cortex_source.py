@@ -11,6 +11,16 @@ from importers.descriptors._source_base import DescriptorSource
 from importers.descriptors.common import DEFAULT_MAX_FILE_BYTES
 from importers.descriptors.cortex import LABEL, SOURCE, read_cortex
 
+READING_NOTES: tuple[str, ...] = (
+    "A service's name as people write it (`Order Service`, `Gift Cards`) resolves like its name token "
+    "(`order-service`) everywhere an identifier is accepted; alias, OpsLevel and Cortex identifiers are stored in that form.",
+    "An owner that names a team no other source declares is recorded as this source's team (`group:<source>/<name>`), "
+    "with inferred evidence and a `source-only-team` finding; once another source declares a team of that name, the "
+    "ownership links to it and the stand-in is retired.",
+    "On-call tools other than PagerDuty in `x-cortex-oncall` (Opsgenie, VictorOps) and every `x-cortex-alerts` item are "
+    "kept as `alert-source` identifiers `<type>:<id or value>`.",
+)
+
 
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")

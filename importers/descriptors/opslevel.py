@@ -152,7 +152,7 @@ def _service(doc: Doc, section: str, namespace: str, checkout: Repository | None
         descriptor.owners.append(_team(doc, (*s, "owner"), owner, namespace))
     descriptor.repositories = _repositories(doc, s, checkout)
     descriptor.dependencies = _dependencies(doc, s)
-    descriptor.pagerduty = list({p.service_id: p for p in [*_alert_sources(doc, s), *pagerduty]}.values())
+    descriptor.pagerduty = list({p.service_id: p for p in [*_alert_sources(doc, s, descriptor.alert_sources), *pagerduty]}.values())
     return Parsed(descriptor)
 
 
@@ -215,13 +215,25 @@ def _tools(doc: Doc, s: FieldPath) -> tuple[list[dict[str, str]], list[PagerDuty
     return links, pagerduty
 
 
-def _alert_sources(doc: Doc, s: FieldPath) -> list[PagerDutyRef]:
+def _alert_sources(doc: Doc, s: FieldPath, others: list[tuple[str, str, str]] | None = None) -> list[PagerDutyRef]:
+    """PagerDuty alert sources; every other type (Datadog, Opsgenie, New Relic, ...) goes to ``others``."""
     found = []
     for item in doc.mappings((*s, "alert_sources"), fix="write alert_sources as a list of - type: pagerduty, external_id: PXXXXXX"):
         kind = doc.string((*item, "type"))
         external_id = doc.string((*item, "external_id"))
         if (kind or "").lower() != "pagerduty":
-            continue  # Datadog, Opsgenie, ... alert sources: nothing the catalog links yet
+            value = external_id or doc.string((*item, "name"))
+            if others is not None and kind and value:
+                others.append((kind.strip().lower(), value.strip(), doc.evidence((*s, "alert_sources"))))
+            elif others is not None:
+                doc.report(
+                    "missing-field",
+                    "warning",
+                    item,
+                    f"{doc.of(item)} is an alert source without a type and an external_id or name; it is ignored",
+                    "write - type: datadog, external_id: <monitor or service id>",
+                )
+            continue
         if external_id is None:
             doc.report(
                 "missing-field",

@@ -11,6 +11,16 @@ from importers.descriptors._source_base import DescriptorSource
 from importers.descriptors.common import DEFAULT_MAX_FILE_BYTES
 from importers.descriptors.opslevel import LABEL, SOURCE, read_opslevel
 
+READING_NOTES: tuple[str, ...] = (
+    "A service's name as people write it (`Order Service`, `Gift Cards`) resolves like its name token "
+    "(`order-service`) everywhere an identifier is accepted; alias, OpsLevel and Cortex identifiers are stored in that form.",
+    "An owner that names a team no other source declares is recorded as this source's team (`group:<source>/<name>`), "
+    "with inferred evidence and a `source-only-team` finding; once another source declares a team of that name, the "
+    "ownership links to it and the stand-in is retired.",
+    "Every alert source (`alert_sources`) other than PagerDuty (Datadog, Opsgenie, New Relic, ...) is kept as an "
+    "`alert-source` identifier `<type>:<external_id or name>`, so a responder holding the alert finds the service.",
+)
+
 
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")

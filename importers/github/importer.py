@@ -127,6 +127,10 @@ class _Import:
         """Lower-cased login → person key (``None``: ambiguous)."""
         self.members_failed = False
         """Some team's member list could not be read, so a login missing from ``persons`` proves nothing."""
+        self.unlisted_teams: set[str] = set()
+        """Teams known from CODEOWNERS alone, because the team listing was not read."""
+        self.unsure_owners: set[str] = set()
+        """Owners the catalog cannot check against GitHub, because the team listings were not read."""
         self.weak_nodes: dict[tuple[str, str], NodeRecord] = {}
         self.rels: dict[tuple[str, str, str, str, str], RelRecord] = {}
         self.owns: dict[tuple[str, str, str], list[_Claim]] = defaultdict(list)
@@ -580,14 +584,32 @@ class _Import:
         for (label, key), numbers in sorted(lines.items()):
             numbers = sorted(set(numbers))
             evidence = f"CODEOWNERS {file.path} line{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
-            self._claim(label, key, repo.key, "declared", evidence, f"{file.where}#L{numbers[0]}")
+            unlisted = key in self.unlisted_teams
+            self._claim(label, key, repo.key, "inferred" if unlisted else "declared", evidence, f"{file.where}#L{numbers[0]}")
+            if unlisted:
+                self._finding(
+                    "source-only-team",
+                    "warning",
+                    f"{display} line {numbers[0]} names team @{key.rpartition('/')[2]}, which neither the catalog nor a team listing "
+                    f"of {self.s.org} (not read) confirms; it is recorded as {key} from CODEOWNERS alone, with weaker evidence",
+                    fix="re-run the sync once the team listing can be read (check the token's read:org scope), or declare the team",
+                    subject=repo.key,
+                    reference=key,
+                    file=display,
+                    line=numbers[0],
+                )
         for text, numbers in sorted(unknown.items()):
             shown = ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+            outcome = (
+                "the catalog cannot tell whether GitHub honours it, and records no ownership for it"
+                if text in self.unsure_owners
+                else "GitHub ignores it and the catalog records no ownership for it"
+            )
             self._finding(
                 "unknown-owner",
                 "warning",
                 f"{display} line{'s' if len(numbers) > 1 else ''} {shown} name{'s' if len(numbers) == 1 else ''} owner {text}, "
-                f"{why[text]}; GitHub ignores it and the catalog records no ownership for it",
+                f"{why[text]}; {outcome}",
                 fix="correct the owner in CODEOWNERS, or annotate the catalog's team or user with its GitHub handle",
                 subject=repo.key,
                 reference=text,
@@ -611,7 +633,23 @@ class _Import:
                 keys = self.index.team(system, handle)
                 if len(keys) == 1:
                     return (TEAM.label, next(iter(keys))), ""
-            return None, ""
+            # Known from CODEOWNERS alone: recorded as this source's team, with weaker evidence (see _owners).
+            key = entity_key("group", "default", slug.lower())
+            self.unlisted_teams.add(key)
+            self._weak(
+                TEAM.label,
+                key,
+                {
+                    "namespace": "default",
+                    "name": slug.lower(),
+                    "display_name": slug,
+                    "type": "team",
+                    "annotations": json.dumps({"github.com/team-slug": f"{self.s.org}/{slug.lower()}"}, sort_keys=True),
+                    "search_text": slug.lower(),
+                },
+                f"CODEOWNERS @{owner.handle}",
+            )
+            return (TEAM.label, key), ""
         if owner.kind == "user":
             login = owner.handle
             if login in self.persons:
@@ -623,6 +661,10 @@ class _Import:
                 keys -= {entity_key("user", "default", login)}
             if len(keys) == 1:
                 return (PERSON.label, next(iter(keys))), ""
+            if self.teams is None or self.members_failed:
+                # Without the team listings the catalog cannot tell whether GitHub honours this owner.
+                self.unsure_owners.add(owner.text)
+                return None, "whose team memberships were not read (the team listings failed), and whom no catalog user names"
             return None, "who is in no team of the organisation and whom no catalog user names in a github.com/user-login annotation"
         keys = self.index.person("email", owner.handle)
         if len(keys) == 1:

@@ -43,6 +43,13 @@ DEFAULT_API_URL = "https://api.github.com"
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+$")
 
 
+READING_NOTES: tuple[str, ...] = (
+    "When the team listing cannot be read, a CODEOWNERS team the catalog does not know is recorded from CODEOWNERS alone "
+    "(`group:default/<slug>`), with inferred evidence and a `source-only-team` finding, never dropped; a user owner the "
+    "catalog cannot check is reported as such, not as one GitHub ignores.",
+)
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

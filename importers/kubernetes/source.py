@@ -61,6 +61,18 @@ _NAME = r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$"
 log = logging.getLogger(__name__)
 
 
+READING_NOTES: tuple[str, ...] = (
+    "A workload that matches no catalog service runs a *discovered* service `component:discovered/<name>` (see "
+    "`discover_services`), so its owners (from `owner_keys`, as this source's evidence), platform (`platform`) and the "
+    "calls found in environment variables and Service ports answer from the cluster alone; `discovered-service` findings "
+    "list them for someone to claim. When a descriptor declares the service, the declared one takes its place, the "
+    "discovered one is retired with its interval, and `CLAIMED_AS` links the two.",
+    "When two files (or two list entries) hold the same object, the copy with the newest `metadata.resourceVersion` "
+    "(compared as a number) wins, then the highest `metadata.generation`, then the copy whose content hash sorts first; "
+    "file names and read order never decide. The `duplicate-object` finding names every file and the rule that chose.",
+)
+
+
 class Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -102,6 +114,13 @@ class Config(BaseModel):
         default_factory=lambda: list(DEFAULT_SERVICE_KEYS),
         description="Label keys naming the catalog service a workload runs, in order of preference (workload labels, then "
         "pod labels); default the workload's own name. `ownership-catalog.io/service` is taken as declared, the others as inferred.",
+    )
+    discover_services: bool = Field(
+        True,
+        description="A workload that matches no catalog service runs a *discovered* service (`component:discovered/<name>`, "
+        "marked `discovered`), so that its owners (from `owner_keys`), platform and dependencies answer from the cluster alone; "
+        "a `discovered-service` finding asks someone to claim it. When a descriptor declares the service, it takes its place. "
+        "False: such workloads are recorded without a service (an `unmatched-workload` finding).",
     )
     cluster_domain: str = Field("cluster.local", description="The cluster's DNS domain, for `<svc>.<ns>.svc.<domain>` names.")
     page_size: int = Field(500, ge=1, le=10000, description="Live: items per list page (`limit`).")
@@ -164,6 +183,7 @@ class KubernetesSource:
             namespaces=frozenset(config.namespaces) if config.namespaces is not None else None,
             exclude_namespaces=frozenset(config.exclude_namespaces),
             cluster_domain=config.cluster_domain,
+            discover=config.discover_services,
         )
         self._sleep = sleep
         self._environ = environ if environ is not None else os.environ

@@ -24,13 +24,15 @@ Pure: objects in, records out, resolved against the ``IdentityIndex``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.identity import IdentityIndex, Strength, identifier_records
+from catalog.discovered import discovered_alias, discovered_finding, discovered_key, discovered_service
+from catalog.identity import IdentityIndex, Match, Strength, identifier_records
 from catalog.model import DEPENDS_ON, INSTANCE_OF, OWNS, PLATFORM, RUNS_ON, SERVICE, TEAM, WORKLOAD
 from catalog.records import Finding, NodeRecord, RelRecord
 from catalog.refs import InvalidReference, parse_ref
@@ -57,6 +59,8 @@ class Settings:
     """Namespaces to read; None: all."""
     exclude_namespaces: frozenset[str] = frozenset(DEFAULT_EXCLUDE_NAMESPACES)
     cluster_domain: str = "cluster.local"
+    discover: bool = True
+    """A workload that matches no catalog service runs a discovered one (``catalog.discovered``)."""
 
 
 @dataclass
@@ -141,8 +145,7 @@ class _Translator:
 
     def _check(self, objects: Sequence[RawObject]) -> tuple[list[Workload], dict[tuple[str, str], KubeService]]:
         """Parse, drop what is out of scope, report bad and duplicate objects, fold CronJob runs."""
-        workloads: dict[tuple[str, str, str], Workload] = {}
-        services: dict[tuple[str, str], KubeService] = {}
+        copies: dict[tuple[str, str, str], list[Workload | KubeService]] = defaultdict(list)
         for raw in objects:
             if kind_of(raw) is None and isinstance(raw.body, dict):
                 continue  # Pods, ReplicaSets, ConfigMaps, ...: not read
@@ -171,18 +174,11 @@ class _Translator:
                     raw,
                     subject=workload_key(self.s.cluster, obj.namespace, kind, obj.name) if isinstance(obj, Workload) else None,
                 )
-            ident = (kind, obj.namespace.lower(), obj.name.lower())
-            first = workloads.get(ident) if isinstance(obj, Workload) else services.get(ident[1:])
-            if first is not None:
-                self.finding(
-                    "duplicate-object",
-                    "warning",
-                    f"{kind} {obj.namespace}/{obj.name} appears twice: in {first.raw.where} and in {raw.where}; the first is used",
-                    "export each object once (one kubectl get per cluster, or separate sources per cluster)",
-                    raw,
-                    reference=f"{kind}/{obj.namespace}/{obj.name}",
-                )
-                continue
+            copies[(kind, obj.namespace.lower(), obj.name.lower())].append(obj)
+        workloads: dict[tuple[str, str, str], Workload] = {}
+        services: dict[tuple[str, str], KubeService] = {}
+        for ident, found in copies.items():
+            obj = self._newest(ident[0], found)
             if isinstance(obj, Workload):
                 if obj.kind == "Job" and "CronJob" in obj.owner_kinds:
                     continue  # a run of a CronJob: the CronJob is the workload
@@ -192,6 +188,30 @@ class _Translator:
         order = {kind: i for i, kind in enumerate(WORKLOAD_KINDS)}
         ordered = sorted(workloads.values(), key=lambda w: (w.namespace, order[w.kind], w.name))
         return ordered, dict(sorted(services.items()))
+
+    def _newest(self, kind: str, found: list[Workload | KubeService]) -> Workload | KubeService:
+        """Of several copies of one object, the one ``duplicate_rank`` puts first, whatever order the files were read in."""
+        if len(found) == 1:
+            return found[0]
+        ranked = sorted(found, key=lambda o: duplicate_rank(o.raw))
+        chosen, runner_up = ranked[0], ranked[1]
+        (version, generation), (other_version, other_generation) = _version(chosen.raw), _version(runner_up.raw)
+        if version != other_version:
+            rule = f"it has the newest resourceVersion, {version}"
+        elif generation != other_generation:
+            rule = f"it has the highest generation, {generation}"
+        else:
+            rule = "no copy is newer by resourceVersion or generation, so the one whose content hash sorts first"
+        self.finding(
+            "duplicate-object",
+            "warning",
+            f"{kind} {chosen.namespace}/{chosen.name} appears {len(found)} times: in {', '.join(sorted(o.raw.where for o in found))}; "
+            f"the copy in {chosen.raw.where} is used ({rule})",
+            "export each object once (one kubectl get per cluster, or separate sources per cluster)",
+            chosen.raw,
+            reference=f"{kind}/{chosen.namespace}/{chosen.name}",
+        )
+        return chosen
 
     @staticmethod
     def _at(raw: RawObject) -> str:
@@ -285,6 +305,20 @@ class _Translator:
             by_id, _ = self.index.service(identifiers=[("workload", f"{w.namespace}/{w.name}")])
             if by_id is not None and (not ambiguous or by_id.key in ambiguous):
                 match, ambiguous, evidence = by_id, [], f"workload identifier {w.namespace}/{w.name} ({said} matches no single service)"
+        if match is None and not ambiguous and self.s.discover:
+            match = Match(discovered_key(name), "inferred", f"discovered from {said}")
+            evidence = f"{said} (no catalog service matches: discovered)"
+        if match is not None and match.key == discovered_key(name):
+            evidence = f"{said} (no catalog service matches: discovered)"  # the same words on every read
+            # This source keeps stating the service it discovered, so it stays current while the workload runs.
+            found = f"{self.s.instance} {w.kind} {w.namespace}/{w.name} ({said})"
+            self.node(discovered_service(name, w.raw.origin, found))
+            alias, names = discovered_alias(name, w.raw.origin, found)
+            self.node(alias)
+            self.rel(names)
+            claim = f"declare a component named {name}, or label the workload {SERVICE_LABEL}=<component name>"
+            discovered = discovered_finding(self.s.instance, name, found, claim, file=w.raw.file, line=w.raw.line)
+            self._findings.setdefault(discovered.id, discovered)
         if match is None:
             subject = f"{w.kind} {w.namespace}/{w.name}{self._at(w.raw)}"
             looked = said if label == SERVICE_LABEL else f"{said} and the workload identifier {w.namespace}/{w.name}"
@@ -525,6 +559,26 @@ def _teams(index: IdentityIndex, value: str) -> set[str]:
     return index.team("name", value)
 
 
+def _version(raw: RawObject) -> tuple[int | None, int | None]:
+    """``metadata.resourceVersion`` (when it is a number, as etcd writes it) and ``metadata.generation``."""
+    meta = raw.body.get("metadata") if isinstance(raw.body, dict) else None
+    if not isinstance(meta, dict):
+        return None, None
+    rv = meta.get("resourceVersion")
+    version = int(rv) if isinstance(rv, str) and rv.isdigit() else rv if isinstance(rv, int) and not isinstance(rv, bool) else None
+    gen = meta.get("generation")
+    return version, gen if isinstance(gen, int) and not isinstance(gen, bool) else None
+
+
+def duplicate_rank(raw: RawObject) -> tuple[int, int, str]:
+    """How copies of one object are ordered, first wins: the newest ``resourceVersion`` (the API server's
+    write counter), then the highest ``generation`` (spec changes), then the content hash of the object.
+    Nothing depends on the file names or the order they were read in."""
+    version, generation = _version(raw)
+    digest = hashlib.sha256(json.dumps(raw.body, sort_keys=True, default=str).encode()).hexdigest()
+    return (-(version if version is not None else -1), -(generation if generation is not None else -1), digest)
+
+
 def _json(value: dict[str, str]) -> str | None:
     return json.dumps(value, sort_keys=True) if value else None
 
@@ -537,6 +591,7 @@ __all__ = [
     "SERVICE_LABEL",
     "Settings",
     "Translation",
+    "duplicate_rank",
     "translate",
     "workload_key",
 ]

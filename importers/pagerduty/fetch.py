@@ -2,8 +2,8 @@
 
 Fetching only fetches: it checks that each listed record is an object with a usable ``id``
 (dropping the others, and later copies of an id, with a finding) and leaves all meaning to
-``translate``. The user listing is the one endpoint without which nothing can be said, so its
-failure is a ``SourceError``; any other endpoint that fails makes the read incomplete (nothing
+``translate``. A users listing that cannot be read degrades to the people the other records name
+(with a finding); any other endpoint that fails makes the read incomplete (nothing
 is retired) and puts the endpoint in ``failed_origins`` (what it said before is kept).
 """
 
@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from catalog.records import Finding
-from importers.base import SourceError
 from importers.pagerduty.client import FetchError, Reader, is_safe_id
 
 _FAILED = object()
@@ -58,6 +57,8 @@ class Fetched:
     """Raw records by endpoint; ``None`` where the endpoint failed."""
 
     users: list[Record] = field(default_factory=list)
+    users_listed: bool = True
+    """False when the users listing could not be read: people come from references alone."""
     teams: list[Record] | None = None
     members: dict[str, list[Any]] = field(default_factory=dict)
     """Team id → its ``members`` entries; a team whose members failed is absent."""
@@ -87,7 +88,27 @@ class Fetcher:
         try:
             users = await self.reader.list(USERS, "users")
         except FetchError as exc:
-            raise SourceError(f"{exc} (nothing was imported from {self.source}; the users listing is needed for everything else)") from exc
+            # Without the listing, people are still known by the references that name them (on-call
+            # entries, policy targets, members): degrade to those, say so, and keep the users read before.
+            users = []
+            out.users_listed = False
+            out.failed_origins.add(origin(USERS))
+            if not exc.missing:
+                out.complete = False
+            out.findings.append(
+                Finding(
+                    kind="users-listing-missing",
+                    severity="warning",
+                    message=(
+                        f"{exc}; people are recorded from the references that name them (on-call entries, escalation targets, "
+                        "team members), without their emails, so they are not matched to catalog people"
+                    ),
+                    fix=f"export GET {USERS} (or grant the API key read access to users) to match people by email",
+                    subject=self.source,
+                    reference=USERS,
+                    file=self.reader.where(USERS),
+                )
+            )
         out.users = self._identified(out, USERS, "user", users)
         window = {"since": _pd_time(since), "until": _pd_time(until), "time_zone": "UTC"}
 
@@ -117,8 +138,13 @@ class Fetcher:
             path = schedule_path(listed["id"])
             # A schedule's detail completes its listed record, so on failure the record is what is kept.
             kept = origin(SCHEDULES, listed["id"])
-            body = await self._guarded(out, path, kept, lambda: self.reader.get(path, {"time_zone": "UTC"}))
-            if body is _FAILED:
+            try:
+                async with self._slots:
+                    body = await self.reader.get(path, {"time_zone": "UTC"})
+            except FetchError as exc:
+                if exc.missing:
+                    return  # an export without the detail file: the listing's record (name, time zone, layers if any) is used
+                self._failed(out, path, exc, kept)
                 return
             detail = body.get("schedule") if isinstance(body, dict) and "schedule" in body else body
             if not isinstance(detail, dict) or detail.get("id") != listed["id"]:

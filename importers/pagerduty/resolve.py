@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalog.discovered import discovered_key
 from catalog.identity import PAGERDUTY_SERVICE_ANNOTATION, IdentityIndex, Strength
 from catalog.model import PERSON, TEAM
 from catalog.records import Finding, NodeRecord
@@ -29,6 +30,8 @@ class ServiceLink:
     """The catalog service."""
     strength: Strength
     evidence: str
+    discovered: bool = False
+    """The catalog service is one discovered from this PagerDuty service (``catalog.discovered``)."""
 
 
 @dataclass
@@ -61,10 +64,14 @@ def text(value: Any) -> str | None:
 class People:
     """PagerDuty users → person keys: a catalog person with the same email, else our own node."""
 
-    def __init__(self, source: str, index: IdentityIndex, users: list[dict[str, Any]], out: Resolution, users_where: str) -> None:
+    def __init__(
+        self, source: str, index: IdentityIndex, users: list[dict[str, Any]], out: Resolution, users_where: str, *, listed: bool = True
+    ) -> None:
         self.source = source
         self.index = index
         self.users = {u["id"]: u for u in users}
+        self.listed = listed
+        """False when the users listing was not read: one finding says so, not one per person."""
         self.out = out
         self.users_where = users_where
         self.keys: dict[str, str] = {}
@@ -77,7 +84,9 @@ class People:
         if user_id in self.keys:
             return self.keys[user_id]
         user = self.users.get(user_id)
-        if user is None:
+        if user is None and not self.listed:
+            user = {"id": user_id, "name": summary}
+        elif user is None:
             self.out.findings.append(
                 Finding(
                     kind="unknown-user",
@@ -186,6 +195,20 @@ class Teams:
             if team is not None:
                 name = text(team.get("name")) or team_id
                 description = text(team.get("description"))
+                self.out.findings.append(
+                    Finding(
+                        kind="source-only-team",
+                        severity="info",
+                        message=(
+                            f"{self.source}: {self.teams_where}: team {team_id} ({name}) is known to PagerDuty only; it is recorded as "
+                            f"{key}, and what it owns through PagerDuty is inferred evidence"
+                        ),
+                        fix=f"annotate the catalog's team with pagerduty.com/team-id: {team_id}, or map it under teams: in catalog.yaml",
+                        subject=key,
+                        reference=team_id,
+                        file=self.teams_where,
+                    )
+                )
                 self.out.nodes[key] = NodeRecord(
                     TEAM.label,
                     key,
@@ -251,6 +274,8 @@ def link_service(
     configured: dict[str, str],
     where: str,
     findings: list[Finding],
+    *,
+    discover: bool = False,
 ) -> ServiceLink | None:
     """The catalog service a PagerDuty service stands for: configured, declared, or (weakest) by name."""
     sid: str = service["id"]
@@ -302,6 +327,9 @@ def link_service(
     how = f"the {PAGERDUTY_SERVICE_ANNOTATION} annotation"
     if not ambiguous:
         by_name, ambiguous = index.service(name=name)
+        if by_name is not None and by_name.key == discovered_key(name):
+            # The service discovered before (by this source or another): the same link, said the same way every read.
+            return _discovered(sid, name)
         if by_name is not None:
             return ServiceLink(sid, by_name.key, "inferred", f"PagerDuty service name {name!r}: {by_name.evidence}")
         how = f"name {name!r}"
@@ -321,6 +349,9 @@ def link_service(
             )
         )
         return None
+    if discover:
+        # Nothing declares it: the service is discovered from PagerDuty, so its on-call and teams answer.
+        return _discovered(sid, name)
     policy = ref_id(service.get("escalation_policy"))
     findings.append(
         Finding(
@@ -337,6 +368,10 @@ def link_service(
         )
     )
     return None
+
+
+def _discovered(sid: str, name: str) -> ServiceLink:
+    return ServiceLink(sid, discovered_key(name), "inferred", f"discovered from PagerDuty service {sid} ({name!r})", discovered=True)
 
 
 def _links(url: Any) -> str | None:

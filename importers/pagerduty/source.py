@@ -20,12 +20,14 @@ import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from catalog.clock import parse_iso
 from catalog.identity import IdentityIndex
 from catalog.records import ImportBatch
 from catalog.refs import InvalidReference, parse_ref
@@ -37,6 +39,26 @@ from importers.pagerduty.translate import SOURCE, Settings, link_services, trans
 
 MAX_WINDOW_DAYS = 90
 """PagerDuty answers ``/oncalls`` for at most 90 days between ``since`` and ``until``."""
+
+
+READING_NOTES: tuple[str, ...] = (
+    "Team membership comes from `/teams/{id}/members` and from each user's `teams` list, whichever the read holds.",
+    "A schedule whose detail file an export lacks keeps the listing's name, time zone and description; its layers are "
+    "then unknown (null), not empty. A detail that fails live keeps what was read before.",
+    "An export (`export_dir`) is imported whole: its on-call window reaches from its earliest to its latest entry, so "
+    "shifts outside now -7/+14 days are kept. `catalog sync --at INSTANT` reads it as of that instant (the window is "
+    "centred there and every fact is stamped with it), for reproducible runs.",
+    "A service whose escalation policy the (complete) policies listing lacks keeps that policy as `referenced` "
+    "(`EscalationPolicy.state`), with an `unlisted-policy` finding; its on-call answer names that policy and says its "
+    "levels are not in the export. The owner team's policy never stands in for it.",
+    "Without a users listing, people come from the references that name them (on-call entries, escalation targets, "
+    "members), without emails, with one `users-listing-missing` finding; a listing that exists but cannot be read also "
+    "makes the read partial.",
+    "A PagerDuty team no catalog team claims is recorded as `group:pagerduty/<id>` with a `source-only-team` finding; "
+    "what it owns through PagerDuty is inferred evidence.",
+    "A PagerDuty service that matches no catalog service is *discovered* (see `discover_services`); its name as written "
+    "(`Gift Cards`) resolves like a name.",
+)
 
 
 class Config(BaseModel):
@@ -63,6 +85,12 @@ class Config(BaseModel):
     teams: dict[str, str] = Field(
         default_factory=dict,
         description="PagerDuty team id → catalog group reference, for teams no group annotates with `pagerduty.com/team-id`.",
+    )
+    discover_services: bool = Field(
+        True,
+        description="A PagerDuty service that matches no catalog service becomes a *discovered* service "
+        "(`component:discovered/<name>`, marked `discovered`), so that its on-call and teams answer; a `discovered-service` "
+        "finding asks someone to claim it. False: it is reported as `unmatched-pagerduty-service` and linked to nothing.",
     )
     timeout: float = Field(30.0, gt=0, description="Seconds per request.")
     page_size: int = Field(MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="Records per page (`limit`); PagerDuty allows 100.")
@@ -136,10 +164,15 @@ class PagerDutySource:
             teams=self.teams,
             since=now - timedelta(days=self.config.oncall_window_past_days),
             until=now + timedelta(days=self.config.oncall_window_future_days),
+            discover=self.config.discover_services,
         )
         async with self._reader() as reader:
             fetcher = Fetcher(reader, source=self.instance)
             fetched = await fetcher.fetch(settings.since, settings.until)
+            if self.export_dir is not None:
+                # An export is imported whole: its window reaches as far as its own entries do.
+                since, until = export_window(fetched.oncalls, settings.since, settings.until)
+                settings = replace(settings, since=since, until=until)
             links = link_services(settings, index, fetched, reader.where)
             await fetcher.fetch_dependencies(fetched, links)
         return translate(settings, index, fetched, links, reader.where)
@@ -163,6 +196,27 @@ class PagerDutySource:
         )
         async with client:
             yield LiveReader(client, source=self.instance, page_size=self.config.page_size)
+
+
+def export_window(oncalls: list[Any] | None, since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """``since`` and ``until`` widened to every start and end an exported ``/oncalls`` holds.
+
+    The API returns only what overlaps the window asked for; an export holds whatever was exported,
+    and a shift in it is a fact, so it is kept rather than dropped for falling outside now -7/+14 days.
+    Malformed times are left to the translation, which reports them."""
+    bounds: list[datetime] = []
+    for entry in oncalls or ():
+        for name in ("start", "end"):
+            value = entry.get(name) if isinstance(entry, dict) else None
+            if isinstance(value, str):
+                try:
+                    bounds.append(parse_iso(value))
+                except ValueError:
+                    continue
+    if not bounds:
+        return since, until
+    # `since` is exclusive for ends (a shift ending at it is outside): start a second earlier.
+    return min(since, min(bounds) - timedelta(seconds=1)), max(until, max(bounds) + timedelta(seconds=1))
 
 
 def open_source(config: Config, base_dir: Path) -> PagerDutySource:

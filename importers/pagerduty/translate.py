@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from catalog.clock import iso, parse_iso
+from catalog.discovered import discovered_alias, discovered_finding, discovered_service
 from catalog.identity import STRENGTH_ORDER, IdentityIndex, identifier_records
 from catalog.model import (
     DEPENDS_ON,
@@ -72,6 +73,8 @@ class Settings:
     """Lower-cased PagerDuty team id → catalog team key."""
     since: datetime
     until: datetime
+    discover: bool = True
+    """A PagerDuty service that matches no catalog service becomes a discovered one (``catalog.discovered``)."""
 
 
 @dataclass
@@ -87,7 +90,7 @@ def link_services(settings: Settings, index: IdentityIndex, fetched: Fetched, wh
     findings: list[Finding] = []
     links: dict[str, ServiceLink] = {}
     for service in fetched.services or ():
-        link = link_service(settings.source, index, service, settings.services, where(SERVICES), findings)
+        link = link_service(settings.source, index, service, settings.services, where(SERVICES), findings, discover=settings.discover)
         if link is not None:
             links[service["id"]] = link
     fetched.findings.extend(findings)
@@ -113,7 +116,7 @@ class _Translator:
         self.rels = _Rels()
         self.failed: set[str] = set(fetched.failed_origins)
         self.complete = fetched.complete
-        self.people = People(settings.source, index, fetched.users, self.out, where(USERS))
+        self.people = People(settings.source, index, fetched.users, self.out, where(USERS), listed=fetched.users_listed)
         self.teams = Teams(settings.source, index, fetched.teams, settings.teams, self.out, where(TEAMS))
         self.policies = {p["id"]: p for p in fetched.policies or ()}
 
@@ -124,8 +127,10 @@ class _Translator:
         for policy in self.f.policies or ():
             self._policy(policy)
         for schedule in self.f.schedules or ():
-            if schedule["id"] in self.f.schedule_details:
-                self._schedule(schedule)
+            # A schedule whose detail failed keeps what was read before; one whose detail the export
+            # simply lacks is the listing's record (name, time zone, and layers when it has them).
+            if schedule["id"] in self.f.schedule_details or origin(SCHEDULES, schedule["id"]) not in self.failed:
+                self._schedule(schedule, detailed=schedule["id"] in self.f.schedule_details)
         self._oncalls()
         self._services()
         self._dependencies()
@@ -148,6 +153,18 @@ class _Translator:
     # -- teams ------------------------------------------------------------------------------
 
     def _members(self) -> None:
+        # Membership is in either place an export may hold: each user's `teams`, and /teams/{id}/members.
+        for listed in self.f.users:
+            uid: str = listed["id"]
+            for team_ref in self._items(listed, "teams", USERS, f"user {uid}"):
+                team_id = ref_id(team_ref)
+                if team_id is None or not is_safe_id(team_id):
+                    self._invalid(USERS, f"user {uid}", "has a team reference without an id", None, subject=uid)
+                    continue
+                at = origin(USERS, uid)
+                team = self.teams.key(team_id, origin=at, where=self.where(USERS), context=f"user {uid}", summary=ref_summary(team_ref))
+                person = self.people.key(uid, origin=at, where=self.where(USERS), context=f"user {uid}")
+                self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, at))
         for team_id, members in sorted(self.f.members.items()):
             path = members_path(team_id)
             team = self.teams.key(team_id, origin=origin(TEAMS, team_id), where=self.where(TEAMS), context=f"team {team_id}")
@@ -207,6 +224,7 @@ class _Translator:
                 "url": text(policy.get("html_url")),
                 "num_loops": num_loops if isinstance(num_loops, int) and not isinstance(num_loops, bool) else None,
                 "rules": json.dumps(levels, sort_keys=True),
+                "state": "listed",
             },
             at,
         )
@@ -281,12 +299,15 @@ class _Translator:
 
     # -- schedules --------------------------------------------------------------------------
 
-    def _schedule(self, schedule: dict[str, Any]) -> None:
+    def _schedule(self, schedule: dict[str, Any], *, detailed: bool = True) -> None:
         sid: str = schedule["id"]
         key = schedule_key(self.s.account, sid)
         at = origin(SCHEDULES, sid)
-        path = f"{SCHEDULES}/{sid}"
+        path = f"{SCHEDULES}/{sid}" if detailed else SCHEDULES
         raw_layers = schedule.get("schedule_layers")
+        if raw_layers is None and not detailed:
+            self._schedule_node(schedule, key, at, None)
+            return
         if not isinstance(raw_layers, list):
             self._invalid(
                 path, f"schedule {sid}", f"has `schedule_layers` of type {type(raw_layers).__name__}, not a list", at, subject=key
@@ -327,16 +348,20 @@ class _Translator:
                     "users": users,
                 }
             )
+        self._schedule_node(schedule, key, at, layers)
+
+    def _schedule_node(self, schedule: dict[str, Any], key: str, at: str, layers: list[dict[str, Any]] | None) -> None:
+        """``layers`` None: not known (a listing record without ``schedule_layers``)."""
         self.out.nodes[key] = NodeRecord(
             SCHEDULE.label,
             key,
             {
-                "external_id": sid,
+                "external_id": schedule["id"],
                 "name": text(schedule.get("name")) or text(schedule.get("summary")),
                 "description": text(schedule.get("description")),
                 "url": text(schedule.get("html_url")),
                 "time_zone": text(schedule.get("time_zone")),
-                "layers": json.dumps(layers, sort_keys=True),
+                "layers": None if layers is None else json.dumps(layers, sort_keys=True),
             },
             at,
         )
@@ -457,10 +482,21 @@ class _Translator:
             if link is None:
                 continue
             by_catalog[link.key].append(sid)
+            if link.discovered:
+                name = text(service.get("name")) or sid
+                found = f"{self.s.source} PagerDuty service {sid} ({name!r})"
+                self.out.nodes.setdefault(link.key, discovered_service(name, at, found))
+                alias, names = discovered_alias(name, at, found)
+                self.out.nodes.setdefault(alias.id, alias)
+                self.rels.add(names)
+                claim = f"declare a component named {name} with the annotation pagerduty.com/service-id: {sid}"
+                self.out.findings.append(discovered_finding(self.s.source, name, found, claim, file=self.where(SERVICES)))
             if policy_id is None or not is_safe_id(policy_id):
                 self._invalid(SERVICES, f"service {sid}", "has no `escalation_policy` reference with an id", at, subject=sid)
             else:
                 via[(link.key, policy_key(self.s.account, policy_id))].append(link)
+                if self.f.policies is not None and policy_id not in self.policies:
+                    self._referenced_policy(sid, service.get("escalation_policy"), policy_id)
             if link.strength == "configured":
                 # Only the configured link is written as an identifier: a declared one is already
                 # one (the annotation), and an inferred one would read back as declared.
@@ -526,6 +562,42 @@ class _Translator:
                 )
         if self.f.services is not None:
             self._policy_conflicts(services)
+
+    def _referenced_policy(self, sid: str, ref: Any, policy_id: str) -> None:
+        """A policy the service escalates via that the (complete) listing lacks: kept as referenced, never replaced.
+
+        Paging someone else's policy instead (the team's) would page the wrong people; the on-call
+        answer names this policy and says its levels are not in the export."""
+        key = policy_key(self.s.account, policy_id)
+        if key in self.out.nodes:
+            return
+        summary = ref_summary(ref)
+        self.out.nodes[key] = NodeRecord(
+            ESCALATION_POLICY.label,
+            key,
+            {
+                "external_id": policy_id,
+                "name": summary,
+                "url": text(ref.get("html_url")) if isinstance(ref, dict) else None,
+                "state": "referenced",
+            },
+            origin(SERVICES, sid),
+        )
+        self.out.findings.append(
+            Finding(
+                kind="unlisted-policy",
+                severity="warning",
+                message=(
+                    f"{self.s.source}: {self.where(SERVICES)}: service {sid} escalates via policy {policy_id} "
+                    f"({summary or 'no name given'}), which {self.where(POLICIES)} does not list; the policy is kept as referenced, "
+                    "with its levels unknown, and no other policy stands in for it"
+                ),
+                fix=f"export policy {policy_id} with the listing (or grant the key access to it), or correct the service's policy",
+                subject=key,
+                reference=policy_id,
+                file=self.where(SERVICES),
+            )
+        )
 
     def _policy_conflicts(self, services: dict[str, dict[str, Any]]) -> None:
         for pid, policy in sorted(self.policies.items()):
