@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, a health check at /healthz."""
+"""The ASGI application: GraphQL at /graphql, a health check at /healthz, and the pages for people (catalog.web)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
+from catalog.web import console_page, web_routes
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
@@ -48,6 +49,10 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         self._settings = settings
         self._persisted = PersistedQueries()
         self._walks = asyncio.Semaphore(settings.max_concurrent_walks)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own console: Strawberry's GraphiQL loads React from a public CDN, blank offline.
+        return console_page()
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with a persisted query's hash (and no document) is a query, not a browser.
@@ -133,6 +138,7 @@ def create_app(
         routes=[
             Route("/graphql", CatalogGraphQL(slot, settings), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            *web_routes(slot.get, settings),
         ],
         lifespan=lifespan,
     )

@@ -1,0 +1,80 @@
+"""Sync status: the latest import run of each source instance, and how many findings each instance holds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.store.base import GraphStore
+
+MAX_INSTANCES = 500
+"""Most source instances the status lists; real catalogs have tens."""
+
+
+@dataclass(frozen=True)
+class LatestRun:
+    source: str | None
+    instance: str
+    started_at: str | None
+    finished_at: str | None
+    complete: bool | None
+    runs: int
+    """How many runs of this instance the store records."""
+    report: dict[str, Any]
+    """The run's report (``ImportReport.summary()`` as stored): totals, counts per label, findings, windows."""
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    instance: str | None
+    severity: str
+    count: int
+
+
+def _report(value: Any) -> dict[str, Any]:
+    try:
+        decoded = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+async def latest_runs(store: GraphStore) -> list[LatestRun]:
+    """The latest run of every source instance, by instance: one aggregate, then one key lookup per instance."""
+    rows = await store.read(
+        "MATCH (r:ImportRun) RETURN r.source_instance AS instance, max(r.started_at) AS started, count(r) AS runs "
+        "ORDER BY instance LIMIT $limit",
+        {"limit": MAX_INSTANCES},
+    )
+    out: list[LatestRun] = []
+    for row in rows:
+        if row["instance"] is None:
+            continue
+        found = await store.read(
+            "MATCH (r:ImportRun) WHERE r.source_instance = $instance AND r.started_at = $started "
+            "RETURN r.source AS source, r.finished_at AS finished_at, r.complete AS complete, r.report AS report LIMIT 1",
+            {"instance": row["instance"], "started": row["started"]},
+        )
+        run = found[0] if found else {}
+        out.append(
+            LatestRun(
+                run.get("source"),
+                str(row["instance"]),
+                row["started"],
+                run.get("finished_at"),
+                run.get("complete"),
+                int(row["runs"]),
+                _report(run.get("report")),
+            )
+        )
+    return out
+
+
+async def finding_counts(store: GraphStore) -> list[FindingCount]:
+    """Current findings per source instance and severity."""
+    rows = await store.read(
+        "MATCH (n:Finding) WHERE n.retired_at IS NULL RETURN n.source_instance AS instance, n.severity AS severity, count(n) AS total "
+        "ORDER BY instance, severity"
+    )
+    return [FindingCount(r["instance"], str(r["severity"]), int(r["total"])) for r in rows]
