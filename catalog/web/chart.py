@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from catalog.answers.adoption import AdoptionPoint
+from catalog.clock import parse_iso
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
@@ -78,7 +80,12 @@ def trend_chart(points: Sequence[AdoptionPoint]) -> TrendChart | None:
     y_ticks = tuple(Tick(LEFT - 6, round(_y(r), 1), f"{r * 100:.0f}%") for r in (0.0, 0.25, 0.5, 0.75, 1.0))
     every = max(1, (n + 5) // 6)
     chosen = sorted({*range(0, n, every), n - 1})
-    x_ticks = tuple(Tick(round(_x(i, n), 1), HEIGHT - BOTTOM + 18, points[i].taken_at[5:10]) for i in chosen)
+    # Syncs a few minutes apart (a fresh demo) need the time; a season of them, only the day.
+    short = parse_iso(points[-1].taken_at) - parse_iso(points[0].taken_at) < timedelta(days=2)
+    x_ticks = tuple(
+        Tick(round(_x(i, n), 1), HEIGHT - BOTTOM + 18, points[i].taken_at[5:16].replace("T", " ") if short else points[i].taken_at[5:10])
+        for i in chosen
+    )
     first, last = points[0], points[-1]
     change = ((last.ratio or 0.0) - (first.ratio or 0.0)) * 100
     summary = (

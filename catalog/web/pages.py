@@ -147,11 +147,10 @@ class Pages:
             now = now_iso()
             [owned] = await describe(store, [candidate])
             paging = await on_call_for(store, candidate, now)
-            repositories, dependencies, dependents = (
-                (await reader.repositories_of([key]))[0],
-                (await reader.dependencies([key]))[0],
-                (await reader.dependents([key]))[0],
-            )
+            repositories = (await reader.repositories_of([key]))[0]
+            # One entry per neighbour, however many sources assert the edge.
+            dependencies = list({d.node.id: d for d in (await reader.dependencies([key]))[0]}.values())
+            dependents = list({d.node.id: d for d in (await reader.dependents([key]))[0]}.values())
             system = (await reader.system_of([key]))[0]
             domain = (await reader.domain_of([system.id]))[0] if system is not None else None
             since = iso(parse_iso(now) - timedelta(days=HISTORY_DAYS))
