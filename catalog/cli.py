@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ from catalog.sync import ImportReport, sync
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 ANSWER_COMMANDS = (who_owns, oncall, history, blast_radius, adoption, audit)
 """The questions, in the order `catalog --help` lists them; each module registers its sub-command."""
+RELATIVE_TIME_OR_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-(?:\d+[wdhms])+$")
+"""What argparse reads as a value rather than an option: negative numbers (its own rule) and relative times like -2h."""
 DIFF_LINES = 50
 """Changes a dry run prints in its table; --json gives them all."""
 
@@ -107,7 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     for command in ANSWER_COMMANDS:
         command.register(commands)
-        _store_flags(commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")])
+        answer_parser = commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")]
+        _store_flags(answer_parser)
+        answer_parser.add_argument(
+            "--server",
+            metavar="URL",
+            help="ask a running catalog server instead of the store, e.g. http://127.0.0.1:8000 (CATALOG_SERVER); "
+            "needed while `catalog serve` holds the embedded store",
+        )
+
+    for sub in commands.choices.values():
+        # argparse takes `--from -2h` for a flag followed by an option; these patterns are values (relative times).
+        sub._negative_number_matcher = RELATIVE_TIME_OR_NUMBER
 
     demo = commands.add_parser(
         "demo",
@@ -247,8 +261,40 @@ def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
 
 
 async def _answer(args: argparse.Namespace, settings: Settings) -> int:
-    store = await open_store(settings)
+    """Answer from the store; a missing, locked or empty embedded store is named, with the fix, instead of answering "no match"."""
+    from catalog.read.runs import ever_synced
+
+    command = f"catalog {args.command}"
+    path = settings.resolved_embedded_path
+    if not settings.uses_neo4j and not path.exists():
+        print(
+            f"{command}: there is no catalog store at {path}: nothing was synced there. Run `catalog sync` first; for the demo's "
+            f"store set CATALOG_EMBEDDED_PATH={settings.data_dir / 'demo.lbdb'}; or ask a running server with --server URL "
+            "(CATALOG_SERVER)",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
     try:
+        store = await open_store(settings)
+    except StoreUnavailable as exc:
+        if settings.uses_neo4j or "lock" not in str(exc).lower():
+            raise
+        print(
+            f"{command}: the embedded store at {path} is held by another process (a running `catalog serve` or `make demo`: the "
+            f"embedded store admits one process). Ask that server instead: --server http://{settings.host}:{settings.port} "
+            "(or CATALOG_SERVER), or stop it and run again",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    try:
+        if not await ever_synced(store):
+            where = store.describe()
+            print(
+                f"{command}: the store ({where}) is empty: nothing was ever synced into it. Run `catalog sync` "
+                "(or `make demo`), or point CATALOG_EMBEDDED_PATH / CATALOG_NEO4J_URI at the store you meant",
+                file=sys.stderr,
+            )
+            return EXIT_STORE
         code: int = await args.answer(args, store)
         return code
     finally:
@@ -279,6 +325,21 @@ async def load_demo(settings: Settings, sources_dir: Path) -> list[SourceOutcome
 async def _check_store(settings: Settings) -> None:
     store = await open_store(settings)
     await store.close()
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (e.g. "address already in use"), or None when it can."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn sets SO_REUSEADDR too, so a port in TIME_WAIT is not mistaken for a taken one.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def serve(settings: Settings, *, sync_every: float | None = None, config_required: bool = False, use_config: bool = True) -> int:
@@ -321,7 +382,10 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
             return EXIT_USAGE
     # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
     asyncio.run(_check_store(settings))
-    print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
+    print(
+        f"serving the catalog at http://{settings.host}:{settings.port}/ (GraphQL at /graphql)  (Ctrl-C stops)",
+        flush=True,
+    )
     if settings.workers > 1:
         # Each worker is a fresh process that builds its app from the environment: hand it these settings.
         os.environ.update(settings_env(settings))
@@ -349,6 +413,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             base = Settings()
             path = base.data_dir / "demo.lbdb"
+            if not args.no_serve:
+                serving = _settings(args, store="embedded", embedded_path=path)
+                busy = port_taken(serving.host, serving.port)
+                if busy is not None:
+                    # Before the load, not after it: the load takes a while and the port would still be taken.
+                    print(
+                        f"catalog demo: cannot serve on {serving.host}:{serving.port}: {busy}. Another `catalog serve` or demo may "
+                        f"be running there; stop it, or pick another port: CATALOG_PORT={serving.port + 1} make demo "
+                        f"(or catalog demo --port {serving.port + 1})",
+                        file=sys.stderr,
+                    )
+                    return EXIT_USAGE
             shutil.rmtree(path, ignore_errors=True)
             if path.exists():
                 path.unlink()
@@ -356,6 +432,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcomes = asyncio.run(load_demo(settings, base.data_dir / "demo-sources"))
             print_outcomes(outcomes)
             print(f"\nthe demo's sources and catalog.yaml are in {base.data_dir / 'demo-sources'}")
+            print(f"the demo's store is {path}; the CLI reads it with CATALOG_EMBEDDED_PATH={path}")
+            if not args.no_serve:
+                print(
+                    f"while the demo serves, the CLI asks the server instead: "
+                    f"CATALOG_SERVER=http://{settings.host}:{settings.port} catalog oncall checkout"
+                )
             if not args.no_serve:
                 return serve(settings, use_config=False)
             return EXIT_OK
@@ -364,6 +446,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import_backstage(args, settings))
         if args.command == "sync":
             return asyncio.run(_sync_command(args, settings))
+        server = getattr(args, "server", None) or os.environ.get("CATALOG_SERVER")
+        if getattr(args, "answer", None) is not None and server:
+            from catalog.commands import remote
+
+            return remote.run(args, server)
         if getattr(args, "answer", None) is not None:
             args.settings = settings
             return asyncio.run(_answer(args, settings))

@@ -8,25 +8,15 @@ from here (`docs/screenshots/`, written by the embedded-store run).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
-import socket
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from catalog.api.app import create_app
-from catalog.cli import demo_root
-from catalog.clock import iso
-from catalog.config import load_config
-from catalog.demo.live import write_live_sources
-from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
-from tests._api_fixtures import api_settings
+from tests._web_fixtures import load_demo_now, serving
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -44,33 +34,12 @@ def _chromium() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def served(store: GraphStore, tmp_path: Path) -> AsyncIterator[str]:
-    """The demo organisation (generated around now, synced twice so the trend has a line) served on a local port."""
-    now = datetime.now(UTC)
-    config = load_config(write_live_sources(demo_root(), tmp_path / "demo", now))
-    for _ in range(2):
-        outcomes = await sync_sources(store, config, now=iso(datetime.now(UTC)))
-        assert [o.error for o in outcomes if o.failed] == []
-    port = _free_port()
-    app = create_app(api_settings(graphiql=True), store=store)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    """The demo organisation, synced twice so the trend has a line, served on a local port."""
+    await load_demo_now(store, tmp_path / "demo", syncs=2)
+    async with serving(store) as url:
+        yield url
 
 
 async def test_a_responder_finds_the_owner_and_the_on_call_then_what_breaks_and_the_platform_chart(

@@ -7,7 +7,6 @@ answer "on call now".
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,24 +14,15 @@ import pytest
 
 from catalog.answers.adoption import AdoptionPoint
 from catalog.api.app import create_app
-from catalog.cli import demo_root
-from catalog.clock import iso
-from catalog.config import load_config
-from catalog.demo.live import write_live_sources
-from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 from catalog.web.chart import trend_chart
 from tests._api_fixtures import api_settings
-
-EXTERNAL = re.compile(r"""(?:src|href)=["'](?:https?:)?//""", re.IGNORECASE)
+from tests._web_fixtures import load_demo_now
 
 
 @pytest.fixture
 async def demo(store: GraphStore, tmp_path: Path) -> GraphStore:
-    now = datetime.now(UTC)
-    config = load_config(write_live_sources(demo_root(), tmp_path / "demo", now))
-    outcomes = await sync_sources(store, config, now=iso(now))
-    assert [o.error for o in outcomes if o.failed] == []
+    await load_demo_now(store, tmp_path / "demo")
     return store
 
 

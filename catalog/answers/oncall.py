@@ -73,7 +73,7 @@ def parse_instant(text: str | None) -> str:
     try:
         return iso(parse_moment(text))
     except ValueError as exc:
-        detail = str(exc) if "timezone" in str(exc) else f"{text!r} is not an ISO-8601 time"
+        detail = str(exc) if "has no timezone" in str(exc) else f"{text!r} is not an ISO-8601 time"
         raise BadInstant(
             f"{detail.partition('; give ')[0]}; write e.g. 2026-11-20T03:12:00Z (UTC), 2026-11-20 (UTC midnight), -2h or `now`"
         ) from exc

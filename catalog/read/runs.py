@@ -78,3 +78,9 @@ async def finding_counts(store: GraphStore) -> list[FindingCount]:
         "ORDER BY instance, severity"
     )
     return [FindingCount(r["instance"], str(r["severity"]), int(r["total"])) for r in rows]
+
+
+async def ever_synced(store: GraphStore) -> bool:
+    """Whether any import ever ran into this store (an empty store answers every question with "no match")."""
+    rows = await store.read("MATCH (r:ImportRun) RETURN r.started_at AS started LIMIT 1")
+    return bool(rows)

@@ -14,7 +14,7 @@ from catalog.answers.adoption import AdoptionPoint
 from catalog.clock import parse_iso
 
 WIDTH, HEIGHT = 720, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 48, 16, 40
 
 
 @dataclass(frozen=True)
