@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from catalog.commands import adoption, audit, blast_radius, history, oncall, who_owns
+from catalog.progress import terminal_progress
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings, settings_env
@@ -220,7 +221,13 @@ async def _sync_command(args: argparse.Namespace, settings: Settings) -> int:
     store = await open_store(settings)
     try:
         outcomes = await sync_sources(
-            store, config, only=args.source, dry_run=args.dry_run, force=args.force, max_retire_fraction=settings.max_retire_fraction
+            store,
+            config,
+            only=args.source,
+            dry_run=args.dry_run,
+            force=args.force,
+            max_retire_fraction=settings.max_retire_fraction,
+            progress=terminal_progress(),
         )
     except ValueError as exc:
         print(f"catalog: {exc}", file=sys.stderr)
@@ -317,7 +324,9 @@ async def load_demo(settings: Settings, sources_dir: Path) -> list[SourceOutcome
     config_path = await asyncio.to_thread(write_live_sources, demo_root(), sources_dir, datetime.now(UTC))
     store = await open_store(settings)
     try:
-        return await sync_sources(store, load_config(config_path), max_retire_fraction=settings.max_retire_fraction)
+        return await sync_sources(
+            store, load_config(config_path), max_retire_fraction=settings.max_retire_fraction, progress=terminal_progress()
+        )
     finally:
         await store.close()
 

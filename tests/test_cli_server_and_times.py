@@ -135,3 +135,59 @@ async def test_who_owns_json_gives_one_entry_per_owner_with_its_sources(
     [owner] = data["matches"][0]["owners"]
     assert owner["owner"]["key"] == "group:default/checkout-team" and owner["resolved"] is True
     assert {s["source"] for s in owner["sources"]} >= {"backstage", "kubernetes", "pagerduty"}
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, int, int]] = []
+
+    def reading(self, instance: str) -> None:
+        self.events.append(("reading", instance, 0, 0))
+
+    def read(self, instance: str, records: int) -> None:
+        self.events.append(("read", instance, records, 0))
+
+    def written(self, instance: str, done: int, total: int) -> None:
+        self.events.append(("written", instance, done, total))
+
+    def finished(self, instance: str) -> None:
+        self.events.append(("finished", instance, 0, 0))
+
+
+async def test_a_sync_tells_its_progress_per_source(store: GraphStore, tmp_path: Path) -> None:
+    from catalog.cli import demo_root
+    from catalog.config import load_config
+    from catalog.demo.live import write_live_sources
+    from catalog.runner import sync_sources
+
+    config = load_config(write_live_sources(demo_root(), tmp_path / "demo", NOW))
+    recorder = _Recorder()
+    await sync_sources(store, config, progress=recorder)
+    instances = [e[1] for e in recorder.events if e[0] == "reading"]
+    assert len(instances) == len(config.sources) and "pagerduty:acme" in instances
+    for instance in instances:
+        mine = [e for e in recorder.events if e[1] == instance]
+        assert [mine[0][0], mine[1][0], mine[-1][0]] == ["reading", "read", "finished"]
+        assert mine[1][2] > 0  # records read
+        written = [e for e in mine if e[0] == "written"]
+        assert written and written[-1][2] == written[-1][3] > 0  # every row of a first sync written
+
+
+def test_progress_is_drawn_only_on_a_terminal() -> None:
+    import io
+
+    from catalog.progress import TerminalProgress, terminal_progress
+
+    assert terminal_progress(io.StringIO()) is None
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Tty()
+    shown = terminal_progress(screen)
+    assert isinstance(shown, TerminalProgress)
+    shown.reading("github:acme")
+    shown.read("github:acme", 1200)
+    shown.finished("github:acme")
+    assert "github:acme: read 1,200 records" in screen.getvalue() and screen.getvalue().endswith("\n")
