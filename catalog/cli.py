@@ -95,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(sync_cmd)
 
     serve = commands.add_parser(
-        "serve", help="serve the GraphQL API", description="Serve the GraphQL API (and GraphiQL) at http://HOST:PORT/graphql."
+        "serve",
+        help="serve the pages and the GraphQL API",
+        description="Serve the pages at http://HOST:PORT/ and the GraphQL API (and its query console) at http://HOST:PORT/graphql."
     )
     _serve_flags(serve)
     serve.add_argument(
@@ -106,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
     serve.add_argument("--workers", type=int, help="server processes (CATALOG_WORKERS, default 1; above 1 needs Neo4j)")
-    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
+    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the query console at /graphql (CATALOG_GRAPHIQL=false)")
     _store_flags(serve)
 
     for command in ANSWER_COMMANDS:

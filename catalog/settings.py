@@ -36,7 +36,7 @@ class Settings(BaseSettings):
         description="Server processes `catalog serve` runs. Above 1 needs the Neo4j store (the embedded store admits one process) "
         "and no in-process scheduled sync.",
     )
-    graphiql: bool = Field(True, description="Serve the GraphiQL IDE at /graphql (development).")
+    graphiql: bool = Field(True, description="Serve the query console (an offline GraphiQL) to browsers at /graphql.")
     max_depth: int = Field(10, ge=1, le=50, description="Largest `depth` accepted for transitive dependency queries.")
     max_concurrent_walks: int = Field(
         2,
