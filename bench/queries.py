@@ -14,6 +14,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from catalog.answers.adoption import adoption
 from catalog.answers.blast_radius import blast_radius
@@ -69,6 +70,8 @@ class Query:
     """Cycled through by the load generator's workers and by the direct calls."""
     direct: Direct | None = None
     """The same answer in-process; None for the trivial request."""
+    page: Callable[[Variables], str] | None = None
+    """The path of the web page that shows this answer (``catalog.web``), for the same variables; None when no page does."""
 
     def spec(self) -> dict[str, Any]:
         """What the load generator needs (it runs in another process)."""
@@ -196,23 +199,50 @@ async def _adoption(store: GraphStore, variables: Variables) -> object:
     return await adoption(store, "team")
 
 
+def _path(key: str) -> str:
+    return quote(key, safe=":/@")
+
+
+def _search_page(variables: Variables) -> str:
+    """The search for a pod name: it identifies the service and redirects to its page."""
+    return "/?" + urlencode({"q": str(variables["id"])})
+
+
+def _service_page(variables: Variables) -> str:
+    """The service page: on call now, owners with evidence, links, dependencies, recent changes, findings."""
+    return "/service/" + _path(key_of("Service", "default", str(variables["s"])))
+
+
+def _breaks_page(variables: Variables) -> str:
+    return "/service/" + _path(key_of("Service", "default", str(variables["s"]))) + f"/breaks?depth={int(variables['d'])}"
+
+
+def _team_web_page(variables: Variables) -> str:
+    return "/team/" + _path(key_of("Team", str(variables["ns"]), str(variables["t"])))
+
+
+def _platform_page(variables: Variables) -> str:
+    return "/platform"
+
+
 def build_queries(targets: Targets, *, max_depth: int) -> list[Query]:
     """The trivial request first (the baseline), then every question, in table order."""
     hub = targets.hub
     return [
         Query("trivial { __typename }", "{ __typename }"),
         Query("owner lookup (service + owners)", OWNER_LOOKUP, [{"n": n} for n in targets.services], _owner_lookup),
-        Query("whoOwns(pod name)", WHO_OWNS, [{"id": p} for p in targets.pods], _who_owns),
-        Query("onCall now", ON_CALL, [{"s": n} for n in targets.services], _on_call),
-        Query("blastRadius depth 3 (hub)", BLAST_RADIUS, [{"s": hub, "d": 3}], _blast_radius(max_depth)),
-        Query("blastRadius depth 5 (hub)", BLAST_RADIUS, [{"s": hub, "d": 5}], _blast_radius(max_depth)),
+        Query("whoOwns(pod name)", WHO_OWNS, [{"id": p} for p in targets.pods], _who_owns, _search_page),
+        Query("onCall now", ON_CALL, [{"s": n} for n in targets.services], _on_call, _service_page),
+        Query("blastRadius depth 3 (hub)", BLAST_RADIUS, [{"s": hub, "d": 3}], _blast_radius(max_depth), _breaks_page),
+        Query("blastRadius depth 5 (hub)", BLAST_RADIUS, [{"s": hub, "d": 5}], _blast_radius(max_depth), _breaks_page),
         Query(
             f"team services page of {PAGE} + owners",
             TEAM_PAGE,
             [{"t": targets.team, "ns": targets.team_namespace}],
             _team_page,
+            _team_web_page,
         ),
-        Query("adoption (company, by team)", ADOPTION, [{}], _adoption),
+        Query("adoption (company, by team)", ADOPTION, [{}], _adoption, _platform_page),
     ]
 
 
