@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser(
         "serve",
         help="serve the pages and the GraphQL API",
-        description="Serve the pages at http://HOST:PORT/ and the GraphQL API (and its query console) at http://HOST:PORT/graphql."
+        description="Serve the pages at http://HOST:PORT/ and the GraphQL API (and its query console) at http://HOST:PORT/graphql.",
     )
     _serve_flags(serve)
     serve.add_argument(

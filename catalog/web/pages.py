@@ -95,6 +95,8 @@ class Pages:
         except BadRequest as exc:
             return render("error.html", {"title": "Cannot show this page", "message": str(exc)}, status_code=400)
         except Exception as exc:  # a store that went away must give a page that says so, not a stack trace
+            while isinstance(exc, ExceptionGroup) and exc.exceptions:  # from a page's parallel reads
+                exc = exc.exceptions[0]
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return render("error.html", {"title": "The catalog could not answer", "message": first}, status_code=503)
         if isinstance(context, Response):
@@ -145,31 +147,37 @@ class Pages:
                 return RedirectResponse("/?" + _q(key.rpartition("/")[2] or key), status_code=303)
             candidate = Candidate(key, node.text("name") or key, "key")
             now = now_iso()
-            [owned] = await describe(store, [candidate])
-            paging = await on_call_for(store, candidate, now)
-            repositories = (await reader.repositories_of([key]))[0]
-            # One entry per neighbour, however many sources assert the edge.
-            dependencies = list({d.node.id: d for d in (await reader.dependencies([key]))[0]}.values())
-            dependents = list({d.node.id: d for d in (await reader.dependents([key]))[0]}.values())
-            system = (await reader.system_of([key]))[0]
-            domain = (await reader.domain_of([system.id]))[0] if system is not None else None
             since = iso(parse_iso(now) - timedelta(days=HISTORY_DAYS))
-            recent = await changes(store, key, since, now, first=HISTORY_SHOWN)
-            findings = await reader.list_findings(FINDINGS_SHOWN, subject=key)
-            found = (await identify(store, query)).message if query else None
+            # The sections are independent reads: run them side by side (the store has a pool of
+            # connections), as GraphQL runs the resolvers of one document.
+            async with asyncio.TaskGroup() as group:
+                described = group.create_task(describe(store, [candidate]))
+                paging = group.create_task(on_call_for(store, candidate, now))
+                repositories = group.create_task(reader.repositories_of([key]))
+                dependencies = group.create_task(reader.dependencies([key]))
+                dependents = group.create_task(reader.dependents([key]))
+                system = group.create_task(reader.system_of([key]))
+                recent = group.create_task(changes(store, key, since, now, first=HISTORY_SHOWN))
+                findings = group.create_task(reader.list_findings(FINDINGS_SHOWN, subject=key))
+                searched = group.create_task(_identified(store, query))
+            [owned] = described.result()
+            [part_of] = system.result()
+            domain = (await reader.domain_of([part_of.id]))[0] if part_of is not None else None
+            message = searched.result()
             return {
                 "node": node,
                 "owned": owned,
-                "paging": paging,
-                "repositories": repositories,
-                "dependencies": dependencies,
-                "dependents": dependents,
-                "system": system,
+                "paging": paging.result(),
+                "repositories": repositories.result()[0],
+                # One entry per neighbour, however many sources assert the edge.
+                "dependencies": list({d.node.id: d for d in dependencies.result()[0]}.values()),
+                "dependents": list({d.node.id: d for d in dependents.result()[0]}.values()),
+                "system": part_of,
                 "domain": domain,
-                "recent": recent,
+                "recent": recent.result(),
                 "history_days": HISTORY_DAYS,
-                "findings": findings,
-                "searched": found,
+                "findings": findings.result(),
+                "searched": message,
                 "q": query,
                 "blast": blast_href(key),
             }
@@ -316,6 +324,11 @@ class Pages:
             return {"runs": runs, "findings": counts, "severities": SEVERITIES, "now": now_iso()}
 
         return await self._page("sync.html", build)
+
+
+async def _identified(store: GraphStore, query: str) -> str | None:
+    """How the search that led to a page was read (``'pod-x' → service checkout``); None without a search."""
+    return (await identify(store, query)).message if query else None
 
 
 def _q(text: str) -> str:
