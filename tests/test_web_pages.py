@@ -123,6 +123,8 @@ async def test_audits_filter_like_the_api_and_sync_status_names_each_source(demo
         assert_safe_page(status)
         for source in ("backstage", "pagerduty", "kubernetes", "github"):
             assert source in status.text
+        # Every adoption snapshot is its own source instance: the status shows them as one row.
+        assert "catalog:adoption" in status.text and "catalog:adoption:20" not in status.text
 
 
 async def test_suggestions_and_the_offline_query_console(demo: GraphStore) -> None:

@@ -10,6 +10,8 @@ from catalog.store.base import GraphStore
 
 MAX_INSTANCES = 500
 """Most source instances the status lists; real catalogs have tens."""
+SNAPSHOT_PREFIX = "catalog:adoption:"
+"""Every adoption snapshot is its own instance (``catalog.answers.adoption.snapshot_instance``): the status shows them as one."""
 
 
 @dataclass(frozen=True)
@@ -43,16 +45,16 @@ def _report(value: Any) -> dict[str, Any]:
 async def latest_runs(store: GraphStore) -> list[LatestRun]:
     """The latest run of every source instance, by instance: one aggregate, then one key lookup per instance."""
     rows = await store.read(
-        "MATCH (r:ImportRun) RETURN r.source_instance AS instance, max(r.started_at) AS started, count(r) AS runs "
-        "ORDER BY instance LIMIT $limit",
-        {"limit": MAX_INSTANCES},
+        "MATCH (r:ImportRun) WHERE r.source_instance IS NOT NULL "
+        "WITH CASE WHEN r.source_instance STARTS WITH $prefix THEN $prefix ELSE r.source_instance END AS instance, r "
+        "RETURN instance, max(r.started_at) AS started, count(r) AS runs ORDER BY instance LIMIT $limit",
+        {"limit": MAX_INSTANCES, "prefix": SNAPSHOT_PREFIX},
     )
     out: list[LatestRun] = []
     for row in rows:
-        if row["instance"] is None:
-            continue
+        same = "STARTS WITH" if row["instance"] == SNAPSHOT_PREFIX else "="
         found = await store.read(
-            "MATCH (r:ImportRun) WHERE r.source_instance = $instance AND r.started_at = $started "
+            f"MATCH (r:ImportRun) WHERE r.started_at = $started AND r.source_instance {same} $instance "
             "RETURN r.source AS source, r.finished_at AS finished_at, r.complete AS complete, r.report AS report LIMIT 1",
             {"instance": row["instance"], "started": row["started"]},
         )
@@ -60,7 +62,7 @@ async def latest_runs(store: GraphStore) -> list[LatestRun]:
         out.append(
             LatestRun(
                 run.get("source"),
-                str(row["instance"]),
+                str(row["instance"]).rstrip(":"),
                 row["started"],
                 run.get("finished_at"),
                 run.get("complete"),
