@@ -96,6 +96,14 @@ async def test_a_responder_finds_the_owner_and_the_on_call_then_what_breaks_and_
             assert box_size is not None and box_size["width"] > 300 and box_size["height"] > 150
             if request.node.callspec.params["store"] == "embedded":
                 await page.screenshot(path=str(SCREENSHOTS / "platform.png"), full_page=False)
+
+            # The query console works offline: its script is the catalog's own, and it runs the example query.
+            await page.get_by_role("link", name="Query console").click()
+            await page.wait_for_url("**/graphql")
+            await page.get_by_role("button", name="Run").click()
+            result = page.locator("#result")
+            await result.filter(has_text="resolvedOwners").wait_for()
+            assert "Checkout Team" in await result.inner_text()
         finally:
             await browser.close()
     assert problems == []
