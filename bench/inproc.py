@@ -2,8 +2,9 @@
 
 STORE is an embedded store's path or a Neo4j URI (auth from CATALOG_NEO4J_USER/PASSWORD). For
 each query of ``bench.queries`` (inputs found in the store as ``python -m bench`` finds them), it
-prints the p50 of the GraphQL document run through ``schema.execute`` and of the same answer
-taken directly from the answers and read layers: what a request costs before HTTP and
+prints the p50 of the GraphQL document run through ``schema.execute``, of the same answer
+taken directly from the answers and read layers, and of the web page that shows it (a GET
+through the ASGI app, rendering included, no socket): what a request costs before HTTP and
 concurrency. Use it on a store a benchmark left behind (``--workdir``), to profile one query.
 """
 
@@ -17,21 +18,35 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
+
 from bench.queries import build_queries, find_targets
+from catalog.api.app import create_app
 from catalog.api.context import build_context
 from catalog.api.schema import build_schema
 from catalog.settings import Settings
 from catalog.store import open_store
 
+Row = tuple[str, float, float | None, float | None]
 
-async def run(store_at: str, only: str, calls: int) -> list[tuple[str, float, float | None]]:
-    """(query, GraphQL p50 ms, direct p50 ms or None) for each query whose name contains ``only``."""
+
+async def _get_page(http: httpx.AsyncClient, path: str) -> None:
+    response = await http.get(path)
+    # The search for a pod answers with a redirect to the service page; any other status is a broken page.
+    if response.status_code not in (200, 303):
+        raise RuntimeError(f"page {path}: HTTP {response.status_code}")
+
+
+async def run(store_at: str, only: str, calls: int) -> list[Row]:
+    """(query, GraphQL p50 ms, direct p50 ms or None, page p50 ms or None) for each query whose name contains ``only``."""
     if "://" in store_at:
         settings = Settings(store="neo4j", neo4j_uri=store_at)
     else:
         settings = Settings(store="embedded", embedded_path=Path(store_at), neo4j_uri=None)
     store = await open_store(settings)
-    results: list[tuple[str, float, float | None]] = []
+    results: list[Row] = []
+    app = create_app(settings, store=store)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench.local")
     try:
         queries = build_queries(await find_targets(store, seed=1), max_depth=settings.max_depth)
         schema = build_schema(settings)
@@ -40,6 +55,7 @@ async def run(store_at: str, only: str, calls: int) -> list[tuple[str, float, fl
                 continue
             graphql: list[float] = []
             direct: list[float] = []
+            page: list[float] = []
             for i in range(calls):
                 variables = query.variables[i % len(query.variables)]
                 started = time.perf_counter()
@@ -51,11 +67,22 @@ async def run(store_at: str, only: str, calls: int) -> list[tuple[str, float, fl
                     started = time.perf_counter()
                     await query.direct(store, variables)
                     direct.append(time.perf_counter() - started)
-            row = (query.name, statistics.median(graphql) * 1000, statistics.median(direct) * 1000 if direct else None)
+                if query.page is not None:
+                    started = time.perf_counter()
+                    await _get_page(http, query.page(variables))
+                    page.append(time.perf_counter() - started)
+            row = (
+                query.name,
+                statistics.median(graphql) * 1000,
+                statistics.median(direct) * 1000 if direct else None,
+                statistics.median(page) * 1000 if page else None,
+            )
             results.append(row)
-            shown = f"{row[2]:9.1f} ms" if row[2] is not None else "        —"
-            print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {shown}", flush=True)
+            shown = f"{row[2]:9.1f} ms" if row[2] is not None else "        —   "
+            paged = f"{row[3]:9.1f} ms" if row[3] is not None else "        —"
+            print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {shown}   page p50 {paged}", flush=True)
     finally:
+        await http.aclose()
         await store.close()
     return results
 

@@ -10,15 +10,19 @@ and a team whose services fill a page of 100.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from catalog.answers.adoption import adoption
 from catalog.answers.blast_radius import blast_radius
 from catalog.answers.oncall import on_call
 from catalog.answers.ownership import who_owns
+from catalog.clock import iso
 from catalog.read import CatalogReader, key_of
 from catalog.store.base import GraphStore
 
@@ -69,6 +73,8 @@ class Query:
     """Cycled through by the load generator's workers and by the direct calls."""
     direct: Direct | None = None
     """The same answer in-process; None for the trivial request."""
+    page: Callable[[Variables], str] | None = None
+    """The path of the web page that shows this answer (``catalog.web``), for the same variables; None when no page does."""
 
     def spec(self) -> dict[str, Any]:
         """What the load generator needs (it runs in another process)."""
@@ -129,6 +135,37 @@ query BlastRadius($s: String!, $d: Int!) {
 }
 """
 
+SERVICE_PAGE = """
+query ServicePage($s: String!, $from: DateTime!, $to: DateTime!) {
+  whoOwns(identifier: $s) {
+    message
+    matches {
+      ref name why
+      resolvedOwners { ownerRef ownerName rule sources strength since }
+      ownerEvidence { ownerRef source evidence origin strength }
+      contacts { ownerRef ownerName chatChannel email moreMembers }
+      links { title url } runbooks { title url }
+      platforms { platformRef platformName standard evidence source }
+    }
+  }
+  onCall(service: $s) {
+    message firstPagedLevel dataRefreshedAt windowUntil
+    chains {
+      policy { ref name url } summary notes firstPagedLevel linkStrength
+      levels { level delayMinutes empty targets { type ref name } onCall { ref name email until schedule direct permanent } }
+    }
+  }
+  changes(service: $s, from: $from, to: $to, first: 20) { message events { edges { node { at kind text } } } }
+  service(name: $s) {
+    system { name domain { name } }
+    repositories { slug url }
+    dependencies { distance evidence service { ref name } }
+    dependents { distance evidence service { ref name } }
+  }
+  findings(first: 50) { totalCount }
+}
+"""
+
 TEAM_PAGE = f"""
 query TeamPage($t: String!, $ns: String!) {{
   team(name: $t, namespace: $ns) {{
@@ -178,6 +215,35 @@ def _blast_radius(max_depth: int) -> Direct:
     return run
 
 
+async def _service_page_answers(store: GraphStore, variables: Variables) -> object:
+    """What the service page shows, read as the page reads it (``catalog.web.pages``): the same answers, side by side."""
+    from catalog.answers.history import changes
+    from catalog.answers.identify import Candidate
+    from catalog.answers.oncall import on_call_for
+    from catalog.answers.ownership import describe
+
+    reader = CatalogReader(store)
+    key = key_of("Service", "default", str(variables["s"]))
+    candidate = Candidate(key, str(variables["s"]), "key")
+    return await asyncio.gather(
+        describe(store, [candidate]),
+        on_call_for(store, candidate, str(variables["to"])),
+        changes(store, key, str(variables["from"]), str(variables["to"]), first=20),
+        reader.repositories_of([key]),
+        reader.dependencies([key]),
+        reader.dependents([key]),
+        reader.system_of([key]),
+        reader.list_findings(50, subject=key),
+    )
+
+
+def _service_page_variables(names: Sequence[str]) -> list[Variables]:
+    """Each service over the last two weeks, as the service page shows its recent changes."""
+    now = datetime.now(UTC)
+    since, until = iso(now - timedelta(days=14)), iso(now)
+    return [{"s": n, "from": since, "to": until} for n in names]
+
+
 async def _team_page(store: GraphStore, variables: Variables) -> object:
     """What ``team(name:).services(first: 100) { owners }`` reads: the team, its services with its
     sub-teams', the first page of them, and their owners."""
@@ -196,23 +262,57 @@ async def _adoption(store: GraphStore, variables: Variables) -> object:
     return await adoption(store, "team")
 
 
+def _path(key: str) -> str:
+    return quote(key, safe=":/@")
+
+
+def _search_page(variables: Variables) -> str:
+    """The search for a pod name: it identifies the service and redirects to its page."""
+    return "/?" + urlencode({"q": str(variables["id"])})
+
+
+def _service_page(variables: Variables) -> str:
+    """The service page: on call now, owners with evidence, links, dependencies, recent changes, findings."""
+    return "/service/" + _path(key_of("Service", "default", str(variables["s"])))
+
+
+def _breaks_page(variables: Variables) -> str:
+    return "/service/" + _path(key_of("Service", "default", str(variables["s"]))) + f"/breaks?depth={int(variables['d'])}"
+
+
+def _team_web_page(variables: Variables) -> str:
+    return "/team/" + _path(key_of("Team", str(variables["ns"]), str(variables["t"])))
+
+
+def _platform_page(variables: Variables) -> str:
+    return "/platform"
+
+
 def build_queries(targets: Targets, *, max_depth: int) -> list[Query]:
     """The trivial request first (the baseline), then every question, in table order."""
     hub = targets.hub
     return [
         Query("trivial { __typename }", "{ __typename }"),
         Query("owner lookup (service + owners)", OWNER_LOOKUP, [{"n": n} for n in targets.services], _owner_lookup),
-        Query("whoOwns(pod name)", WHO_OWNS, [{"id": p} for p in targets.pods], _who_owns),
+        Query("whoOwns(pod name)", WHO_OWNS, [{"id": p} for p in targets.pods], _who_owns, _search_page),
         Query("onCall now", ON_CALL, [{"s": n} for n in targets.services], _on_call),
-        Query("blastRadius depth 3 (hub)", BLAST_RADIUS, [{"s": hub, "d": 3}], _blast_radius(max_depth)),
-        Query("blastRadius depth 5 (hub)", BLAST_RADIUS, [{"s": hub, "d": 5}], _blast_radius(max_depth)),
+        Query(
+            "service page (whoOwns+onCall+changes+deps)",
+            SERVICE_PAGE,
+            _service_page_variables(targets.services),
+            _service_page_answers,
+            _service_page,
+        ),
+        Query("blastRadius depth 3 (hub)", BLAST_RADIUS, [{"s": hub, "d": 3}], _blast_radius(max_depth), _breaks_page),
+        Query("blastRadius depth 5 (hub)", BLAST_RADIUS, [{"s": hub, "d": 5}], _blast_radius(max_depth), _breaks_page),
         Query(
             f"team services page of {PAGE} + owners",
             TEAM_PAGE,
             [{"t": targets.team, "ns": targets.team_namespace}],
             _team_page,
+            _team_web_page,
         ),
-        Query("adoption (company, by team)", ADOPTION, [{}], _adoption),
+        Query("adoption (company, by team)", ADOPTION, [{}], _adoption, _platform_page),
     ]
 
 

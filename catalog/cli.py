@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from catalog.clock import iso, parse_iso
 from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
+from catalog.progress import terminal_progress
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings, settings_env
@@ -30,6 +32,8 @@ from catalog.sync import ImportReport, sync
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
 ANSWER_COMMANDS = (who_owns, oncall, history, blast_radius, adoption, audit)
 """The questions, in the order `catalog --help` lists them; each module registers its sub-command."""
+RELATIVE_TIME_OR_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-(?:\d+[wdhms])+$")
+"""What argparse reads as a value rather than an option: negative numbers (its own rule) and relative times like -2h."""
 DIFF_LINES = 50
 """Changes a dry run prints in its table; --json gives them all."""
 
@@ -101,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     _store_flags(sync_cmd)
 
     serve = commands.add_parser(
-        "serve", help="serve the GraphQL API", description="Serve the GraphQL API (and GraphiQL) at http://HOST:PORT/graphql."
+        "serve",
+        help="serve the pages and the GraphQL API",
+        description="Serve the pages at http://HOST:PORT/ and the GraphQL API (and its query console) at http://HOST:PORT/graphql.",
     )
     _serve_flags(serve)
     serve.add_argument(
@@ -112,13 +118,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--config", type=Path, help="the sources file for scheduled syncs (CATALOG_CONFIG)")
     serve.add_argument("--workers", type=int, help="server processes (CATALOG_WORKERS, default 1; above 1 needs Neo4j)")
-    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the GraphiQL IDE (CATALOG_GRAPHIQL=false)")
+    serve.add_argument("--no-graphiql", action="store_true", help="do not serve the query console at /graphql (CATALOG_GRAPHIQL=false)")
     serve.add_argument("--auth", choices=["token", "oidc", "proxy", "none"], help="how requests authenticate (CATALOG_AUTH, default none)")
     _store_flags(serve)
 
     for command in ANSWER_COMMANDS:
         command.register(commands)
-        _store_flags(commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")])
+        answer_parser = commands.choices[command.__name__.rsplit(".", 1)[1].replace("_", "-")]
+        _store_flags(answer_parser)
+        answer_parser.add_argument(
+            "--server",
+            metavar="URL",
+            help="ask a running catalog server instead of the store, e.g. http://127.0.0.1:8000 (CATALOG_SERVER); "
+            "needed while `catalog serve` holds the embedded store",
+        )
+
+    for sub in commands.choices.values():
+        # argparse takes `--from -2h` for a flag followed by an option; these patterns are values (relative times).
+        sub._negative_number_matcher = RELATIVE_TIME_OR_NUMBER
     token.register(commands, _store_flags)
 
     demo = commands.add_parser(
@@ -234,6 +251,7 @@ async def _sync_command(args: argparse.Namespace, settings: Settings) -> int:
             force=args.force,
             max_retire_fraction=settings.max_retire_fraction,
             now=at,
+            progress=terminal_progress(),
         )
     except ValueError as exc:
         print(f"catalog: {exc}", file=sys.stderr)
@@ -274,8 +292,40 @@ def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
 
 
 async def _answer(args: argparse.Namespace, settings: Settings) -> int:
-    store = await open_store(settings)
+    """Answer from the store; a missing, locked or empty embedded store is named, with the fix, instead of answering "no match"."""
+    from catalog.read.runs import ever_synced
+
+    command = f"catalog {args.command}"
+    path = settings.resolved_embedded_path
+    if not settings.uses_neo4j and not path.exists():
+        print(
+            f"{command}: there is no catalog store at {path}: nothing was synced there. Run `catalog sync` first; for the demo's "
+            f"store set CATALOG_EMBEDDED_PATH={settings.data_dir / 'demo.lbdb'}; or ask a running server with --server URL "
+            "(CATALOG_SERVER)",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
     try:
+        store = await open_store(settings)
+    except StoreUnavailable as exc:
+        if settings.uses_neo4j or "lock" not in str(exc).lower():
+            raise
+        print(
+            f"{command}: the embedded store at {path} is held by another process (a running `catalog serve` or `make demo`: the "
+            f"embedded store admits one process). Ask that server instead: --server http://{settings.host}:{settings.port} "
+            "(or CATALOG_SERVER), or stop it and run again",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    try:
+        if not await ever_synced(store):
+            where = store.describe()
+            print(
+                f"{command}: the store ({where}) is empty: nothing was ever synced into it. Run `catalog sync` "
+                "(or `make demo`), or point CATALOG_EMBEDDED_PATH / CATALOG_NEO4J_URI at the store you meant",
+                file=sys.stderr,
+            )
+            return EXIT_STORE
         code: int = await args.answer(args, store)
         return code
     finally:
@@ -298,7 +348,9 @@ async def load_demo(settings: Settings, sources_dir: Path) -> list[SourceOutcome
     config_path = await asyncio.to_thread(write_live_sources, demo_root(), sources_dir, datetime.now(UTC))
     store = await open_store(settings)
     try:
-        return await sync_sources(store, load_config(config_path), max_retire_fraction=settings.max_retire_fraction)
+        return await sync_sources(
+            store, load_config(config_path), max_retire_fraction=settings.max_retire_fraction, progress=terminal_progress()
+        )
     finally:
         await store.close()
 
@@ -312,6 +364,21 @@ async def _check_store(settings: Settings) -> None:
             print(f"catalog: {note}", file=sys.stderr, flush=True)
     finally:
         await store.close()
+
+
+def port_taken(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (e.g. "address already in use"), or None when it can."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn sets SO_REUSEADDR too, so a port in TIME_WAIT is not mistaken for a taken one.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def serve(settings: Settings, *, sync_every: float | None = None, config_required: bool = False, use_config: bool = True) -> int:
@@ -360,7 +427,10 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
         return EXIT_USAGE
     # Fail before uvicorn starts, so a wrong URI or a locked store gets one clear line, not a traceback.
     asyncio.run(_check_store(settings))
-    print(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql  (Ctrl-C stops)", flush=True)
+    print(
+        f"serving the catalog at http://{settings.host}:{settings.port}/ (GraphQL at /graphql)  (Ctrl-C stops)",
+        flush=True,
+    )
     if settings.workers > 1:
         # Each worker is a fresh process that builds its app from the environment: hand it these settings.
         os.environ.update(settings_env(settings))
@@ -405,6 +475,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             base = Settings()
             path = base.data_dir / "demo.lbdb"
+            if not args.no_serve:
+                serving = _settings(args, store="embedded", embedded_path=path)
+                busy = port_taken(serving.host, serving.port)
+                if busy is not None:
+                    # Before the load, not after it: the load takes a while and the port would still be taken.
+                    print(
+                        f"catalog demo: cannot serve on {serving.host}:{serving.port}: {busy}. Another `catalog serve` or demo may "
+                        f"be running there; stop it, or pick another port: CATALOG_PORT={serving.port + 1} make demo "
+                        f"(or catalog demo --port {serving.port + 1})",
+                        file=sys.stderr,
+                    )
+                    return EXIT_USAGE
             shutil.rmtree(path, ignore_errors=True)
             if path.exists():
                 path.unlink()
@@ -412,6 +494,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             outcomes = asyncio.run(load_demo(settings, base.data_dir / "demo-sources"))
             print_outcomes(outcomes)
             print(f"\nthe demo's sources and catalog.yaml are in {base.data_dir / 'demo-sources'}")
+            print(f"the demo's store is {path}; the CLI reads it with CATALOG_EMBEDDED_PATH={path}")
+            if not args.no_serve:
+                print(
+                    f"while the demo serves, the CLI asks the server instead: "
+                    f"CATALOG_SERVER=http://{settings.host}:{settings.port} catalog oncall checkout"
+                )
             if not args.no_serve:
                 return serve(settings, use_config=False)
             return EXIT_OK
@@ -420,6 +508,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_import_backstage(args, settings))
         if args.command == "sync":
             return asyncio.run(_sync_command(args, settings))
+        server = getattr(args, "server", None) or os.environ.get("CATALOG_SERVER")
+        if getattr(args, "answer", None) is not None and server:
+            from catalog.commands import remote
+
+            return remote.run(args, server)
         if getattr(args, "answer", None) is not None:
             args.settings = settings
             return asyncio.run(_answer(args, settings))

@@ -18,6 +18,7 @@ from catalog.clock import now_iso
 from catalog.config import CatalogConfig, ConfiguredSource
 from catalog.identity import IdentityIndex
 from catalog.model import PLATFORM
+from catalog.progress import SyncProgress
 from catalog.reconcile import reconcile
 from catalog.records import ImportBatch, NodeRecord
 from catalog.refs import platform_key
@@ -67,9 +68,10 @@ async def sync_sources(
     force: bool = False,
     max_retire_fraction: float = 0.2,
     now: str | None = None,
+    progress: SyncProgress | None = None,
 ) -> list[SourceOutcome]:
     """Sync the chosen sources, reconcile owners and take an adoption snapshot; ``now`` (default:
-    the clock at each step) stamps every fact, for reproducible runs."""
+    the clock at each step) stamps every fact, for reproducible runs. ``progress`` hears how each source goes."""
     chosen = [s for s in config.ordered() if only is None or only in (s.type, s.instance)]
     if only is not None and not chosen:
         known = ", ".join(f"{s.instance} ({s.type})" for s in config.sources) or "none"
@@ -84,7 +86,9 @@ async def sync_sources(
         # (one that only saw the same facts again changes nothing the index holds).
         if index is None:
             index = await IdentityIndex.load(store)
-        outcome = await _run_one(store, configured, index, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now)
+        outcome = await _run_one(
+            store, configured, index, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now, progress=progress
+        )
         outcomes.append(outcome)
         if outcome.report is not None and not dry_run and outcome.report.totals().changed:
             index = None
@@ -114,16 +118,28 @@ async def _run_one(
     force: bool,
     max_retire_fraction: float,
     now: str | None,
+    progress: SyncProgress | None = None,
 ) -> SourceOutcome:
     outcome = SourceOutcome(configured.type, configured.instance)
+    name = configured.instance
+    on_write = None if progress is None else (lambda done, total: progress.written(name, done, total))
     try:
+        if progress is not None:
+            progress.reading(name)
         batch = await configured.source.read(index, now=None if now is None else datetime.fromisoformat(now))
-        outcome.report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now)
+        if progress is not None:
+            progress.read(name, len(batch.nodes) + len(batch.rels))
+        outcome.report = await sync(
+            store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now, on_write=on_write
+        )
     except (SourceError, ApiError, OSError) as exc:
         outcome.error = str(exc)
         log.error("%s: not synced, its previous facts are kept: %s", configured.instance, exc)
     except StoreError:
         raise
+    finally:
+        if progress is not None:
+            progress.finished(name)
     return outcome
 
 

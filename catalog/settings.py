@@ -42,7 +42,9 @@ class Settings(BaseSettings):
         "and no in-process scheduled sync.",
     )
     graphiql: bool = Field(
-        False, description="Serve the GraphiQL IDE at /graphql (development; `catalog demo` turns it on). It implies introspection."
+        False,
+        description="Serve the query console (offline, served by the app) to browsers at /graphql; `catalog demo` turns it on. "
+        "It implies introspection, which the console needs.",
     )
     max_depth: int = Field(10, ge=1, le=50, description="Largest `depth` accepted for transitive dependency queries.")
     max_concurrent_walks: int = Field(

@@ -222,7 +222,12 @@ async def sync(
     max_retire_fraction: float = 0.2,
     force: bool = False,
     now: str | None = None,
+    on_write: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
+    """Sync one source instance's batch into the store: upsert what changed, touch what was seen again, retire what
+    disappeared (module docs). ``on_write(done, total)`` hears the rows written so far after each write transaction
+    (progress on a terminal).
+    """
     now = now or now_iso()
     report = ImportReport(
         run_id=str(uuid.uuid4()), source=batch.source, instance=batch.instance, started_at=now, complete=batch.complete, dry_run=dry_run
@@ -347,22 +352,48 @@ async def sync(
     report.rels = {k: v for k, v in report.rels.items() if v.created or v.updated or v.unchanged or v.retired}
 
     if not dry_run:
+        tally = _Tally(on_write, sum(len(w.upserts) + len(w.touches) for w in plan.writes) + sum(len(w.retires) for w in retiring))
         # Nodes come first in plan.writes, so every edge finds both of its endpoints.
         for writes in plan.writes:
-            await _write(store, writes.upsert, writes.upserts, writes.upsert_row, params, "rows")
-            await _write(store, writes.touch, writes.touches, writes.key_row, params, writes.key)
+            await _write(store, writes.upsert, writes.upserts, writes.upsert_row, params, "rows", tally)
+            await _write(store, writes.touch, writes.touches, writes.key_row, params, writes.key, tally)
         for writes in retiring:
-            await _write(store, writes.retire, writes.retires, writes.key_row, params, writes.key)
+            await _write(store, writes.retire, writes.retires, writes.key_row, params, writes.key, tally)
     report.finished_at = now_iso()
     if not dry_run:
         await _record_run(store, report, params)
     return report
 
 
-async def _write(store: GraphStore, query: str, items: list[Any], to_row: Callable[[Any], Any], params: dict[str, Any], key: str) -> None:
+@dataclass
+class _Tally:
+    """Rows written so far out of ``total``, told to ``on_write`` after each transaction."""
+
+    on_write: Callable[[int, int], None] | None
+    total: int
+    done: int = 0
+
+    def add(self, rows: int) -> None:
+        self.done += rows
+        if self.on_write is not None:
+            self.on_write(self.done, self.total)
+
+
+async def _write(
+    store: GraphStore,
+    query: str,
+    items: list[Any],
+    to_row: Callable[[Any], Any],
+    params: dict[str, Any],
+    key: str,
+    tally: _Tally | None = None,
+) -> None:
     """Write ``items`` as rows built by ``to_row``, one transaction of ``WRITE_BATCH`` rows at a time."""
     for start in range(0, len(items), WRITE_BATCH):
-        await store.write(query, {**params, key: [to_row(item) for item in items[start : start + WRITE_BATCH]]})
+        chunk = items[start : start + WRITE_BATCH]
+        await store.write(query, {**params, key: [to_row(item) for item in chunk]})
+        if tally is not None:
+            tally.add(len(chunk))
 
 
 async def _existing_rels(store: GraphStore, rel_type: RelType, batch: ImportBatch) -> dict[tuple[str, str], dict[tuple[str, str], Row]]:

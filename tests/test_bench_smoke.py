@@ -26,6 +26,7 @@ ROWS = [
     "graphql: owner lookup",
     "graphql: whoOwns(pod name)",
     "graphql: onCall now",
+    "graphql: service page",
     "graphql: blastRadius depth 3",
     "graphql: blastRadius depth 5",
     "graphql: team services page of 100",
@@ -91,6 +92,16 @@ def test_scale_s_on_the_embedded_store(tmp_path: Path) -> None:
     )
     assert inproc.returncode == 0, inproc.stderr
     assert "owner lookup (service + owners)" in inproc.stdout and "direct p50" in inproc.stdout
+    pages = subprocess.run(
+        [sys.executable, "-m", "bench.inproc", str(tmp_path / "work" / "catalog.lbdb"), "--only", "service page", "--calls", "3"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert pages.returncode == 0, pages.stderr
+    assert "service page" in pages.stdout and "page p50" in pages.stdout
 
 
 def test_percentiles_interpolate_between_ranks() -> None:
@@ -126,7 +137,20 @@ def test_queries_cover_every_question() -> None:
     queries = build_queries(targets, max_depth=10)
     assert queries[0].direct is None and all(q.direct is not None for q in queries[1:])
     firsts = [q.name.split(" ")[0] for q in queries]
-    assert firsts == ["trivial", "owner", "whoOwns(pod", "onCall", "blastRadius", "blastRadius", "team", "adoption"]
+    assert firsts == ["trivial", "owner", "whoOwns(pod", "onCall", "service", "blastRadius", "blastRadius", "team", "adoption"]
+    # Each answer a page shows is compared with that page (bench.inproc's third column).
+    pages = [q.page(q.variables[0]) if q.page is not None else None for q in queries]
+    assert pages == [
+        None,
+        None,
+        "/?q=a-bcdfghjklm-bcdfg",
+        None,
+        "/service/component:default/a",
+        "/service/component:default/hub/breaks?depth=3",
+        "/service/component:default/hub/breaks?depth=5",
+        "/team/group:default/team",
+        "/platform",
+    ]
 
 
 @pytest.mark.neo4j

@@ -40,6 +40,14 @@ def test_the_seed_service_syncs_the_bundled_demo_sources() -> None:
     assert steps[0][-1] + "/catalog.yaml" == steps[1][-1]
 
 
+def test_the_file_suits_compose_v2_and_debians_docker_compose_1_29() -> None:
+    # docker-compose 1.29 refuses a top-level `name:` ("Additional properties are not allowed").
+    assert set(COMPOSE) <= {"version", "services", "volumes", "networks", "configs", "secrets"}
+    # `docker compose run --rm seed` on a fresh machine builds the image instead of failing to pull it.
+    seed, catalog = COMPOSE["services"]["seed"], COMPOSE["services"]["catalog"]
+    assert seed["build"] == catalog["build"] and seed["image"] == catalog["image"]
+
+
 def _compose_available() -> bool:
     if shutil.which("docker") is None:
         return False

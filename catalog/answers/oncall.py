@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from catalog.answers.identify import Candidate, Identification, identify
-from catalog.clock import iso, now_iso, parse_iso
+from catalog.clock import iso, now_iso, parse_moment
 from catalog.identity import STRENGTH_ORDER
 from catalog.store.base import GraphStore
 
@@ -67,14 +67,16 @@ class BadInstant(ValueError):
 
 
 def parse_instant(text: str | None) -> str:
-    """``None``, ``now`` or an ISO-8601 time with a timezone → the stored form (``catalog.clock.iso``)."""
-    if text is None or text.strip().lower() == "now":
+    """``None``, ``now``, a relative time (``-2h``), a plain date or an ISO-8601 time with a timezone → the stored form."""
+    if text is None:
         return now_iso()
     try:
-        return iso(parse_iso(text.strip()))
+        return iso(parse_moment(text))
     except ValueError as exc:
-        detail = str(exc) if "timezone" in str(exc) else f"{text!r} is not an ISO-8601 time"
-        raise BadInstant(f"{detail}; write e.g. 2026-11-20T03:12:00Z (UTC) or 2026-11-20T04:12:00+01:00, or `now`") from exc
+        detail = str(exc) if "has no timezone" in str(exc) else f"{text!r} is not an ISO-8601 time"
+        raise BadInstant(
+            f"{detail.partition('; give ')[0]}; write e.g. 2026-11-20T03:12:00Z (UTC), 2026-11-20 (UTC midnight), -2h or `now`"
+        ) from exc
 
 
 # -- intervals ------------------------------------------------------------------------------
@@ -905,3 +907,10 @@ async def on_call_for(store: GraphStore, service: Candidate, t: str, ident: Iden
     more = f" {len(answer.chains) - 1} more policies page for it too." if len(answer.chains) > 1 else ""
     answer.message = lead + primary.summary + _refresh_text(primary) + "." + more
     return answer
+
+
+async def team_chains(store: GraphStore, team: str, at: str | None = None) -> list[Chain]:
+    """The escalation policies of team ``team`` (a key), level by level at ``at`` (default now), strongest link first."""
+    t = parse_instant(at)
+    links, _ = held(await _team_links(store, [team]), t, assume_earliest=False)
+    return await _chains(store, _strongest_first(links), t, [])

@@ -1,4 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, a health check at /healthz, metrics at /metrics.
+"""The ASGI application: GraphQL at /graphql, a health check at /healthz, metrics at /metrics, and
+the pages for people (``catalog.web``).
 
 GraphQL over HTTP follows the spec's two media types: a client that accepts
 ``application/graphql-response+json`` gets it, and a request that fails before execution
@@ -39,6 +40,7 @@ from catalog.api.walks import Busy, WalkGate
 from catalog.auth.wiring import access_control
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
+from catalog.web import console_page, web_routes
 
 if TYPE_CHECKING:
     from cross_web import AsyncHTTPRequestAdapter
@@ -98,6 +100,10 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         media = sub_response.media_type or JSON
         response.headers["content-type"] = f"{media}; charset=utf-8"
         return response
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own console: Strawberry's GraphiQL loads React from a public CDN, blank offline.
+        return console_page()
 
     def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
         # A GET with a persisted query's hash (and no document) is a query, not a browser.
@@ -204,6 +210,7 @@ def create_app(
             Route("/graphql", CatalogGraphQL(slot, settings, walks, metrics), methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics, lambda: slot.store), methods=["GET"]),
+            *web_routes(slot.get, settings),
         ],
         # Outermost first: request ids and request bounds, then CORS and access control.
         middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics), *access_control(settings, slot.get)],

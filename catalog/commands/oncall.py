@@ -16,7 +16,10 @@ from catalog.answers.oncall import BEFORE, BEYOND, COVERED, GAP, NO_DATA, BadIns
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
 from catalog.store.base import GraphStore
 
-TIME_HELP = "ISO-8601 with a timezone (2026-11-20T03:12:00Z, 2026-11-20T04:12:00+01:00) or `now` (the default)"
+TIME_HELP = (
+    "`now` (the default), a relative time (-2h, +30m, -7d), a date (2026-11-20, UTC midnight) "
+    "or ISO-8601 with a timezone (2026-11-20T03:12:00Z)"
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

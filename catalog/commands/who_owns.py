@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
 from catalog.answers.ownership import OwnedService, OwnerRef, WhoOwns, who_owns
-from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
+from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table, to_jsonable
 from catalog.store.base import GraphStore
 
 
@@ -43,10 +44,40 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
         return EXIT_USAGE
     answer = await who_owns(store, text)
     if args.json:
-        print_json(answer)
+        print_json(with_owners(answer))
     else:
         print_answer(answer)
     return EXIT_OK if answer.matches else EXIT_NOT_FOUND
+
+
+def owners_of(o: OwnedService) -> list[dict[str, Any]]:
+    """One entry per owner (resolved first, then owners only a source claims), each with every source's evidence inside."""
+    entries: dict[str, dict[str, Any]] = {}
+    for r in o.resolved_owners:
+        entries[r.owner.key] = {"owner": r.owner, "resolved": True, "strength": r.strength, "rule": r.rule, "since": r.since, "sources": []}
+    for c in o.owner_evidence:
+        entry = entries.setdefault(
+            c.owner.key, {"owner": c.owner, "resolved": False, "strength": c.strength, "rule": None, "since": None, "sources": []}
+        )
+        entry["sources"].append(
+            {
+                "source": c.source,
+                "source_instance": c.source_instance,
+                "strength": c.strength,
+                "evidence": c.evidence,
+                "origin": c.origin,
+                "last_seen": c.last_seen,
+            }
+        )
+    return list(entries.values())
+
+
+def with_owners(answer: WhoOwns) -> dict[str, Any]:
+    """The answer as JSON, each match with ``owners``: one entry per owner, its sources inside."""
+    data: dict[str, Any] = to_jsonable(answer)
+    for match, owned in zip(data["matches"], answer.matches, strict=True):
+        match["owners"] = to_jsonable(owners_of(owned))
+    return data
 
 
 def _owners_rows(o: OwnedService) -> list[list[str | None]]:
@@ -80,10 +111,23 @@ def print_answer(answer: WhoOwns) -> None:
         ["service", "owner", "strength", "channel", "platform", "runbook"],
         [row for o in answer.matches for row in _owners_rows(o)],
     )
-    evidence = [[o.name, c.owner.name, c.source, c.strength, c.evidence, c.last_seen] for o in answer.matches for c in o.owner_evidence]
+    # Grouped by owner: each owner named once, with what every source says about it below.
+    evidence = [
+        [
+            o.name if i == 0 and j == 0 else "",
+            entry["owner"].name if j == 0 else "",
+            s["source"],
+            s["strength"],
+            s["evidence"],
+            s["last_seen"],
+        ]
+        for o in answer.matches
+        for i, entry in enumerate(owners_of(o))
+        for j, s in enumerate(entry["sources"])
+    ]
     if evidence:
         print()
-        print_table(["service", "claimed owner", "source", "strength", "evidence", "last seen"], evidence)
+        print_table(["service", "owner", "source", "strength", "evidence", "last seen"], evidence)
     contacts = [
         [c.owner.name, c.chat_channel, c.email, ", ".join(m.name for m in c.members) + (f" +{c.more_members}" if c.more_members else "")]
         for c in {c.owner.key: c for o in answer.matches for c in o.contacts}.values()

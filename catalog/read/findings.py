@@ -9,9 +9,12 @@ from catalog.read.nodes import GraphNode
 from catalog.read.pagination import Page
 
 
-def _conditions(severity: str | None, kind: str | None) -> tuple[list[str], dict[str, Any]]:
+def _conditions(severity: str | None, kind: str | None, subject: str | None = None) -> tuple[list[str], dict[str, Any]]:
     conditions: list[str] = []
     params: dict[str, Any] = {}
+    if subject is not None:
+        conditions.append("n.subject = $subject")
+        params["subject"] = subject
     if severity is not None:
         conditions.append("n.severity = $severity")
         params["severity"] = severity.lower()
@@ -23,10 +26,10 @@ def _conditions(severity: str | None, kind: str | None) -> tuple[list[str], dict
 
 class FindingReads(ReadBase):
     async def list_findings(
-        self, first: int, after: str | None = None, *, severity: str | None = None, kind: str | None = None
+        self, first: int, after: str | None = None, *, severity: str | None = None, kind: str | None = None, subject: str | None = None
     ) -> Page[GraphNode]:
-        """Current findings in key order, optionally of one severity and one kind."""
-        conditions, params = _conditions(severity, kind)
+        """Current findings in key order, optionally of one severity, one kind and about one subject (a node key)."""
+        conditions, params = _conditions(severity, kind, subject)
         return await self.page_nodes("Finding", first, after, conditions, params)
 
     async def count_findings(self, *, severity: str | None = None, kind: str | None = None) -> int:

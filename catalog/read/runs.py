@@ -1,18 +1,99 @@
-"""The latest import run of each source instance, for the operators' metrics."""
+"""Sync status: the latest import run of each source instance, and how many findings each instance
+holds; for the sync status page and the operators' metrics."""
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from catalog.store.base import GraphStore
 
+MAX_INSTANCES = 500
+"""Most source instances the status lists; real catalogs have tens."""
+SNAPSHOT_PREFIX = "catalog:adoption:"
+"""Every adoption snapshot is its own instance (``catalog.answers.adoption.snapshot_instance``): the status shows them as one."""
+
+
+@dataclass(frozen=True)
+class LatestRun:
+    source: str | None
+    instance: str
+    started_at: str | None
+    finished_at: str | None
+    complete: bool | None
+    runs: int
+    """How many runs of this instance the store records."""
+    report: dict[str, Any]
+    """The run's report (``ImportReport.summary()`` as stored): totals, counts per label, findings, windows."""
+
+
+@dataclass(frozen=True)
+class FindingCount:
+    instance: str | None
+    severity: str
+    count: int
+
+
+def _report(value: Any) -> dict[str, Any]:
+    try:
+        decoded = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+async def latest_runs(store: GraphStore) -> list[LatestRun]:
+    """The latest run of every source instance, by instance: one aggregate, then one key lookup per instance."""
+    rows = await store.read(
+        "MATCH (r:ImportRun) WHERE r.source_instance IS NOT NULL "
+        "WITH CASE WHEN r.source_instance STARTS WITH $prefix THEN $prefix ELSE r.source_instance END AS instance, r "
+        "RETURN instance, max(r.started_at) AS started, count(r) AS runs ORDER BY instance LIMIT $limit",
+        {"limit": MAX_INSTANCES, "prefix": SNAPSHOT_PREFIX},
+    )
+    out: list[LatestRun] = []
+    for row in rows:
+        same = "STARTS WITH" if row["instance"] == SNAPSHOT_PREFIX else "="
+        found = await store.read(
+            f"MATCH (r:ImportRun) WHERE r.started_at = $started AND r.source_instance {same} $instance "
+            "RETURN r.source AS source, r.finished_at AS finished_at, r.complete AS complete, r.report AS report LIMIT 1",
+            {"instance": row["instance"], "started": row["started"]},
+        )
+        run = found[0] if found else {}
+        out.append(
+            LatestRun(
+                run.get("source"),
+                str(row["instance"]).rstrip(":"),
+                row["started"],
+                run.get("finished_at"),
+                run.get("complete"),
+                int(row["runs"]),
+                _report(run.get("report")),
+            )
+        )
+    return out
+
+
+async def finding_counts(store: GraphStore) -> list[FindingCount]:
+    """Current findings per source instance and severity."""
+    rows = await store.read(
+        "MATCH (n:Finding) WHERE n.retired_at IS NULL RETURN n.source_instance AS instance, n.severity AS severity, count(n) AS total "
+        "ORDER BY instance, severity"
+    )
+    return [FindingCount(r["instance"], str(r["severity"]), int(r["total"])) for r in rows]
+
+
+async def ever_synced(store: GraphStore) -> bool:
+    """Whether any import ever ran into this store (an empty store answers every question with "no match")."""
+    rows = await store.read("MATCH (r:ImportRun) RETURN r.started_at AS started LIMIT 1")
+    return bool(rows)
+
 
 @dataclass(frozen=True)
 class LastRun:
+    """The latest run of a source instance as the metrics give it: typed instants and an outcome."""
+
     source: str
     instance: str
     started_at: datetime | None
@@ -46,52 +127,19 @@ def _instant(value: Any) -> datetime | None:
     return None
 
 
-def _findings(report: Any) -> int:
-    try:
-        value = json.loads(report).get("findings", 0) if isinstance(report, str) else 0
-    except (ValueError, AttributeError):
-        return 0
-    return value if isinstance(value, int) else 0
-
-
-_STAMPED = re.compile(r"(?P<name>.+):\d{4}-\d\d-\d\dT[0-9:.]+Z?")
-
-
-def _instance_name(instance: str) -> str:
-    """The instance without a run's timestamp: the adoption count names one instance per sync
-    (``catalog:adoption:2026-12-04T16:02:42Z``), which would make a new series every sync."""
-    found = _STAMPED.fullmatch(instance)
-    return found.group("name") if found else instance
-
-
 async def last_runs(store: GraphStore) -> list[LastRun]:
-    """One query for the instances, then one per instance for its latest run (instances are a
-    handful; an instance has a run per sync, so its runs are never read whole)."""
-    rows = await store.read("MATCH (r:ImportRun) RETURN DISTINCT r.source_instance AS instance")
-    latest_instance: dict[str, str] = {}
-    for row in rows:
-        instance = str(row["instance"])
-        name = _instance_name(instance)
-        latest_instance[name] = max(latest_instance.get(name, instance), instance)
+    """``latest_runs`` with typed instants and the findings count of each run's report."""
     out: list[LastRun] = []
-    for name, instance in sorted(latest_instance.items()):
-        latest = await store.read(
-            "MATCH (r:ImportRun) WHERE r.source_instance = $instance "
-            "RETURN r.source AS source, r.started_at AS started_at, r.finished_at AS finished_at, r.complete AS complete, "
-            "r.report AS report ORDER BY r.started_at DESC LIMIT 1",
-            {"instance": instance},
-        )
-        if not latest:
-            continue
-        run = latest[0]
+    for run in await latest_runs(store):
+        findings = run.report.get("findings", 0)
         out.append(
             LastRun(
-                source=str(run["source"]),
-                instance=name,
-                started_at=_instant(run["started_at"]),
-                finished_at=_instant(run["finished_at"]),
-                complete=bool(run["complete"]),
-                findings=_findings(run["report"]),
+                source=str(run.source),
+                instance=run.instance,
+                started_at=_instant(run.started_at),
+                finished_at=_instant(run.finished_at),
+                complete=bool(run.complete),
+                findings=findings if isinstance(findings, int) else 0,
             )
         )
     return out

@@ -1,0 +1,264 @@
+"""The answer commands against a running catalog server: ``--server URL`` or ``CATALOG_SERVER``.
+
+The embedded store admits one process, so while ``catalog serve`` (or ``make demo``) holds it the
+CLI asks the server instead: it sends the GraphQL query that holds the command's answer and prints
+the same columns as against a store (``--json`` prints the GraphQL ``data``). The documents are
+kept here, in one place, and a test runs each of them against the app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_table
+
+EXIT_SERVER = 3
+TIMEOUT_SECONDS = 30.0
+
+WHO_OWNS = """query($identifier: String!) {
+  whoOwns(identifier: $identifier) {
+    message
+    matches {
+      name ref why
+      resolvedOwners { ownerName rule strength sources }
+      ownerEvidence { ownerName source evidence strength lastSeen }
+      contacts { ownerName chatChannel email }
+      runbooks { title url }
+      platforms { platformName standard }
+    }
+    nearest { name ref why }
+  }
+}"""
+
+ON_CALL = """query($service: String!, $at: DateTime) {
+  onCall(service: $service, at: $at) {
+    message serviceRef at firstPagedLevel
+    levels { level empty onCall { name email until schedule direct permanent } }
+    matches { name ref why }
+    nearest { name ref why }
+  }
+}"""
+
+BLAST_RADIUS = """query($service: String!, $depth: Int!) {
+  blastRadius(service: $service, depth: $depth) {
+    message totalServices totalTeams
+    service { ref }
+    teams { name count nearest onCall { name email } }
+    unowned { count }
+    matches { name ref: key why }
+    nearest { name ref: key why }
+  }
+}"""
+
+ADOPTION = """query($by: AdoptionGrouping!) {
+  adoption(by: $by) {
+    company { total standard other unknown ratio }
+    groups { name total standard other unknown ratio }
+  }
+}"""
+
+AUDITS = """query($severities: [Severity!], $kinds: [AuditKind!], $team: String, $first: Int!) {
+  audits(severities: $severities, kinds: $kinds, team: $team, first: $first) {
+    totalCount
+    edges { node { kind severity subject { key name } message fix } }
+  }
+}"""
+
+
+class RemoteError(RuntimeError):
+    """The server could not be asked, or refused; the message names the server and the fix."""
+
+
+def ask(server: str, document: str, variables: dict[str, Any], *, transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
+    """The ``data`` of one GraphQL query to ``server`` (its base URL); raises ``RemoteError``."""
+    url = server.rstrip("/") + "/graphql"
+    try:
+        with httpx.Client(timeout=TIMEOUT_SECONDS, transport=transport) as client:
+            response = client.post(url, json={"query": document, "variables": variables}, headers={"Accept": "application/json"})
+    except httpx.HTTPError as exc:
+        raise RemoteError(
+            f"cannot reach the catalog server at {server}: {exc}. Is `catalog serve` running there? "
+            "Check --server / CATALOG_SERVER, or unset it to read the store directly"
+        ) from exc
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise RemoteError(f"{url} answered HTTP {response.status_code} without JSON: is {server} a catalog server?") from exc
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if errors:
+        raise RemoteError("; ".join(str(e.get("message")) for e in errors))
+    if response.status_code != 200 or not isinstance(body.get("data"), dict):
+        raise RemoteError(f"{url} answered HTTP {response.status_code}")
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+def _candidates(answer: dict[str, Any]) -> None:
+    shown = answer.get("matches") or answer.get("nearest") or []
+    if shown:
+        print()
+        print_table(["service" if answer.get("matches") else "nearest", "key", "why"], [[c["name"], c["ref"], c["why"]] for c in shown])
+
+
+def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    answer = ask(server, WHO_OWNS, {"identifier": str(args.identifier).strip()}, transport=transport)["whoOwns"]
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return EXIT_OK if answer["matches"] else EXIT_NOT_FOUND
+    print(answer["message"])
+    if not answer["matches"]:
+        _candidates(answer)
+        return EXIT_NOT_FOUND
+    rows = []
+    for m in answer["matches"]:
+        contacts = {c["ownerName"]: c for c in m["contacts"]}
+        named = (p["platformName"] + (" (standard)" if p["standard"] else "") for p in m["platforms"])
+        platforms = ", ".join(dict.fromkeys(named)) or "unknown"
+        runbook = m["runbooks"][0]["url"] if m["runbooks"] else None
+        for r in m["resolvedOwners"] or [{"ownerName": "(no owner)", "strength": None}]:
+            contact = contacts.get(r["ownerName"], {})
+            rows.append([m["name"], r["ownerName"], r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
+    print()
+    print_table(["service", "owner", "strength", "channel", "platform", "runbook"], rows)
+    evidence = [
+        [m["name"], e["ownerName"], e["source"], e["strength"], e["evidence"], e["lastSeen"]]
+        for m in answer["matches"]
+        for e in sorted(m["ownerEvidence"], key=lambda e: (e["ownerName"], e["source"] or ""))
+    ]
+    if evidence:
+        print()
+        print_table(["service", "owner", "source", "strength", "evidence", "last seen"], evidence)
+    return EXIT_OK
+
+
+def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    at = None if str(args.at).strip().lower() == "now" else _instant(str(args.at))
+    answer = ask(server, ON_CALL, {"service": str(args.service).strip(), "at": at}, transport=transport)["onCall"]
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return EXIT_OK if answer["serviceRef"] else EXIT_NOT_FOUND
+    if not answer["serviceRef"]:
+        print(answer["message"])
+        _candidates(answer)
+        return EXIT_NOT_FOUND
+    rows: list[list[Any]] = []
+    for level in answer["levels"]:
+        mark = f"{level['level']}" + (" *" if level["level"] == answer["firstPagedLevel"] else "")
+        if not level["onCall"]:
+            rows.append([mark, "(nobody: empty, falls through)" if level["empty"] else "(not known)", None, None, None])
+        for person in level["onCall"]:
+            schedule = person["schedule"] or ("(directly)" if person["direct"] else None)
+            until = person["until"] or ("(permanent)" if person["permanent"] else None)
+            rows.append([mark, person["name"], person["email"], until, schedule])
+            mark = ""
+    print(f"{answer['serviceRef']} at {answer['at']}")
+    print_table(["level", "on call", "email", "until", "schedule"], rows)
+    print()
+    print(answer["message"])
+    return EXIT_OK
+
+
+def _blast_radius(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    answer = ask(server, BLAST_RADIUS, {"service": str(args.service).strip(), "depth": args.depth}, transport=transport)["blastRadius"]
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return EXIT_OK if answer["service"] else EXIT_NOT_FOUND
+    print(answer["message"])
+    if not answer["service"]:
+        _candidates(answer)
+        return EXIT_NOT_FOUND
+    print(f"{answer['totalServices']} services depend on it within {args.depth} steps, owned by {answer['totalTeams']} teams")
+    print()
+    rows = [
+        [t["name"], t["count"], t["nearest"], ", ".join(p["name"] or "?" for p in t["onCall"]) or "(nobody on call)"]
+        for t in answer["teams"]
+    ]
+    print_table(["team", "services", "nearest", "on call now"], rows)
+    return EXIT_OK
+
+
+def _adoption(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    if getattr(args, "trend", False):
+        print("catalog adoption: --trend is not available with --server yet; ask the store, or query adoptionTrend", file=sys.stderr)
+        return EXIT_USAGE
+    by = str(getattr(args, "by", "team")).replace("-", "_").upper()
+    answer = ask(server, ADOPTION, {"by": by}, transport=transport)["adoption"]
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return EXIT_OK
+    c = answer["company"]
+    ratio = "n/a" if c["ratio"] is None else f"{c['ratio'] * 100:.0f}%"
+    print(f"company: {c['standard']} of {c['total']} on the standard platform ({ratio}); {c['other']} other, {c['unknown']} unknown")
+    print()
+    print_table(
+        [args.by, "services", "standard", "other", "unknown", "ratio"],
+        [
+            [g["name"], g["total"], g["standard"], g["other"], g["unknown"], "" if g["ratio"] is None else f"{g['ratio'] * 100:.0f}%"]
+            for g in answer["groups"]
+        ],
+    )
+    return EXIT_OK
+
+
+def _audit(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    variables = {
+        "severities": [s.upper() for s in (getattr(args, "severity", None) or [])] or None,
+        "kinds": [k.replace("-", "_").upper() for k in (getattr(args, "kind", None) or [])] or None,
+        "team": getattr(args, "team", None),
+        "first": getattr(args, "limit", None) or 50,
+    }
+    answer = ask(server, AUDITS, variables, transport=transport)["audits"]
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return EXIT_OK
+    nodes = [e["node"] for e in answer["edges"]]
+    print_table(
+        ["severity", "kind", "subject", "message", "fix"],
+        [[n["severity"], n["kind"], n["subject"]["name"] or n["subject"]["key"], n["message"], n["fix"]] for n in nodes],
+    )
+    print(f"\n{answer['totalCount']} audits" + (f" (showing {len(nodes)})" if len(nodes) < answer["totalCount"] else ""))
+    return EXIT_OK
+
+
+def _instant(text: str) -> str:
+    from catalog.clock import iso, parse_moment
+
+    return iso(parse_moment(text))
+
+
+RUNNERS: dict[str, Callable[[argparse.Namespace, str, httpx.BaseTransport | None], int]] = {
+    "who-owns": _who_owns,
+    "oncall": _on_call,
+    "blast-radius": _blast_radius,
+    "adoption": _adoption,
+    "audit": _audit,
+}
+
+
+def run(args: argparse.Namespace, server: str, *, transport: httpx.BaseTransport | None = None) -> int:
+    """Answer ``args.command`` by asking ``server``; an exit code, as the command against a store."""
+    runner = RUNNERS.get(str(args.command))
+    if runner is None:
+        print(
+            f"catalog {args.command}: not available with --server yet; run it against the store "
+            "(stop the server, or use Neo4j, which admits many processes)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    # httpx logs every request at INFO; the answer is the output here.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return runner(args, server, transport)
+    except RemoteError as exc:
+        print(f"catalog {args.command}: {exc}", file=sys.stderr)
+        return EXIT_SERVER
+    except ValueError as exc:
+        print(f"catalog {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
