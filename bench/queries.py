@@ -79,23 +79,22 @@ TRIVIAL = "trivial { __typename }"
 
 OWNER_LOOKUP = """
 query OwnerLookup($n: String!) {
-  service(name: $n) { ref owners { owner { ... on Team { name } } source } }
+  service(name: $n) { ref ownershipClaims { owner { ... on Team { name } } source } }
 }
 """
 
 WHO_OWNS = """
 query WhoOwns($id: String!) {
   whoOwns(identifier: $id) {
-    kind interpretedAs message moreMatches
-    matches {
-      ref name why strength pagerdutyServices defaultOwners
-      resolvedOwners { ownerRef ownerName rule sources strength since }
-      ownerEvidence { ownerRef source evidence origin strength }
-      contacts { ownerRef ownerName chatChannel email moreMembers }
+    identification { status kind interpretedAs message moreMatches nearest { service { ref name } why } }
+    subjects {
+      kind name why strength pagerdutyServices defaultOwners
+      owners { owner { ... on Team { ref name } } rule sources strength startedAt }
+      ownershipClaims { owner { ... on Team { ref name } } source evidence origin strength }
+      contacts { name chatChannel email moreMembers }
       links { title url } runbooks { title url }
-      platforms { platformRef platformName standard evidence source }
+      platforms { platform { ref name standard } evidence source }
     }
-    nearest { ref name why }
   }
 }
 """
@@ -103,8 +102,8 @@ query WhoOwns($id: String!) {
 ON_CALL = """
 query OnCall($s: String!) {
   onCall(service: $s) {
-    serviceRef at message usedTeamPolicy note firstPagedLevel dataRefreshedAt windowFrom windowUntil
-    owners { ref kind name email chatChannel }
+    identification { status service { ref } } at message usedTeamPolicy note firstPagedLevel dataRefreshedAt windowFrom windowUntil
+    ownerContacts { name email chatChannel }
     chains {
       policy { ref name url } summary notes firstPagedLevel linkStrength
       levels { level delayMinutes empty targets { type ref name } onCall { ref name email from until schedule direct permanent } }
@@ -116,7 +115,7 @@ query OnCall($s: String!) {
 BLAST_RADIUS = """
 query BlastRadius($s: String!, $d: Int!) {
   blastRadius(service: $s, depth: $d) {
-    depth message totalServices totalTeams
+    identification { status message } depth totalServices totalTeams
     byDistance { distance count }
     unowned { count services { key name distance via } }
     teams {
@@ -134,7 +133,7 @@ query TeamPage($t: String!, $ns: String!) {{
   team(name: $t, namespace: $ns) {{
     services(first: {PAGE}) {{
       totalCount
-      edges {{ node {{ ref owners {{ owner {{ ... on Team {{ name }} }} source }} }} }}
+      edges {{ node {{ ref ownershipClaims {{ owner {{ ... on Team {{ name }} }} source }} }} }}
     }}
   }}
 }}

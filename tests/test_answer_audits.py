@@ -304,7 +304,7 @@ query Page($after: String, $kinds: [AuditKind!], $severities: [Severity!], $team
     pageInfo { hasNextPage endCursor }
     edges { cursor node {
       id kind severity message fix findingKind source file line field reference detectedAt
-      subject { key label name node { ... on Service { name owners { owner { ... on Team { name } } } } } }
+      subject { key label name node { ... on Service { name ownershipClaims { owner { ... on Team { name } } } } } }
     } }
   }
   auditSummary(kinds: $kinds, severities: $severities, team: $team) { kind severity count }
@@ -330,7 +330,7 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
     assert [(n["severity"], n["kind"], n["subject"]["key"]) for n in nodes] == [(s.upper(), k.value, key) for s, k, key in EXPECTED[:5]]
     owner = nodes[2]
     assert owner["findingKind"] == "unknown-reference" and owner["field"] == "spec.owner" and owner["line"] > 0
-    assert owner["subject"]["node"] == {"name": "ghostly", "owners": []}
+    assert owner["subject"]["node"] == {"name": "ghostly", "ownershipClaims": []}
     assert owner["detectedAt"] is not None
     assert nodes[4]["subject"] == {"key": MYSTERY, "label": "Workload", "name": "mystery", "node": None}
     assert sum(c["count"] for c in first.data["auditSummary"]) == len(EXPECTED)
@@ -347,7 +347,7 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
         ("OWNER_CONFLICT", CHECKOUT),
     ]
     conflict = team.data["audits"]["edges"][1]["node"]["subject"]["node"]
-    assert {o["owner"]["name"] for o in conflict["owners"]} == {"payments-team", "platform-team"}
+    assert {o["owner"]["name"] for o in conflict["ownershipClaims"]} == {"payments-team", "platform-team"}
     assert team.data["auditSummary"] == [
         {"kind": "NO_ON_CALL_ROUTING", "severity": "WARNING", "count": 1},
         {"kind": "OWNER_CONFLICT", "severity": "WARNING", "count": 1},

@@ -105,6 +105,7 @@ async def test_cycles_end_the_walk_depth_bounds_it_and_the_limit_refuses_more(st
 
     result = await execute(store, '{ blastRadius(service: "ledger", depth: 4) { totalServices } }', max_depth=3)
     assert result.errors and "CATALOG_MAX_DEPTH" in result.errors[0].message and "4" in result.errors[0].message
+    assert result.errors[0].extensions == {"code": "LIMIT_EXCEEDED"}
 
     code, out, err = await cli(store, command.register, "blast-radius", "ledger", "--depth", "99")
     assert code == 2 and out == "" and "CATALOG_MAX_DEPTH" in err
@@ -182,7 +183,7 @@ async def test_via_is_the_first_by_key_of_the_nearer_services_on_both_stores(sto
 
 QUERY = """query($service: String!, $depth: Int, $per: Int) {
   blastRadius(service: $service, depth: $depth, servicesPerTeam: $per) {
-    message service { name }
+    identification { status message service { name } matches { service { ref } } }
     depth totalServices totalTeams
     byDistance { distance count }
     teams {
@@ -193,7 +194,6 @@ QUERY = """query($service: String!, $depth: Int, $per: Int) {
       escalationPolicies { name }
     }
     unowned { count services { name distance } }
-    matches { key }
   }
 }"""
 
@@ -201,7 +201,13 @@ QUERY = """query($service: String!, $depth: Int, $per: Int) {
 async def test_graphql_answers_the_same_with_the_listed_services_capped(store: GraphStore, tmp_path: Path) -> None:
     await sync_all(store, tmp_path)
     data: dict[str, Any] = (await gql(store, QUERY, {"service": "ledger", "depth": 3, "per": 1}))["blastRadius"]
-    assert data["service"] == {"name": "ledger"} and "ledger" in data["message"]
+    found = data["identification"]
+    assert (found["status"], found["service"], found["matches"]) == (
+        "RESOLVED",
+        {"name": "ledger"},
+        [{"service": {"ref": key("component", "ledger")}}],
+    )
+    assert "ledger" in found["message"]
     assert (data["depth"], data["totalServices"], data["totalTeams"]) == (3, 10, 5)
     assert data["byDistance"] == [{"distance": 1, "count": 4}, {"distance": 2, "count": 4}, {"distance": 3, "count": 2}]
     payments = data["teams"][0]

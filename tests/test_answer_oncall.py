@@ -153,11 +153,11 @@ _SCHEMA = strawberry.Schema(query=_Query)
 
 ON_CALL = """query($service: String!, $at: DateTime) {
   onCall(service: $service, at: $at) {
-    serviceRef policy { externalId name } usedTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowFrom windowUntil message
+    identification { status service { ref } nearest { service { ref } } }
+    policy { externalId name } usedTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowFrom windowUntil message
     levels { level delayMinutes empty targets { type name } onCall { ref name from until schedule direct permanent person { email } } }
     chains { policy { name } linkStrength pagerdutyServices }
-    owners { ref name email chatChannel }
-    nearest { ref }
+    ownerContacts { owner { ... on Team { ref } } name email chatChannel }
   }
 }"""
 
@@ -174,7 +174,10 @@ async def test_graphql_on_call(store: GraphStore, tmp_path: Path) -> None:
     result = await _gql(store, {"service": "search", "at": "2026-11-20T12:00:00Z"})
     assert result.errors is None, result.errors
     data = result.data["onCall"]  # type: ignore[index]
-    assert data["serviceRef"] == "component:default/search" and data["policy"] == {"externalId": "PSRE001", "name": "SRE"}
+    assert data["identification"]["service"] == {"ref": "component:default/search"} and data["policy"] == {
+        "externalId": "PSRE001",
+        "name": "SRE",
+    }
     assert (data["firstPagedLevel"], data["coverage"], data["usedTeamPolicy"], data["note"]) == (2, "COVERED", False, None)
     assert data["windowUntil"] == "2026-12-04T12:00:00+00:00" and data["dataRefreshedAt"] is not None
     assert data["levels"] == [
@@ -198,14 +201,16 @@ async def test_graphql_on_call(store: GraphStore, tmp_path: Path) -> None:
             ],
         },
     ]
-    assert data["chains"] == [{"policy": {"name": "SRE"}, "linkStrength": "declared", "pagerdutyServices": ["PSEARCH"]}]
+    assert data["chains"] == [{"policy": {"name": "SRE"}, "linkStrength": "DECLARED", "pagerdutyServices": ["PSEARCH"]}]
 
     ledger = (await _gql(store, {"service": "ledger", "at": "2026-11-20T15:00:00Z"})).data["onCall"]  # type: ignore[index]
     assert ledger["usedTeamPolicy"] and ledger["note"] == "service has no escalation policy; using team Payments's policy Payments"
     reports = (await _gql(store, {"service": "reports"})).data["onCall"]  # type: ignore[index]
     assert reports["policy"] is None and reports["levels"] == [] and reports["coverage"] is None
     assert reports["dataRefreshedAt"] is not None
-    assert reports["owners"] == [{"ref": "group:default/data", "name": "Data", "email": "data@acme.example", "chatChannel": "#data-help"}]
+    assert reports["ownerContacts"] == [
+        {"owner": {"ref": "group:default/data"}, "name": "Data", "email": "data@acme.example", "chatChannel": "#data-help"}
+    ]
 
     naive = await _gql(store, {"service": "search", "at": "2026-11-20T12:00:00"})
     assert naive.errors and "at: 2026-11-20T12:00:00 has no timezone" in naive.errors[0].message

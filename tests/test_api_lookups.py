@@ -63,7 +63,7 @@ async def test_descriptor_details_links_and_annotations(store: GraphStore) -> No
               annotations { key value }
               labels { key }
               repositories { ref slug host url services { name } }
-              platform { name standard owners { owner { ... on Team { name } } } services { totalCount edges { node { name } } } }
+              platform { name standard ownershipClaims { owner { ... on Team { name } } } services { totalCount edges { node { name } } } }
               provenance { source sourceInstance origin firstSeen lastSeen }
         } }""",
     )
@@ -86,7 +86,7 @@ async def test_descriptor_details_links_and_annotations(store: GraphStore) -> No
     assert service["platform"] == {
         "name": "kubernetes",
         "standard": True,
-        "owners": [{"owner": {"name": "engineering"}}],
+        "ownershipClaims": [{"owner": {"name": "engineering"}}],
         "services": {"totalCount": 1, "edges": [{"node": {"name": "Storefront"}}]},
     }
     provenance = service["provenance"]
@@ -99,18 +99,18 @@ async def test_owners_name_team_or_person_with_source_and_evidence(store: GraphS
     await shop().sync(store)
     data = await gql(
         store,
-        """{ service(name: "payments") { owners {
+        """{ service(name: "payments") { ownershipClaims {
               owner { __typename ... on Team { name chatChannel } ... on Person { name teams { name } } }
-              source sourceInstance evidence origin since lastSeen
+              source sourceInstance evidence origin startedAt lastSeenAt
         } } }""",
     )
-    owners = data["service"]["owners"]
+    owners = data["service"]["ownershipClaims"]
     assert [(o["owner"]["__typename"], o["owner"]["name"], o["source"], o["evidence"]) for o in owners] == [
         ("Team", "payments-core", "backstage", "spec.owner"),
         ("Person", "jane", "backstage", "spec.owner"),
     ]
     assert owners[1]["owner"]["teams"] == [{"name": "payments"}, {"name": "payments-core"}]
-    assert all(o["since"] and o["origin"] for o in owners)
+    assert all(o["startedAt"] and o["origin"] for o in owners)
 
 
 async def test_a_second_source_adds_an_owner_with_its_own_evidence(store: GraphStore) -> None:
@@ -118,8 +118,8 @@ async def test_a_second_source_adds_an_owner_with_its_own_evidence(store: GraphS
     github = Graph(source="github", instance="github.com/acme")
     github._rel("OWNS", ("Team", "group:default/search"), ("Service", "component:default/checkout"), evidence="CODEOWNERS: * @acme/search")
     await github.sync(store)
-    data = await gql(store, '{ service(name: "checkout") { owners { owner { ... on Team { name } } source evidence } } }')
-    assert data["service"]["owners"] == [
+    data = await gql(store, '{ service(name: "checkout") { ownershipClaims { owner { ... on Team { name } } source evidence } } }')
+    assert data["service"]["ownershipClaims"] == [
         {"owner": {"name": "payments"}, "source": "backstage", "evidence": "spec.owner"},
         {"owner": {"name": "search"}, "source": "github", "evidence": "CODEOWNERS: * @acme/search"},
     ]
@@ -132,12 +132,12 @@ async def test_team_person_system_domain_and_api(store: GraphStore) -> None:
         """{
           team(name: "payments") { name parent { name } children { name } members { name } }
           person(name: "jane") { name teams { name } }
-          system(name: "shop") { owners { owner { ... on Team { name } } } domain { name parent { name } }
+          system(name: "shop") { ownershipClaims { owner { ... on Team { name } } } domain { name parent { name } }
                                  services { name } apis { name } resources { name } }
           domain(name: "commerce") { systems { name } subdomains { name systems { name } } parent { name } }
           api(name: "payments-api") { type providers { name } consumers { name } system { name }
-                                      owners { owner { ... on Team { name } } } }
-          resource(name: "orders-db") { type owners { owner { ... on Team { name } } }
+                                      ownershipClaims { owner { ... on Team { name } } } }
+          resource(name: "orders-db") { type ownershipClaims { owner { ... on Team { name } } }
                                         dependents { distance service { name } } }
         }""",
     )
@@ -149,7 +149,7 @@ async def test_team_person_system_domain_and_api(store: GraphStore) -> None:
     }
     assert data["person"] == {"name": "jane", "teams": [{"name": "payments"}, {"name": "payments-core"}]}
     assert data["system"] == {
-        "owners": [{"owner": {"name": "payments"}}],
+        "ownershipClaims": [{"owner": {"name": "payments"}}],
         "domain": {"name": "checkout-domain", "parent": {"name": "commerce"}},
         "services": [{"name": "checkout"}, {"name": "payments"}],
         "apis": [{"name": "payments-api"}],
@@ -165,11 +165,11 @@ async def test_team_person_system_domain_and_api(store: GraphStore) -> None:
         "providers": [{"name": "payments"}],
         "consumers": [{"name": "checkout"}],
         "system": {"name": "shop"},
-        "owners": [{"owner": {"name": "payments-core"}}],
+        "ownershipClaims": [{"owner": {"name": "payments-core"}}],
     }
     assert data["resource"] == {
         "type": "database",
-        "owners": [{"owner": {"name": "payments-core"}}],
+        "ownershipClaims": [{"owner": {"name": "payments-core"}}],
         "dependents": [{"distance": 1, "service": {"name": "payments"}}],
     }
 
@@ -199,13 +199,13 @@ async def test_global_ids_resolve_back_to_their_objects(store: GraphStore) -> No
     await documented_shop().sync(store)
     data = await gql(
         store,
-        """{ service(name: "checkout") { id owners { owner { ... on Team { id } } } repositories { id } }
+        """{ service(name: "checkout") { id ownershipClaims { owner { ... on Team { id } } } repositories { id } }
              repo: repository(slug: "ACME/Storefront") { id }
              findings { edges { node { id } } } }""",
     )
     service_id = data["service"]["id"]
     assert base64.b64decode(service_id).decode() == "Service:component:default/checkout"
-    team_id = data["service"]["owners"][0]["owner"]["id"]
+    team_id = data["service"]["ownershipClaims"][0]["owner"]["id"]
     repo_id = data["repo"]["id"]
     gone = base64.b64encode(b"Service:component:default/gone").decode()
     resolved = await gql(

@@ -49,12 +49,15 @@ async def test_every_readme_query_answers_without_errors(demo: GraphStore) -> No
 async def test_who_owns_checkout(demo: GraphStore) -> None:
     data = await gql(demo, QUERIES[0])
     service = data["service"]
-    # Every source that names an owner agrees; each keeps its own evidence.
-    assert {o["owner"]["name"] for o in service["owners"]} == {"checkout-team"}
-    assert {o["source"] for o in service["owners"]} == {"backstage", "kubernetes", "pagerduty"}
-    [owner] = [o for o in service["owners"] if o["source"] == "backstage"]
-    assert owner["owner"]["chatChannel"] and owner["evidence"] == "spec.owner"
-    assert owner["origin"].startswith("domains/commerce.yaml#")
+    # Every source that names an owner agrees; each keeps its own evidence, and the resolved owner is theirs.
+    [resolved] = service["owners"]
+    assert resolved["owner"]["name"] == "checkout-team" and resolved["owner"]["chatChannel"] and resolved["rule"]
+    claims = service["ownershipClaims"]
+    assert {c["owner"]["name"] for c in claims} == {"checkout-team"}
+    assert {c["source"] for c in claims} == {"backstage", "kubernetes", "pagerduty"}
+    [claim] = [c for c in claims if c["source"] == "backstage"]
+    assert (claim["evidence"], claim["strength"]) == ("spec.owner", "DECLARED")
+    assert claim["origin"].startswith("domains/commerce.yaml#")
     assert any(link["title"] == "Runbook" for link in service["links"])
     assert service["platform"] == {"name": "kubernetes-platform", "standard": True}
     assert service["repositories"][0]["slug"] == "acme/checkout"
@@ -107,10 +110,12 @@ def query_with(field: str) -> str:
 
 async def test_a_paging_pod_names_its_owner_and_the_chain_that_is_paged(demo: GraphStore) -> None:
     data = await gql(demo, query_with("whoOwns"))
-    [match] = data["whoOwns"]["matches"]
+    assert data["whoOwns"]["identification"]["status"] == "RESOLVED"
+    [match] = data["whoOwns"]["subjects"]
     assert match["name"] == "checkout"
-    assert [o["ownerName"] for o in match["resolvedOwners"]] == ["Checkout Team"]
-    assert match["runbooks"] and match["platforms"][0]["standard"] is True
+    assert [o["owner"]["displayName"] for o in match["owners"]] == ["Checkout Team"]
+    assert match["runbooks"] and match["platforms"][0]["platform"]["standard"] is True
+    assert data["onCall"]["identification"] == {"status": "RESOLVED"}
     # `onCall` without `at` is now; the demo's shifts were generated around NOW, so only the shape is fixed here.
     levels = data["onCall"]["levels"]
     assert [level["level"] for level in levels] == [1, 2]

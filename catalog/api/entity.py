@@ -91,6 +91,12 @@ class Entity(Node):
     def ref(self) -> str:
         return self.row.id
 
+    @strawberry.field(
+        description="True when no source states it any more: the catalog keeps it, with its history, and still resolves its id."
+    )
+    def is_retired(self) -> bool:
+        return self.row.retired_at is not None
+
     @strawberry.field(description="Name as written in the source; lookups ignore case.")
     def name(self) -> str:
         return self.row.text("name") or self.row.id.rpartition("/")[2]

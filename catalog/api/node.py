@@ -63,13 +63,19 @@ def parse_global_id(value: str) -> tuple[str, str]:
     return label, key
 
 
-async def _load(info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-    parsed = [parse_global_id(value) for value in ids]
+def _parsed(value: str) -> tuple[str, str] | None:
+    try:
+        return parse_global_id(value)
+    except BadArgument:
+        return None
+
+
+async def _load(info: Info, parsed: list[tuple[str, str] | None]) -> list[Node | None]:
     loaders = info.context.loaders
-    rows = [loaders.node(label).load(key) for label, key in parsed]
     results: list[Node | None] = []
-    for pending in rows:
-        row = await pending
+    pending = [None if p is None else loaders.node(p[0]).load(p[1]) for p in parsed]
+    for waiting in pending:
+        row = None if waiting is None else await waiting
         results.append(None if row is None else present(row))
     return results
 
@@ -80,10 +86,13 @@ class NodeQuery:
     async def node(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global id, from the `id` field of any object.")]
     ) -> Node | None:
-        return (await _load(info, [id]))[0]
+        return (await _load(info, [parse_global_id(id)]))[0]
 
-    @strawberry.field(description="The objects with these global ids, in the same order; null for those that no longer exist.")
+    @strawberry.field(
+        description="The objects with these global ids, in the same order; null for an id this API did not issue, so one bad id "
+        "does not void the others."
+    )
     async def nodes(
         self, info: Info, ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids, from `id` fields.")]
     ) -> list[Node | None]:
-        return await _load(info, ids)
+        return await _load(info, [_parsed(value) for value in ids])

@@ -20,7 +20,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from catalog.api.audits.queries import AuditQuery
-from catalog.api.errors import is_internal
+from catalog.api.errors import is_internal, with_code
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
 from catalog.api.impact.queries import ImpactQuery
@@ -64,6 +64,7 @@ class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Refusals are the client's business; only our own failures belong in the server log.
         for error in errors:
+            with_code(error)
             if is_internal(error):
                 logger.error("GraphQL resolver failed: %s", error.message, exc_info=error.original_error)
 

@@ -71,7 +71,7 @@ class AuditQuery:
         subject_label: SubjectLabel = None,
         first: First = 50,
         after: After = None,
-    ) -> Connection[Audit]:
+    ) -> Connection[Audit] | None:
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
         found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
@@ -91,6 +91,6 @@ class AuditQuery:
         team: TeamArgument = None,
         include_sub_teams: SubTeams = True,
         subject_label: SubjectLabel = None,
-    ) -> list[AuditCount]:
+    ) -> list[AuditCount] | None:
         found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
         return [audit_count(row) for row in await found.summary()]

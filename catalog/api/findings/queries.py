@@ -24,7 +24,7 @@ class FindingQuery:
         after: After = None,
         severity: Annotated[str | None, strawberry.argument(description="Only this severity: error, warning or info.")] = None,
         kind: Annotated[str | None, strawberry.argument(description="Only this kind, e.g. `unknown-reference`.")] = None,
-    ) -> Connection[Finding]:
+    ) -> Connection[Finding] | None:
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
         reader = info.context.reader

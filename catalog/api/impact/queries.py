@@ -62,7 +62,7 @@ class ImpactQuery:
                 description="Services listed per owner, nearest first (counts are always complete); at most CATALOG_MAX_PAGE_SIZE."
             ),
         ] = impact.DEFAULT_SERVICES_PER_TEAM,
-    ) -> BlastRadius:
+    ) -> BlastRadius | None:
         settings = info.context.settings
         checked_depth(depth, settings)
         if services_per_team < 0:
@@ -89,7 +89,7 @@ class ImpactQuery:
         self,
         info: Info,
         by: Annotated[AdoptionGrouping, strawberry.argument(description="How to group the services.")] = AdoptionGrouping.TEAM,
-    ) -> AdoptionReport:
+    ) -> AdoptionReport | None:
         async with info.context.walks:
             report = await answers.adoption(info.context.reader.store, _GROUPING[by])
         return AdoptionReport(row=report)
@@ -115,7 +115,7 @@ class ImpactQuery:
         first: Annotated[
             int, strawberry.argument(description="At most this many points, the most recent; at most CATALOG_MAX_PAGE_SIZE.")
         ] = 100,
-    ) -> list[AdoptionPoint]:
+    ) -> list[AdoptionPoint] | None:
         checked_first(first, info.context.settings)
         if first < 1:
             raise BadArgument("first must be 1 or more")

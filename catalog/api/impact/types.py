@@ -12,34 +12,13 @@ import strawberry
 
 from catalog.answers import adoption as answers
 from catalog.answers import blast_radius as impact
-from catalog.answers.identify import Candidate
+from catalog.answers import identify as ident
 from catalog.api.context import Info
 from catalog.api.entity import as_time
+from catalog.api.identification import Identification, identification_of
 from catalog.api.platforms.types import Platform
 from catalog.api.services.types import Service
 from catalog.api.teams.types import Owner, Person, Team
-
-
-@strawberry.type(description="A service an identifier may name, with how it led there.")
-class ImpactCandidate:
-    row: strawberry.Private[Candidate]
-
-    @strawberry.field(description="The service's catalog key, e.g. `component:default/checkout`.")
-    def key(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="The service's name.")
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="How the identifier led to it: `name`, an alias, a repository, ...")
-    def why(self) -> str:
-        return self.row.why
-
-    @strawberry.field(description="The service.")
-    async def service(self, info: Info) -> Service | None:
-        row = await info.context.loaders.node("Service").load(self.row.key)
-        return None if row is None else Service(row=row)
 
 
 @strawberry.type(description="A service that depends on the failing one, directly or through others.")
@@ -153,9 +132,11 @@ class DistanceCount:
 class BlastRadius:
     row: strawberry.Private[impact.BlastRadius]
 
-    @strawberry.field(description="The identifier asked about, as given.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(description="What the service argument named; the rest is answered only when RESOLVED.")
+    def identification(self) -> Identification:
+        row = self.row
+        found = ident.Identification(query=row.query, matches=list(row.matches), nearest=list(row.nearest))
+        return identification_of(found, service_key=None if row.service is None else row.service.key, message=row.message)
 
     @strawberry.field(description="How many dependency steps were followed.")
     def depth(self) -> int:
@@ -164,25 +145,6 @@ class BlastRadius:
     @strawberry.field(description="The moment on-call is given for.")
     def at(self) -> datetime | None:
         return as_time(self.row.at)
-
-    @strawberry.field(description="How the identifier was read: the service it names, that several share it, or what comes closest.")
-    def message(self) -> str:
-        return self.row.message
-
-    @strawberry.field(description="The service that goes down; null when the identifier names no service or several (see `matches`).")
-    async def service(self, info: Info) -> Service | None:
-        if self.row.service is None:
-            return None
-        row = await info.context.loaders.node("Service").load(self.row.service.key)
-        return None if row is None else Service(row=row)
-
-    @strawberry.field(description="The services the identifier names; several when it is ambiguous (then nothing else is answered).")
-    def matches(self) -> list[ImpactCandidate]:
-        return [ImpactCandidate(row=c) for c in self.row.matches]
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[ImpactCandidate]:
-        return [ImpactCandidate(row=c) for c in self.row.nearest]
 
     @strawberry.field(description="How many distinct services depend on it within `depth` (resources passed through are not counted).")
     def total_services(self) -> int:

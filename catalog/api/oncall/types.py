@@ -17,17 +17,20 @@ from catalog.answers import history as hist
 from catalog.answers import oncall as oc
 from catalog.api.context import Info
 from catalog.api.entity import as_time
-from catalog.api.ownership.types import Candidate, candidates
-from catalog.api.pagination import Connection
-from catalog.api.services.types import Service
-from catalog.api.teams.types import Owner, Person, Team
-
-
-async def _service(info: Info, key: str | None) -> Service | None:
-    if key is None:
-        return None
-    row = await info.context.loaders.node("Service").load(key)
-    return None if row is None else Service(row=row)
+from catalog.api.identification import Identification, identification_of
+from catalog.api.owners import (
+    Contact,
+    EvidenceStrength,
+    OwnershipClaim,
+    ResolvedOwnership,
+    claim_of_edge,
+    contact_of_card,
+    contacts,
+    resolution_of_edge,
+    strength_of,
+)
+from catalog.api.pagination import After, Connection, First
+from catalog.api.teams.types import Person
 
 
 @strawberry.enum(description="Where the instant asked about falls against the on-call data the catalog holds.")
@@ -40,42 +43,6 @@ class OnCallCoverage(Enum):
     BEYOND = strawberry.enum_value(oc.BEYOND, description="After the newest on-call data reaches (`windowUntil`): not known yet.")
     GAP = strawberry.enum_value(oc.GAP, description="Between the windows of two reads (syncs stopped for a while): not known.")
     NO_DATA = strawberry.enum_value(oc.NO_DATA, description="No read of the policy's source is recorded.")
-
-
-@strawberry.type(description="A team or person and how to reach them.")
-class ContactCard:
-    row: strawberry.Private[oc.Contact]
-
-    @strawberry.field(description="The key, e.g. `group:default/payments` or `user:default/alice`.")
-    def ref(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="`Team` or `Person`.")
-    def kind(self) -> str:
-        return self.row.kind
-
-    @strawberry.field(description="Display name.")
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="Email address.")
-    def email(self) -> str | None:
-        return self.row.email
-
-    @strawberry.field(description="A team's chat channel, e.g. `#payments`.")
-    def chat_channel(self) -> str | None:
-        return self.row.chat_channel
-
-    @strawberry.field(description="The team or person itself; null when it is no longer in the catalog.")
-    async def entity(self, info: Info) -> Owner | None:
-        row = await info.context.loaders.node(self.row.kind).load(self.row.key)
-        if row is None:
-            return None
-        return Team(row=row) if row.label == "Team" else Person(row=row)
-
-
-def _cards(rows: list[oc.Contact]) -> list[ContactCard]:
-    return [ContactCard(row=row) for row in rows]
 
 
 @strawberry.type(description="Someone on call at a level at the instant: from a shift, or targeted by the policy directly.")
@@ -215,12 +182,12 @@ class OnCallChain:
         return OnCallPolicy(row=self.row.policy)
 
     @strawberry.field(description="The owner team whose policy this is, when the service has none of its own; null otherwise.")
-    def team(self) -> ContactCard | None:
-        return None if self.row.team is None else ContactCard(row=self.row.team)
+    def team(self) -> Contact | None:
+        return None if self.row.team is None else Contact(row=contact_of_card(self.row.team))
 
     @strawberry.field(description="How strong the link to the policy is: declared, configured or inferred (a name match).")
-    def link_strength(self) -> str | None:
-        return self.row.strength
+    def link_strength(self) -> EvidenceStrength | None:
+        return strength_of(self.row.strength)
 
     @strawberry.field(description="What links them, e.g. `identifier pagerduty-service PABC123`.")
     def link_evidence(self) -> str | None:
@@ -277,31 +244,16 @@ class OnCallAnswer:
     def _primary(self) -> oc.Chain | None:
         return self.row.primary
 
-    @strawberry.field(description="The identifier asked about.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(description="What the service argument named, or the candidates when it named several services or none.")
+    def identification(self) -> Identification:
+        service = self.row.service
+        return identification_of(self.row.identification, service_key=None if service is None else service.key)
 
     @strawberry.field(description="The instant answered for.")
     def at(self) -> datetime:
         moment = as_time(self.row.at)
         assert moment is not None
         return moment
-
-    @strawberry.field(description="The service's key; null when the identifier named no single service (see `matches`, `nearest`).")
-    def service_ref(self) -> str | None:
-        return None if self.row.service is None else self.row.service.key
-
-    @strawberry.field(description="The service answered for.")
-    async def service(self, info: Info) -> Service | None:
-        return await _service(info, None if self.row.service is None else self.row.service.key)
-
-    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
-    def matches(self) -> list[Candidate]:
-        return candidates(self.row.identification.matches)
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[Candidate]:
-        return candidates(self.row.identification.nearest)
 
     @strawberry.field(description="The policy of the first chain; null when no policy pages for the service.")
     def policy(self) -> OnCallPolicy | None:
@@ -357,9 +309,9 @@ class OnCallAnswer:
     def chains(self) -> list[OnCallChain]:
         return [OnCallChain(row=c) for c in self.row.chains]
 
-    @strawberry.field(description="The service's owners at the instant and how to reach them (the fallback when nobody can be paged).")
-    def owners(self) -> list[ContactCard]:
-        return _cards(self.row.owners)
+    @strawberry.field(description="How to reach the service's owners at the instant (the fallback when nobody can be paged).")
+    def owner_contacts(self) -> list[Contact]:
+        return contacts([contact_of_card(row) for row in self.row.owners])
 
     @strawberry.field(description="The answer in a sentence or two, with when the data was refreshed.")
     def message(self) -> str:
@@ -369,50 +321,17 @@ class OnCallAnswer:
 # -- history ----------------------------------------------------------------------------------
 
 
-@strawberry.type(description="An ownership relationship with its interval: a resolved owner, or one source's claim.")
-class OwnershipRecord:
-    row: strawberry.Private[oc.OwnerEdge]
-
-    @strawberry.field(description="The owner.")
-    def owner(self) -> ContactCard:
-        return ContactCard(row=self.row.owner)
-
-    @strawberry.field(description="`backstage` etc. for a claim; `catalog` for a resolved owner.")
-    def source(self) -> str | None:
-        return self.row.source
-
-    @strawberry.field(description="Which instance of the source.")
-    def source_instance(self) -> str | None:
-        return self.row.source_instance
-
-    @strawberry.field(description="How strong the evidence is: declared, configured, derived or inferred.")
-    def strength(self) -> str | None:
-        return self.row.strength
-
-    @strawberry.field(description="Why: the reconcile rule for a resolved owner, the source's evidence for a claim.")
-    def why(self) -> str | None:
-        return self.row.why
-
-    @strawberry.field(description="For a resolved owner: the sources whose evidence names it.")
-    def sources(self) -> list[str]:
-        return list(self.row.sources)
-
-    @strawberry.field(description="When the catalog first saw it.")
-    def since(self) -> datetime | None:
-        return as_time(self.row.interval.first_seen)
-
-    @strawberry.field(description="When it ended; null while it holds.")
-    def until(self) -> datetime | None:
-        return as_time(self.row.interval.retired_at)
-
-
 @strawberry.type(description="Who owned a service at an instant: the resolved owners and what each source said.")
 class OwnerAtAnswer:
     row: strawberry.Private[hist.OwnerAtAnswer]
 
-    @strawberry.field(description="The identifier asked about.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(
+        description="What the service argument named (RETIRED when the service is no longer in the catalog: its history still answers)."
+    )
+    def identification(self) -> Identification:
+        service = self.row.service
+        key = None if service is None else service.key
+        return identification_of(self.row.identification, service_key=key, retired=self.row.retired_service)
 
     @strawberry.field(description="The instant answered for.")
     def at(self) -> datetime:
@@ -420,36 +339,16 @@ class OwnerAtAnswer:
         assert moment is not None
         return moment
 
-    @strawberry.field(description="The service's key; null when the identifier named no single service.")
-    def service_ref(self) -> str | None:
-        return None if self.row.service is None else self.row.service.key
+    @strawberry.field(description="The owners the catalog answered with at the instant, with their intervals.")
+    def owners(self) -> list[ResolvedOwnership]:
+        return [ResolvedOwnership(row=resolution_of_edge(e)) for e in self.row.owners]
 
-    @strawberry.field(description="The service, when it is still in the catalog.")
-    async def service(self, info: Info) -> Service | None:
-        return await _service(info, None if self.row.service is None else self.row.service.key)
-
-    @strawberry.field(description="True when the service is no longer in the catalog (its history still answers).")
-    def service_retired(self) -> bool:
-        return self.row.retired_service
-
-    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
-    def matches(self) -> list[Candidate]:
-        return candidates(self.row.identification.matches)
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[Candidate]:
-        return candidates(self.row.identification.nearest)
-
-    @strawberry.field(description="The resolved owners at the instant (`ACCOUNTABLE_FOR`), with their intervals.")
-    def owners(self) -> list[OwnershipRecord]:
-        return [OwnershipRecord(row=e) for e in self.row.owners]
-
-    @strawberry.field(description="What each source said at the instant (`OWNS`), with their intervals.")
-    def claims(self) -> list[OwnershipRecord]:
-        return [OwnershipRecord(row=e) for e in self.row.claims]
+    @strawberry.field(description="What each source claimed at the instant, with their intervals.")
+    def ownership_claims(self) -> list[OwnershipClaim]:
+        return [OwnershipClaim(row=claim_of_edge(e)) for e in self.row.claims]
 
     @strawberry.field(description="When the catalog first saw any owner of the service; earlier instants are not known.")
-    def record_starts(self) -> datetime | None:
+    def record_starts_at(self) -> datetime | None:
         return as_time(self.row.record_starts)
 
     @strawberry.field(description="The answer in a sentence.")
@@ -480,9 +379,9 @@ class HistoryEvent:
     def kind(self) -> HistoryEventKind:
         return HistoryEventKind(self.row.kind)
 
-    @strawberry.field(description="The owner, or the person taking the on-call.")
-    def who(self) -> ContactCard:
-        return ContactCard(row=self.row.who)
+    @strawberry.field(description="The owner, or the person taking the on-call, and how to reach them.")
+    def who(self) -> Contact:
+        return Contact(row=contact_of_card(self.row.who))
 
     @strawberry.field(description="The change in a sentence.")
     def text(self) -> str:
@@ -528,11 +427,16 @@ class HistoryEvent:
 @strawberry.type(description="Ownership changes and on-call handovers of a service in a window, in time order, one page at a time.")
 class ChangesAnswer:
     row: strawberry.Private[hist.ChangesAnswer]
-    page: strawberry.Private[Connection[HistoryEvent]]
+    text: strawberry.Private[str]
+    window: strawberry.Private[tuple[str, str]]
 
-    @strawberry.field(description="The identifier asked about.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(
+        description="What the service argument named (RETIRED when the service is no longer in the catalog: its history still answers)."
+    )
+    def identification(self) -> Identification:
+        service = self.row.service
+        key = None if service is None else service.key
+        return identification_of(self.row.identification, service_key=key, retired=self.row.retired_service)
 
     @strawberry.field(name="from", description="Start of the window (included).")
     def from_(self) -> datetime:
@@ -546,29 +450,11 @@ class ChangesAnswer:
         assert moment is not None
         return moment
 
-    @strawberry.field(description="The service's key; null when the identifier named no single service.")
-    def service_ref(self) -> str | None:
-        return None if self.row.service is None else self.row.service.key
+    @strawberry.field(description="The changes, in time order (what ended before what began at one instant), one page at a time.")
+    async def events(self, info: Info, first: First = hist.DEFAULT_LIMIT, after: After = None) -> Connection[HistoryEvent]:
+        from catalog.api.oncall.queries import changes_events
 
-    @strawberry.field(description="The service, when it is still in the catalog.")
-    async def service(self, info: Info) -> Service | None:
-        return await _service(info, None if self.row.service is None else self.row.service.key)
-
-    @strawberry.field(description="True when the service is no longer in the catalog (its history still answers).")
-    def service_retired(self) -> bool:
-        return self.row.retired_service
-
-    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
-    def matches(self) -> list[Candidate]:
-        return candidates(self.row.identification.matches)
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[Candidate]:
-        return candidates(self.row.identification.nearest)
-
-    @strawberry.field(description="The changes, in time order (what ended before what began at one instant); page with `after`.")
-    def events(self) -> Connection[HistoryEvent]:
-        return self.page
+        return await changes_events(self, info, first, after)
 
     @strawberry.field(description="The answer in a sentence: how many changes of each kind.")
     def message(self) -> str:

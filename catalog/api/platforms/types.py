@@ -11,8 +11,8 @@ import strawberry
 from catalog.api.context import Info
 from catalog.api.entity import Entity, Provenance, flag_prop, text_prop
 from catalog.api.node import Node, node_type
+from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, First
-from catalog.api.teams.types import Ownership, owners_field
 from catalog.model import PLATFORM, REPOSITORY
 from catalog.read import ServiceFilter
 
@@ -27,7 +27,8 @@ _SERVICES = "catalog.api.services.types"
 class Platform(Entity):
     type: str | None = text_prop(PLATFORM, "type", "What kind of platform, e.g. `kubernetes`.")
     standard: bool | None = flag_prop(PLATFORM, "standard")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="Services that run on the platform, in key order, one page at a time.")
     async def services(
@@ -45,7 +46,8 @@ class Repository(Node):
     slug: str | None = text_prop(REPOSITORY, "slug")
     url: str | None = text_prop(REPOSITORY, "url", "Web address of the repository.")
     name: str | None = text_prop(REPOSITORY, "name", "Repository name without the organisation.")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The catalog key, e.g. `repository:github.com/acme/checkout`.")
     def ref(self) -> str:

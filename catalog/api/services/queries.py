@@ -76,5 +76,5 @@ class ServiceQuery:
         first: First = 50,
         after: After = None,
         filter: Annotated[ServiceFilter | None, strawberry.argument(description="Conditions the services must meet.")] = None,
-    ) -> Connection[Service]:
+    ) -> Connection[Service] | None:
         return await list_services(info, first, after, _filter_row(filter))

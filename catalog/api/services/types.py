@@ -12,8 +12,8 @@ from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop, texts_prop
 from catalog.api.limits import checked_depth
 from catalog.api.node import node_type
+from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import Connection, Counter, build_connection
-from catalog.api.teams.types import Ownership, owners_field
 from catalog.model import RESOURCE, SERVICE
 from catalog.read import GraphNode, Reached
 from catalog.read.pagination import Page
@@ -38,7 +38,8 @@ class Service(Entity):
     lifecycle: str | None = text_prop(SERVICE, "lifecycle")
     tier: str | None = text_prop(SERVICE, "tier")
     aliases: list[str] = texts_prop(SERVICE, "aliases")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The system the service is part of.")
     async def system(self, info: Info) -> Annotated[System, strawberry.lazy("catalog.api.systems.types")] | None:
@@ -103,7 +104,8 @@ class Service(Entity):
 @strawberry.type(description="Infrastructure a service needs: a database, a bucket, a queue (Backstage `Resource`).")
 class Resource(Entity):
     type: str | None = text_prop(RESOURCE, "type", "What kind of resource: database, s3-bucket, queue, ...")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The system the resource is part of.")
     async def system(self, info: Info) -> Annotated[System, strawberry.lazy("catalog.api.systems.types")] | None:

@@ -11,7 +11,7 @@ import strawberry
 from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop
 from catalog.api.node import node_type
-from catalog.api.teams.types import Ownership, owners_field
+from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.model import API as API_NODE
 
 if TYPE_CHECKING:
@@ -23,7 +23,8 @@ _SERVICES = "catalog.api.services.types"
 @node_type("System")
 @strawberry.type(description="A group of services, APIs and resources that together expose a capability (Backstage `System`).")
 class System(Entity):
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The domain the system belongs to.")
     async def domain(self, info: Info) -> Domain | None:
@@ -50,7 +51,8 @@ class System(Entity):
 @node_type("Domain")
 @strawberry.type(description="A business area that systems belong to (Backstage `Domain`).")
 class Domain(Entity):
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="Systems directly in this domain.")
     async def systems(self, info: Info) -> list[System]:
@@ -72,7 +74,8 @@ class API(Entity):
     type: str | None = text_prop(API_NODE, "type", "What kind of API: openapi, grpc, asyncapi, graphql, ...")
     lifecycle: str | None = text_prop(API_NODE, "lifecycle", "experimental, production, deprecated, ...")
     definition: str | None = text_prop(API_NODE, "definition")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The system the API is part of.")
     async def system(self, info: Info) -> System | None:

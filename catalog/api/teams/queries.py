@@ -27,7 +27,7 @@ class TeamQuery:
         return None if row is None else Person(row=row)
 
     @strawberry.field(description="Current teams in stable key order, one page at a time.")
-    async def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[Team]:
+    async def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[Team] | None:
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
         reader = info.context.reader

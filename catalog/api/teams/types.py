@@ -4,18 +4,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from catalog.api.context import Info
-from catalog.api.entity import Entity, as_time, text_prop
+from catalog.api.entity import Entity, text_prop
 from catalog.api.limits import checked_first
-from catalog.api.node import Node, node_type
+from catalog.api.node import node_type
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count
 from catalog.model import PERSON, TEAM
-from catalog.read import Ownership as OwnershipRow
 from catalog.read.pagination import slice_page
 
 if TYPE_CHECKING:
@@ -79,47 +77,3 @@ class Person(Entity):
 
 
 Owner = Annotated[Team | Person, strawberry.union("Owner", description="Who owns an entity: a team or a person.")]
-
-
-@strawberry.type(description="One owner of an entity, as one source states it. Several sources may name several owners.")
-class Ownership:
-    row: strawberry.Private[OwnershipRow]
-
-    @strawberry.field(description="The accountable team or person.")
-    def owner(self) -> Owner:
-        return Team(row=self.row.owner) if self.row.owner_label == "Team" else Person(row=self.row.owner)
-
-    @strawberry.field(description="The importer that established the ownership, e.g. `backstage`, `github`.")
-    def source(self) -> str | None:
-        return self.row.source
-
-    @strawberry.field(description="Which instance of the source: a descriptor root, an org.")
-    def source_instance(self) -> str | None:
-        return self.row.source_instance
-
-    @strawberry.field(description="The field or rule that established it, e.g. `spec.owner` or a CODEOWNERS line.")
-    def evidence(self) -> str | None:
-        return self.row.evidence
-
-    @strawberry.field(description="Where in the source it is stated: a file and document, or an API record.")
-    def origin(self) -> str | None:
-        return self.row.origin
-
-    @strawberry.field(description="Since when the catalog has seen this ownership.")
-    def since(self) -> datetime | None:
-        return as_time(self.row.first_seen)
-
-    @strawberry.field(description="When an import last confirmed it.")
-    def last_seen(self) -> datetime | None:
-        return as_time(self.row.last_seen)
-
-
-async def resolve_owners(root: Node, info: Info) -> list[Ownership]:
-    return [Ownership(row=row) for row in await info.context.loaders.owners(root.row.label).load(root.row.id)]
-
-
-def owners_field() -> list[Ownership]:
-    """The ``owners`` field every ownable type has."""
-    return strawberry.field(
-        resolver=resolve_owners, description="Current owners, one entry per owner and source, with the evidence for each."
-    )
