@@ -106,7 +106,7 @@ query OnCall($s: String!) {
     ownerContacts { name email chatChannel }
     chains {
       policy { ref name url } summary notes firstPagedLevel linkStrength
-      levels { level delayMinutes empty targets { type ref name } onCall { ref name email from until schedule direct permanent } }
+      levels { level delayMinutes empty targets { type name } onCall { name email startsAt endsAt schedule { name } isDirect isPermanent } }
     }
   }
 }
@@ -117,12 +117,12 @@ query BlastRadius($s: String!, $d: Int!) {
   blastRadius(service: $s, depth: $d) {
     identification { status message } depth totalServices totalTeams
     byDistance { distance count }
-    unowned { count services { key name distance via } }
+    unowned { count services { service { ref name } distance } }
     teams {
-      key name kind count nearest
-      services { key name distance via viaName }
-      onCall { key name email }
-      escalationPolicies { key name level }
+      owner { ... on Team { ref name } ... on Person { ref name } } count nearestDistance
+      services { service { ref name } distance via { ... on Service { ref } ... on Resource { ref } } }
+      onCall { name email }
+      escalationPolicies { policy { ref name } level }
     }
   }
 }
@@ -143,9 +143,9 @@ ADOPTION = """
 {
   adoption {
     company { total standard other unknown ratio knownRatio }
-    groups { key name total standard other unknown ratio }
-    otherPlatforms { key name services ownerKeys }
-    teamsWithOwnPlatforms { teamKey teamName platformKey platformName owns services }
+    groups { name total standard other unknown ratio }
+    otherPlatforms { platform { ref name } services owners { ref } }
+    teamsWithOwnPlatforms { team { ref name } platform { ref name } isOwner services }
   }
 }
 """

@@ -135,10 +135,10 @@ REPORT = """query($by: AdoptionGrouping!) {
   adoption(by: $by) {
     by
     company { total standard other unknown ratio knownRatio }
-    groups { key name total standard other unknown ratio }
+    groups { subject { ... on Team { ref } ... on Domain { ref } } name total standard other unknown ratio }
     standardPlatforms { name }
-    otherPlatforms { key name platform { name } ownerKeys owners { name } services usedBy { teamKey teamName team { name } services } }
-    teamsWithOwnPlatforms { teamKey teamName platformName owns services team { name } platform { name } }
+    otherPlatforms { platform { ref name } owners { name } services usedBy { teamName team { ref name } services } }
+    teamsWithOwnPlatforms { isOwner services team { name } platform { name } }
   }
 }"""
 
@@ -159,25 +159,21 @@ async def test_graphql_reports_adoption_and_its_trend(store: GraphStore, tmp_pat
         "ratio": pytest.approx(5 / 12),
         "knownRatio": pytest.approx(5 / 9),
     }
-    assert [(g["key"], g["total"], g["standard"], g["other"], g["unknown"]) for g in data["groups"]] == EXPECTED["org-unit"]
+    assert [((g["subject"] or {}).get("ref"), g["total"], g["standard"], g["other"], g["unknown"]) for g in data["groups"]] == EXPECTED[
+        "org-unit"
+    ]
     assert data["groups"][-1]["name"] == "(no org unit)" and data["groups"][-1]["ratio"] == 0.0
     assert data["standardPlatforms"] == [{"name": "k8s-standard"}]
     spark = data["otherPlatforms"][1]
     assert spark == {
-        "key": key("platform", "spark-cluster"),
-        "name": "spark-cluster",
-        "platform": {"name": "spark-cluster"},
-        "ownerKeys": [key("group", "data-team")],
+        "platform": {"ref": key("platform", "spark-cluster"), "name": "spark-cluster"},
         "owners": [{"name": "data-team"}],
         "services": 2,
-        "usedBy": [{"teamKey": key("group", "data-team"), "teamName": "data-team", "team": {"name": "data-team"}, "services": 2}],
+        "usedBy": [{"teamName": "data-team", "team": {"ref": key("group", "data-team"), "name": "data-team"}, "services": 2}],
     }
-    assert data["otherPlatforms"][0]["usedBy"][-1] == {"teamKey": None, "teamName": "(no owner team)", "team": None, "services": 1}
+    assert data["otherPlatforms"][0]["usedBy"][-1] == {"teamName": "(no owner team)", "team": None, "services": 1}
     assert data["teamsWithOwnPlatforms"][1] == {
-        "teamKey": key("group", "data-team"),
-        "teamName": "data-team",
-        "platformName": "spark-cluster",
-        "owns": True,
+        "isOwner": True,
         "services": 2,
         "team": {"name": "data-team"},
         "platform": {"name": "spark-cluster"},

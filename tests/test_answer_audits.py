@@ -30,6 +30,7 @@ from catalog.api.schema import guards
 from catalog.api.services.types import Resource, Service
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.types import Person, Team
+from catalog.api.v1_types import EXTRA_NODE_TYPES
 from catalog.clock import iso
 from catalog.commands import audit as audit_command
 from catalog.config import load_config
@@ -293,7 +294,7 @@ class _Query(NodeQuery, AuditQuery):
 _SETTINGS = Settings(max_page_size=50, graphiql=False)
 _SCHEMA = strawberry.Schema(
     query=_Query,
-    types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
+    types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding, *EXTRA_NODE_TYPES],
     extensions=guards(_SETTINGS),
 )
 
@@ -332,7 +333,16 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
     assert owner["findingKind"] == "unknown-reference" and owner["field"] == "spec.owner" and owner["line"] > 0
     assert owner["subject"]["node"] == {"name": "ghostly", "ownershipClaims": []}
     assert owner["detectedAt"] is not None
-    assert nodes[4]["subject"] == {"key": MYSTERY, "label": "Workload", "name": "mystery", "node": None}
+    # A workload is a Node too: the fragment on Service selects nothing of it.
+    assert nodes[4]["subject"] == {"key": MYSTERY, "label": "Workload", "name": "mystery", "node": {}}
+    # Audits are Nodes: their ids resolve again while the problem lasts.
+    again = await _SCHEMA.execute(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Audit { kind subject { key } } } }",
+        variable_values={"ids": [n["id"] for n in nodes[:3]]},
+        context_value=build_context(store, _SETTINGS),
+    )
+    assert again.errors is None and again.data is not None
+    assert again.data["nodes"] == [{"id": n["id"], "kind": n["kind"], "subject": {"key": n["subject"]["key"]}} for n in nodes[:3]]
     assert sum(c["count"] for c in first.data["auditSummary"]) == len(EXPECTED)
 
     second = await graphql(store, {"after": audits_page["pageInfo"]["endCursor"]})

@@ -187,13 +187,13 @@ QUERY = """query($service: String!, $depth: Int, $per: Int) {
     depth totalServices totalTeams
     byDistance { distance count }
     teams {
-      key name kind count nearest
-      owner { ... on Team { name } ... on Person { displayName } }
-      services { name distance via viaName service { name } }
-      onCall { key name email person { name } policies { name level } }
-      escalationPolicies { name }
+      count nearestDistance
+      owner { __typename ... on Team { name } ... on Person { displayName } }
+      services { distance via { ... on Service { ref name } ... on Resource { ref } } service { name } }
+      onCall { name email person { ref name } policies { policy { name } level } }
+      escalationPolicies { policy { name } }
     }
-    unowned { count services { name distance } }
+    unowned { count services { service { name } distance } }
   }
 }"""
 
@@ -211,30 +211,24 @@ async def test_graphql_answers_the_same_with_the_listed_services_capped(store: G
     assert (data["depth"], data["totalServices"], data["totalTeams"]) == (3, 10, 5)
     assert data["byDistance"] == [{"distance": 1, "count": 4}, {"distance": 2, "count": 4}, {"distance": 3, "count": 2}]
     payments = data["teams"][0]
-    assert (payments["name"], payments["kind"], payments["count"], payments["owner"]) == (
-        "payments-team",
-        "Team",
-        3,
-        {"name": "payments-team"},
-    )
+    assert (payments["count"], payments["nearestDistance"], payments["owner"]) == (3, 1, {"__typename": "Team", "name": "payments-team"})
     assert payments["services"] == [
-        {"name": "audit-log", "distance": 1, "via": key("component", "ledger"), "viaName": "ledger", "service": {"name": "audit-log"}}
+        {"distance": 1, "via": {"ref": key("component", "ledger"), "name": "ledger"}, "service": {"name": "audit-log"}}
     ]
-    person = next(t for t in data["teams"] if t["kind"] == "Person")
-    assert person["owner"] == {"displayName": "Erin Lead"}
+    person = next(t for t in data["teams"] if t["owner"]["__typename"] == "Person")
+    assert person["owner"] == {"__typename": "Person", "displayName": "Erin Lead"}
     # Carol is on call for Platform, permanently: the same at any moment.
-    platform = next(t for t in data["teams"] if t["name"] == "platform-team")
+    platform = next(t for t in data["teams"] if t["owner"].get("name") == "platform-team")
     assert platform["onCall"] == [
         {
-            "key": key("user", "carol"),
             "name": "Carol Platform",
             "email": "carol@acme.example",
-            "person": {"name": "carol"},
-            "policies": [{"name": "Platform", "level": 1}],
+            "person": {"ref": key("user", "carol"), "name": "carol"},
+            "policies": [{"policy": {"name": "Platform"}, "level": 1}],
         }
     ]
-    assert platform["escalationPolicies"] == [{"name": "Platform"}]
-    assert data["unowned"] == {"count": 1, "services": [{"name": "orphan", "distance": 1}]}
+    assert platform["escalationPolicies"] == [{"policy": {"name": "Platform"}}]
+    assert data["unowned"] == {"count": 1, "services": [{"service": {"name": "orphan"}, "distance": 1}]}
 
     empty = (await gql(store, QUERY, {"service": "storefront", "depth": 3, "per": 20}))["blastRadius"]
     assert (empty["totalServices"], empty["teams"], empty["unowned"]) == (0, [], {"count": 0, "services": []})

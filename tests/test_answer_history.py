@@ -174,14 +174,14 @@ HISTORY = """query($service: String!, $at: DateTime!, $from: DateTime!, $to: Dat
     ownershipClaims { owner { ... on Team { ref } ... on Person { ref } } source strength evidence }
   }
   changes(service: $service, from: $from, to: $to) {
-    from to message
+    startsAt endsAt message
     events(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
       edges {
         cursor
         node {
-          at kind who { owner { ... on Team { ref } ... on Person { ref } } name }
-          source sourceInstance text level schedule policyName until
+          occurredAt kind who { owner { ... on Team { ref } ... on Person { ref } } name }
+          source sourceInstance text level schedule { name } policy { name } endsAt
         }
       }
     }
@@ -218,12 +218,12 @@ async def test_graphql_owner_at_and_changes(store: GraphStore, tmp_path: Path) -
     events = data["changes"]["events"]
     assert events["totalCount"] == 5 and events["pageInfo"]["hasNextPage"]
     first = [e["node"] for e in events["edges"]]
-    assert [(n["at"], n["kind"], n["who"]["owner"]["ref"]) for n in first] == [
+    assert [(n["occurredAt"], n["kind"], n["who"]["owner"]["ref"]) for n in first] == [
         ("2026-11-21T06:00:00+00:00", "ON_CALL_HANDOVER", "user:default/bob"),
         ("2026-11-21T12:00:00+00:00", "OWNER_REMOVED", PAYMENTS),
         ("2026-11-21T12:00:00+00:00", "CLAIM_REMOVED", PAYMENTS),
     ]
-    assert first[0]["level"] == 1 and first[0]["schedule"] == "Payments EMEA" and first[0]["policyName"] == "Payments"
+    assert first[0]["level"] == 1 and first[0]["schedule"] == {"name": "Payments EMEA"} and first[0]["policy"] == {"name": "Payments"}
 
     rest = await _gql(store, {**window, "first": 3, "after": events["pageInfo"]["endCursor"]})
     assert rest.errors is None

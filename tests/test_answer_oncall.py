@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 
 from catalog.answers.oncall import BEFORE, BEYOND, COVERED, BadInstant, OnCallAnswer, on_call, parse_instant
 from catalog.api.context import build_context
+from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from catalog.commands import oncall as command
@@ -145,7 +146,7 @@ async def test_an_unknown_service_gets_candidates_and_bad_times_are_refused(stor
 
 
 @strawberry.type
-class _Query(OnCallQuery, HistoryQuery):
+class _Query(OnCallQuery, HistoryQuery, NodeQuery):
     pass
 
 
@@ -154,8 +155,11 @@ _SCHEMA = strawberry.Schema(query=_Query)
 ON_CALL = """query($service: String!, $at: DateTime) {
   onCall(service: $service, at: $at) {
     identification { status service { ref } nearest { service { ref } } }
-    policy { externalId name } usedTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowFrom windowUntil message
-    levels { level delayMinutes empty targets { type name } onCall { ref name from until schedule direct permanent person { email } } }
+    policy { id externalId name } usedTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowFrom windowUntil message
+    levels {
+      level delayMinutes empty targets { type name target { ... on Schedule { name } ... on Person { ref } } }
+      onCall { name startsAt endsAt schedule { name } isDirect isPermanent person { ref email } }
+    }
     chains { policy { name } linkStrength pagerdutyServices }
     ownerContacts { owner { ... on Team { ref } } name email chatChannel }
   }
@@ -174,29 +178,39 @@ async def test_graphql_on_call(store: GraphStore, tmp_path: Path) -> None:
     result = await _gql(store, {"service": "search", "at": "2026-11-20T12:00:00Z"})
     assert result.errors is None, result.errors
     data = result.data["onCall"]  # type: ignore[index]
-    assert data["identification"]["service"] == {"ref": "component:default/search"} and data["policy"] == {
-        "externalId": "PSRE001",
-        "name": "SRE",
-    }
+    policy_id = data["policy"].pop("id")
+    assert data["identification"]["service"] == {"ref": "component:default/search"}
+    assert data["policy"] == {"externalId": "PSRE001", "name": "SRE"}
+    again = await _SCHEMA.execute(
+        "query($id: ID!) { node(id: $id) { __typename ... on EscalationPolicy { name isRetired } } }",
+        variable_values={"id": policy_id},
+        context_value=build_context(store, api_settings()),
+    )
+    assert again.data == {"node": {"__typename": "EscalationPolicy", "name": "SRE", "isRetired": False}}
     assert (data["firstPagedLevel"], data["coverage"], data["usedTeamPolicy"], data["note"]) == (2, "COVERED", False, None)
     assert data["windowUntil"] == "2026-12-04T12:00:00+00:00" and data["dataRefreshedAt"] is not None
     assert data["levels"] == [
-        {"level": 1, "delayMinutes": 15, "empty": True, "targets": [{"type": "schedule", "name": "SRE Primary"}], "onCall": []},
+        {
+            "level": 1,
+            "delayMinutes": 15,
+            "empty": True,
+            "targets": [{"type": "SCHEDULE", "name": "SRE Primary", "target": {"name": "SRE Primary"}}],
+            "onCall": [],
+        },
         {
             "level": 2,
             "delayMinutes": 15,
             "empty": False,
-            "targets": [{"type": "user", "name": "Erin Lead"}],
+            "targets": [{"type": "USER", "name": "Erin Lead", "target": {"ref": ERIN}}],
             "onCall": [
                 {
-                    "ref": ERIN,
                     "name": "Erin Lead",
-                    "from": None,
-                    "until": None,
+                    "startsAt": None,
+                    "endsAt": None,
                     "schedule": None,
-                    "direct": True,
-                    "permanent": True,
-                    "person": {"email": "erin@acme.example"},
+                    "isDirect": True,
+                    "isPermanent": True,
+                    "person": {"ref": ERIN, "email": "erin@acme.example"},
                 }
             ],
         },

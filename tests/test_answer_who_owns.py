@@ -203,7 +203,7 @@ WHO_OWNS = """query($id: String!) {
       kind name why strength
       service { ref name lifecycle }
       repository { ref slug }
-      workload { ref name }
+      workload { ref namespace name kind cluster isRetired }
       owners { owner { ... on Team { ref chatChannel } } rule sources strength startedAt endedAt }
       ownershipClaims { owner { ... on Team { ref } } source sourceInstance evidence strength lastSeenAt }
       contacts { name chatChannel email members { name email } moreMembers }
@@ -282,7 +282,11 @@ async def test_graphql_lists_shared_and_nearest_candidates_and_non_service_subje
     assert workload is not None
     assert workload["whoOwns"]["subjects"][0]["workload"] == {
         "ref": "workload:prod-eu/search/deployment/orphan-worker",
-        "name": "search/orphan-worker",
+        "namespace": "search",
+        "name": "orphan-worker",
+        "kind": "Deployment",
+        "cluster": "prod-eu",
+        "isRetired": False,
     }
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from catalog.store.base import GraphStore
-from tests._api_fixtures import Graph, gql, gql_errors
+from catalog.sync import sync
+from importers.backstage import read_backstage
+from tests._api_fixtures import Graph, gql, gql_error_objects
 from tests.test_read_layer import shop
 
 
@@ -204,32 +207,70 @@ async def test_global_ids_resolve_back_to_their_objects(store: GraphStore) -> No
              findings { edges { node { id } } } }""",
     )
     service_id = data["service"]["id"]
-    assert base64.b64decode(service_id).decode() == "Service:component:default/checkout"
+    # Opaque and versioned: a type code and version, then the key in URL-safe base64 without padding.
+    assert service_id.startswith("S1_") and "component" not in service_id and "=" not in service_id
     team_id = data["service"]["ownershipClaims"][0]["owner"]["id"]
     repo_id = data["repo"]["id"]
-    gone = base64.b64encode(b"Service:component:default/gone").decode()
+    never = "S1_" + base64.urlsafe_b64encode(b"component:default/never-was").decode().rstrip("=")
     resolved = await gql(
         store,
         """query($one: ID!, $many: [ID!]!) {
-             node(id: $one) { __typename id ... on Service { name } }
+             node(id: $one) { __typename id ... on Service { name isRetired } }
              nodes(ids: $many) { __typename id ... on Entity { ref } ... on Repository { slug } }
         }""",
-        {"one": service_id, "many": [team_id, gone, repo_id, service_id]},
+        {"one": service_id, "many": [team_id, never, "not-an-id", repo_id, service_id]},
     )
-    assert resolved["node"] == {"__typename": "Service", "id": service_id, "name": "checkout"}
+    assert resolved["node"] == {"__typename": "Service", "id": service_id, "name": "checkout", "isRetired": False}
+    # Null for an id the catalog never held, and null for one this API did not issue: the others still answer.
     assert resolved["nodes"] == [
         {"__typename": "Team", "id": team_id, "ref": "group:default/payments"},
+        None,
         None,
         {"__typename": "Repository", "id": repo_id, "slug": "acme/storefront"},
         {"__typename": "Service", "id": service_id, "ref": "component:default/checkout"},
     ]
 
 
+_DESCRIPTOR = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {{name: {name}, annotations: {{ownership-catalog.io/aliases: "{aliases}"}}}}
+spec: {{type: service, lifecycle: production, owner: payments}}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {{name: ledger}}
+spec: {{type: service, lifecycle: production, owner: payments}}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {{name: payments}}
+spec: {{type: team}}
+"""
+
+
+async def test_ids_survive_a_rename_recorded_as_an_alias_and_retired_entities_still_resolve(store: GraphStore, tmp_path: Path) -> None:
+    descriptor = tmp_path / "catalog-info.yaml"
+    descriptor.write_text(_DESCRIPTOR.format(name="checkout", aliases="shop"))
+    await sync(store, read_backstage([descriptor], instance="ids"), now="2026-11-20T12:00:00.000000Z")
+    ids = await gql(store, '{ checkout: service(name: "checkout") { id } ledger: service(name: "ledger") { id } }')
+    # Renamed, keeping its old name as an alias; ledger is removed from the source.
+    docs = _DESCRIPTOR.format(name="checkout-v2", aliases="checkout").split("---\n")
+    descriptor.write_text("---\n".join([docs[0], docs[2]]))
+    await sync(store, read_backstage([descriptor], instance="ids"), now="2026-11-21T12:00:00.000000Z", force=True)
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Service { name isRetired } } }"
+    renamed, retired = (await gql(store, query, {"ids": [ids["checkout"]["id"], ids["ledger"]["id"]]}))["nodes"]
+    assert (renamed["name"], renamed["isRetired"]) == ("checkout-v2", False) and renamed["id"] != ids["checkout"]["id"]
+    assert retired == {"id": ids["ledger"]["id"], "name": "ledger", "isRetired": True}
+
+
 async def test_malformed_global_ids_are_refused(store: GraphStore) -> None:
-    unknown_label = base64.b64encode(b"Spaceship:x").decode()
-    for value in ("not-base64!", unknown_label, base64.b64encode(b"no-colon").decode()):
-        errors = await gql_errors(store, "query($id: ID!) { node(id: $id) { id } }", {"id": value})
-        assert errors == [f"{value!r} is not a global id from this API; use the `id` field of a catalog object"]
+    unknown_type = "ZZ1_" + base64.urlsafe_b64encode(b"x").decode().rstrip("=")
+    future_version = "S9_" + base64.urlsafe_b64encode(b"component:default/checkout").decode().rstrip("=")
+    legacy = base64.b64encode(b"Service:component:default/checkout").decode()
+    for value in ("not-base64!", unknown_type, future_version, legacy, "S1_"):
+        errors = await gql_error_objects(store, "query($id: ID!) { node(id: $id) { id } }", {"id": value})
+        assert [e["message"] for e in errors] == [f"{value!r} is not a global id from this API; use the `id` field of a catalog object"]
+        assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT"}
 
 
 async def test_findings_are_listed_with_their_fix(store: GraphStore) -> None:

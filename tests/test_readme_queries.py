@@ -119,7 +119,7 @@ async def test_a_paging_pod_names_its_owner_and_the_chain_that_is_paged(demo: Gr
     # `onCall` without `at` is now; the demo's shifts were generated around NOW, so only the shape is fixed here.
     levels = data["onCall"]["levels"]
     assert [level["level"] for level in levels] == [1, 2]
-    assert levels[1]["onCall"][0]["direct"] and levels[1]["onCall"][0]["permanent"]
+    assert levels[1]["onCall"][0]["isDirect"] and levels[1]["onCall"][0]["isPermanent"]
 
 
 async def test_the_hubs_blast_radius_and_the_platform_report(demo: GraphStore) -> None:

@@ -69,6 +69,12 @@ async def owner_object(info: Info, ref: OwnerKey) -> Team | Person:
     return Team(row=row) if row.label == "Team" else Person(row=row)
 
 
+async def person_object(info: Info, key: str, name: str | None = None) -> Person:
+    """The person with this key, current or retired (marked so)."""
+    row = await info.context.loaders.node_with_retired("Person").load(key) or _stub(OwnerKey("Person", key, name or key))
+    return Person(row=row)
+
+
 @dataclass(frozen=True)
 class ClaimRow:
     owner: OwnerKey

@@ -29,12 +29,14 @@ from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.api.ownership.queries import OwnershipQuery
 from catalog.api.platforms.queries import PlatformQuery
 from catalog.api.platforms.types import Platform, Repository
+from catalog.api.scalars import SCALAR_OVERRIDES
 from catalog.api.services.queries import ServiceQuery
 from catalog.api.services.types import Resource, Service
 from catalog.api.systems.queries import SystemQuery
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.queries import TeamQuery
 from catalog.api.teams.types import Person, Team
+from catalog.api.v1_types import EXTRA_NODE_TYPES
 from catalog.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -93,6 +95,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema; with settings, also the per-request guards the running API uses."""
     return CatalogSchema(
         query=Query,
-        types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
+        types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding, *EXTRA_NODE_TYPES],
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=guards(settings) if settings is not None else (),
     )

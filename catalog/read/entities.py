@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from catalog.identity import identifier_key
 from catalog.model import NODES_BY_LABEL
 from catalog.read.base import ReadBase, links_of
-from catalog.read.hops import Hop, accountable_hop, hop_table, owners_hop
+from catalog.read.hops import IDENTIFIED_SERVICES, Hop, accountable_hop, hop_table, owners_hop
 from catalog.read.nodes import GraphNode, Linked, Ownership, Resolution, node_map
 from catalog.refs import entity_key, repository_key
 
@@ -74,3 +75,13 @@ class EntityReads(ReadBase):
     async def resolved_owners_of(self, ids: Sequence[str], label: str | None = None) -> list[list[Resolution]]:
         """For each ownable entity (all of ``label`` when given), its resolved owners (``ACCOUNTABLE_FOR``)."""
         return [[Resolution.from_link(link) for link in links] for links in await self.neighbours(accountable_hop(label), ids)]
+
+    async def renamed_service(self, retired: GraphNode) -> GraphNode | None:
+        """The one current service that carries a retired service's name as an alias: the same service, renamed
+        (None when no service or several do)."""
+        name = retired.text("name")
+        if not name:
+            return None
+        [services] = await self.distinct_neighbours(IDENTIFIED_SERVICES, [identifier_key("alias", name)])
+        successors = [s for s in services if s.id != retired.id]
+        return successors[0] if len(successors) == 1 else None

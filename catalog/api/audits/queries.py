@@ -13,6 +13,7 @@ from catalog.api.audits.types import Audit, AuditCount, AuditKind, Severity, aud
 from catalog.api.context import Info
 from catalog.api.errors import BadArgument
 from catalog.api.limits import checked_first
+from catalog.api.node import node_resolver
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor
 from catalog.read import UnknownEntity
 
@@ -79,7 +80,7 @@ class AuditQuery:
             page = await found.page(first, after_key)
         except answers.AuditArgumentError as exc:
             raise BadArgument(str(exc)) from exc
-        audits = [Audit(row=a) for a in page.audits]
+        audits = [Audit.of(a) for a in page.audits]
         return build_connection(audits, [a.cursor for a in page.audits], has_next=page.has_next, after=after_key, counter=found.total)
 
     @strawberry.field(description="How many audits there are per kind and severity (only those with any), most severe first.")
@@ -94,3 +95,26 @@ class AuditQuery:
     ) -> list[AuditCount] | None:
         found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
         return [audit_count(row) for row in await found.summary()]
+
+
+PAGE = 500
+SCAN_LIMIT = 20_000
+"""Most audits ``node(id:)`` reads to find one by id: audits are computed when asked, not stored."""
+
+
+@node_resolver("Audit")
+async def audit_by_id(info: Info, key: str) -> Audit | None:
+    """The audit with this stable id while the problem lasts; null once it is fixed (or beyond ``SCAN_LIMIT``)."""
+    kind, sep, _ = key.partition(":")
+    kinds = (answers.AuditKind(kind),) if sep and kind in {k.value for k in answers.AuditKind} else None
+    found = await answers.audits(info.context.reader.store, answers.AuditFilter(kinds=kinds), stale_after_days=stale_after_days(info))
+    after: str | None = None
+    for _ in range(SCAN_LIMIT // PAGE):
+        page = await found.page(PAGE, after)
+        for audit in page.audits:
+            if audit.id == key:
+                return Audit.of(audit)
+        if not page.has_next or not page.audits:
+            return None
+        after = page.audits[-1].cursor
+    return None

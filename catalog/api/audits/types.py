@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from types import MappingProxyType
 
 import strawberry
 
@@ -14,7 +15,9 @@ from catalog.answers.audits import KIND_DOCS
 from catalog.answers.audits import AuditKind as Kind
 from catalog.api.context import Info
 from catalog.api.entity import as_time
-from catalog.api.node import Node, present
+from catalog.api.node import Node, node_type, present
+from catalog.read import GraphNode
+from catalog.read import Provenance as ProvenanceRow
 
 
 @strawberry.enum(name="AuditKind", description="The kind of problem an audit reports.")
@@ -62,68 +65,70 @@ class AuditSubject:
             return None
 
 
+@node_type("Audit")
 @strawberry.type(description="A problem with ownership, on-call routing, platforms, code owners or the imports, with the fix.")
-class Audit:
-    row: strawberry.Private[answers.Audit]
+class Audit(Node):
+    audit: strawberry.Private[answers.Audit]
 
-    @strawberry.field(description="Stable id of this problem: the finding's key, or `<kind>:<subject>` for computed audits.")
-    def id(self) -> str:
-        return self.row.id
+    @classmethod
+    def of(cls, audit: answers.Audit) -> Audit:
+        # The Node's row carries the audit's stable key (the finding's key, or `<kind>:<subject>`), which its id encodes.
+        return cls(row=GraphNode("Audit", audit.id, MappingProxyType({}), ProvenanceRow(None, None, None, None, None)), audit=audit)
 
     @strawberry.field(description="What the audit is about.")
     def kind(self) -> AuditKind:
-        return AuditKind[self.row.kind.name]
+        return AuditKind[self.audit.kind.name]
 
     @strawberry.field(description="How much it matters.")
     def severity(self) -> Severity:
-        return Severity[self.row.severity.upper()]
+        return Severity[self.audit.severity.upper()]
 
     @strawberry.field(description="The entity (or source instance) at fault.")
     def subject(self) -> AuditSubject:
-        s = self.row.subject
+        s = self.audit.subject
         return AuditSubject(key=s.key, label=s.label, name=s.name)
 
     @strawberry.field(description="What is wrong, naming the entity, the source and the evidence.")
     def message(self) -> str:
-        return self.row.message
+        return self.audit.message
 
     @strawberry.field(description="What to do about it.")
     def fix(self) -> str:
-        return self.row.fix
+        return self.audit.fix
 
     @strawberry.field(
         description="When it was found: the first import that reported it, or, for audits the catalog computes, the time of the query."
     )
     def detected_at(self) -> datetime | None:
-        return as_time(self.row.detected_at)
+        return as_time(self.audit.detected_at)
 
     @strawberry.field(description="For a problem an import reported: the importer's own kind, e.g. `unknown-reference`; else null.")
     def finding_kind(self) -> str | None:
-        return self.row.finding_kind
+        return self.audit.finding_kind
 
     @strawberry.field(description="For a problem an import reported: the importer, e.g. `backstage`.")
     def source(self) -> str | None:
-        return self.row.source
+        return self.audit.source
 
     @strawberry.field(description="For a problem an import reported: the source instance, e.g. `github:acme`.")
     def source_instance(self) -> str | None:
-        return self.row.source_instance
+        return self.audit.source_instance
 
     @strawberry.field(description="The file at fault, if an import named one.")
     def file(self) -> str | None:
-        return self.row.file
+        return self.audit.file
 
     @strawberry.field(description="The line in that file, if known.")
     def line(self) -> int | None:
-        return self.row.line
+        return self.audit.line
 
     @strawberry.field(description="The field at fault, e.g. `spec.owner`.")
     def field(self) -> str | None:
-        return self.row.field
+        return self.audit.field
 
     @strawberry.field(description="The reference that could not be resolved, if any.")
     def reference(self) -> str | None:
-        return self.row.reference
+        return self.audit.reference
 
 
 @strawberry.type(description="How many audits there are of one kind at one severity.")

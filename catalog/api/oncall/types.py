@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -18,6 +19,7 @@ from catalog.answers import oncall as oc
 from catalog.api.context import Info
 from catalog.api.entity import as_time
 from catalog.api.identification import Identification, identification_of
+from catalog.api.oncall.nodes import EscalationPolicy, Schedule, policy_object, schedule_object
 from catalog.api.owners import (
     Contact,
     EvidenceStrength,
@@ -26,6 +28,7 @@ from catalog.api.owners import (
     claim_of_edge,
     contact_of_card,
     contacts,
+    person_object,
     resolution_of_edge,
     strength_of,
 )
@@ -49,10 +52,6 @@ class OnCallCoverage(Enum):
 class OnCallPerson:
     row: strawberry.Private[oc.OnCallPerson]
 
-    @strawberry.field(description="The person's key.")
-    def ref(self) -> str:
-        return self.row.key
-
     @strawberry.field(description="Display name.")
     def name(self) -> str:
         return self.row.name
@@ -61,47 +60,57 @@ class OnCallPerson:
     def email(self) -> str | None:
         return self.row.email
 
-    @strawberry.field(name="from", description="Start of the shift; null when open-ended or when the policy targets the person directly.")
-    def from_(self) -> datetime | None:
+    @strawberry.field(description="Start of the shift; null when open-ended or when the policy targets the person directly.")
+    def starts_at(self) -> datetime | None:
         return as_time(self.row.starts_at)
 
     @strawberry.field(description="End of the shift (the next handover); null when open-ended or a direct target.")
-    def until(self) -> datetime | None:
+    def ends_at(self) -> datetime | None:
         return as_time(self.row.ends_at)
 
-    @strawberry.field(description="Name of the schedule the shift comes from; null when the policy targets the person directly.")
-    def schedule(self) -> str | None:
-        return self.row.schedule_name
-
-    @strawberry.field(description="Key of that schedule.")
-    def schedule_ref(self) -> str | None:
-        return self.row.schedule_key
+    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly.")
+    async def schedule(self, info: Info) -> Schedule | None:
+        return await schedule_object(info, self.row.schedule_key, self.row.schedule_name)
 
     @strawberry.field(description="True when the policy targets the person directly rather than through a schedule.")
-    def direct(self) -> bool:
+    def is_direct(self) -> bool:
         return self.row.direct
 
     @strawberry.field(description="True when on call with no start or end: until the policy or schedule changes.")
-    def permanent(self) -> bool:
+    def is_permanent(self) -> bool:
         return self.row.permanent
 
-    @strawberry.field(description="The person in the catalog; null when no longer there.")
-    async def person(self, info: Info) -> Person | None:
-        row = await info.context.loaders.node("Person").load(self.row.key)
-        return None if row is None else Person(row=row)
+    @strawberry.field(description="The person (marked `isRetired` if gone from the catalog since).")
+    async def person(self, info: Info) -> Person:
+        return await person_object(info, self.row.key, self.row.name)
+
+
+@strawberry.enum(description="What an escalation level pages.")
+class EscalationTargetType(Enum):
+    SCHEDULE = strawberry.enum_value("schedule", description="Whoever is on call on a schedule.")
+    USER = strawberry.enum_value("user", description="A person, directly.")
+
+
+EscalationTargetObject = Annotated[
+    Person | Schedule, strawberry.union("EscalationTargetObject", description="A person or a schedule an escalation level pages.")
+]
 
 
 @strawberry.type(description="Whom a level pages: a schedule's on-call, or a user directly.")
 class EscalationTarget:
     row: strawberry.Private[oc.Target]
 
-    @strawberry.field(description="`schedule` or `user`.")
-    def type(self) -> str:
-        return self.row.type
+    @strawberry.field(description="Whether the level pages a schedule's on-call or a person directly.")
+    def type(self) -> EscalationTargetType:
+        return EscalationTargetType(self.row.type)
 
-    @strawberry.field(description="The schedule's or person's key.")
-    def ref(self) -> str | None:
-        return self.row.key
+    @strawberry.field(description="The schedule or person; null when the catalog does not hold it (the policy names an unknown id).")
+    async def target(self, info: Info) -> EscalationTargetObject | None:
+        if self.row.key is None:
+            return None
+        if self.row.type == "schedule":
+            return await schedule_object(info, self.row.key, self.row.name)
+        return await person_object(info, self.row.key, self.row.name)
 
     @strawberry.field(description="The PagerDuty id.")
     def external_id(self) -> str | None:
@@ -140,46 +149,13 @@ class EscalationLevel:
         return self.row.empty
 
 
-@strawberry.type(description="A PagerDuty escalation policy.")
-class OnCallPolicy:
-    row: strawberry.Private[oc.Policy]
-
-    @strawberry.field(description="The policy's key, e.g. `escalation-policy:pagerduty/acme/pabc123`.")
-    def ref(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="The PagerDuty id, e.g. `PABC123`.")
-    def external_id(self) -> str | None:
-        return self.row.external_id
-
-    @strawberry.field(description="The policy's name.")
-    def name(self) -> str | None:
-        return self.row.name
-
-    @strawberry.field(description="The policy's page in PagerDuty.")
-    def url(self) -> str | None:
-        return self.row.url
-
-    @strawberry.field(description="How many times the policy repeats after its last level.")
-    def num_loops(self) -> int | None:
-        return self.row.num_loops
-
-    @strawberry.field(description="The PagerDuty instance it comes from, e.g. `pagerduty:acme`.")
-    def source_instance(self) -> str | None:
-        return self.row.source_instance
-
-    @strawberry.field(description="True when the policy is gone from PagerDuty: the answer is what it said before.")
-    def retired(self) -> bool:
-        return self.row.retired
-
-
 @strawberry.type(description="One escalation policy paging for the service, level by level at the instant, and how current its data is.")
 class OnCallChain:
     row: strawberry.Private[oc.Chain]
 
     @strawberry.field(description="The escalation policy.")
-    def policy(self) -> OnCallPolicy:
-        return OnCallPolicy(row=self.row.policy)
+    async def policy(self, info: Info) -> EscalationPolicy:
+        return await policy_object(info, self.row.policy.key, self.row.policy.name)
 
     @strawberry.field(description="The owner team whose policy this is, when the service has none of its own; null otherwise.")
     def team(self) -> Contact | None:
@@ -256,9 +232,9 @@ class OnCallAnswer:
         return moment
 
     @strawberry.field(description="The policy of the first chain; null when no policy pages for the service.")
-    def policy(self) -> OnCallPolicy | None:
+    async def policy(self, info: Info) -> EscalationPolicy | None:
         primary = self._primary()
-        return None if primary is None else OnCallPolicy(row=primary.policy)
+        return None if primary is None else await policy_object(info, primary.policy.key, primary.policy.name)
 
     @strawberry.field(description="True when the service has no policy of its own and its owner team's policy is used.")
     def used_team_policy(self) -> bool:
@@ -370,7 +346,7 @@ class HistoryEvent:
     row: strawberry.Private[hist.HistoryEvent]
 
     @strawberry.field(description="When it happened.")
-    def at(self) -> datetime:
+    def occurred_at(self) -> datetime:
         moment = as_time(self.row.at)
         assert moment is not None
         return moment
@@ -403,24 +379,21 @@ class HistoryEvent:
     def why(self) -> str | None:
         return self.row.why
 
-    @strawberry.field(description="The escalation policy's key (handovers).")
-    def policy_ref(self) -> str | None:
-        return self.row.policy_key
-
-    @strawberry.field(description="The escalation policy's name (handovers).")
-    def policy_name(self) -> str | None:
-        return self.row.policy_name
+    @strawberry.field(description="The escalation policy (handovers).")
+    async def policy(self, info: Info) -> EscalationPolicy | None:
+        key = self.row.policy_key
+        return None if key is None else await policy_object(info, key, self.row.policy_name)
 
     @strawberry.field(description="The escalation level taken (handovers).")
     def level(self) -> int | None:
         return self.row.level
 
-    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly.")
-    def schedule(self) -> str | None:
-        return self.row.schedule_name
+    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly (handovers).")
+    async def schedule(self, info: Info) -> Schedule | None:
+        return await schedule_object(info, self.row.schedule_key, self.row.schedule_name)
 
     @strawberry.field(description="When the shift ends; null when open-ended (handovers).")
-    def until(self) -> datetime | None:
+    def ends_at(self) -> datetime | None:
         return as_time(self.row.until)
 
 
@@ -438,14 +411,14 @@ class ChangesAnswer:
         key = None if service is None else service.key
         return identification_of(self.row.identification, service_key=key, retired=self.row.retired_service)
 
-    @strawberry.field(name="from", description="Start of the window (included).")
-    def from_(self) -> datetime:
+    @strawberry.field(description="Start of the window (included).")
+    def starts_at(self) -> datetime:
         moment = as_time(self.row.start)
         assert moment is not None
         return moment
 
     @strawberry.field(description="End of the window (excluded).")
-    def to(self) -> datetime:
+    def ends_at(self) -> datetime:
         moment = as_time(self.row.end)
         assert moment is not None
         return moment

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from types import MappingProxyType
 
 import strawberry
 
@@ -30,9 +29,8 @@ from catalog.api.owners import (
     resolution_of_answer,
     strength_of,
 )
-from catalog.api.platforms.types import Platform, Repository
+from catalog.api.platforms.types import Platform, Repository, Workload, platform_object
 from catalog.api.services.types import Service
-from catalog.read import GraphNode, Provenance
 
 
 @strawberry.type(description="One source's evidence that the service (or workload) runs on a platform.")
@@ -41,10 +39,7 @@ class RunsOn:
 
     @strawberry.field(description="The platform (marked `isRetired` if it was retired since).")
     async def platform(self, info: Info) -> Platform:
-        row = await info.context.loaders.node_with_retired("Platform").load(self.row.key)
-        if row is None:
-            row = GraphNode("Platform", self.row.key, MappingProxyType({"name": self.row.name}), Provenance(None, None, None, None, None))
-        return Platform(row=row)
+        return await platform_object(info, self.row.key, self.row.name)
 
     @strawberry.field(description="The proof, e.g. an annotation or `cluster prod-eu namespace payments Deployment/checkout`.")
     def evidence(self) -> str | None:
@@ -61,13 +56,6 @@ class RunsOn:
     @strawberry.field(description="When an import last confirmed it.")
     def last_seen_at(self) -> datetime | None:
         return as_time(self.row.last_seen)
-
-
-@strawberry.type(description="A Kubernetes workload, named by the identifier, that runs no catalog service.")
-class WorkloadRef:
-    ref: str = strawberry.field(description="Its key, `workload:<cluster>/<namespace>/<kind>/<name>`.")
-    name: str = strawberry.field(description="`<namespace>/<name>`.")
-    description: str = strawberry.field(description="Its kind and cluster, e.g. `Deployment in cluster prod-eu`.")
 
 
 def _link(row: answers.LinkInfo) -> Link:
@@ -116,10 +104,11 @@ class OwnedSubject:
         return None if row is None else Repository(row=row)
 
     @strawberry.field(description="The workload, when the subject is one that runs no catalog service.")
-    def workload(self) -> WorkloadRef | None:
+    async def workload(self, info: Info) -> Workload | None:
         if self.row.label != "Workload":
             return None
-        return WorkloadRef(ref=self.row.key, name=self.row.name, description=self.row.why)
+        row = await info.context.loaders.node_with_retired("Workload").load(self.row.key)
+        return None if row is None else Workload(row=row)
 
     @strawberry.field(description="The owners the catalog answers with, resolved across sources by ownership precedence.")
     def owners(self) -> list[ResolvedOwnership]:

@@ -4,17 +4,19 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from catalog.api.context import Info
-from catalog.api.entity import Entity, Provenance, flag_prop, text_prop
+from catalog.api.entity import Entity, Provenance, flag_prop, number_prop, text_prop, texts_prop
 from catalog.api.node import Node, node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, First
-from catalog.model import PLATFORM, REPOSITORY
-from catalog.read import ServiceFilter
+from catalog.model import PLATFORM, REPOSITORY, WORKLOAD
+from catalog.read import GraphNode, ServiceFilter
+from catalog.read import Provenance as ProvenanceRow
 
 if TYPE_CHECKING:
     from catalog.api.services.types import Service
@@ -53,6 +55,10 @@ class Repository(Node):
     def ref(self) -> str:
         return self.row.id
 
+    @strawberry.field(description="True when no import sees it any more; the catalog keeps it with its history.")
+    def is_retired(self) -> bool:
+        return self.row.retired_at is not None
+
     @strawberry.field(description="Services whose code lives here.")
     async def services(self, info: Info) -> list[Annotated[Service, strawberry.lazy(_SERVICES)]]:
         from catalog.api.services.types import Service
@@ -62,3 +68,37 @@ class Repository(Node):
     @strawberry.field(description="Which source stated this repository, and when the catalog saw it.")
     def provenance(self) -> Provenance:
         return Provenance(row=self.row.provenance)
+
+
+@node_type("Workload")
+@strawberry.type(description="A Kubernetes workload (Deployment, StatefulSet, DaemonSet, CronJob or Job) in one cluster and namespace.")
+class Workload(Node):
+    cluster: str | None = text_prop(WORKLOAD, "cluster", "The cluster it runs in, as the source instance names it.")
+    namespace: str | None = text_prop(WORKLOAD, "namespace", "Its Kubernetes namespace.")
+    kind: str | None = text_prop(WORKLOAD, "kind")
+    name: str | None = text_prop(WORKLOAD, "name", "Its name in the namespace.")
+    app: str | None = text_prop(WORKLOAD, "app")
+    images: list[str] = texts_prop(WORKLOAD, "images", "Container images it runs.")
+    replicas: int | None = number_prop(WORKLOAD, "replicas", "Desired replicas, as the workload declares them.")
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
+
+    @strawberry.field(description="The catalog key, `workload:<cluster>/<namespace>/<kind>/<name>`.")
+    def ref(self) -> str:
+        return self.row.id
+
+    @strawberry.field(description="True when no import sees it any more; the catalog keeps it with its history.")
+    def is_retired(self) -> bool:
+        return self.row.retired_at is not None
+
+    @strawberry.field(description="Which source stated this workload, and when the catalog saw it.")
+    def provenance(self) -> Provenance:
+        return Provenance(row=self.row.provenance)
+
+
+async def platform_object(info: Info, key: str, name: str | None = None) -> Platform:
+    """The platform with this key, current or retired (marked so)."""
+    row = await info.context.loaders.node_with_retired("Platform").load(key)
+    if row is None:
+        row = GraphNode("Platform", key, MappingProxyType({"name": name or key}), ProvenanceRow(None, None, None, None, None))
+    return Platform(row=row)
