@@ -93,7 +93,7 @@ query WhoOwns($id: String!) {
       ownershipClaims { owner { ... on Team { ref name } } source evidence origin strength }
       contacts { name chatChannel email moreMembers }
       links { title url } runbooks { title url }
-      platforms { platform { ref name standard } evidence source }
+      platforms { platform { ref name isStandard } evidence source }
     }
   }
 }
@@ -102,11 +102,14 @@ query WhoOwns($id: String!) {
 ON_CALL = """
 query OnCall($s: String!) {
   onCall(service: $s) {
-    identification { status service { ref } } at message usedTeamPolicy note firstPagedLevel dataRefreshedAt windowFrom windowUntil
+    identification { status service { ref } } at message isTeamPolicy note firstPagedLevel dataRefreshedAt windowStartsAt windowEndsAt
     ownerContacts { name email chatChannel }
     chains {
       policy { ref name url } summary notes firstPagedLevel linkStrength
-      levels { level delayMinutes empty targets { type name } onCall { name email startsAt endsAt schedule { name } isDirect isPermanent } }
+      levels {
+        level delayMinutes isEmpty targets { type name }
+        onCall { name email startsAt endsAt schedule { name } isDirect isPermanent }
+      }
     }
   }
 }
@@ -118,11 +121,14 @@ query BlastRadius($s: String!, $d: Int!) {
     identification { status message } depth totalServices totalTeams
     byDistance { distance count }
     unowned { count services { service { ref name } distance } }
-    teams {
-      owner { ... on Team { ref name } ... on Person { ref name } } count nearestDistance
-      services { service { ref name } distance via { ... on Service { ref } ... on Resource { ref } } }
-      onCall { name email }
-      escalationPolicies { policy { ref name } level }
+    teams(first: 500) {
+      totalCount
+      nodes {
+        owner { ... on Team { ref name } ... on Person { ref name } } count nearestDistance
+        services { service { ref name } distance via { ... on Service { ref } ... on Resource { ref } } }
+        onCall { name email }
+        escalationPolicies { policy { ref name } level }
+      }
     }
   }
 }
@@ -143,9 +149,9 @@ ADOPTION = """
 {
   adoption {
     company { total standard other unknown ratio knownRatio }
-    groups { name total standard other unknown ratio }
-    otherPlatforms { platform { ref name } services owners { ref } }
-    teamsWithOwnPlatforms { team { ref name } platform { ref name } isOwner services }
+    groups(first: 500) { nodes { name total standard other unknown ratio } }
+    otherPlatforms(first: 500) { nodes { platform { ref name } services owners { ref } } }
+    teamsWithOwnPlatforms(first: 500) { nodes { team { ref name } platform { ref name } isOwner services } }
   }
 }
 """

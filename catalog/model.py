@@ -292,6 +292,12 @@ ADOPTION_SNAPSHOT = NodeType(
         Prop("unknown", PropType.INT, "Services with no known platform."),
     ),
 )
+AUDIT_SIGHTING = NodeType(
+    "AuditSighting",
+    "An audit problem seen at the end of a sync, keyed by the audit's stable id: its first-seen time is when the problem "
+    "was first detected, and it is retired when a sync no longer sees the problem.",
+    (Prop("kind", doc="The audit's kind, e.g. `unowned-service`."),),
+)
 IMPORT_RUN = NodeType(
     "ImportRun",
     "One run of one importer against one source instance, with its report.",
@@ -319,6 +325,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     SCHEDULE,
     ON_CALL_SHIFT,
     ADOPTION_SNAPSHOT,
+    AUDIT_SIGHTING,
     FINDING,
     IMPORT_RUN,
 )

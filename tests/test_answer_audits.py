@@ -299,22 +299,25 @@ _SCHEMA = strawberry.Schema(
 )
 
 _PAGE = """
-query Page($after: String, $kinds: [AuditKind!], $severities: [Severity!], $team: String, $first: Int! = 5) {
-  audits(first: $first, after: $after, kinds: $kinds, severities: $severities, team: $team) {
+query Page($after: String, $filter: AuditFilter, $first: Int! = 5) {
+  audits(first: $first, after: $after, filter: $filter) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node {
-      id kind severity message fix findingKind source file line field reference detectedAt
-      subject { key label name node { ... on Service { name ownershipClaims { owner { ... on Team { name } } } } } }
+      id kind severity message fix findingKind source file line field reference firstDetectedAt
+      subject { key kind name node { ... on Service { name ownershipClaims { owner { ... on Team { name } } } } } }
     } }
   }
-  auditSummary(kinds: $kinds, severities: $severities, team: $team) { kind severity count }
+  auditSummary(filter: $filter) { kind severity count }
 }
 """
 
 
 async def graphql(store: GraphStore, variables: dict[str, Any]) -> ExecutionResult:
-    result = await _SCHEMA.execute(_PAGE, variable_values=variables, context_value=build_context(store, _SETTINGS))
+    given = dict(variables)
+    request = {key: given.pop(key) for key in ("after", "first") if key in given}
+    request["filter"] = given or None
+    result = await _SCHEMA.execute(_PAGE, variable_values=request, context_value=build_context(store, _SETTINGS))
     assert isinstance(result, ExecutionResult)
     return result
 
@@ -332,9 +335,9 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
     owner = nodes[2]
     assert owner["findingKind"] == "unknown-reference" and owner["field"] == "spec.owner" and owner["line"] > 0
     assert owner["subject"]["node"] == {"name": "ghostly", "ownershipClaims": []}
-    assert owner["detectedAt"] is not None
+    assert owner["firstDetectedAt"] is not None
     # A workload is a Node too: the fragment on Service selects nothing of it.
-    assert nodes[4]["subject"] == {"key": MYSTERY, "label": "Workload", "name": "mystery", "node": {}}
+    assert nodes[4]["subject"] == {"key": MYSTERY, "kind": "WORKLOAD", "name": "mystery", "node": {}}
     # Audits are Nodes: their ids resolve again while the problem lasts.
     again = await _SCHEMA.execute(
         "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Audit { kind subject { key } } } }",
@@ -371,6 +374,9 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
     ):
         refused = await graphql(store, variables)
         assert refused.errors and message in refused.errors[0].message, (variables, refused.errors)
+        # A refusal nulls its own field only, and says what kind of refusal it is.
+        code = "LIMIT_EXCEEDED" if "first" in variables else "BAD_USER_INPUT"
+        assert refused.data is not None and refused.data["audits"] is None and refused.errors[0].extensions == {"code": code}
 
 
 # -- CLI ---------------------------------------------------------------------------------------------

@@ -155,9 +155,9 @@ _SCHEMA = strawberry.Schema(query=_Query)
 ON_CALL = """query($service: String!, $at: DateTime) {
   onCall(service: $service, at: $at) {
     identification { status service { ref } nearest { service { ref } } }
-    policy { id externalId name } usedTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowFrom windowUntil message
+    policy { id externalId name } isTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowStartsAt windowEndsAt message
     levels {
-      level delayMinutes empty targets { type name target { ... on Schedule { name } ... on Person { ref } } }
+      level delayMinutes isEmpty targets { type name target { ... on Schedule { name } ... on Person { ref } } }
       onCall { name startsAt endsAt schedule { name } isDirect isPermanent person { ref email } }
     }
     chains { policy { name } linkStrength pagerdutyServices }
@@ -187,20 +187,20 @@ async def test_graphql_on_call(store: GraphStore, tmp_path: Path) -> None:
         context_value=build_context(store, api_settings()),
     )
     assert again.data == {"node": {"__typename": "EscalationPolicy", "name": "SRE", "isRetired": False}}
-    assert (data["firstPagedLevel"], data["coverage"], data["usedTeamPolicy"], data["note"]) == (2, "COVERED", False, None)
-    assert data["windowUntil"] == "2026-12-04T12:00:00+00:00" and data["dataRefreshedAt"] is not None
+    assert (data["firstPagedLevel"], data["coverage"], data["isTeamPolicy"], data["note"]) == (2, "COVERED", False, None)
+    assert data["windowEndsAt"] == "2026-12-04T12:00:00+00:00" and data["dataRefreshedAt"] is not None
     assert data["levels"] == [
         {
             "level": 1,
             "delayMinutes": 15,
-            "empty": True,
+            "isEmpty": True,
             "targets": [{"type": "SCHEDULE", "name": "SRE Primary", "target": {"name": "SRE Primary"}}],
             "onCall": [],
         },
         {
             "level": 2,
             "delayMinutes": 15,
-            "empty": False,
+            "isEmpty": False,
             "targets": [{"type": "USER", "name": "Erin Lead", "target": {"ref": ERIN}}],
             "onCall": [
                 {
@@ -218,7 +218,7 @@ async def test_graphql_on_call(store: GraphStore, tmp_path: Path) -> None:
     assert data["chains"] == [{"policy": {"name": "SRE"}, "linkStrength": "DECLARED", "pagerdutyServices": ["PSEARCH"]}]
 
     ledger = (await _gql(store, {"service": "ledger", "at": "2026-11-20T15:00:00Z"})).data["onCall"]  # type: ignore[index]
-    assert ledger["usedTeamPolicy"] and ledger["note"] == "service has no escalation policy; using team Payments's policy Payments"
+    assert ledger["isTeamPolicy"] and ledger["note"] == "service has no escalation policy; using team Payments's policy Payments"
     reports = (await _gql(store, {"service": "reports"})).data["onCall"]  # type: ignore[index]
     assert reports["policy"] is None and reports["levels"] == [] and reports["coverage"] is None
     assert reports["dataRefreshedAt"] is not None

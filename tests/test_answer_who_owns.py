@@ -209,7 +209,7 @@ WHO_OWNS = """query($id: String!) {
       contacts { name chatChannel email members { name email } moreMembers }
       runbooks { url title }
       links { url type }
-      platforms { platform { ref name standard } evidence source }
+      platforms { platform { ref name isStandard } evidence source }
       pagerdutyServices defaultOwners
     }
   }
@@ -222,11 +222,11 @@ async def test_who_owns_through_graphql(store: GraphStore) -> None:
     assert result.errors is None, result.errors
     answer = result.data["whoOwns"] if result.data else {}
     found = answer["identification"]
-    assert (found["status"], found["kind"], found["interpretedAs"]) == ("RESOLVED", "repository", "repository github.com/acme/checkout")
+    assert (found["status"], found["kind"], found["interpretedAs"]) == ("RESOLVED", "REPOSITORY", "repository github.com/acme/checkout")
     assert found["service"] == {"ref": "component:default/checkout"}
     [match] = answer["subjects"]
     assert match["kind"] == "SERVICE"
-    assert match["service"] == {"ref": "component:default/checkout", "name": "checkout", "lifecycle": "production"}
+    assert match["service"] == {"ref": "component:default/checkout", "name": "checkout", "lifecycle": "PRODUCTION"}
     assert (match["repository"], match["workload"]) == (None, None)
     [owner] = match["owners"]
     assert owner["owner"] == {"ref": PAYMENTS, "chatChannel": "#payments-oncall"}
@@ -246,7 +246,7 @@ async def test_who_owns_through_graphql(store: GraphStore) -> None:
     assert match["runbooks"] == [{"url": "https://runbooks.acme.example/checkout", "title": "Checkout runbook"}]
     assert match["platforms"] == [
         {
-            "platform": {"ref": "platform:default/k8s-standard", "name": "k8s-standard", "standard": True},
+            "platform": {"ref": "platform:default/k8s-standard", "name": "k8s-standard", "isStandard": True},
             "evidence": "annotation ownership-catalog.io/platform",
             "source": "backstage",
         }
@@ -266,7 +266,7 @@ async def test_graphql_lists_shared_and_nearest_candidates_and_non_service_subje
     near = (await execute(store, WHO_OWNS, {"id": "chekout"})).data
     assert near is not None
     found = near["whoOwns"]["identification"]
-    assert (found["status"], found["kind"], found["matches"], near["whoOwns"]["subjects"]) == ("NOT_FOUND", "none", [], [])
+    assert (found["status"], found["kind"], found["matches"], near["whoOwns"]["subjects"]) == ("NOT_FOUND", "NONE", [], [])
     assert found["nearest"][0] == {"service": {"ref": "component:default/checkout", "name": "checkout"}, "why": "similar name (93% alike)"}
     repo = (await execute(store, WHO_OWNS, {"id": "acme/infra-tools"})).data
     assert repo is not None
@@ -284,7 +284,7 @@ async def test_graphql_lists_shared_and_nearest_candidates_and_non_service_subje
         "ref": "workload:prod-eu/search/deployment/orphan-worker",
         "namespace": "search",
         "name": "orphan-worker",
-        "kind": "Deployment",
+        "kind": "DEPLOYMENT",
         "cluster": "prod-eu",
         "isRetired": False,
     }

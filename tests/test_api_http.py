@@ -34,7 +34,9 @@ async def test_graphql_over_http(store: GraphStore) -> None:
         assert response.status_code == 200
         assert response.json() == {"data": {"service": {"name": "checkout", "ownershipClaims": [{"owner": {"name": "payments"}}]}}}
 
-        refused = await http.post("/graphql", json={"query": '{ service(name: "checkout") { dependents(depth: 40) { distance } } }'})
+        refused = await http.post(
+            "/graphql", json={"query": '{ service(name: "checkout") { dependents(depth: 40) { nodes { distance } } } }'}
+        )
         assert refused.json()["errors"][0]["message"] == "depth 40 exceeds the limit of 10 (CATALOG_MAX_DEPTH)"
 
         via_get = await http.get("/graphql", params={"query": '{ team(name: "search") { name } }'})

@@ -49,7 +49,7 @@ async def test_service_lookup_ignores_case_and_respects_namespaces(store: GraphS
         "ref": "component:default/storefront",
         "namespace": "default",
         "title": "Storefront",
-        "tier": "1",
+        "tier": "TIER_1",
     }
     assert data["b"] == {"name": "Storefront"}
     assert data["c"] is None
@@ -65,9 +65,11 @@ async def test_descriptor_details_links_and_annotations(store: GraphStore) -> No
               links { url title type icon }
               annotations { key value }
               labels { key }
-              repositories { ref slug host url services { name } }
-              platform { name standard ownershipClaims { owner { ... on Team { name } } } services { totalCount edges { node { name } } } }
-              provenance { source sourceInstance origin firstSeen lastSeen }
+              repositories { ref slug host url services { nodes { name } } }
+              platforms {
+                name isStandard ownershipClaims { owner { ... on Team { name } } } services { totalCount edges { node { name } } }
+              }
+              provenance { source sourceInstance origin firstSeenAt lastSeenAt }
         } }""",
     )
     service = data["service"]
@@ -83,19 +85,21 @@ async def test_descriptor_details_links_and_annotations(store: GraphStore) -> No
             "slug": "acme/storefront",
             "host": "github.com",
             "url": "https://github.com/acme/storefront",
-            "services": [{"name": "Storefront"}],
+            "services": {"nodes": [{"name": "Storefront"}]},
         }
     ]
-    assert service["platform"] == {
-        "name": "kubernetes",
-        "standard": True,
-        "ownershipClaims": [{"owner": {"name": "engineering"}}],
-        "services": {"totalCount": 1, "edges": [{"node": {"name": "Storefront"}}]},
-    }
+    assert service["platforms"] == [
+        {
+            "name": "kubernetes",
+            "isStandard": True,
+            "ownershipClaims": [{"owner": {"name": "engineering"}}],
+            "services": {"totalCount": 1, "edges": [{"node": {"name": "Storefront"}}]},
+        }
+    ]
     provenance = service["provenance"]
     assert provenance["source"] == "backstage" and provenance["sourceInstance"] == "test-catalog"
     assert provenance["origin"].startswith("catalog-info.yaml#")
-    assert provenance["firstSeen"].endswith("+00:00") and provenance["lastSeen"] >= provenance["firstSeen"]
+    assert provenance["firstSeenAt"].endswith("+00:00") and provenance["lastSeenAt"] >= provenance["firstSeenAt"]
 
 
 async def test_owners_name_team_or_person_with_source_and_evidence(store: GraphStore) -> None:
@@ -103,7 +107,7 @@ async def test_owners_name_team_or_person_with_source_and_evidence(store: GraphS
     data = await gql(
         store,
         """{ service(name: "payments") { ownershipClaims {
-              owner { __typename ... on Team { name chatChannel } ... on Person { name teams { name } } }
+              owner { __typename ... on Team { name chatChannel } ... on Person { name teams { nodes { name } } } }
               source sourceInstance evidence origin startedAt lastSeenAt
         } } }""",
     )
@@ -112,7 +116,7 @@ async def test_owners_name_team_or_person_with_source_and_evidence(store: GraphS
         ("Team", "payments-core", "backstage", "spec.owner"),
         ("Person", "jane", "backstage", "spec.owner"),
     ]
-    assert owners[1]["owner"]["teams"] == [{"name": "payments"}, {"name": "payments-core"}]
+    assert owners[1]["owner"]["teams"] == {"nodes": [{"name": "payments"}, {"name": "payments-core"}]}
     assert all(o["startedAt"] and o["origin"] for o in owners)
 
 
@@ -133,47 +137,47 @@ async def test_team_person_system_domain_and_api(store: GraphStore) -> None:
     data = await gql(
         store,
         """{
-          team(name: "payments") { name parent { name } children { name } members { name } }
-          person(name: "jane") { name teams { name } }
+          team(name: "payments") { name parent { name } children { nodes { name } } members { totalCount nodes { name } } }
+          person(name: "jane") { name teams { nodes { name } } }
           system(name: "shop") { ownershipClaims { owner { ... on Team { name } } } domain { name parent { name } }
-                                 services { name } apis { name } resources { name } }
-          domain(name: "commerce") { systems { name } subdomains { name systems { name } } parent { name } }
-          api(name: "payments-api") { type providers { name } consumers { name } system { name }
+                                 services { nodes { name } } apis { nodes { name } } resources { totalCount nodes { name } } }
+          domain(name: "commerce") { systems { nodes { name } } subdomains { nodes { name systems { nodes { name } } } } parent { name } }
+          api(name: "payments-api") { type providers { nodes { name } } consumers { nodes { name } } system { name }
                                       ownershipClaims { owner { ... on Team { name } } } }
           resource(name: "orders-db") { type ownershipClaims { owner { ... on Team { name } } }
-                                        dependents { distance service { name } } }
+                                        dependents { nodes { distance service { name } } } }
         }""",
     )
     assert data["team"] == {
         "name": "payments",
         "parent": {"name": "engineering"},
-        "children": [{"name": "payments-core"}],
-        "members": [{"name": "jane"}],
+        "children": {"nodes": [{"name": "payments-core"}]},
+        "members": {"totalCount": 1, "nodes": [{"name": "jane"}]},
     }
-    assert data["person"] == {"name": "jane", "teams": [{"name": "payments"}, {"name": "payments-core"}]}
+    assert data["person"] == {"name": "jane", "teams": {"nodes": [{"name": "payments"}, {"name": "payments-core"}]}}
     assert data["system"] == {
         "ownershipClaims": [{"owner": {"name": "payments"}}],
         "domain": {"name": "checkout-domain", "parent": {"name": "commerce"}},
-        "services": [{"name": "checkout"}, {"name": "payments"}],
-        "apis": [{"name": "payments-api"}],
-        "resources": [],
+        "services": {"nodes": [{"name": "checkout"}, {"name": "payments"}]},
+        "apis": {"nodes": [{"name": "payments-api"}]},
+        "resources": {"totalCount": 0, "nodes": []},
     }
     assert data["domain"] == {
-        "systems": [{"name": "discovery"}],
-        "subdomains": [{"name": "checkout-domain", "systems": [{"name": "shop"}]}],
+        "systems": {"nodes": [{"name": "discovery"}]},
+        "subdomains": {"nodes": [{"name": "checkout-domain", "systems": {"nodes": [{"name": "shop"}]}}]},
         "parent": None,
     }
     assert data["api"] == {
         "type": "openapi",
-        "providers": [{"name": "payments"}],
-        "consumers": [{"name": "checkout"}],
+        "providers": {"nodes": [{"name": "payments"}]},
+        "consumers": {"nodes": [{"name": "checkout"}]},
         "system": {"name": "shop"},
         "ownershipClaims": [{"owner": {"name": "payments-core"}}],
     }
     assert data["resource"] == {
         "type": "database",
         "ownershipClaims": [{"owner": {"name": "payments-core"}}],
-        "dependents": [{"distance": 1, "service": {"name": "payments"}}],
+        "dependents": {"nodes": [{"distance": 1, "service": {"name": "payments"}}]},
     }
 
 
@@ -189,13 +193,13 @@ async def test_retired_entities_and_relationships_disappear(store: GraphStore) -
         store,
         """{ ledger: service(name: "ledger") { name }
              team(name: "payments-core") { services { totalCount edges { node { name } } } }
-             jane: person(name: "jane") { teams { name } }
-             payments: service(name: "payments") { dependents { service { name } } } }""",
+             jane: person(name: "jane") { teams { nodes { name } } }
+             payments: service(name: "payments") { dependents { nodes { service { name } } } } }""",
     )
     assert data["ledger"] is None
     assert data["team"]["services"] == {"totalCount": 1, "edges": [{"node": {"name": "payments"}}]}
-    assert data["jane"] == {"teams": [{"name": "payments-core"}]}
-    assert data["payments"]["dependents"] == [{"service": {"name": "checkout"}}]
+    assert data["jane"] == {"teams": {"nodes": [{"name": "payments-core"}]}}
+    assert data["payments"]["dependents"] == {"nodes": [{"service": {"name": "checkout"}}]}
 
 
 async def test_global_ids_resolve_back_to_their_objects(store: GraphStore) -> None:
@@ -280,11 +284,11 @@ async def test_findings_are_listed_with_their_fix(store: GraphStore) -> None:
     data = await gql(
         store,
         """{ all: findings { totalCount edges { node { kind severity subject reference message fix file line provenance { source } } } }
-             none: findings(severity: "warning") { totalCount edges { cursor } } }""",
+             none: findings(filter: { severity: WARNING }) { totalCount edges { cursor } } }""",
     )
     assert data["all"]["totalCount"] == 1
     finding = data["all"]["edges"][0]["node"]
-    assert finding["kind"] == "unknown-reference" and finding["severity"] == "error"
+    assert finding["kind"] == "unknown-reference" and finding["severity"] == "ERROR"
     assert finding["reference"] == "group:default/ghost-team" and finding["fix"] and finding["file"] == "catalog-info.yaml"
     assert finding["provenance"] == {"source": "backstage"}
     assert data["none"] == {"totalCount": 0, "edges": []}

@@ -13,7 +13,7 @@ NESTED = """{ team(name: "org") { name services(first: 50) { totalCount edges { 
   name
   ownershipClaims { evidence owner { __typename ... on Team { name } ... on Person { name } } }
   system { name domain { name } }
-  dependents(depth: 2) { distance service { name ownershipClaims { owner { ... on Team { name } ... on Person { name } } } } }
+  dependents(depth: 2) { nodes { distance service { name ownershipClaims { owner { ... on Team { name } ... on Person { name } } } } } }
 } } } } }"""
 
 ROUND_TRIP_BOUND = 13
@@ -72,13 +72,13 @@ async def test_the_nested_query_answers_correctly(store: GraphStore) -> None:
     assert first["name"] == "team-a-sub-svc-000"
     assert [o["owner"]["name"] for o in first["ownershipClaims"]] == ["team-a-sub", "team-a-sub-lead"]
     assert first["system"] == {"name": "team-a-sub-sys", "domain": {"name": "dom"}}
-    assert [(d["service"]["name"], d["distance"]) for d in first["dependents"]] == [
+    assert [(d["service"]["name"], d["distance"]) for d in first["dependents"]["nodes"]] == [
         ("team-a-sub-client-000", 1),
         ("team-a-sub-svc-001", 1),
         ("team-a-sub-client-001", 2),
         ("team-a-sub-svc-002", 2),
     ]
-    assert [d["service"]["ownershipClaims"] for d in first["dependents"][:2]] == [
+    assert [d["service"]["ownershipClaims"] for d in first["dependents"]["nodes"][:2]] == [
         [{"owner": {"name": "outsiders"}}],
         [{"owner": {"name": "team-a-sub"}}],
     ]

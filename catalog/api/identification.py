@@ -34,6 +34,28 @@ class IdentificationStatus(Enum):
     RETIRED = strawberry.enum_value("retired", description="One service that no source states any more: its history still answers.")
 
 
+@strawberry.enum(description="How an identifier was read.")
+class IdentifierKind(Enum):
+    SERVICE = strawberry.enum_value("service", description="A service name or key.")
+    ALIAS = strawberry.enum_value("alias", description="An alias a source states.")
+    OPSLEVEL = strawberry.enum_value("opslevel", description="An OpsLevel service name or alias.")
+    CORTEX = strawberry.enum_value("cortex", description="A Cortex tag.")
+    REPOSITORY = strawberry.enum_value("repository", description="A repository: URL, `git@` address or `org/repo`.")
+    WORKLOAD = strawberry.enum_value("workload", description="A Kubernetes workload, `namespace/name`.")
+    POD = strawberry.enum_value("pod", description="A pod name with its generated suffix.")
+    PAGERDUTY_SERVICE = strawberry.enum_value("pagerduty-service", description="A PagerDuty service id or URL.")
+    HOSTNAME = strawberry.enum_value("hostname", description="A hostname or URL.")
+    IDENTIFIER = strawberry.enum_value("identifier", description="A value sources state under several of these schemes.")
+    NONE = strawberry.enum_value("none", description="Nothing matched.")
+
+
+def identifier_kind(text: str) -> IdentifierKind:
+    try:
+        return IdentifierKind(text)
+    except ValueError:
+        return IdentifierKind.NONE
+
+
 @dataclass(frozen=True)
 class IdentificationRow:
     query: str
@@ -121,12 +143,9 @@ class Identification:
     def interpreted_as(self) -> str:
         return self.row.interpreted_as
 
-    @strawberry.field(
-        description="The reading, for programs: `service`, `alias`, `opslevel`, `cortex`, `repository`, `workload`, `pod`, "
-        "`pagerduty-service`, `hostname` (`identifier` when stated under several of those), or `none` when nothing matches."
-    )
-    def kind(self) -> str:
-        return self.row.kind
+    @strawberry.field(description="The reading, for programs.")
+    def kind(self) -> IdentifierKind:
+        return identifier_kind(self.row.kind)
 
     @strawberry.field(description="The service the answer is about when RESOLVED to one service or RETIRED; null otherwise.")
     async def service(self, info: Info) -> Service | None:

@@ -26,6 +26,7 @@ import base64
 import binascii
 import re
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Annotated, TypeVar
 
 import strawberry
@@ -67,6 +68,28 @@ CODES = {
 }
 """The type code of each label's ids: part of the id format, so a code never changes or moves."""
 _LABELS = {code: label for label, code in CODES.items()}
+
+
+@strawberry.enum(description="The kinds of catalog object (the GraphQL type of a `Node`), e.g. for filtering by what something is about.")
+class NodeKind(Enum):
+    SERVICE = "Service"
+    RESOURCE = "Resource"
+    TEAM = "Team"
+    PERSON = "Person"
+    SYSTEM = "System"
+    DOMAIN = "Domain"
+    API = "API"
+    PLATFORM = "Platform"
+    REPOSITORY = "Repository"
+    WORKLOAD = "Workload"
+    ESCALATION_POLICY = "EscalationPolicy"
+    SCHEDULE = "Schedule"
+    FINDING = "Finding"
+
+
+if {k.value for k in NodeKind} != set(CODES) - {"Audit"}:
+    raise RuntimeError("catalog.api.node.NodeKind must list every label of CODES but Audit")
+
 _ID = re.compile(r"^(?P<code>[A-Z]{1,2})(?P<version>[0-9]+)_(?P<key>[A-Za-z0-9_-]+)$")
 
 Resolver = Callable[[Info, str], Awaitable["Node | None"]]

@@ -24,6 +24,7 @@ from catalog.api.errors import is_internal, with_code
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
 from catalog.api.impact.queries import ImpactQuery
+from catalog.api.lists import ListQuery
 from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.api.ownership.queries import OwnershipQuery
@@ -58,6 +59,7 @@ class Query(
     SystemQuery,
     PlatformQuery,
     FindingQuery,
+    ListQuery,
 ):
     pass
 

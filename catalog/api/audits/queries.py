@@ -13,23 +13,27 @@ from catalog.api.audits.types import Audit, AuditCount, AuditKind, Severity, aud
 from catalog.api.context import Info
 from catalog.api.errors import BadArgument
 from catalog.api.limits import checked_first
-from catalog.api.node import node_resolver
+from catalog.api.node import NodeKind, node_resolver
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor
 from catalog.read import UnknownEntity
 
-Kinds = Annotated[list[AuditKind] | None, strawberry.argument(description="Only audits of these kinds; default all.")]
-Severities = Annotated[list[Severity] | None, strawberry.argument(description="Only audits of these severities; default all.")]
-TeamArgument = Annotated[
-    str | None,
-    strawberry.argument(
-        description="Only audits about this team (`[group:][namespace/]name`), its sub-teams and what they own "
-        "(OWNS or ACCOUNTABLE_FOR): its services, repositories, workloads, platforms."
-    ),
-]
-SubTeams = Annotated[bool, strawberry.argument(description="With `team`: include its sub-teams, at any depth.")]
-SubjectLabel = Annotated[
-    str | None, strawberry.argument(description="Only audits about subjects of this kind of node, e.g. `Service`, `Repository`, `Team`.")
-]
+
+@strawberry.input(description="Which audits to list or count. All conditions must hold.")
+class AuditFilter:
+    kinds: list[AuditKind] | None = strawberry.field(default=None, description="Only audits of these kinds; default all.")
+    severities: list[Severity] | None = strawberry.field(default=None, description="Only audits of these severities; default all.")
+    team: str | None = strawberry.field(
+        default=None,
+        description="Only audits about this team (`[group:][namespace/]name`), its sub-teams and what they own: its services, "
+        "repositories, workloads, platforms.",
+    )
+    include_sub_teams: bool = strawberry.field(default=True, description="With `team`: include its sub-teams, at any depth.")
+    subject_kind: NodeKind | None = strawberry.field(
+        default=None, description="Only audits about subjects of this kind, e.g. SERVICE, REPOSITORY, TEAM."
+    )
+
+
+FilterArgument = Annotated[AuditFilter | None, strawberry.argument(description="Which audits; all of them when null.")]
 
 
 def stale_after_days(info: Info) -> int:
@@ -37,9 +41,10 @@ def stale_after_days(info: Info) -> int:
     return info.context.settings.stale_after_days
 
 
-async def selected(
-    info: Info, kinds: list[AuditKind] | None, severities: list[Severity] | None, team: str | None, sub_teams: bool, label: str | None
-) -> answers.Audits:
+async def selected(info: Info, given: AuditFilter | None) -> answers.Audits:
+    f = given or AuditFilter()
+    kinds, severities, team, sub_teams = f.kinds, f.severities, f.team, f.include_sub_teams
+    label = None if f.subject_kind is None else answers.parse_label(f.subject_kind.value)
     try:
         audit_filter = answers.AuditFilter(
             kinds=None if kinds is None else tuple(answers.AuditKind[k.name] for k in kinds),
@@ -65,17 +70,13 @@ class AuditQuery:
     async def audits(
         self,
         info: Info,
-        kinds: Kinds = None,
-        severities: Severities = None,
-        team: TeamArgument = None,
-        include_sub_teams: SubTeams = True,
-        subject_label: SubjectLabel = None,
+        filter: FilterArgument = None,
         first: First = 50,
         after: After = None,
     ) -> Connection[Audit] | None:
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
-        found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
+        found = await selected(info, filter)
         try:
             page = await found.page(first, after_key)
         except answers.AuditArgumentError as exc:
@@ -87,13 +88,9 @@ class AuditQuery:
     async def audit_summary(
         self,
         info: Info,
-        kinds: Kinds = None,
-        severities: Severities = None,
-        team: TeamArgument = None,
-        include_sub_teams: SubTeams = True,
-        subject_label: SubjectLabel = None,
+        filter: FilterArgument = None,
     ) -> list[AuditCount] | None:
-        found = await selected(info, kinds, severities, team, include_sub_teams, subject_label)
+        found = await selected(info, filter)
         return [audit_count(row) for row in await found.summary()]
 
 

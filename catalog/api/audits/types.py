@@ -15,7 +15,7 @@ from catalog.answers.audits import KIND_DOCS
 from catalog.answers.audits import AuditKind as Kind
 from catalog.api.context import Info
 from catalog.api.entity import as_time
-from catalog.api.node import Node, node_type, present
+from catalog.api.node import Node, NodeKind, node_type, present
 from catalog.read import GraphNode
 from catalog.read import Provenance as ProvenanceRow
 
@@ -49,14 +49,21 @@ class Severity(Enum):
 @strawberry.type(description="The entity, or source instance, an audit is about.")
 class AuditSubject:
     key: str = strawberry.field(description="Its catalog key, e.g. `component:default/checkout`; for a stale source, the source instance.")
-    label: str | None = strawberry.field(description="Its kind of node, e.g. `Service`; null when it is not a catalog node.")
+    label: strawberry.Private[str | None]
     name: str | None = strawberry.field(description="Its name (for a stale source: the importer).")
 
-    @strawberry.field(description="The catalog object itself, when it exists and the API presents its kind; null otherwise.")
+    @strawberry.field(description="Its kind of catalog object; null when it is not one (a source instance).")
+    def kind(self) -> NodeKind | None:
+        try:
+            return None if self.label is None else NodeKind(self.label)
+        except ValueError:
+            return None
+
+    @strawberry.field(description="The catalog object itself (marked `isRetired` if it was retired since); null when it is not one.")
     async def node(self, info: Info) -> Node | None:
         if self.label is None:
             return None
-        row = await info.context.loaders.node(self.label).load(self.key)
+        row = await info.context.loaders.node_with_retired(self.label).load(self.key)
         if row is None:
             return None
         try:
@@ -97,10 +104,17 @@ class Audit(Node):
         return self.audit.fix
 
     @strawberry.field(
-        description="When it was found: the first import that reported it, or, for audits the catalog computes, the time of the query."
+        description="When the problem was first detected: the first sync that saw it (since it last came back), or the first "
+        "import that reported it; null until a sync has seen it."
     )
-    def detected_at(self) -> datetime | None:
-        return as_time(self.audit.detected_at)
+    async def first_detected_at(self, info: Info) -> datetime | None:
+        row = await info.context.loaders.node("AuditSighting").load(self.audit.id)
+        seen = [t for t in (None if row is None else row.provenance.first_seen, self._reported_at()) if t]
+        return as_time(min(seen)) if seen else None
+
+    def _reported_at(self) -> str | None:
+        # For a finding, the answer's time is the first import that reported it; for a computed audit it is the query's.
+        return self.audit.detected_at if self.audit.finding_kind is not None else None
 
     @strawberry.field(description="For a problem an import reported: the importer's own kind, e.g. `unknown-reference`; else null.")
     def finding_kind(self) -> str | None:

@@ -19,6 +19,7 @@ from catalog.api.entity import as_time
 from catalog.api.identification import Identification, identification_of, service_object
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
+from catalog.api.pagination import After, Connection, First, rows_connection
 from catalog.api.platforms.types import Platform, platform_object
 from catalog.api.services.types import DependencyTarget, Resource, Service
 from catalog.api.systems.types import Domain
@@ -163,10 +164,11 @@ class BlastRadius:
         return len(self.row.teams)
 
     @strawberry.field(
-        description="Owners of affected services, nearest impact first, then most services. A service with several owners is under each."
+        description="Owners of affected services, nearest impact first, then most services, one page at a time. A service with "
+        "several owners is under each."
     )
-    def teams(self) -> list[ImpactedTeam]:
-        return [ImpactedTeam(row=t) for t in self.row.teams]
+    def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[ImpactedTeam]:
+        return rows_connection(info, self.row.teams, lambda t: ImpactedTeam(row=t), lambda t: f"{t.label}:{t.key}", first, after)
 
     @strawberry.field(description="Affected services that have no owner.")
     def unowned(self) -> UnownedImpact:
@@ -306,9 +308,9 @@ class OtherPlatform:
     def services(self) -> int:
         return self.row.services
 
-    @strawberry.field(description="Whose services run on it, by owner team, most services first.")
-    def used_by(self) -> list[PlatformUse]:
-        return [PlatformUse(row=u) for u in self.row.used_by]
+    @strawberry.field(description="Whose services run on it, by owner team, most services first, one page at a time.")
+    def used_by(self, info: Info, first: First = 50, after: After = None) -> Connection[PlatformUse]:
+        return rows_connection(info, self.row.used_by, lambda u: PlatformUse(row=u), lambda u: u.team.key or "", first, after)
 
 
 @strawberry.type(
@@ -351,21 +353,22 @@ class AdoptionReport:
     @strawberry.field(
         description="One entry per group, by name, the services outside any group last. A service in two groups counts in each."
     )
-    def groups(self) -> list[AdoptionGroup]:
+    def groups(self, info: Info, first: First = 50, after: After = None) -> Connection[AdoptionGroup]:
         label = "Domain" if self.row.by == "domain" else "Team"
-        return [AdoptionGroup.of_group(g, label) for g in self.row.groups]
+        return rows_connection(info, self.row.groups, lambda g: AdoptionGroup.of_group(g, label), lambda g: g.key or "", first, after)
 
     @strawberry.field(description="The platforms that count as standard; when empty, every service with a platform counts as other.")
     async def standard_platforms(self, info: Info) -> list[Platform]:
         return [p for ref in self.row.standard_platforms if (p := await _platform(info, ref.key)) is not None]
 
     @strawberry.field(description="Non-standard platforms that services run on, most services first.")
-    def other_platforms(self) -> list[OtherPlatform]:
-        return [OtherPlatform(row=p) for p in self.row.other_platforms]
+    def other_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[OtherPlatform]:
+        return rows_connection(info, self.row.other_platforms, lambda p: OtherPlatform(row=p), lambda p: p.platform.key, first, after)
 
     @strawberry.field(description="Teams that run platforms of their own, by team.")
-    def teams_with_own_platforms(self) -> list[TeamOwnPlatform]:
-        return [TeamOwnPlatform(row=t) for t in self.row.teams_with_own_platforms]
+    def teams_with_own_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[TeamOwnPlatform]:
+        rows = self.row.teams_with_own_platforms
+        return rows_connection(info, rows, lambda t: TeamOwnPlatform(row=t), lambda t: f"{t.team.key}|{t.platform.key}", first, after)
 
 
 @strawberry.type(description="Adoption counts of one scope as a snapshot taken after a sync.")

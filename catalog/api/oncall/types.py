@@ -43,7 +43,7 @@ class OnCallCoverage(Enum):
         oc.PARTIAL, description="Outside every read's window, but shifts read then reach it; levels they do not reach are unknown."
     )
     BEFORE = strawberry.enum_value(oc.BEFORE, description="Before the oldest on-call data: not known.")
-    BEYOND = strawberry.enum_value(oc.BEYOND, description="After the newest on-call data reaches (`windowUntil`): not known yet.")
+    BEYOND = strawberry.enum_value(oc.BEYOND, description="After the newest on-call data reaches (`windowEndsAt`): not known yet.")
     GAP = strawberry.enum_value(oc.GAP, description="Between the windows of two reads (syncs stopped for a while): not known.")
     NO_DATA = strawberry.enum_value(oc.NO_DATA, description="No read of the policy's source is recorded.")
 
@@ -145,7 +145,7 @@ class EscalationLevel:
         description="True when nobody is on call at the level then (PagerDuty moves straight on to the next level); "
         "null when the data does not reach the instant."
     )
-    def empty(self) -> bool | None:
+    def is_empty(self) -> bool | None:
         return self.row.empty
 
 
@@ -186,15 +186,15 @@ class OnCallChain:
         return as_time(self.row.data.refreshed_at)
 
     @strawberry.field(description="False when that read was partial (shifts it could not read are kept from earlier reads).")
-    def last_read_complete(self) -> bool | None:
+    def is_last_read_complete(self) -> bool | None:
         return self.row.data.complete
 
     @strawberry.field(description="Start of the on-call data: the oldest read's window start.")
-    def window_from(self) -> datetime | None:
+    def window_starts_at(self) -> datetime | None:
         return as_time(self.row.data.window_from)
 
     @strawberry.field(description="End of the on-call data: the latest read's window end; later instants are not known yet.")
-    def window_until(self) -> datetime | None:
+    def window_ends_at(self) -> datetime | None:
         return as_time(self.row.data.window_until)
 
     @strawberry.field(description="Where the instant falls against that data.")
@@ -237,7 +237,7 @@ class OnCallAnswer:
         return None if primary is None else await policy_object(info, primary.policy.key, primary.policy.name)
 
     @strawberry.field(description="True when the service has no policy of its own and its owner team's policy is used.")
-    def used_team_policy(self) -> bool:
+    def is_team_policy(self) -> bool:
         return self.row.used_team_policy
 
     @strawberry.field(description="Why the answer uses another policy than the service's own, e.g. its team's; null otherwise.")
@@ -267,12 +267,12 @@ class OnCallAnswer:
         return as_time(max((d.refreshed_at for d in self.row.sources if d.refreshed_at), default=None))
 
     @strawberry.field(description="Start of the first chain's on-call data.")
-    def window_from(self) -> datetime | None:
+    def window_starts_at(self) -> datetime | None:
         primary = self._primary()
         return None if primary is None else as_time(primary.data.window_from)
 
     @strawberry.field(description="End of the first chain's on-call data; later instants are not known yet.")
-    def window_until(self) -> datetime | None:
+    def window_ends_at(self) -> datetime | None:
         primary = self._primary()
         return None if primary is None else as_time(primary.data.window_until)
 
@@ -372,8 +372,8 @@ class HistoryEvent:
         return self.row.source_instance
 
     @strawberry.field(description="Strength of the ownership evidence.")
-    def strength(self) -> str | None:
-        return self.row.strength
+    def strength(self) -> EvidenceStrength | None:
+        return strength_of(self.row.strength)
 
     @strawberry.field(description="The reconcile rule or the source's evidence (ownership changes).")
     def why(self) -> str | None:

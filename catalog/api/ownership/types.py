@@ -30,6 +30,7 @@ from catalog.api.owners import (
     strength_of,
 )
 from catalog.api.platforms.types import Platform, Repository, Workload, platform_object
+from catalog.api.scalars import URI
 from catalog.api.services.types import Service
 
 
@@ -59,7 +60,7 @@ class RunsOn:
 
 
 def _link(row: answers.LinkInfo) -> Link:
-    return Link(url=row.url, title=row.title, icon=row.icon, type=row.type)
+    return Link(url=URI(row.url), title=row.title, icon=row.icon, type=row.type)
 
 
 @strawberry.enum(description="What kind of thing an identifier led to.")

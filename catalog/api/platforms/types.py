@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,8 @@ from catalog.api.context import Info
 from catalog.api.entity import Entity, Provenance, flag_prop, number_prop, text_prop, texts_prop
 from catalog.api.node import Node, node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
-from catalog.api.pagination import After, Connection, First
+from catalog.api.pagination import After, Connection, First, rows_connection
+from catalog.api.scalars import URI, uri_prop
 from catalog.model import PLATFORM, REPOSITORY, WORKLOAD
 from catalog.read import GraphNode, ServiceFilter
 from catalog.read import Provenance as ProvenanceRow
@@ -28,7 +30,7 @@ _SERVICES = "catalog.api.services.types"
 @strawberry.type(description="Where services run: the company's standard platform or another one.")
 class Platform(Entity):
     type: str | None = text_prop(PLATFORM, "type", "What kind of platform, e.g. `kubernetes`.")
-    standard: bool | None = flag_prop(PLATFORM, "standard")
+    is_standard: bool | None = flag_prop(PLATFORM, "standard")
     owners: list[ResolvedOwnership] = owners_field()
     ownership_claims: list[OwnershipClaim] = claims_field()
 
@@ -46,7 +48,7 @@ class Platform(Entity):
 class Repository(Node):
     host: str | None = text_prop(REPOSITORY, "host", "Where the repository is hosted, e.g. `github.com`.")
     slug: str | None = text_prop(REPOSITORY, "slug")
-    url: str | None = text_prop(REPOSITORY, "url", "Web address of the repository.")
+    url: URI | None = uri_prop(REPOSITORY, "url", "Web address of the repository.")
     name: str | None = text_prop(REPOSITORY, "name", "Repository name without the organisation.")
     owners: list[ResolvedOwnership] = owners_field()
     ownership_claims: list[OwnershipClaim] = claims_field()
@@ -60,14 +62,32 @@ class Repository(Node):
         return self.row.retired_at is not None
 
     @strawberry.field(description="Services whose code lives here.")
-    async def services(self, info: Info) -> list[Annotated[Service, strawberry.lazy(_SERVICES)]]:
+    async def services(
+        self, info: Info, first: First = 50, after: After = None
+    ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
         from catalog.api.services.types import Service
 
-        return [Service(row=row) for row in await info.context.loaders.services.built_from.load(self.row.id)]
+        return rows_connection(
+            info,
+            await info.context.loaders.services.built_from.load(self.row.id),
+            lambda row: Service(row=row),
+            lambda row: row.id,
+            first,
+            after,
+        )
 
     @strawberry.field(description="Which source stated this repository, and when the catalog saw it.")
     def provenance(self) -> Provenance:
         return Provenance(row=self.row.provenance)
+
+
+@strawberry.enum(description="The Kubernetes workload kinds the catalog reads.")
+class WorkloadKind(Enum):
+    DEPLOYMENT = "Deployment"
+    STATEFUL_SET = "StatefulSet"
+    DAEMON_SET = "DaemonSet"
+    CRON_JOB = "CronJob"
+    JOB = "Job"
 
 
 @node_type("Workload")
@@ -75,7 +95,14 @@ class Repository(Node):
 class Workload(Node):
     cluster: str | None = text_prop(WORKLOAD, "cluster", "The cluster it runs in, as the source instance names it.")
     namespace: str | None = text_prop(WORKLOAD, "namespace", "Its Kubernetes namespace.")
-    kind: str | None = text_prop(WORKLOAD, "kind")
+
+    @strawberry.field(description="What kind of workload it is; null for a kind this API does not know.")
+    def kind(self) -> WorkloadKind | None:
+        try:
+            return WorkloadKind(self.row.text("kind"))
+        except ValueError:
+            return None
+
     name: str | None = text_prop(WORKLOAD, "name", "Its name in the namespace.")
     app: str | None = text_prop(WORKLOAD, "app")
     images: list[str] = texts_prop(WORKLOAD, "images", "Container images it runs.")

@@ -30,7 +30,7 @@ def _filter_row(given: ServiceFilter | None) -> ServiceFilterRow:
     return ServiceFilterRow(
         owner_team=None if given.owner_team is None else ref_key(given.owner_team, "Team", "filter.ownerTeam"),
         include_sub_teams=given.include_sub_teams,
-        lifecycle=given.lifecycle,
+        lifecycle=None if given.lifecycle is None else str(given.lifecycle.value),
         type=given.type,
         system=None if given.system is None else ref_key(given.system, "System", "filter.system"),
         domain=None if given.domain is None else ref_key(given.domain, "Domain", "filter.domain"),

@@ -1,0 +1,43 @@
+"""When each audit problem was first seen: recorded at the end of every sync.
+
+Audits are computed when asked, so on their own they cannot say since when a problem exists. At
+the end of a sync, every current audit is written as an ``AuditSighting`` node (keyed by the
+audit's stable id) in a batch of its own source instance: the sync engine keeps a node's first-seen
+time while it is seen again, and retires it when the problem is gone, so ``firstDetectedAt`` is the
+sync that first saw the problem, and a problem that comes back is new again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from catalog.answers.audits import DEFAULT_STALE_AFTER_DAYS, audits
+from catalog.model import AUDIT_SIGHTING
+from catalog.read import CatalogReader
+from catalog.records import ImportBatch, NodeRecord
+from catalog.store.base import GraphStore
+
+SOURCE = "catalog"
+INSTANCE = "catalog:audits"
+PAGE = 1000
+ORIGIN = "audits computed at the end of a sync"
+
+
+async def sightings_batch(store: GraphStore, now: str, *, stale_after_days: int = DEFAULT_STALE_AFTER_DAYS) -> ImportBatch:
+    """Every audit as of ``now``, as the complete batch of the audit-sightings instance."""
+    found = await audits(store, now=now, stale_after_days=stale_after_days)
+    batch = ImportBatch(SOURCE, INSTANCE)
+    after: str | None = None
+    while True:
+        page = await found.page(PAGE, after)
+        for audit in page.audits:
+            batch.nodes.append(NodeRecord(AUDIT_SIGHTING.label, audit.id, {"kind": audit.kind.value}, ORIGIN))
+        if not page.has_next or not page.audits:
+            return batch
+        after = page.audits[-1].cursor
+
+
+async def first_detected(store: GraphStore, audit_ids: Sequence[str]) -> list[str | None]:
+    """For each audit id, when a sync first saw the problem (since it last came back); None when no sync has yet."""
+    rows = await CatalogReader(store).nodes_by_ids(AUDIT_SIGHTING.label, audit_ids)
+    return [None if row is None else row.provenance.first_seen for row in rows]
