@@ -294,9 +294,11 @@ ADOPTION_SNAPSHOT = NodeType(
 )
 AUDIT_SIGHTING = NodeType(
     "AuditSighting",
-    "An audit problem seen at the end of a sync, keyed by the audit's stable id: its first-seen time is when the problem "
-    "was first detected, and it is retired when a sync no longer sees the problem.",
-    (Prop("kind", doc="The audit's kind, e.g. `unowned-service`."),),
+    "An audit problem seen at the end of a sync, keyed by the audit's stable id; retired when a sync no longer sees the problem.",
+    (
+        Prop("kind", doc="The audit's kind, e.g. `unowned-service`."),
+        Prop("since", PropType.TIME, "When a sync first saw the problem, since it last came back."),
+    ),
 )
 IMPORT_RUN = NodeType(
     "ImportRun",

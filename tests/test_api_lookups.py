@@ -292,3 +292,54 @@ async def test_findings_are_listed_with_their_fix(store: GraphStore) -> None:
     assert finding["reference"] == "group:default/ghost-team" and finding["fix"] and finding["file"] == "catalog-info.yaml"
     assert finding["provenance"] == {"source": "backstage"}
     assert data["none"] == {"totalCount": 0, "edges": []}
+
+
+async def test_every_kind_has_a_root_list_with_one_filter(store: GraphStore) -> None:
+    await shop().sync(store)
+    data = await gql(
+        store,
+        """{ people(filter: { search: "JAN" }) { totalCount nodes { name } }
+             teams(first: 1) { totalCount pageInfo { hasNextPage } nodes { name } }
+             systems { nodes { name } } domains { totalCount } apis { nodes { name } } resources { nodes { name } }
+             platforms { totalCount } repositories { totalCount } workloads { totalCount } escalationPolicies { totalCount } }""",
+    )
+    assert data["people"] == {"totalCount": 1, "nodes": [{"name": "jane"}]}
+    assert data["teams"]["nodes"] == [{"name": "engineering"}] and data["teams"]["pageInfo"]["hasNextPage"]
+    assert data["teams"]["totalCount"] > 1
+    assert data["systems"]["nodes"] == [{"name": "discovery"}, {"name": "shop"}]
+    assert data["apis"]["nodes"] == [{"name": "payments-api"}] and data["resources"]["nodes"] == [{"name": "orders-db"}]
+    assert (data["workloads"]["totalCount"], data["escalationPolicies"]["totalCount"]) == (0, 0)
+
+
+_UNOWNED = """apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {{name: lonely}}
+spec: {{type: service, lifecycle: production{owner}}}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {{name: somebody}}
+spec: {{type: team}}
+"""
+
+
+async def test_an_audit_keeps_the_time_a_sync_first_saw_it(store: GraphStore, tmp_path: Path) -> None:
+    from catalog.answers.audit_sightings import sightings_batch
+
+    descriptor = tmp_path / "catalog-info.yaml"
+    query = "{ audits(filter: { kinds: [UNOWNED_SERVICE] }) { nodes { subject { key } firstDetectedAt } } }"
+
+    async def sync_at(moment: str, owner: str = "") -> None:
+        descriptor.write_text(_UNOWNED.format(owner=owner))
+        await sync(store, read_backstage([descriptor], instance="first-seen"), now=moment, force=True)
+        await sync(store, await sightings_batch(store, moment), now=moment, force=True)
+
+    await sync_at("2026-11-20T12:00:00.000000Z")
+    assert (await gql(store, query))["audits"]["nodes"][0]["firstDetectedAt"] is not None  # seen, not the query's time
+    await sync_at("2026-11-21T12:00:00.000000Z")
+    [audit] = (await gql(store, query))["audits"]["nodes"]
+    assert audit == {"subject": {"key": "component:default/lonely"}, "firstDetectedAt": "2026-11-20T12:00:00+00:00"}
+    await sync_at("2026-11-22T12:00:00.000000Z", owner=", owner: somebody")  # fixed: the sighting is retired
+    await sync_at("2026-11-23T12:00:00.000000Z")  # back again: a new problem
+    [again] = (await gql(store, query))["audits"]["nodes"]
+    assert again["firstDetectedAt"] == "2026-11-23T12:00:00+00:00"

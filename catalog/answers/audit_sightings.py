@@ -2,9 +2,10 @@
 
 Audits are computed when asked, so on their own they cannot say since when a problem exists. At
 the end of a sync, every current audit is written as an ``AuditSighting`` node (keyed by the
-audit's stable id) in a batch of its own source instance: the sync engine keeps a node's first-seen
-time while it is seen again, and retires it when the problem is gone, so ``firstDetectedAt`` is the
-sync that first saw the problem, and a problem that comes back is new again.
+audit's stable id) in a batch of its own source instance, with ``since``: the time of the sync that
+first saw it, kept while later syncs see it again. The sync engine retires a sighting when the
+problem is gone; a problem that comes back is new again (``since`` is not taken from a retired
+sighting, whose node the engine would otherwise revive with its old first-seen time).
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ async def sightings_batch(store: GraphStore, now: str, *, stale_after_days: int 
     """Every audit as of ``now``, as the complete batch of the audit-sightings instance."""
     found = await audits(store, now=now, stale_after_days=stale_after_days)
     batch = ImportBatch(SOURCE, INSTANCE)
+    reader = CatalogReader(store)
     after: str | None = None
     while True:
         page = await found.page(PAGE, after)
-        for audit in page.audits:
-            batch.nodes.append(NodeRecord(AUDIT_SIGHTING.label, audit.id, {"kind": audit.kind.value}, ORIGIN))
+        current = await reader.nodes_by_ids(AUDIT_SIGHTING.label, [a.id for a in page.audits])
+        for audit, seen in zip(page.audits, current, strict=True):
+            since = (seen.text("since") if seen is not None else None) or now
+            batch.nodes.append(NodeRecord(AUDIT_SIGHTING.label, audit.id, {"kind": audit.kind.value, "since": since}, ORIGIN))
         if not page.has_next or not page.audits:
             return batch
         after = page.audits[-1].cursor
@@ -40,4 +44,4 @@ async def sightings_batch(store: GraphStore, now: str, *, stale_after_days: int 
 async def first_detected(store: GraphStore, audit_ids: Sequence[str]) -> list[str | None]:
     """For each audit id, when a sync first saw the problem (since it last came back); None when no sync has yet."""
     rows = await CatalogReader(store).nodes_by_ids(AUDIT_SIGHTING.label, audit_ids)
-    return [None if row is None else row.provenance.first_seen for row in rows]
+    return [None if row is None else row.text("since") for row in rows]

@@ -109,7 +109,7 @@ class Audit(Node):
     )
     async def first_detected_at(self, info: Info) -> datetime | None:
         row = await info.context.loaders.node("AuditSighting").load(self.audit.id)
-        seen = [t for t in (None if row is None else row.provenance.first_seen, self._reported_at()) if t]
+        seen = [t for t in (None if row is None else row.text("since"), self._reported_at()) if t]
         return as_time(min(seen)) if seen else None
 
     def _reported_at(self) -> str | None:
