@@ -9,7 +9,6 @@ the one contract (``catalog.api.identification``).
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
 
 import strawberry
 
@@ -18,6 +17,7 @@ from catalog.answers import ownership as answers
 from catalog.api.context import Info
 from catalog.api.entity import Link, as_time
 from catalog.api.identification import Identification, identification_of, service_object
+from catalog.api.node import NodeKind
 from catalog.api.owners import (
     Contact,
     EvidenceStrength,
@@ -63,13 +63,6 @@ def _link(row: answers.LinkInfo) -> Link:
     return Link(url=URI(row.url), title=row.title, icon=row.icon, type=row.type)
 
 
-@strawberry.enum(description="What kind of thing an identifier led to.")
-class SubjectKind(Enum):
-    SERVICE = strawberry.enum_value("Service", description="A catalog service.")
-    REPOSITORY = strawberry.enum_value("Repository", description="A repository no catalog service is built from.")
-    WORKLOAD = strawberry.enum_value("Workload", description="A Kubernetes workload that runs no catalog service.")
-
-
 @strawberry.type(
     description="What the identifier names, with its owners, every source's claims, whom to contact, links and platforms: a "
     "service, or a repository or workload that runs no catalog service."
@@ -77,9 +70,9 @@ class SubjectKind(Enum):
 class OwnedSubject:
     row: strawberry.Private[answers.OwnedService]
 
-    @strawberry.field(description="What the subject is.")
-    def kind(self) -> SubjectKind:
-        return SubjectKind(self.row.label)
+    @strawberry.field(description="What the subject is: SERVICE, or REPOSITORY or WORKLOAD when no catalog service runs from it.")
+    def kind(self) -> NodeKind:
+        return NodeKind(self.row.label)
 
     @strawberry.field(description="The subject's name.")
     def name(self) -> str:
