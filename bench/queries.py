@@ -85,23 +85,22 @@ TRIVIAL = "trivial { __typename }"
 
 OWNER_LOOKUP = """
 query OwnerLookup($n: String!) {
-  service(name: $n) { ref owners { owner { ... on Team { name } } source } }
+  service(name: $n) { ref ownershipClaims { owner { ... on Team { name } } source } }
 }
 """
 
 WHO_OWNS = """
 query WhoOwns($id: String!) {
   whoOwns(identifier: $id) {
-    kind interpretedAs message moreMatches
-    matches {
-      ref name why strength pagerdutyServices defaultOwners
-      resolvedOwners { ownerRef ownerName rule sources strength since }
-      ownerEvidence { ownerRef source evidence origin strength }
-      contacts { ownerRef ownerName chatChannel email moreMembers }
+    identification { status kind interpretedAs message moreMatches nearest { service { ref name } why } }
+    subjects {
+      kind name why strength pagerdutyServices defaultOwners
+      owners { owner { ... on Team { ref name } } rule sources strength startedAt }
+      ownershipClaims { owner { ... on Team { ref name } } source evidence origin strength }
+      contacts { name chatChannel email moreMembers }
       links { title url } runbooks { title url }
-      platforms { platformRef platformName standard evidence source }
+      platforms { platform { ref name isStandard } evidence source }
     }
-    nearest { ref name why }
   }
 }
 """
@@ -109,11 +108,14 @@ query WhoOwns($id: String!) {
 ON_CALL = """
 query OnCall($s: String!) {
   onCall(service: $s) {
-    serviceRef at message usedTeamPolicy note firstPagedLevel dataRefreshedAt windowFrom windowUntil
-    owners { ref kind name email chatChannel }
+    identification { status service { ref } } at message isTeamPolicy note firstPagedLevel dataRefreshedAt windowStartsAt windowEndsAt
+    ownerContacts { name email chatChannel }
     chains {
       policy { ref name url } summary notes firstPagedLevel linkStrength
-      levels { level delayMinutes empty targets { type ref name } onCall { ref name email from until schedule direct permanent } }
+      levels {
+        level delayMinutes isEmpty targets { type name }
+        onCall { name email startsAt endsAt schedule { name } isDirect isPermanent }
+      }
     }
   }
 }
@@ -122,14 +124,17 @@ query OnCall($s: String!) {
 BLAST_RADIUS = """
 query BlastRadius($s: String!, $d: Int!) {
   blastRadius(service: $s, depth: $d) {
-    depth message totalServices totalTeams
+    identification { status message } depth totalServices totalTeams
     byDistance { distance count }
-    unowned { count services { key name distance via } }
-    teams {
-      key name kind count nearest
-      services { key name distance via viaName }
-      onCall { key name email }
-      escalationPolicies { key name level }
+    unowned { count services { service { ref name } distance } }
+    teams(first: 500) {
+      totalCount
+      nodes {
+        owner { ... on Team { ref name } ... on Person { ref name } } count nearestDistance
+        services { service { ref name } distance via { ... on Service { ref } ... on Resource { ref } } }
+        onCall { name email }
+        escalationPolicies { policy { ref name } level }
+      }
     }
   }
 }
@@ -171,7 +176,7 @@ query TeamPage($t: String!, $ns: String!) {{
   team(name: $t, namespace: $ns) {{
     services(first: {PAGE}) {{
       totalCount
-      edges {{ node {{ ref owners {{ owner {{ ... on Team {{ name }} }} source }} }} }}
+      edges {{ node {{ ref ownershipClaims {{ owner {{ ... on Team {{ name }} }} source }} }} }}
     }}
   }}
 }}
@@ -181,9 +186,9 @@ ADOPTION = """
 {
   adoption {
     company { total standard other unknown ratio knownRatio }
-    groups { key name total standard other unknown ratio }
-    otherPlatforms { key name services ownerKeys }
-    teamsWithOwnPlatforms { teamKey teamName platformKey platformName owns services }
+    groups(first: 500) { nodes { name total standard other unknown ratio } }
+    otherPlatforms(first: 500) { nodes { platform { ref name } services owners { ref } } }
+    teamsWithOwnPlatforms(first: 500) { nodes { team { ref name } platform { ref name } isOwner services } }
   }
 }
 """

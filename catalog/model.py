@@ -319,6 +319,14 @@ ADOPTION_SNAPSHOT = NodeType(
         Prop("unknown", PropType.INT, "Services with no known platform."),
     ),
 )
+AUDIT_SIGHTING = NodeType(
+    "AuditSighting",
+    "An audit problem seen at the end of a sync, keyed by the audit's stable id; retired when a sync no longer sees the problem.",
+    (
+        Prop("kind", doc="The audit's kind, e.g. `unowned-service`."),
+        Prop("since", PropType.TIME, "When a sync first saw the problem, since it last came back."),
+    ),
+)
 IMPORT_RUN = NodeType(
     "ImportRun",
     "One run of one importer against one source instance, with its report.",
@@ -361,6 +369,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     SCHEDULE,
     ON_CALL_SHIFT,
     ADOPTION_SNAPSHOT,
+    AUDIT_SIGHTING,
     FINDING,
     IMPORT_RUN,
     API_TOKEN,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from catalog.answers.adoption import snapshot_batch
+from catalog.answers.audit_sightings import sightings_batch
 from catalog.clock import now_iso
 from catalog.config import CatalogConfig, ConfiguredSource
 from catalog.identity import IdentityIndex
@@ -106,6 +107,9 @@ async def sync_sources(
         taken_at = now or now_iso()
         snapshot = await sync(store, await snapshot_batch(store, taken_at), now=taken_at)
         outcomes.append(SourceOutcome("adoption", snapshot.instance, snapshot))
+        # When each audit problem was first seen: what `Audit.firstDetectedAt` answers with.
+        seen = await sync(store, await sightings_batch(store, taken_at), now=taken_at, force=True)
+        outcomes.append(SourceOutcome("audits", seen.instance, seen))
     return outcomes
 
 

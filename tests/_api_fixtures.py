@@ -234,3 +234,12 @@ async def gql_errors(
     result = await execute(store, query, variables, settings=settings)
     assert result.errors, f"expected errors, got {result.data}"
     return [error.message for error in result.errors]
+
+
+async def gql_error_objects(
+    store: GraphStore, query: str, variables: dict[str, Any] | None = None, *, settings: Settings | None = None
+) -> list[dict[str, Any]]:
+    """The errors of a request that must fail, as a client receives them (message, path, extensions)."""
+    result = await execute(store, query, variables, settings=settings)
+    assert result.errors, f"expected errors, got {result.data}"
+    return [dict(error.formatted) for error in result.errors]

@@ -135,15 +135,20 @@ REPORT = """query($by: AdoptionGrouping!) {
   adoption(by: $by) {
     by
     company { total standard other unknown ratio knownRatio }
-    groups { key name total standard other unknown ratio }
+    groups(first: 100) { nodes { subject { ... on Team { ref } ... on Domain { ref } } name total standard other unknown ratio } }
     standardPlatforms { name }
-    otherPlatforms { key name platform { name } ownerKeys owners { name } services usedBy { teamKey teamName team { name } services } }
-    teamsWithOwnPlatforms { teamKey teamName platformName owns services team { name } platform { name } }
+    otherPlatforms {
+      nodes { platform { ref name } owners { name } services usedBy { nodes { teamName team { ref name } services } } }
+    }
+    teamsWithOwnPlatforms { totalCount nodes { isOwner services team { name } platform { name } } }
   }
 }"""
 
-TREND = """query($scope: AdoptionScope!, $key: String, $from: DateTime, $to: DateTime, $first: Int!) {
-  adoptionTrend(scope: $scope, key: $key, from: $from, to: $to, first: $first) { takenAt name total standard other unknown ratio }
+TREND = """query($scope: AdoptionScope!, $key: String, $from: DateTime, $to: DateTime, $first: Int!, $before: String) {
+  adoptionTrend(scope: $scope, key: $key, from: $from, to: $to, last: $first, before: $before) {
+    pageInfo { hasPreviousPage startCursor }
+    nodes { takenAt name total standard other unknown ratio }
+  }
 }"""
 
 
@@ -159,25 +164,21 @@ async def test_graphql_reports_adoption_and_its_trend(store: GraphStore, tmp_pat
         "ratio": pytest.approx(5 / 12),
         "knownRatio": pytest.approx(5 / 9),
     }
-    assert [(g["key"], g["total"], g["standard"], g["other"], g["unknown"]) for g in data["groups"]] == EXPECTED["org-unit"]
-    assert data["groups"][-1]["name"] == "(no org unit)" and data["groups"][-1]["ratio"] == 0.0
+    assert [
+        ((g["subject"] or {}).get("ref"), g["total"], g["standard"], g["other"], g["unknown"]) for g in data["groups"]["nodes"]
+    ] == EXPECTED["org-unit"]
+    assert data["groups"]["nodes"][-1]["name"] == "(no org unit)" and data["groups"]["nodes"][-1]["ratio"] == 0.0
     assert data["standardPlatforms"] == [{"name": "k8s-standard"}]
-    spark = data["otherPlatforms"][1]
+    spark = data["otherPlatforms"]["nodes"][1]
     assert spark == {
-        "key": key("platform", "spark-cluster"),
-        "name": "spark-cluster",
-        "platform": {"name": "spark-cluster"},
-        "ownerKeys": [key("group", "data-team")],
+        "platform": {"ref": key("platform", "spark-cluster"), "name": "spark-cluster"},
         "owners": [{"name": "data-team"}],
         "services": 2,
-        "usedBy": [{"teamKey": key("group", "data-team"), "teamName": "data-team", "team": {"name": "data-team"}, "services": 2}],
+        "usedBy": {"nodes": [{"teamName": "data-team", "team": {"ref": key("group", "data-team"), "name": "data-team"}, "services": 2}]},
     }
-    assert data["otherPlatforms"][0]["usedBy"][-1] == {"teamKey": None, "teamName": "(no owner team)", "team": None, "services": 1}
-    assert data["teamsWithOwnPlatforms"][1] == {
-        "teamKey": key("group", "data-team"),
-        "teamName": "data-team",
-        "platformName": "spark-cluster",
-        "owns": True,
+    assert data["otherPlatforms"]["nodes"][0]["usedBy"]["nodes"][-1] == {"teamName": "(no owner team)", "team": None, "services": 1}
+    assert data["teamsWithOwnPlatforms"]["nodes"][1] == {
+        "isOwner": True,
         "services": 2,
         "team": {"name": "data-team"},
         "platform": {"name": "spark-cluster"},
@@ -185,7 +186,7 @@ async def test_graphql_reports_adoption_and_its_trend(store: GraphStore, tmp_pat
 
     await _snapshot(store, T1)
     await _snapshot(store, T2)
-    points = (await gql(store, TREND, {"scope": "TEAM", "key": "payments-team", "first": 10}))["adoptionTrend"]
+    points = (await gql(store, TREND, {"scope": "TEAM", "key": "payments-team", "first": 10}))["adoptionTrend"]["nodes"]
     assert points == [
         {
             "takenAt": "2026-11-20T12:00:00+00:00",
@@ -197,8 +198,13 @@ async def test_graphql_reports_adoption_and_its_trend(store: GraphStore, tmp_pat
             "ratio": 0.75,
         }
     ]
-    company = (await gql(store, TREND, {"scope": "COMPANY", "from": "2026-11-20T12:10:00Z", "first": 10}))["adoptionTrend"]
+    company = (await gql(store, TREND, {"scope": "COMPANY", "from": "2026-11-20T12:10:00Z", "first": 10}))["adoptionTrend"]["nodes"]
     assert [p["takenAt"] for p in company] == ["2026-11-20T12:00:00+00:00", "2026-11-20T12:15:00+00:00"]
+    # Backwards, one point at a time: the latest, then the one before it.
+    latest = (await gql(store, TREND, {"scope": "COMPANY", "first": 1}))["adoptionTrend"]
+    assert [p["takenAt"] for p in latest["nodes"]] == ["2026-11-20T12:15:00+00:00"] and latest["pageInfo"]["hasPreviousPage"]
+    earlier = (await gql(store, TREND, {"scope": "COMPANY", "first": 1, "before": latest["pageInfo"]["startCursor"]}))["adoptionTrend"]
+    assert [p["takenAt"] for p in earlier["nodes"]] == ["2026-11-20T12:00:00+00:00"]
 
     for variables, message in [
         ({"scope": "TEAM", "first": 10}, "needs the team"),

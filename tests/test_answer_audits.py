@@ -30,6 +30,7 @@ from catalog.api.schema import guards
 from catalog.api.services.types import Resource, Service
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.types import Person, Team
+from catalog.api.v1_types import EXTRA_NODE_TYPES
 from catalog.clock import iso
 from catalog.commands import audit as audit_command
 from catalog.config import load_config
@@ -293,27 +294,30 @@ class _Query(NodeQuery, AuditQuery):
 _SETTINGS = Settings(max_page_size=50, graphiql=False)
 _SCHEMA = strawberry.Schema(
     query=_Query,
-    types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
+    types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding, *EXTRA_NODE_TYPES],
     extensions=guards(_SETTINGS),
 )
 
 _PAGE = """
-query Page($after: String, $kinds: [AuditKind!], $severities: [Severity!], $team: String, $first: Int! = 5) {
-  audits(first: $first, after: $after, kinds: $kinds, severities: $severities, team: $team) {
+query Page($after: String, $filter: AuditFilter, $first: Int! = 5) {
+  audits(first: $first, after: $after, filter: $filter) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { cursor node {
-      id kind severity message fix findingKind source file line field reference detectedAt
-      subject { key label name node { ... on Service { name owners { owner { ... on Team { name } } } } } }
+      id kind severity message fix findingKind source file line field reference firstDetectedAt
+      subject { key kind name node { ... on Service { name ownershipClaims { owner { ... on Team { name } } } } } }
     } }
   }
-  auditSummary(kinds: $kinds, severities: $severities, team: $team) { kind severity count }
+  auditSummary(filter: $filter) { kind severity count }
 }
 """
 
 
 async def graphql(store: GraphStore, variables: dict[str, Any]) -> ExecutionResult:
-    result = await _SCHEMA.execute(_PAGE, variable_values=variables, context_value=build_context(store, _SETTINGS))
+    given = dict(variables)
+    request = {key: given.pop(key) for key in ("after", "first") if key in given}
+    request["filter"] = given or None
+    result = await _SCHEMA.execute(_PAGE, variable_values=request, context_value=build_context(store, _SETTINGS))
     assert isinstance(result, ExecutionResult)
     return result
 
@@ -330,9 +334,18 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
     assert [(n["severity"], n["kind"], n["subject"]["key"]) for n in nodes] == [(s.upper(), k.value, key) for s, k, key in EXPECTED[:5]]
     owner = nodes[2]
     assert owner["findingKind"] == "unknown-reference" and owner["field"] == "spec.owner" and owner["line"] > 0
-    assert owner["subject"]["node"] == {"name": "ghostly", "owners": []}
-    assert owner["detectedAt"] is not None
-    assert nodes[4]["subject"] == {"key": MYSTERY, "label": "Workload", "name": "mystery", "node": None}
+    assert owner["subject"]["node"] == {"name": "ghostly", "ownershipClaims": []}
+    assert owner["firstDetectedAt"] is not None
+    # A workload is a Node too: the fragment on Service selects nothing of it.
+    assert nodes[4]["subject"] == {"key": MYSTERY, "kind": "WORKLOAD", "name": "mystery", "node": {}}
+    # Audits are Nodes: their ids resolve again while the problem lasts.
+    again = await _SCHEMA.execute(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Audit { kind subject { key } } } }",
+        variable_values={"ids": [n["id"] for n in nodes[:3]]},
+        context_value=build_context(store, _SETTINGS),
+    )
+    assert again.errors is None and again.data is not None
+    assert again.data["nodes"] == [{"id": n["id"], "kind": n["kind"], "subject": {"key": n["subject"]["key"]}} for n in nodes[:3]]
     assert sum(c["count"] for c in first.data["auditSummary"]) == len(EXPECTED)
 
     second = await graphql(store, {"after": audits_page["pageInfo"]["endCursor"]})
@@ -347,7 +360,7 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
         ("OWNER_CONFLICT", CHECKOUT),
     ]
     conflict = team.data["audits"]["edges"][1]["node"]["subject"]["node"]
-    assert {o["owner"]["name"] for o in conflict["owners"]} == {"payments-team", "platform-team"}
+    assert {o["owner"]["name"] for o in conflict["ownershipClaims"]} == {"payments-team", "platform-team"}
     assert team.data["auditSummary"] == [
         {"kind": "NO_ON_CALL_ROUTING", "severity": "WARNING", "count": 1},
         {"kind": "OWNER_CONFLICT", "severity": "WARNING", "count": 1},
@@ -361,6 +374,9 @@ async def test_graphql_pages_filters_and_summarises_audits(store: GraphStore, tm
     ):
         refused = await graphql(store, variables)
         assert refused.errors and message in refused.errors[0].message, (variables, refused.errors)
+        # A refusal nulls its own field only, and says what kind of refusal it is.
+        code = "LIMIT_EXCEEDED" if "first" in variables else "BAD_USER_INPUT"
+        assert refused.data is not None and refused.data["audits"] is None and refused.errors[0].extensions == {"code": code}
 
 
 # -- CLI ---------------------------------------------------------------------------------------------

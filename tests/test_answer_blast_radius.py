@@ -105,6 +105,7 @@ async def test_cycles_end_the_walk_depth_bounds_it_and_the_limit_refuses_more(st
 
     result = await execute(store, '{ blastRadius(service: "ledger", depth: 4) { totalServices } }', max_depth=3)
     assert result.errors and "CATALOG_MAX_DEPTH" in result.errors[0].message and "4" in result.errors[0].message
+    assert result.errors[0].extensions == {"code": "LIMIT_EXCEEDED"}
 
     code, out, err = await cli(store, command.register, "blast-radius", "ledger", "--depth", "99")
     assert code == 2 and out == "" and "CATALOG_MAX_DEPTH" in err
@@ -180,20 +181,22 @@ async def test_via_is_the_first_by_key_of_the_nearer_services_on_both_stores(sto
     assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
 
 
-QUERY = """query($service: String!, $depth: Int, $per: Int) {
+QUERY = """query($service: String!, $depth: Int, $per: Int, $after: String) {
   blastRadius(service: $service, depth: $depth, servicesPerTeam: $per) {
-    message service { name }
+    identification { status message service { name } matches { service { ref } } }
     depth totalServices totalTeams
     byDistance { distance count }
-    teams {
-      key name kind count nearest
-      owner { ... on Team { name } ... on Person { displayName } }
-      services { name distance via viaName service { name } }
-      onCall { key name email person { name } policies { name level } }
-      escalationPolicies { name }
+    teams(first: 4, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes {
+      count nearestDistance
+      owner { __typename ... on Team { name } ... on Person { displayName } }
+      services { distance via { ... on Service { ref name } ... on Resource { ref } } service { name } }
+      onCall { name email person { ref name } policies { policy { name } level } }
+      escalationPolicies { policy { name } }
+      }
     }
-    unowned { count services { name distance } }
-    matches { key }
+    unowned { count services { service { name } distance } }
   }
 }"""
 
@@ -201,37 +204,41 @@ QUERY = """query($service: String!, $depth: Int, $per: Int) {
 async def test_graphql_answers_the_same_with_the_listed_services_capped(store: GraphStore, tmp_path: Path) -> None:
     await sync_all(store, tmp_path)
     data: dict[str, Any] = (await gql(store, QUERY, {"service": "ledger", "depth": 3, "per": 1}))["blastRadius"]
-    assert data["service"] == {"name": "ledger"} and "ledger" in data["message"]
+    found = data["identification"]
+    assert (found["status"], found["service"], found["matches"]) == (
+        "RESOLVED",
+        {"name": "ledger"},
+        [{"service": {"ref": key("component", "ledger")}}],
+    )
+    assert "ledger" in found["message"]
     assert (data["depth"], data["totalServices"], data["totalTeams"]) == (3, 10, 5)
     assert data["byDistance"] == [{"distance": 1, "count": 4}, {"distance": 2, "count": 4}, {"distance": 3, "count": 2}]
-    payments = data["teams"][0]
-    assert (payments["name"], payments["kind"], payments["count"], payments["owner"]) == (
-        "payments-team",
-        "Team",
-        3,
-        {"name": "payments-team"},
-    )
+    assert (data["teams"]["totalCount"], data["teams"]["pageInfo"]["hasNextPage"]) == (5, True)
+    rest = await gql(store, QUERY, {"service": "ledger", "depth": 3, "per": 1, "after": data["teams"]["pageInfo"]["endCursor"]})
+    teams = data["teams"]["nodes"] + rest["blastRadius"]["teams"]["nodes"]
+    assert len(teams) == 5 and not rest["blastRadius"]["teams"]["pageInfo"]["hasNextPage"]
+    payments = teams[0]
+    assert (payments["count"], payments["nearestDistance"], payments["owner"]) == (3, 1, {"__typename": "Team", "name": "payments-team"})
     assert payments["services"] == [
-        {"name": "audit-log", "distance": 1, "via": key("component", "ledger"), "viaName": "ledger", "service": {"name": "audit-log"}}
+        {"distance": 1, "via": {"ref": key("component", "ledger"), "name": "ledger"}, "service": {"name": "audit-log"}}
     ]
-    person = next(t for t in data["teams"] if t["kind"] == "Person")
-    assert person["owner"] == {"displayName": "Erin Lead"}
+    person = next(t for t in teams if t["owner"]["__typename"] == "Person")
+    assert person["owner"] == {"__typename": "Person", "displayName": "Erin Lead"}
     # Carol is on call for Platform, permanently: the same at any moment.
-    platform = next(t for t in data["teams"] if t["name"] == "platform-team")
+    platform = next(t for t in teams if t["owner"].get("name") == "platform-team")
     assert platform["onCall"] == [
         {
-            "key": key("user", "carol"),
             "name": "Carol Platform",
             "email": "carol@acme.example",
-            "person": {"name": "carol"},
-            "policies": [{"name": "Platform", "level": 1}],
+            "person": {"ref": key("user", "carol"), "name": "carol"},
+            "policies": [{"policy": {"name": "Platform"}, "level": 1}],
         }
     ]
-    assert platform["escalationPolicies"] == [{"name": "Platform"}]
-    assert data["unowned"] == {"count": 1, "services": [{"name": "orphan", "distance": 1}]}
+    assert platform["escalationPolicies"] == [{"policy": {"name": "Platform"}}]
+    assert data["unowned"] == {"count": 1, "services": [{"service": {"name": "orphan"}, "distance": 1}]}
 
     empty = (await gql(store, QUERY, {"service": "storefront", "depth": 3, "per": 20}))["blastRadius"]
-    assert (empty["totalServices"], empty["teams"], empty["unowned"]) == (0, [], {"count": 0, "services": []})
+    assert (empty["totalServices"], empty["teams"]["nodes"], empty["unowned"]) == (0, [], {"count": 0, "services": []})
     result = await execute(store, QUERY, {"service": "ledger", "depth": 3, "per": 501})
     assert result.errors and "CATALOG_MAX_PAGE_SIZE" in result.errors[0].message
 

@@ -168,15 +168,22 @@ _SCHEMA = strawberry.Schema(query=_Query)
 
 HISTORY = """query($service: String!, $at: DateTime!, $from: DateTime!, $to: DateTime!, $first: Int!, $after: String) {
   ownerAt(service: $service, at: $at) {
-    serviceRef serviceRetired recordStarts message
-    owners { owner { ref name email } why since until }
-    claims { owner { ref } source strength why }
+    identification { status service { ref isRetired } }
+    recordStartsAt message
+    owners { owner { ... on Team { ref name email } } rule startedAt endedAt }
+    ownershipClaims { owner { ... on Team { ref } ... on Person { ref } } source strength evidence }
   }
-  changes(service: $service, from: $from, to: $to, first: $first, after: $after) {
-    from to message
-    events {
+  changes(service: $service, from: $from, to: $to) {
+    startsAt endsAt message
+    events(first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
-      edges { cursor node { at kind who { ref name } source sourceInstance text level schedule policyName until } }
+      edges {
+        cursor
+        node {
+          occurredAt kind who { owner { ... on Team { ref } ... on Person { ref } } name }
+          source sourceInstance text level schedule { name } policy { name } endsAt
+        }
+      }
     }
   }
 }"""
@@ -197,31 +204,31 @@ async def test_graphql_owner_at_and_changes(store: GraphStore, tmp_path: Path) -
     assert result.errors is None, result.errors
     data: Any = result.data
     owner = data["ownerAt"]
-    assert owner["serviceRef"] == "component:default/checkout" and not owner["serviceRetired"]
+    assert owner["identification"] == {"status": "RESOLVED", "service": {"ref": "component:default/checkout", "isRetired": False}}
     assert owner["owners"] == [
         {
-            "owner": {"ref": PAYMENTS, "name": "Payments", "email": "payments@acme.example"},
-            "why": "backstage comes first in ownership.precedence",
-            "since": "2026-11-20T12:00:00+00:00",
-            "until": "2026-11-21T12:00:00+00:00",
+            "owner": {"ref": PAYMENTS, "name": "payments", "email": "payments@acme.example"},
+            "rule": "backstage comes first in ownership.precedence",
+            "startedAt": "2026-11-20T12:00:00+00:00",
+            "endedAt": "2026-11-21T12:00:00+00:00",
         }
     ]
-    assert sorted(c["source"] for c in owner["claims"]) == ["backstage", "pagerduty"]
+    assert sorted(c["source"] for c in owner["ownershipClaims"]) == ["backstage", "pagerduty"]
 
     events = data["changes"]["events"]
     assert events["totalCount"] == 5 and events["pageInfo"]["hasNextPage"]
     first = [e["node"] for e in events["edges"]]
-    assert [(n["at"], n["kind"], n["who"]["ref"]) for n in first] == [
+    assert [(n["occurredAt"], n["kind"], n["who"]["owner"]["ref"]) for n in first] == [
         ("2026-11-21T06:00:00+00:00", "ON_CALL_HANDOVER", "user:default/bob"),
         ("2026-11-21T12:00:00+00:00", "OWNER_REMOVED", PAYMENTS),
         ("2026-11-21T12:00:00+00:00", "CLAIM_REMOVED", PAYMENTS),
     ]
-    assert first[0]["level"] == 1 and first[0]["schedule"] == "Payments EMEA" and first[0]["policyName"] == "Payments"
+    assert first[0]["level"] == 1 and first[0]["schedule"] == {"name": "Payments EMEA"} and first[0]["policy"] == {"name": "Payments"}
 
     rest = await _gql(store, {**window, "first": 3, "after": events["pageInfo"]["endCursor"]})
     assert rest.errors is None
     more: Any = rest.data
-    assert [(e["node"]["kind"], e["node"]["who"]["ref"]) for e in more["changes"]["events"]["edges"]] == [
+    assert [(e["node"]["kind"], e["node"]["who"]["owner"]["ref"]) for e in more["changes"]["events"]["edges"]] == [
         ("OWNER_ADDED", SRE_TEAM),
         ("CLAIM_ADDED", SRE_TEAM),
     ]

@@ -25,6 +25,7 @@ from strawberry.types import ExecutionResult
 
 from catalog.answers.oncall import BEFORE, BEYOND, COVERED, BadInstant, OnCallAnswer, on_call, parse_instant
 from catalog.api.context import build_context
+from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from catalog.commands import oncall as command
@@ -146,7 +147,7 @@ async def test_an_unknown_service_gets_candidates_and_bad_times_are_refused(stor
 
 
 @strawberry.type
-class _Query(OnCallQuery, HistoryQuery):
+class _Query(OnCallQuery, HistoryQuery, NodeQuery):
     pass
 
 
@@ -154,11 +155,14 @@ _SCHEMA = strawberry.Schema(query=_Query)
 
 ON_CALL = """query($service: String!, $at: DateTime) {
   onCall(service: $service, at: $at) {
-    serviceRef policy { externalId name } usedTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowFrom windowUntil message
-    levels { level delayMinutes empty targets { type name } onCall { ref name from until schedule direct permanent person { email } } }
+    identification { status service { ref } nearest { service { ref } } }
+    policy { id externalId name } isTeamPolicy note firstPagedLevel coverage dataRefreshedAt windowStartsAt windowEndsAt message
+    levels {
+      level delayMinutes isEmpty targets { type name target { ... on Schedule { name } ... on Person { ref } } }
+      onCall { name startsAt endsAt schedule { name } isDirect isPermanent person { ref email } }
+    }
     chains { policy { name } linkStrength pagerdutyServices }
-    owners { ref name email chatChannel }
-    nearest { ref }
+    ownerContacts { owner { ... on Team { ref } } name email chatChannel }
   }
 }"""
 
@@ -175,38 +179,53 @@ async def test_graphql_on_call(store: GraphStore, tmp_path: Path) -> None:
     result = await _gql(store, {"service": "search", "at": "2026-11-20T12:00:00Z"})
     assert result.errors is None, result.errors
     data = result.data["onCall"]  # type: ignore[index]
-    assert data["serviceRef"] == "component:default/search" and data["policy"] == {"externalId": "PSRE001", "name": "SRE"}
-    assert (data["firstPagedLevel"], data["coverage"], data["usedTeamPolicy"], data["note"]) == (2, "COVERED", False, None)
-    assert data["windowUntil"] == "2026-12-04T12:00:00+00:00" and data["dataRefreshedAt"] is not None
+    policy_id = data["policy"].pop("id")
+    assert data["identification"]["service"] == {"ref": "component:default/search"}
+    assert data["policy"] == {"externalId": "PSRE001", "name": "SRE"}
+    again = await _SCHEMA.execute(
+        "query($id: ID!) { node(id: $id) { __typename ... on EscalationPolicy { name isRetired } } }",
+        variable_values={"id": policy_id},
+        context_value=build_context(store, api_settings()),
+    )
+    assert again.data == {"node": {"__typename": "EscalationPolicy", "name": "SRE", "isRetired": False}}
+    assert (data["firstPagedLevel"], data["coverage"], data["isTeamPolicy"], data["note"]) == (2, "COVERED", False, None)
+    assert data["windowEndsAt"] == "2026-12-04T12:00:00+00:00" and data["dataRefreshedAt"] is not None
     assert data["levels"] == [
-        {"level": 1, "delayMinutes": 15, "empty": True, "targets": [{"type": "schedule", "name": "SRE Primary"}], "onCall": []},
+        {
+            "level": 1,
+            "delayMinutes": 15,
+            "isEmpty": True,
+            "targets": [{"type": "SCHEDULE", "name": "SRE Primary", "target": {"name": "SRE Primary"}}],
+            "onCall": [],
+        },
         {
             "level": 2,
             "delayMinutes": 15,
-            "empty": False,
-            "targets": [{"type": "user", "name": "Erin Lead"}],
+            "isEmpty": False,
+            "targets": [{"type": "USER", "name": "Erin Lead", "target": {"ref": ERIN}}],
             "onCall": [
                 {
-                    "ref": ERIN,
                     "name": "Erin Lead",
-                    "from": None,
-                    "until": None,
+                    "startsAt": None,
+                    "endsAt": None,
                     "schedule": None,
-                    "direct": True,
-                    "permanent": True,
-                    "person": {"email": "erin@acme.example"},
+                    "isDirect": True,
+                    "isPermanent": True,
+                    "person": {"ref": ERIN, "email": "erin@acme.example"},
                 }
             ],
         },
     ]
-    assert data["chains"] == [{"policy": {"name": "SRE"}, "linkStrength": "declared", "pagerdutyServices": ["PSEARCH"]}]
+    assert data["chains"] == [{"policy": {"name": "SRE"}, "linkStrength": "DECLARED", "pagerdutyServices": ["PSEARCH"]}]
 
     ledger = (await _gql(store, {"service": "ledger", "at": "2026-11-20T15:00:00Z"})).data["onCall"]  # type: ignore[index]
-    assert ledger["usedTeamPolicy"] and ledger["note"] == "service has no escalation policy; using team Payments's policy Payments"
+    assert ledger["isTeamPolicy"] and ledger["note"] == "service has no escalation policy; using team Payments's policy Payments"
     reports = (await _gql(store, {"service": "reports"})).data["onCall"]  # type: ignore[index]
     assert reports["policy"] is None and reports["levels"] == [] and reports["coverage"] is None
     assert reports["dataRefreshedAt"] is not None
-    assert reports["owners"] == [{"ref": "group:default/data", "name": "Data", "email": "data@acme.example", "chatChannel": "#data-help"}]
+    assert reports["ownerContacts"] == [
+        {"owner": {"ref": "group:default/data"}, "name": "Data", "email": "data@acme.example", "chatChannel": "#data-help"}
+    ]
 
     naive = await _gql(store, {"service": "search", "at": "2026-11-20T12:00:00"})
     assert naive.errors and "at: 2026-11-20T12:00:00 has no timezone" in naive.errors[0].message

@@ -193,21 +193,25 @@ async def execute(store: GraphStore, query: str, variables: dict[str, Any]) -> E
 
 WHO_OWNS = """query($id: String!) {
   whoOwns(identifier: $id) {
-    query interpretedAs kind message moreMatches
-    matches {
-      subject ref name why strength
+    identification {
+      query status interpretedAs kind message moreMatches
+      service { ref }
+      matches { service { ref name } why strength }
+      nearest { service { ref name } why }
+    }
+    subjects {
+      kind name why strength
       service { ref name lifecycle }
       repository { ref slug }
-      workload { ref name }
-      resolvedOwners { owner { ... on Team { ref chatChannel } } ownerRef ownerName rule sources strength since }
-      ownerEvidence { ownerRef source sourceInstance evidence strength lastSeen }
-      contacts { ownerName chatChannel email members { name email } moreMembers }
+      workload { ref namespace name kind cluster isRetired }
+      owners { owner { ... on Team { ref chatChannel } } rule sources strength startedAt endedAt }
+      ownershipClaims { owner { ... on Team { ref } } source sourceInstance evidence strength lastSeenAt }
+      contacts { name chatChannel email members { name email } moreMembers }
       runbooks { url title }
       links { url type }
-      platforms { platform { name standard } platformRef evidence source }
+      platforms { platform { ref name isStandard } evidence source }
       pagerdutyServices defaultOwners
     }
-    nearest { ref name why service { name } }
   }
 }"""
 
@@ -217,18 +221,22 @@ async def test_who_owns_through_graphql(store: GraphStore) -> None:
     result = await execute(store, WHO_OWNS, {"id": "https://github.com/acme/checkout/tree/main"})
     assert result.errors is None, result.errors
     answer = result.data["whoOwns"] if result.data else {}
-    assert (answer["kind"], answer["interpretedAs"]) == ("repository", "repository github.com/acme/checkout")
-    [match] = answer["matches"]
-    assert match["service"] == {"ref": "component:default/checkout", "name": "checkout", "lifecycle": "production"}
+    found = answer["identification"]
+    assert (found["status"], found["kind"], found["interpretedAs"]) == ("RESOLVED", "REPOSITORY", "repository github.com/acme/checkout")
+    assert found["service"] == {"ref": "component:default/checkout"}
+    [match] = answer["subjects"]
+    assert match["kind"] == "SERVICE"
+    assert match["service"] == {"ref": "component:default/checkout", "name": "checkout", "lifecycle": "PRODUCTION"}
     assert (match["repository"], match["workload"]) == (None, None)
-    [owner] = match["resolvedOwners"]
+    [owner] = match["owners"]
     assert owner["owner"] == {"ref": PAYMENTS, "chatChannel": "#payments-oncall"}
-    assert (owner["sources"], owner["strength"], owner["rule"]) == (["backstage"], "declared", "only backstage names an owner")
-    assert owner["since"]
-    assert [(e["source"], e["strength"], e["evidence"]) for e in match["ownerEvidence"]] == [("backstage", "declared", "spec.owner")]
+    assert (owner["sources"], owner["strength"], owner["rule"]) == (["backstage"], "DECLARED", "only backstage names an owner")
+    assert owner["startedAt"] and owner["endedAt"] is None
+    claims = [(e["owner"]["ref"], e["source"], e["strength"], e["evidence"]) for e in match["ownershipClaims"]]
+    assert claims == [(PAYMENTS, "backstage", "DECLARED", "spec.owner")]
     assert match["contacts"] == [
         {
-            "ownerName": "Payments",
+            "name": "Payments",
             "chatChannel": "#payments-oncall",
             "email": "payments@acme.example",
             "members": [{"name": "alice", "email": "alice@acme.example"}, {"name": "bob", "email": "bob@acme.example"}],
@@ -238,8 +246,7 @@ async def test_who_owns_through_graphql(store: GraphStore) -> None:
     assert match["runbooks"] == [{"url": "https://runbooks.acme.example/checkout", "title": "Checkout runbook"}]
     assert match["platforms"] == [
         {
-            "platform": {"name": "k8s-standard", "standard": True},
-            "platformRef": "platform:default/k8s-standard",
+            "platform": {"ref": "platform:default/k8s-standard", "name": "k8s-standard", "isStandard": True},
             "evidence": "annotation ownership-catalog.io/platform",
             "source": "backstage",
         }
@@ -251,31 +258,35 @@ async def test_graphql_lists_shared_and_nearest_candidates_and_non_service_subje
     await catalog(store)
     shared = (await execute(store, WHO_OWNS, {"id": "shop"})).data
     assert shared is not None
-    assert shared["whoOwns"]["message"] == "2 services share the alias 'shop': checkout, storefront"
-    assert [m["service"]["name"] for m in shared["whoOwns"]["matches"]] == ["checkout", "storefront"]
+    found = shared["whoOwns"]["identification"]
+    assert (found["status"], found["service"]) == ("AMBIGUOUS", None)
+    assert found["message"] == "2 services share the alias 'shop': checkout, storefront"
+    assert [m["service"]["name"] for m in found["matches"]] == ["checkout", "storefront"]
+    assert [m["service"]["name"] for m in shared["whoOwns"]["subjects"]] == ["checkout", "storefront"]
     near = (await execute(store, WHO_OWNS, {"id": "chekout"})).data
     assert near is not None
-    assert (near["whoOwns"]["kind"], near["whoOwns"]["matches"]) == ("none", [])
-    assert near["whoOwns"]["nearest"][0] == {
-        "ref": "component:default/checkout",
-        "name": "checkout",
-        "why": "similar name (93% alike)",
-        "service": {"name": "checkout"},
-    }
+    found = near["whoOwns"]["identification"]
+    assert (found["status"], found["kind"], found["matches"], near["whoOwns"]["subjects"]) == ("NOT_FOUND", "NONE", [], [])
+    assert found["nearest"][0] == {"service": {"ref": "component:default/checkout", "name": "checkout"}, "why": "similar name (93% alike)"}
     repo = (await execute(store, WHO_OWNS, {"id": "acme/infra-tools"})).data
     assert repo is not None
-    [match] = repo["whoOwns"]["matches"]
-    assert (match["subject"], match["service"], match["repository"]) == (
-        "Repository",
+    assert repo["whoOwns"]["identification"]["status"] == "RESOLVED"
+    [match] = repo["whoOwns"]["subjects"]
+    assert (match["kind"], match["service"], match["repository"]) == (
+        "REPOSITORY",
         None,
         {"ref": "repository:github.com/acme/infra-tools", "slug": "acme/infra-tools"},
     )
     assert match["defaultOwners"] == ["@acme/platform"]
     workload = (await execute(store, WHO_OWNS, {"id": "search/orphan-worker"})).data
     assert workload is not None
-    assert workload["whoOwns"]["matches"][0]["workload"] == {
+    assert workload["whoOwns"]["subjects"][0]["workload"] == {
         "ref": "workload:prod-eu/search/deployment/orphan-worker",
-        "name": "search/orphan-worker",
+        "namespace": "search",
+        "name": "orphan-worker",
+        "kind": "DEPLOYMENT",
+        "cluster": "prod-eu",
+        "isRetired": False,
     }
 
 
@@ -284,7 +295,21 @@ async def test_graphql_refuses_an_unusable_identifier(store: GraphStore, identif
     result = await execute(store, WHO_OWNS, {"id": identifier})
     assert result.errors is not None
     assert message in result.errors[0].message
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT"}
+    assert result.data == {"whoOwns": None}
     assert store.round_trips == 0
+
+
+async def test_one_bad_identifier_does_not_void_the_other_answers(store: GraphStore) -> None:
+    await catalog(store)
+    result = await execute(
+        store,
+        '{ a: whoOwns(identifier: "checkout") { identification { status } } b: whoOwns(identifier: "  ") { identification { status } } }',
+        {},
+    )
+    assert result.data == {"a": {"identification": {"status": "RESOLVED"}}, "b": None}
+    assert result.errors is not None and [e.path for e in result.errors] == [["b"]]
+    assert result.errors[0].extensions == {"code": "BAD_USER_INPUT"}
 
 
 # -- CLI ---------------------------------------------------------------------------------------------
@@ -330,9 +355,10 @@ async def test_cli_json_and_usage_errors(store: GraphStore, capsys: pytest.Captu
     args = parse("checkout-svc", "--json")
     assert await args.answer(args, store) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["kind"], data["matches"][0]["key"]) == ("alias", "component:default/checkout")
-    assert data["matches"][0]["resolved_owners"][0]["owner"]["key"] == PAYMENTS
-    assert data["matches"][0]["links"][0]["runbook"] is True
+    assert (data["kind"], data["subjects"][0]["key"], data["subjects"][0]["kind"]) == ("alias", "component:default/checkout", "Service")
+    assert data["subjects"][0]["owners"][0]["owner"]["key"] == PAYMENTS
+    assert data["subjects"][0]["ownership_claims"][0]["started_at"]
+    assert data["subjects"][0]["links"][0]["runbook"] is True
     args = parse(" ")
     assert await args.answer(args, store) == 2
     assert "identifier is empty" in capsys.readouterr().err

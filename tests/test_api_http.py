@@ -27,14 +27,16 @@ async def test_graphql_over_http(store: GraphStore) -> None:
         response = await http.post(
             "/graphql",
             json={
-                "query": "query($n: String!) { service(name: $n) { name owners { owner { ... on Team { name } } } } }",
+                "query": "query($n: String!) { service(name: $n) { name ownershipClaims { owner { ... on Team { name } } } } }",
                 "variables": {"n": "checkout"},
             },
         )
         assert response.status_code == 200
-        assert response.json() == {"data": {"service": {"name": "checkout", "owners": [{"owner": {"name": "payments"}}]}}}
+        assert response.json() == {"data": {"service": {"name": "checkout", "ownershipClaims": [{"owner": {"name": "payments"}}]}}}
 
-        refused = await http.post("/graphql", json={"query": '{ service(name: "checkout") { dependents(depth: 40) { distance } } }'})
+        refused = await http.post(
+            "/graphql", json={"query": '{ service(name: "checkout") { dependents(depth: 40) { nodes { distance } } } }'}
+        )
         assert refused.json()["errors"][0]["message"] == "depth 40 exceeds the limit of 10 (CATALOG_MAX_DEPTH)"
 
         via_get = await http.get("/graphql", params={"query": '{ team(name: "search") { name } }'})

@@ -16,13 +16,13 @@ from tests.test_read_layer import shop
 
 async def test_depth_above_the_limit_is_refused_naming_the_setting(store: GraphStore) -> None:
     await shop().sync(store)
-    errors = await gql_errors(store, '{ service(name: "payments") { dependents(depth: 40) { distance } } }')
+    errors = await gql_errors(store, '{ service(name: "payments") { dependents(depth: 40) { nodes { distance } } } }')
     assert errors == ["depth 40 exceeds the limit of 10 (CATALOG_MAX_DEPTH)"]
     errors = await gql_errors(
-        store, '{ service(name: "payments") { dependencies(depth: 4) { distance } } }', settings=api_settings(max_depth=3)
+        store, '{ service(name: "payments") { dependencies(depth: 4) { nodes { distance } } } }', settings=api_settings(max_depth=3)
     )
     assert errors == ["depth 4 exceeds the limit of 3 (CATALOG_MAX_DEPTH)"]
-    errors = await gql_errors(store, '{ service(name: "payments") { dependencies(depth: 0) { distance } } }')
+    errors = await gql_errors(store, '{ service(name: "payments") { dependencies(depth: 0) { nodes { distance } } } }')
     assert errors == ["depth 0 is below 1; ask for depth 1 (direct) or more"]
 
 
@@ -75,9 +75,9 @@ async def test_filters_naming_nothing_are_refused(store: GraphStore, service_fil
 
 
 async def test_hostile_documents_are_refused_before_they_run(store: GraphStore) -> None:
-    nested = '{ team(name: "a") { ' + "children { " * 20 + "name" + " }" * 20 + " } }"
+    nested = '{ team(name: "a") { ' + "children { nodes { " * 10 + "name" + " } }" * 10 + " } }"
     assert (await gql_errors(store, nested))[0] == (
-        "'anonymous' is 21 fields deep, above the limit of 15 (CATALOG_MAX_QUERY_DEPTH); ask for fewer nested fields"
+        "'anonymous' is 22 fields deep, above the limit of 15 (CATALOG_MAX_QUERY_DEPTH); ask for fewer nested fields"
     )
     aliases = "{ " + " ".join(f'a{i}: service(name: "x") {{ name }}' for i in range(40)) + " }"
     assert (await gql_errors(store, aliases)) == [

@@ -11,9 +11,9 @@ from tests._api_fixtures import Graph, gql
 
 NESTED = """{ team(name: "org") { name services(first: 50) { totalCount edges { node {
   name
-  owners { evidence owner { __typename ... on Team { name } ... on Person { name } } }
+  ownershipClaims { evidence owner { __typename ... on Team { name } ... on Person { name } } }
   system { name domain { name } }
-  dependents(depth: 2) { distance service { name owners { owner { ... on Team { name } ... on Person { name } } } } }
+  dependents(depth: 2) { nodes { distance service { name ownershipClaims { owner { ... on Team { name } ... on Person { name } } } } } }
 } } } } }"""
 
 ROUND_TRIP_BOUND = 13
@@ -70,15 +70,15 @@ async def test_the_nested_query_answers_correctly(store: GraphStore) -> None:
     edges = data["team"]["services"]["edges"]
     first = edges[0]["node"]
     assert first["name"] == "team-a-sub-svc-000"
-    assert [o["owner"]["name"] for o in first["owners"]] == ["team-a-sub", "team-a-sub-lead"]
+    assert [o["owner"]["name"] for o in first["ownershipClaims"]] == ["team-a-sub", "team-a-sub-lead"]
     assert first["system"] == {"name": "team-a-sub-sys", "domain": {"name": "dom"}}
-    assert [(d["service"]["name"], d["distance"]) for d in first["dependents"]] == [
+    assert [(d["service"]["name"], d["distance"]) for d in first["dependents"]["nodes"]] == [
         ("team-a-sub-client-000", 1),
         ("team-a-sub-svc-001", 1),
         ("team-a-sub-client-001", 2),
         ("team-a-sub-svc-002", 2),
     ]
-    assert [d["service"]["owners"] for d in first["dependents"][:2]] == [
+    assert [d["service"]["ownershipClaims"] for d in first["dependents"]["nodes"][:2]] == [
         [{"owner": {"name": "outsiders"}}],
         [{"owner": {"name": "team-a-sub"}}],
     ]
@@ -88,7 +88,7 @@ async def test_an_owner_lookup_is_one_round_trip_and_answers_as_the_loaders_do(s
     from tests.test_read_layer import shop
 
     await shop().sync(store)
-    owners = "owners { source evidence owner { __typename ... on Team { name } ... on Person { name } } }"
+    owners = "ownershipClaims { source evidence owner { __typename ... on Team { name } ... on Person { name } } }"
     looked_ahead = f'{{ service(name: "payments") {{ name {owners} }} }}'
     # Through a named fragment the look-ahead does not see the owners: the loaders read them.
     through_loaders = f'{{ service(name: "payments") {{ ...F }} }} fragment F on Service {{ name {owners} }}'
@@ -100,7 +100,7 @@ async def test_an_owner_lookup_is_one_round_trip_and_answers_as_the_loaders_do(s
         costs.append(store.round_trips - before)
     assert costs == [1, 2]
     assert answers[0] == answers[1]
-    assert [o["owner"]["name"] for o in answers[0]["service"]["owners"]] == ["payments-core", "jane"]
+    assert [o["owner"]["name"] for o in answers[0]["service"]["ownershipClaims"]] == ["payments-core", "jane"]
     before = store.round_trips
-    assert await gql(store, '{ service(name: "no-such-service") { name owners { source } } }') == {"service": None}
+    assert await gql(store, '{ service(name: "no-such-service") { name ownershipClaims { source } } }') == {"service": None}
     assert store.round_trips - before == 1

@@ -40,7 +40,7 @@ def names(connection: dict[str, Any]) -> list[str]:
         ({"system": "system:default/discovery"}, ["search-api"]),
         ({"domain": "commerce"}, ["checkout", "payments", "search-api"]),
         ({"domain": "checkout-domain"}, ["checkout", "payments"]),
-        ({"ownerTeam": "payments", "lifecycle": "production", "system": "shop", "tag": "pci"}, ["checkout"]),
+        ({"ownerTeam": "payments", "lifecycle": "PRODUCTION", "system": "shop", "tag": "pci"}, ["checkout"]),
     ],
 )
 async def test_filters(store: GraphStore, service_filter: dict[str, Any], expected: list[str]) -> None:
@@ -120,22 +120,22 @@ def chain() -> Graph:
 
 
 DEPS = """query($name: String!, $depth: Int!) { service(name: $name) {
-  dependents(depth: $depth) { distance evidence node { __typename ... on Service { name } ... on Resource { name } } }
-  dependencies(depth: $depth) { distance service { name } resource { name } }
+  dependents(depth: $depth) { nodes { distance evidence node { __typename ... on Service { name } ... on Resource { name } } } }
+  dependencies(depth: $depth) { totalCount nodes { distance service { name } resource { name } } }
 } }"""
 
 
 async def test_dependents_and_dependencies_are_transitive_with_their_distance(store: GraphStore) -> None:
     await chain().sync(store)
     direct = (await gql(store, DEPS, {"name": "a", "depth": 1}))["service"]
-    assert [(d["node"]["name"], d["distance"], d["evidence"]) for d in direct["dependents"]] == [
+    assert [(d["node"]["name"], d["distance"], d["evidence"]) for d in direct["dependents"]["nodes"]] == [
         ("b", 1, "spec.dependsOn"),
         ("e", 1, "spec.dependsOn"),
     ]
     deep = (await gql(store, DEPS, {"name": "a", "depth": 10}))["service"]
     # the cycle through e brings nothing back twice, and never a itself
-    assert [(d["node"]["name"], d["distance"]) for d in deep["dependents"]] == [("b", 1), ("e", 1), ("c", 2), ("d", 3)]
-    assert [(d["service"]["name"] if d["service"] else d["resource"]["name"], d["distance"]) for d in deep["dependencies"]] == [
+    assert [(d["node"]["name"], d["distance"]) for d in deep["dependents"]["nodes"]] == [("b", 1), ("e", 1), ("c", 2), ("d", 3)]
+    assert [(d["service"]["name"] if d["service"] else d["resource"]["name"], d["distance"]) for d in deep["dependencies"]["nodes"]] == [
         ("e", 1),
         ("db", 1),
         ("d", 2),
@@ -148,9 +148,9 @@ async def test_what_breaks_when_a_resource_goes_down(store: GraphStore) -> None:
     await chain().sync(store)
     data = await gql(
         store,
-        """{ resource(name: "db") { dependents(depth: 2) { distance node { __typename ... on Service { name } } } } }""",
+        """{ resource(name: "db") { dependents(depth: 2) { nodes { distance node { __typename ... on Service { name } } } } } }""",
     )
-    assert data["resource"]["dependents"] == [
+    assert data["resource"]["dependents"]["nodes"] == [
         {"distance": 1, "node": {"__typename": "Service", "name": "a"}},
         {"distance": 2, "node": {"__typename": "Service", "name": "b"}},
         {"distance": 2, "node": {"__typename": "Service", "name": "e"}},
@@ -163,4 +163,4 @@ async def test_a_retired_dependency_breaks_the_chain(store: GraphStore) -> None:
     g.rels = [r for r in g.rels if not (r.src_id == "component:default/b" and r.type == "DEPENDS_ON")]
     await g.sync(store, force=True)
     data = (await gql(store, DEPS, {"name": "a", "depth": 10}))["service"]
-    assert [(d["node"]["name"], d["distance"]) for d in data["dependents"]] == [("e", 1)]
+    assert [(d["node"]["name"], d["distance"]) for d in data["dependents"]["nodes"]] == [("e", 1)]

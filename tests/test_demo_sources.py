@@ -36,6 +36,7 @@ async def test_every_demo_source_syncs_and_a_second_sync_changes_nothing(store: 
         ("kubernetes", False),
         ("reconcile", False),
         ("adoption", False),
+        ("audits", False),
     ]
     assert all(o.report is not None and o.report.complete for o in first)
     second = await sync_sources(store, config)

@@ -57,7 +57,7 @@ class AuditKind(StrEnum):
 
 
 KIND_DOCS: dict[AuditKind, str] = {
-    AuditKind.UNOWNED_SERVICE: "A current service that no source gives a current owner (no active OWNS or ACCOUNTABLE_FOR).",
+    AuditKind.UNOWNED_SERVICE: "A current service that has no owner: no source claims one and none is resolved.",
     AuditKind.UNKNOWN_OWNER: "An owner that does not exist: a dangling owner reference an importer found, or an owner that was retired.",
     AuditKind.NO_ON_CALL_ROUTING: "A running service with no escalation policy of its own and none through its owning teams.",
     AuditKind.OWNER_CONFLICT: "Sources name different owners for the same entity (found when owners are reconciled after a sync).",

@@ -14,6 +14,7 @@ from typing import Any
 import strawberry
 
 from catalog.api.node import Node
+from catalog.api.scalars import URI
 from catalog.clock import parse_iso
 from catalog.model import NodeType
 from catalog.read import Provenance as ProvenanceRow
@@ -45,17 +46,17 @@ class Provenance:
         return self.row.origin
 
     @strawberry.field(description="When an import first saw it.")
-    def first_seen(self) -> datetime | None:
+    def first_seen_at(self) -> datetime | None:
         return as_time(self.row.first_seen)
 
     @strawberry.field(description="When an import last saw it.")
-    def last_seen(self) -> datetime | None:
+    def last_seen_at(self) -> datetime | None:
         return as_time(self.row.last_seen)
 
 
 @strawberry.type(description="A link from the entity's descriptor: a runbook, a dashboard, docs.")
 class Link:
-    url: str = strawberry.field(description="Where the link points.")
+    url: URI = strawberry.field(description="Where the link points.")
     title: str | None = strawberry.field(description="Text to show for it.")
     icon: str | None = strawberry.field(description="Backstage icon name, e.g. `dashboard`.")
     type: str | None = strawberry.field(description="What kind of link, e.g. `runbook`.")
@@ -79,7 +80,7 @@ def _links(value: Any) -> list[Link]:
     links: list[Link] = []
     for item in value:
         if isinstance(item, dict) and item.get("url"):
-            links.append(Link(url=str(item["url"]), title=item.get("title"), icon=item.get("icon"), type=item.get("type")))
+            links.append(Link(url=URI(str(item["url"])), title=item.get("title"), icon=item.get("icon"), type=item.get("type")))
     return links
 
 
@@ -90,6 +91,12 @@ class Entity(Node):
     @strawberry.field(description="The full entity reference, which is also its catalog key, e.g. `component:default/checkout`.")
     def ref(self) -> str:
         return self.row.id
+
+    @strawberry.field(
+        description="True when no source states it any more: the catalog keeps it, with its history, and still resolves its id."
+    )
+    def is_retired(self) -> bool:
+        return self.row.retired_at is not None
 
     @strawberry.field(description="Name as written in the source; lookups ignore case.")
     def name(self) -> str:

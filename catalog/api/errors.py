@@ -1,24 +1,103 @@
-"""Errors the API reports to clients as they are; anything else is masked and logged."""
+"""Errors the API reports to clients as they are, each with a machine-readable ``extensions.code``;
+anything else is masked and logged.
+
+Codes (stable within schema v1; clients branch on them, never on message text):
+
+- ``BAD_USER_INPUT``: an argument that cannot be used (a malformed id, cursor, reference or instant);
+- ``LIMIT_EXCEEDED``: an argument above a configured limit (page size, depth);
+- ``NOT_FOUND``: an argument that names nothing in the catalog where something must exist;
+- ``FORBIDDEN``: the caller may not read what it asked for (reserved for access-control scopes).
+
+Domain errors raised below the API (``catalog.answers``, ``catalog.read``, ``catalog.refs``) map
+to a code here too, so a resolver that lets one through still answers the client correctly.
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from graphql import GraphQLError
+
+from catalog.answers.audits import AuditArgumentError
+from catalog.answers.blast_radius import DepthRefused
+from catalog.answers.history import BadWindow
+from catalog.answers.oncall import BadInstant
+from catalog.read.entities import UnknownEntity
+from catalog.refs import InvalidReference
+
+BAD_USER_INPUT = "BAD_USER_INPUT"
+LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+NOT_FOUND = "NOT_FOUND"
+FORBIDDEN = "FORBIDDEN"
+CODES = (BAD_USER_INPUT, LIMIT_EXCEEDED, NOT_FOUND, FORBIDDEN)
 
 
 class ApiError(Exception):
     """A request the API refuses; the message goes to the client verbatim, so it names the fix."""
 
+    code: ClassVar[str] = BAD_USER_INPUT
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        # graphql-core copies an original error's ``extensions`` onto the error it reports.
+        return {"code": self.code}
+
 
 class BadArgument(ApiError):
     """An argument that cannot be used: a malformed cursor, id or reference, an unknown name."""
+
+    code = BAD_USER_INPUT
 
 
 class LimitExceeded(ApiError):
     """An argument above a configured limit; the message names the setting that sets it."""
 
+    code = LIMIT_EXCEEDED
+
+
+class NotFound(ApiError):
+    """An argument names nothing in the catalog where the request needs something to exist."""
+
+    code = NOT_FOUND
+
+
+class Forbidden(ApiError):
+    """The caller may not read what it asked for (access-control scopes)."""
+
+    code = FORBIDDEN
+
+
+DOMAIN_CODES: tuple[tuple[type[Exception], str], ...] = (
+    (UnknownEntity, NOT_FOUND),
+    (DepthRefused, LIMIT_EXCEEDED),
+    (BadWindow, BAD_USER_INPUT),
+    (BadInstant, BAD_USER_INPUT),
+    (AuditArgumentError, BAD_USER_INPUT),
+    (InvalidReference, BAD_USER_INPUT),
+)
+"""Errors of the layers below the API that are the client's doing, and their codes."""
+
+
+def code_of(error: BaseException | None) -> str | None:
+    """The client-facing code of an exception; None for the server's own failures."""
+    if isinstance(error, ApiError):
+        return error.code
+    for kind, code in DOMAIN_CODES:
+        if isinstance(error, kind):
+            return code
+    return None
+
+
+def with_code(error: GraphQLError) -> GraphQLError:
+    """Sets ``extensions.code`` on a resolver's refusal that does not carry one yet."""
+    code = code_of(error.original_error)
+    if code is not None and "code" not in (error.extensions or {}):
+        error.extensions = {**(error.extensions or {}), "code": code}
+    return error
+
 
 def is_internal(error: GraphQLError) -> bool:
     """True for errors raised by the server's own code (a store failure, a bug), which must not
-    leak query text or internals to clients. Syntax, validation and ``ApiError`` are the client's."""
+    leak query text or internals to clients. Syntax, validation and refusals are the client's."""
     original = error.original_error
-    return original is not None and not isinstance(original, ApiError | GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError) and code_of(original) is None

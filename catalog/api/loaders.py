@@ -14,7 +14,7 @@ from strawberry.dataloader import DataLoader
 from catalog.api.services.loaders import ServiceLoaders
 from catalog.api.systems.loaders import SystemLoaders
 from catalog.api.teams.loaders import TeamLoaders
-from catalog.read import CatalogReader, GraphNode, Ownership
+from catalog.read import CatalogReader, GraphNode, Ownership, Resolution
 
 
 class Loaders:
@@ -22,13 +22,23 @@ class Loaders:
         self._reader = reader
         self._nodes: dict[str, DataLoader[str, GraphNode | None]] = {}
         self._owners: dict[str, DataLoader[str, list[Ownership]]] = {}
+        self._resolved: dict[str, DataLoader[str, list[Resolution]]] = {}
+        self._any: dict[str, DataLoader[str, GraphNode | None]] = {}
         self.services = ServiceLoaders(reader)
         self.systems = SystemLoaders(reader)
         self.teams = TeamLoaders(reader)
 
     def owners(self, label: str) -> DataLoader[str, list[Ownership]]:
-        """Current owners of entities of one label, by key (one start table per query)."""
+        """Current ownership claims (one per owner and source) of entities of one label, by key (one start table per query)."""
         return _per_label(self._owners, label, lambda ids: self._reader.owners_of(ids, label))
+
+    def resolved_owners(self, label: str) -> DataLoader[str, list[Resolution]]:
+        """Resolved owners of entities of one label, by key."""
+        return _per_label(self._resolved, label, lambda ids: self._reader.resolved_owners_of(ids, label))
+
+    def node_with_retired(self, label: str) -> DataLoader[str, GraphNode | None]:
+        """Nodes of one label by key, current or retired: what an id or a reference must still resolve to."""
+        return _per_label(self._any, label, lambda ids: self._reader.nodes_with_retired(label, ids))
 
     def node(self, label: str) -> DataLoader[str, GraphNode | None]:
         """Current nodes of one label by key."""

@@ -18,10 +18,16 @@ async def by_name(info: Info, label: str, name: str, namespace: str) -> GraphNod
     if label in OWNS.to_labels and _selects(info, "owners"):
         # Looking ahead: the entity and its owners in one round trip, primed into the loaders
         # the fields read from (an owner lookup is the API's most frequent request).
-        node, owners = await info.context.reader.node_with_owners(label, key)
+        node, resolved = await info.context.reader.node_with_resolved_owners(label, key)
         loaders.node(label).prime(key, node)
         if node is not None:
-            loaders.owners(label).prime(key, owners)
+            loaders.resolved_owners(label).prime(key, resolved)
+        return node
+    if label in OWNS.to_labels and _selects(info, "ownershipClaims"):
+        node, claims = await info.context.reader.node_with_owners(label, key)
+        loaders.node(label).prime(key, node)
+        if node is not None:
+            loaders.owners(label).prime(key, claims)
         return node
     return await loaders.node(label).load(key)
 

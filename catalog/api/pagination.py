@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
@@ -44,8 +44,13 @@ def decode_cursor(cursor: str | None) -> str | None:
 
 @strawberry.type(description="Where a page sits in the whole list.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when another page follows; fetch it with `after: endCursor`.")
-    has_previous_page: bool = strawberry.field(description="True when this page was asked for with `after`.")
+    has_next_page: bool = strawberry.field(
+        description="Paging forwards: true when another page follows (fetch it with `after: endCursor`). Paging backwards: true "
+        "when this page was asked for with `before`."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Paging forwards: true when this page was asked for with `after`. Paging backwards: true when items precede it."
+    )
     start_cursor: str | None = strawberry.field(description="Cursor of the first edge; null on an empty page.")
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge; pass it as `after` for the next page.")
 
@@ -56,15 +61,27 @@ class Edge(Generic[T]):
     node: T = strawberry.field(description="The item.")
 
 
-@strawberry.type(description="A page of a list, in stable key order (Relay connection).")
+@strawberry.type(description="A page of a list, in a stable order (Relay connection).")
 class Connection(Generic[T]):
-    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page, with their cursors.")
     page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
     counter: strawberry.Private[Counter]
+
+    @strawberry.field(description="The items of this page without their cursors: a shortcut for `edges { node }`.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
 
     @strawberry.field(description="How many items the whole list has, over all pages.")
     async def total_count(self) -> int:
         return await self.counter()
+
+
+Last = Annotated[
+    int | None, strawberry.argument(description="Page size from the end: the last items before `before` (or of the whole list).")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Return items before this cursor: `pageInfo.startCursor` of the page after.")
+]
 
 
 def known_count(total: int) -> Counter:
@@ -85,3 +102,68 @@ def build_connection(items: Sequence[T], keys: Sequence[str], *, has_next: bool,
         end_cursor=cursors[-1] if cursors else None,
     )
     return Connection(edges=edges, page_info=info, counter=counter)
+
+
+def list_connection(items: Sequence[T], keys: Sequence[str], *, first: int, after: str | None, max_page_size: int) -> Connection[T]:
+    """A page of a list already in memory, in its own order; ``keys`` are the items' unique keys
+    (the cursors carry them). A cursor whose item left the list is refused: its place is unknown."""
+    from catalog.api.errors import LimitExceeded
+
+    if first < 0:
+        raise BadArgument(f"first {first} is negative; ask for 0 or more items")
+    if first > max_page_size:
+        raise LimitExceeded(f"first {first} exceeds the limit of {max_page_size} (CATALOG_MAX_PAGE_SIZE); ask for {max_page_size} or fewer")
+    after_key = decode_cursor(after)
+    start = 0
+    if after_key is not None:
+        position = {key: i for i, key in enumerate(keys)}.get(after_key)
+        if position is None:
+            raise BadArgument(f"after: {after!r} points at an item no longer in the list; start again without `after`")
+        start = position + 1
+    chosen = list(range(start, min(start + first, len(items))))
+    return build_connection(
+        [items[i] for i in chosen],
+        [keys[i] for i in chosen],
+        has_next=start + first < len(items),
+        after=after_key,
+        counter=known_count(len(items)),
+    )
+
+
+def backward_connection(items: Sequence[T], keys: Sequence[str], *, last: int, before: str | None, max_page_size: int) -> Connection[T]:
+    """The last ``last`` items before ``before`` of a list in memory, in the list's order (Relay's backward pagination)."""
+    from catalog.api.errors import LimitExceeded
+
+    if last < 0:
+        raise BadArgument(f"last {last} is negative; ask for 0 or more items")
+    if last > max_page_size:
+        raise LimitExceeded(f"last {last} exceeds the limit of {max_page_size} (CATALOG_MAX_PAGE_SIZE); ask for {max_page_size} or fewer")
+    before_key = decode_cursor(before)
+    end = len(items)
+    if before_key is not None:
+        position = {key: i for i, key in enumerate(keys)}.get(before_key)
+        if position is None:
+            raise BadArgument(f"before: {before!r} points at an item no longer in the list; start again without `before`")
+        end = position
+    start = max(0, end - last)
+    cursors = [encode_cursor(keys[i]) for i in range(start, end)]
+    edges = [Edge(cursor=cursor, node=items[i]) for cursor, i in zip(cursors, range(start, end), strict=True)]
+    info = PageInfo(
+        has_next_page=end < len(items),
+        has_previous_page=start > 0,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+    return Connection(edges=edges, page_info=info, counter=known_count(len(items)))
+
+
+R = TypeVar("R")
+
+
+def rows_connection(
+    info: Any, rows: Sequence[R], wrap: Callable[[R], T], key: Callable[[R], str], first: int, after: str | None
+) -> Connection[T]:
+    """A page of rows a loader read whole (a system's services, a team's members), each wrapped in its GraphQL type."""
+    return list_connection(
+        [wrap(row) for row in rows], [key(row) for row in rows], first=first, after=after, max_page_size=info.context.settings.max_page_size
+    )

@@ -11,21 +11,24 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from catalog.api.audits.queries import AuditQuery
-from catalog.api.errors import is_internal
+from catalog.api.errors import is_internal, with_code
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
 from catalog.api.impact.queries import ImpactQuery
+from catalog.api.lists import ListQuery
 from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.api.ownership.queries import OwnershipQuery
 from catalog.api.platforms.queries import PlatformQuery
 from catalog.api.platforms.types import Platform, Repository
+from catalog.api.scalars import SCALAR_OVERRIDES
 from catalog.api.services.queries import ServiceQuery
 from catalog.api.services.types import Resource, Service
 from catalog.api.systems.queries import SystemQuery
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.queries import TeamQuery
 from catalog.api.teams.types import Person, Team
+from catalog.api.v1_types import EXTRA_NODE_TYPES
 from catalog.api.validation import CACHE_SIZE, guard_extensions
 from catalog.auth.fields import guard_fields, introspection_rules
 from catalog.auth.graphql import AuthQuery
@@ -50,6 +53,7 @@ class Query(
     PlatformQuery,
     FindingQuery,
     AuthQuery,
+    ListQuery,
 ):
     pass
 
@@ -61,6 +65,7 @@ class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Refusals are the client's business; only our own failures belong in the server log.
         for error in errors:
+            with_code(error)
             if self.on_error is not None:
                 self.on_error(error)
             if is_internal(error):
@@ -80,7 +85,8 @@ def build_schema(settings: Settings | None = None, *, on_error: Callable[[GraphQ
     """The schema; with settings, also the per-request guards the running API uses."""
     schema = CatalogSchema(
         query=Query,
-        types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding],
+        types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding, *EXTRA_NODE_TYPES],
+        scalar_overrides=SCALAR_OVERRIDES,
         extensions=guards(settings) if settings is not None else (),
     )
     guard_fields(schema)

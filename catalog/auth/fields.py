@@ -75,8 +75,7 @@ SCOPED_FIELDS: Mapping[str, FieldRule] = {
     "Person.email": FieldRule(Scope.CONTACTS, "a person's email"),
     "OnCallPerson.email": FieldRule(Scope.CONTACTS, "the on-call person's email"),
     "ImpactOnCall.email": FieldRule(Scope.CONTACTS, "the on-call person's email"),
-    "ContactCard.email": FieldRule(Scope.CONTACTS, "a person's email", when=about_person),
-    "OwnerContact.email": FieldRule(Scope.CONTACTS, "a person's email", when=about_person),
+    "Contact.email": FieldRule(Scope.CONTACTS, "a person's email", when=about_person),
     "Query.apiTokens": FieldRule(Scope.ADMIN, "the API tokens"),
 }
 """Every field that needs more than ``read``. Team emails and chat channels stay ``read``: they are

@@ -28,9 +28,32 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, empty:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
+JSON_NAMES: dict[tuple[str, str], str] = {
+    ("OwnedService", "resolved_owners"): "owners",
+    ("OwnedService", "owner_evidence"): "ownership_claims",
+    ("OwnedService", "label"): "kind",
+    ("WhoOwns", "matches"): "subjects",
+    ("WhoOwns", "more"): "more_matches",
+    ("Identification", "more"): "more_matches",
+    ("OnCallAnswer", "owners"): "owner_contacts",
+    ("OwnerAtAnswer", "claims"): "ownership_claims",
+    ("OwnerAtAnswer", "retired_service"): "is_service_retired",
+    ("OwnerAtAnswer", "record_starts"): "record_starts_at",
+    ("ChangesAnswer", "retired_service"): "is_service_retired",
+    ("ResolvedOwner", "since"): "started_at",
+    ("OwnerClaim", "first_seen"): "started_at",
+    ("OwnerClaim", "last_seen"): "last_seen_at",
+    ("Interval", "first_seen"): "started_at",
+    ("Interval", "retired_at"): "ended_at",
+}
+"""``--json`` speaks the API's vocabulary (``catalog.api.owners``): where an answer's field has another
+name in the GraphQL schema, (class, field) maps to the schema's name in snake case."""
+
+
 def to_jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        kind = type(value).__name__
+        return {JSON_NAMES.get((kind, f.name), f.name): to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

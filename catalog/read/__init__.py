@@ -5,7 +5,7 @@ Results are frozen dataclasses (``GraphNode``, ``Ownership``, ``Linked``, ``Reac
 """
 
 from catalog.read.entities import UnknownEntity, key_of, kind_of
-from catalog.read.nodes import EdgeFacts, GraphNode, Linked, Ownership, Provenance, Reached
+from catalog.read.nodes import EdgeFacts, GraphNode, Linked, Ownership, Provenance, Reached, Resolution
 from catalog.read.pagination import Page
 from catalog.read.reader import CatalogReader
 from catalog.read.services import ServiceFilter, ServiceSelection
@@ -19,6 +19,7 @@ __all__ = [
     "Page",
     "Provenance",
     "Reached",
+    "Resolution",
     "ServiceFilter",
     "ServiceSelection",
     "UnknownEntity",

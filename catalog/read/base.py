@@ -27,6 +27,15 @@ async def read_nodes(store: GraphStore, label: str, ids: Sequence[str]) -> dict[
     return {str(row["node"]["id"]): GraphNode.from_map(label, row["node"]) for row in rows}
 
 
+async def read_nodes_with_retired(store: GraphStore, label: str, ids: Sequence[str]) -> dict[str, GraphNode]:
+    """The nodes of ``label`` among ``ids``, current or retired (``retired_at`` set), by key."""
+    if not ids:
+        return {}
+    columns = {"node": node_map("n", (label,)), "retired_at": "n.retired_at"}
+    rows = await store.read_table(f"UNWIND $ids AS key MATCH (n:{label} {{id: key}})", columns, {"ids": sorted(set(ids))})
+    return {str(row["node"]["id"]): GraphNode.from_map(label, {**row["node"], "retired_at": row["retired_at"]}) for row in rows}
+
+
 def links_of(hop: Hop, rows: Iterable[Mapping[str, Any]]) -> list[Linked]:
     """The neighbours in rows of ``hop_table``'s ``label``, ``node`` and ``edge`` columns, by
     neighbour key, then asserting source instance."""
@@ -46,6 +55,11 @@ class ReadBase:
     async def nodes_by_ids(self, label: str, ids: Sequence[str]) -> list[GraphNode | None]:
         """The current node of ``label`` for each key, or None when there is none (or it is retired)."""
         found = await read_nodes(self.store, label, ids)
+        return [found.get(key) for key in ids]
+
+    async def nodes_with_retired(self, label: str, ids: Sequence[str]) -> list[GraphNode | None]:
+        """The node of ``label`` for each key, current or retired (then ``retired_at`` is set); None when none ever was."""
+        found = await read_nodes_with_retired(self.store, label, ids)
         return [found.get(key) for key in ids]
 
     async def neighbours(self, hop: Hop, ids: Sequence[str]) -> list[list[Linked]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from catalog.identity import identifier_key
 from catalog.model import NODES_BY_LABEL
 from catalog.read.base import ReadBase, links_of
-from catalog.read.hops import hop_table, owners_hop
-from catalog.read.nodes import GraphNode, Ownership, node_map
+from catalog.read.hops import IDENTIFIED_SERVICES, Hop, accountable_hop, hop_table, owners_hop
+from catalog.read.nodes import GraphNode, Linked, Ownership, Resolution, node_map
 from catalog.refs import entity_key, repository_key
 
 
@@ -43,7 +44,15 @@ class EntityReads(ReadBase):
     async def node_with_owners(self, label: str, key: str) -> tuple[GraphNode | None, list[Ownership]]:
         """One current ownable entity and its current owners (as ``owners_of`` gives them) in one
         round trip: the whole answer of an owner lookup, which otherwise costs two."""
-        owners = owners_hop(label)
+        node, links = await self._node_with(owners_hop(label), label, key)
+        return node, [Ownership.from_link(link) for link in links]
+
+    async def node_with_resolved_owners(self, label: str, key: str) -> tuple[GraphNode | None, list[Resolution]]:
+        """One current ownable entity and its resolved owners (as ``resolved_owners_of`` gives them) in one round trip."""
+        node, links = await self._node_with(accountable_hop(label), label, key)
+        return node, [Resolution.from_link(link) for link in links]
+
+    async def _node_with(self, owners: Hop, label: str, key: str) -> tuple[GraphNode | None, list[Linked]]:
         table = hop_table(owners, self.store.dialect, "one")
         columns = ", ".join(f"{expr} AS {name}" for name, expr in table.columns.items())
         query = (
@@ -56,9 +65,23 @@ class EntityReads(ReadBase):
             return None, []
         # An entity without owners is one row whose owner columns are null.
         links = links_of(owners, [row for row in rows if row["label"] is not None])
-        return GraphNode.from_map(label, rows[0]["entity"]), [Ownership.from_link(link) for link in links]
+        return GraphNode.from_map(label, rows[0]["entity"]), links
 
     async def owners_of(self, ids: Sequence[str], label: str | None = None) -> list[list[Ownership]]:
         """For each ownable entity (all of ``label`` when given), its current owners: one entry per
         owner and asserting source."""
         return [[Ownership.from_link(link) for link in links] for links in await self.neighbours(owners_hop(label), ids)]
+
+    async def resolved_owners_of(self, ids: Sequence[str], label: str | None = None) -> list[list[Resolution]]:
+        """For each ownable entity (all of ``label`` when given), its resolved owners (``ACCOUNTABLE_FOR``)."""
+        return [[Resolution.from_link(link) for link in links] for links in await self.neighbours(accountable_hop(label), ids)]
+
+    async def renamed_service(self, retired: GraphNode) -> GraphNode | None:
+        """The one current service that carries a retired service's name as an alias: the same service, renamed
+        (None when no service or several do)."""
+        name = retired.text("name")
+        if not name:
+            return None
+        [services] = await self.distinct_neighbours(IDENTIFIED_SERVICES, [identifier_key("alias", name)])
+        successors = [s for s in services if s.id != retired.id]
+        return successors[0] if len(successors) == 1 else None

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from catalog.cypher import Table
 from catalog.model import (
+    ACCOUNTABLE_FOR,
     BUILT_FROM,
     CHILD_OF,
     CONSUMES_API,
@@ -128,6 +129,13 @@ def owners_hop(label: str | None) -> Hop:
     """``OWNERS`` from nodes of one ownable label: LadybugDB then scans one start table, not eight
     (13 ms against 7 for the owners of a page of 100 services, on 1,000)."""
     return OWNERS if label is None else Hop(f"owners of {label}", OWNS, (label,), ("Team", "Person"), forward=False)
+
+
+def accountable_hop(label: str | None) -> Hop:
+    """``ACCOUNTABLE_FOR`` from nodes of one ownable label: the resolved owners the catalog answers with."""
+    return Hop(
+        f"resolved owners of {label or 'entities'}", ACCOUNTABLE_FOR, (label,) if label else _OWNED, ("Team", "Person"), forward=False
+    )
 
 
 IDENTIFIED_SERVICES = Hop("services identified", IDENTIFIES, ("Identifier",), ("Service",))

@@ -38,12 +38,14 @@ class Provenance:
 
 @dataclass(frozen=True)
 class GraphNode:
-    """One current node: its label, key, declared properties and provenance."""
+    """One node: its label, key, declared properties and provenance; ``retired_at`` is set only
+    by reads that also return retired nodes (``nodes_with_retired``)."""
 
     label: str
     id: str
     props: Mapping[str, Any]
     provenance: Provenance
+    retired_at: str | None = None
 
     def text(self, name: str) -> str | None:
         value = self.props.get(name)
@@ -75,7 +77,7 @@ class GraphNode:
     def from_map(cls, label: str, values: Mapping[str, Any]) -> GraphNode:
         declared = NODES_BY_LABEL[label]
         props = {p.name: values.get(p.name) for p in declared.props if p.name not in _NOT_READ}
-        return cls(label, str(values[declared.key]), MappingProxyType(props), Provenance.from_map(values))
+        return cls(label, str(values[declared.key]), MappingProxyType(props), Provenance.from_map(values), values.get("retired_at"))
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Ownership:
     origin: str | None
     first_seen: str | None
     last_seen: str | None
+    strength: str | None = None
 
     @property
     def owner_id(self) -> str:
@@ -125,7 +128,25 @@ class Ownership:
     @classmethod
     def from_link(cls, link: Linked) -> Ownership:
         p = link.edge.provenance
-        return cls(link.node, p.source, p.source_instance, link.edge.text("evidence"), p.origin, p.first_seen, p.last_seen)
+        evidence, strength = link.edge.text("evidence"), link.edge.text("strength")
+        return cls(link.node, p.source, p.source_instance, evidence, p.origin, p.first_seen, p.last_seen, strength)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A resolved owner of an entity (``ACCOUNTABLE_FOR``): the owner the catalog answers with, and why."""
+
+    owner: GraphNode
+    rule: str | None
+    sources: tuple[str, ...]
+    strength: str | None
+    first_seen: str | None
+
+    @classmethod
+    def from_link(cls, link: Linked) -> Resolution:
+        sources = link.edge.props.get("sources")
+        names = tuple(str(s) for s in sources) if isinstance(sources, list | tuple) else ()
+        return cls(link.node, link.edge.text("rule"), names, link.edge.text("strength"), link.edge.provenance.first_seen)
 
 
 @dataclass(frozen=True)

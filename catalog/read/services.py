@@ -161,6 +161,10 @@ class ServiceReads(TeamReads, SystemReads):
     async def platform_of(self, service_ids: Sequence[str]) -> list[GraphNode | None]:
         return await self.single_neighbour(PLATFORM, service_ids)
 
+    async def platforms_of(self, service_ids: Sequence[str]) -> list[list[GraphNode]]:
+        """For each service, every platform a source says it runs on, each once, by key."""
+        return await self.distinct_neighbours(PLATFORM, service_ids)
+
     async def services_on_platform(self, platform_ids: Sequence[str]) -> list[list[GraphNode]]:
         return await self.distinct_neighbours(PLATFORM_SERVICES, platform_ids)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from types import MappingProxyType
 
 import strawberry
 
@@ -14,7 +15,9 @@ from catalog.answers.audits import KIND_DOCS
 from catalog.answers.audits import AuditKind as Kind
 from catalog.api.context import Info
 from catalog.api.entity import as_time
-from catalog.api.node import Node, present
+from catalog.api.node import Node, NodeKind, node_type, present
+from catalog.read import GraphNode
+from catalog.read import Provenance as ProvenanceRow
 
 
 @strawberry.enum(name="AuditKind", description="The kind of problem an audit reports.")
@@ -46,14 +49,21 @@ class Severity(Enum):
 @strawberry.type(description="The entity, or source instance, an audit is about.")
 class AuditSubject:
     key: str = strawberry.field(description="Its catalog key, e.g. `component:default/checkout`; for a stale source, the source instance.")
-    label: str | None = strawberry.field(description="Its kind of node, e.g. `Service`; null when it is not a catalog node.")
+    label: strawberry.Private[str | None]
     name: str | None = strawberry.field(description="Its name (for a stale source: the importer).")
 
-    @strawberry.field(description="The catalog object itself, when it exists and the API presents its kind; null otherwise.")
+    @strawberry.field(description="Its kind of catalog object; null when it is not one (a source instance).")
+    def kind(self) -> NodeKind | None:
+        try:
+            return None if self.label is None else NodeKind(self.label)
+        except ValueError:
+            return None
+
+    @strawberry.field(description="The catalog object itself (marked `isRetired` if it was retired since); null when it is not one.")
     async def node(self, info: Info) -> Node | None:
         if self.label is None:
             return None
-        row = await info.context.loaders.node(self.label).load(self.key)
+        row = await info.context.loaders.node_with_retired(self.label).load(self.key)
         if row is None:
             return None
         try:
@@ -62,68 +72,77 @@ class AuditSubject:
             return None
 
 
+@node_type("Audit")
 @strawberry.type(description="A problem with ownership, on-call routing, platforms, code owners or the imports, with the fix.")
-class Audit:
-    row: strawberry.Private[answers.Audit]
+class Audit(Node):
+    audit: strawberry.Private[answers.Audit]
 
-    @strawberry.field(description="Stable id of this problem: the finding's key, or `<kind>:<subject>` for computed audits.")
-    def id(self) -> str:
-        return self.row.id
+    @classmethod
+    def of(cls, audit: answers.Audit) -> Audit:
+        # The Node's row carries the audit's stable key (the finding's key, or `<kind>:<subject>`), which its id encodes.
+        return cls(row=GraphNode("Audit", audit.id, MappingProxyType({}), ProvenanceRow(None, None, None, None, None)), audit=audit)
 
     @strawberry.field(description="What the audit is about.")
     def kind(self) -> AuditKind:
-        return AuditKind[self.row.kind.name]
+        return AuditKind[self.audit.kind.name]
 
     @strawberry.field(description="How much it matters.")
     def severity(self) -> Severity:
-        return Severity[self.row.severity.upper()]
+        return Severity[self.audit.severity.upper()]
 
     @strawberry.field(description="The entity (or source instance) at fault.")
     def subject(self) -> AuditSubject:
-        s = self.row.subject
+        s = self.audit.subject
         return AuditSubject(key=s.key, label=s.label, name=s.name)
 
     @strawberry.field(description="What is wrong, naming the entity, the source and the evidence.")
     def message(self) -> str:
-        return self.row.message
+        return self.audit.message
 
     @strawberry.field(description="What to do about it.")
     def fix(self) -> str:
-        return self.row.fix
+        return self.audit.fix
 
     @strawberry.field(
-        description="When it was found: the first import that reported it, or, for audits the catalog computes, the time of the query."
+        description="When the problem was first detected: the first sync that saw it (since it last came back), or the first "
+        "import that reported it; null until a sync has seen it."
     )
-    def detected_at(self) -> datetime | None:
-        return as_time(self.row.detected_at)
+    async def first_detected_at(self, info: Info) -> datetime | None:
+        row = await info.context.loaders.node("AuditSighting").load(self.audit.id)
+        seen = [t for t in (None if row is None else row.text("since"), self._reported_at()) if t]
+        return as_time(min(seen)) if seen else None
+
+    def _reported_at(self) -> str | None:
+        # For a finding, the answer's time is the first import that reported it; for a computed audit it is the query's.
+        return self.audit.detected_at if self.audit.finding_kind is not None else None
 
     @strawberry.field(description="For a problem an import reported: the importer's own kind, e.g. `unknown-reference`; else null.")
     def finding_kind(self) -> str | None:
-        return self.row.finding_kind
+        return self.audit.finding_kind
 
     @strawberry.field(description="For a problem an import reported: the importer, e.g. `backstage`.")
     def source(self) -> str | None:
-        return self.row.source
+        return self.audit.source
 
     @strawberry.field(description="For a problem an import reported: the source instance, e.g. `github:acme`.")
     def source_instance(self) -> str | None:
-        return self.row.source_instance
+        return self.audit.source_instance
 
     @strawberry.field(description="The file at fault, if an import named one.")
     def file(self) -> str | None:
-        return self.row.file
+        return self.audit.file
 
     @strawberry.field(description="The line in that file, if known.")
     def line(self) -> int | None:
-        return self.row.line
+        return self.audit.line
 
     @strawberry.field(description="The field at fault, e.g. `spec.owner`.")
     def field(self) -> str | None:
-        return self.row.field
+        return self.audit.field
 
     @strawberry.field(description="The reference that could not be resolved, if any.")
     def reference(self) -> str | None:
-        return self.row.reference
+        return self.audit.reference
 
 
 @strawberry.type(description="How many audits there are of one kind at one severity.")

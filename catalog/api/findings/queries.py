@@ -8,10 +8,17 @@ from typing import Annotated
 
 import strawberry
 
+from catalog.api.audits.types import Severity
 from catalog.api.context import Info
 from catalog.api.findings.types import Finding
 from catalog.api.limits import checked_first
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor
+
+
+@strawberry.input(description="Which findings to list. All conditions must hold.")
+class FindingFilter:
+    severity: Severity | None = strawberry.field(default=None, description="Only this severity.")
+    kind: str | None = strawberry.field(default=None, description="Only this kind, as the importer names it, e.g. `unknown-reference`.")
 
 
 @strawberry.type
@@ -22,9 +29,10 @@ class FindingQuery:
         info: Info,
         first: First = 50,
         after: After = None,
-        severity: Annotated[str | None, strawberry.argument(description="Only this severity: error, warning or info.")] = None,
-        kind: Annotated[str | None, strawberry.argument(description="Only this kind, e.g. `unknown-reference`.")] = None,
-    ) -> Connection[Finding]:
+        filter: Annotated[FindingFilter | None, strawberry.argument(description="Which findings; all of them when null.")] = None,
+    ) -> Connection[Finding] | None:
+        severity = None if filter is None or filter.severity is None else str(filter.severity.name).lower()
+        kind = None if filter is None else filter.kind
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
         reader = info.context.reader

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import strawberry
 
+from catalog.api.audits.types import Severity
 from catalog.api.entity import Provenance, number_prop, text_prop
 from catalog.api.node import Node, node_type
 from catalog.model import FINDING
@@ -15,7 +16,12 @@ from catalog.model import FINDING
 @strawberry.type(description="A problem an import found in its source: a dangling reference, a bad document, a conflict.")
 class Finding(Node):
     kind: str | None = text_prop(FINDING, "kind")
-    severity: str | None = text_prop(FINDING, "severity")
+
+    @strawberry.field(description="How much it matters.")
+    def severity(self) -> Severity | None:
+        text = self.row.text("severity")
+        return None if text is None or text.upper() not in Severity.__members__ else Severity[text.upper()]
+
     subject: str | None = text_prop(FINDING, "subject")
     field: str | None = text_prop(FINDING, "field")
     reference: str | None = text_prop(FINDING, "reference")

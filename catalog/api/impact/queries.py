@@ -17,6 +17,7 @@ from catalog.api.errors import BadArgument, LimitExceeded
 from catalog.api.impact.types import AdoptionGrouping, AdoptionPoint, AdoptionReport, AdoptionScope, BlastRadius
 from catalog.api.limits import checked_depth, checked_first
 from catalog.api.lookup import ref_key
+from catalog.api.pagination import Before, Connection, Counter, Edge, PageInfo, decode_cursor, encode_cursor
 from catalog.clock import iso
 
 _SERVICE = "The service: a name, key, alias, repository URL, pod or workload name, PagerDuty service id or hostname."
@@ -62,7 +63,7 @@ class ImpactQuery:
                 description="Services listed per owner, nearest first (counts are always complete); at most CATALOG_MAX_PAGE_SIZE."
             ),
         ] = impact.DEFAULT_SERVICES_PER_TEAM,
-    ) -> BlastRadius:
+    ) -> BlastRadius | None:
         settings = info.context.settings
         checked_depth(depth, settings)
         if services_per_team < 0:
@@ -89,7 +90,7 @@ class ImpactQuery:
         self,
         info: Info,
         by: Annotated[AdoptionGrouping, strawberry.argument(description="How to group the services.")] = AdoptionGrouping.TEAM,
-    ) -> AdoptionReport:
+    ) -> AdoptionReport | None:
         async with info.context.walks:
             report = await answers.adoption(info.context.reader.store, _GROUPING[by])
         return AdoptionReport(row=report)
@@ -112,13 +113,16 @@ class ImpactQuery:
         ] = None,
         from_: Annotated[datetime | None, strawberry.argument(name="from", description="Earliest snapshot time; open when null.")] = None,
         to: Annotated[datetime | None, strawberry.argument(description="Latest snapshot time; open when null.")] = None,
-        first: Annotated[
-            int, strawberry.argument(description="At most this many points, the most recent; at most CATALOG_MAX_PAGE_SIZE.")
+        last: Annotated[
+            int,
+            strawberry.argument(description="At most this many points, the latest before `before`; at most CATALOG_MAX_PAGE_SIZE."),
         ] = 100,
-    ) -> list[AdoptionPoint]:
-        checked_first(first, info.context.settings)
-        if first < 1:
-            raise BadArgument("first must be 1 or more")
+        before: Before = None,
+    ) -> Connection[AdoptionPoint] | None:
+        checked_first(last, info.context.settings)
+        if last < 1:
+            raise BadArgument("last must be 1 or more")
+        before_key = decode_cursor(before)
         scope_key: str | None = None
         if scope is not AdoptionScope.COMPANY:
             if key is None or not key.strip():
@@ -128,5 +132,32 @@ class ImpactQuery:
         since, until = _moment(from_, "from"), _moment(to, "to")
         if since is not None and until is not None and since > until:
             raise BadArgument("from is after to; swap them")
-        points = await answers.adoption_trend(info.context.reader.store, _SCOPE[scope], scope_key, since, until, first)
-        return [AdoptionPoint(row=p) for p in points]
+        if before_key is not None and (until is None or before_key <= until):
+            until = before_key
+        points = await answers.adoption_trend(info.context.reader.store, _SCOPE[scope], scope_key, since, until, last + 1)
+        if before_key is not None:
+            points = [p for p in points if p.taken_at < before_key]
+        page = points[-last:]
+        cursors = [encode_cursor(p.taken_at) for p in page]
+        info_ = PageInfo(
+            has_next_page=before_key is not None,
+            has_previous_page=len(points) > last,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )
+        edges = [Edge(cursor=c, node=AdoptionPoint(row=p)) for c, p in zip(cursors, page, strict=True)]
+        return Connection(edges=edges, page_info=info_, counter=_trend_count(info, _SCOPE[scope], scope_key, since, _moment(to, "to")))
+
+
+def _trend_count(info: Info, scope: str, key: str | None, since: str | None, until: str | None) -> Counter:
+    """How many points the whole series in the window has (read only when `totalCount` is asked for)."""
+
+    async def count() -> int:
+        points = await answers.adoption_trend(info.context.reader.store, scope, key, since, until, TREND_COUNT_LIMIT)  # type: ignore[arg-type]
+        return len(points)
+
+    return count
+
+
+TREND_COUNT_LIMIT = 100_000
+"""More snapshots than one scope gathers in decades of syncs every few minutes; bounds the count's read."""

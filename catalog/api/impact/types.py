@@ -6,128 +6,116 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from types import MappingProxyType
+from typing import Annotated, Any
 
 import strawberry
 
 from catalog.answers import adoption as answers
 from catalog.answers import blast_radius as impact
-from catalog.answers.identify import Candidate
+from catalog.answers import identify as ident
 from catalog.api.context import Info
 from catalog.api.entity import as_time
-from catalog.api.platforms.types import Platform
-from catalog.api.services.types import Service
+from catalog.api.identification import Identification, identification_of, service_object
+from catalog.api.oncall.nodes import EscalationPolicy, policy_object
+from catalog.api.owners import OwnerKey, owner_object, person_object
+from catalog.api.pagination import After, Connection, First, rows_connection
+from catalog.api.platforms.types import Platform, platform_object
+from catalog.api.services.types import DependencyTarget, Resource, Service
+from catalog.api.systems.types import Domain
 from catalog.api.teams.types import Owner, Person, Team
-
-
-@strawberry.type(description="A service an identifier may name, with how it led there.")
-class ImpactCandidate:
-    row: strawberry.Private[Candidate]
-
-    @strawberry.field(description="The service's catalog key, e.g. `component:default/checkout`.")
-    def key(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="The service's name.")
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="How the identifier led to it: `name`, an alias, a repository, ...")
-    def why(self) -> str:
-        return self.row.why
-
-    @strawberry.field(description="The service.")
-    async def service(self, info: Info) -> Service | None:
-        row = await info.context.loaders.node("Service").load(self.row.key)
-        return None if row is None else Service(row=row)
+from catalog.read import GraphNode
+from catalog.read import Provenance as ProvenanceRow
 
 
 @strawberry.type(description="A service that depends on the failing one, directly or through others.")
 class ImpactedService:
-    # Plain fields, not resolvers: a hub's answer holds thousands of these, and strawberry serves a
-    # plain field by attribute lookup, skipping the per-field resolver machinery (about 20 µs each).
-    key: str = strawberry.field(description="The service's catalog key.")
-    name: str = strawberry.field(description="The service's name.")
-    distance: int = strawberry.field(description="Fewest dependency steps from the failing service: 1 when it depends on it directly.")
-    via: str = strawberry.field(
-        description="Key of the node one step nearer the failing service through which it was reached: a service, a resource "
-        "(e.g. a queue), or the failing service itself at distance 1."
-    )
-    via_name: str = strawberry.field(description="Name of the `via` node.")
-
-    @classmethod
-    def of(cls, row: impact.ImpactedService) -> ImpactedService:
-        return cls(key=row.key, name=row.name, distance=row.distance, via=row.via, via_name=row.via_name)
+    row: strawberry.Private[impact.ImpactedService]
 
     @strawberry.field(description="The service.")
-    async def service(self, info: Info) -> Service | None:
-        row = await info.context.loaders.node("Service").load(self.key)
-        return None if row is None else Service(row=row)
+    async def service(self, info: Info) -> Service:
+        return await service_object(info, self.row.key, self.row.name)
+
+    @strawberry.field(description="Fewest dependency steps from the failing service: 1 when it depends on it directly.")
+    def distance(self) -> int:
+        return self.row.distance
+
+    @strawberry.field(
+        description="The node one step nearer the failing service through which it was reached: a service, a resource (e.g. a "
+        "queue), or the failing service itself at distance 1."
+    )
+    async def via(self, info: Info) -> DependencyTarget:
+        row = await info.context.loaders.node_with_retired("Service").load(self.row.via)
+        if row is not None:
+            return Service(row=row)
+        resource = await info.context.loaders.node_with_retired("Resource").load(self.row.via)
+        if resource is not None:
+            return Resource(row=resource)
+        return await service_object(info, self.row.via, self.row.via_name)
 
 
 @strawberry.type(description="An escalation policy, and the level at which someone is on call now.")
 class ImpactPolicy:
-    key: str = strawberry.field(description="The policy's catalog key, e.g. `escalation-policy:pagerduty/acme/pabc123`.")
-    name: str | None = strawberry.field(description="The policy's name.")
+    key: strawberry.Private[str]
+    name: strawberry.Private[str | None]
     level: int | None = strawberry.field(description="Its first level with someone on call now (level 1 may be empty); null when unknown.")
+
+    @strawberry.field(description="The escalation policy.")
+    async def policy(self, info: Info) -> EscalationPolicy:
+        return await policy_object(info, self.key, self.name)
 
 
 @strawberry.type(description="Someone on call now for a team's affected services.")
 class ImpactOnCall:
-    key: str = strawberry.field(description="The person's catalog key.")
-    name: str | None = strawberry.field(description="Name to show.")
-    email: str | None = strawberry.field(description="Email address.")
-    policies: list[ImpactPolicy] = strawberry.field(
-        description="The policies they are on call for, at their first level with anyone on call."
-    )
+    row: strawberry.Private[impact.OnCallPerson]
 
-    @classmethod
-    def of(cls, row: impact.OnCallPerson) -> ImpactOnCall:
-        policies = [ImpactPolicy(key=p.policy, name=p.policy_name, level=p.level) for p in row.policies]
-        return cls(key=row.key, name=row.name, email=row.email, policies=policies)
+    @strawberry.field(description="The person (marked `isRetired` if gone from the catalog since).")
+    async def person(self, info: Info) -> Person:
+        return await person_object(info, self.row.key, self.row.name)
 
-    @strawberry.field(description="The person.")
-    async def person(self, info: Info) -> Person | None:
-        row = await info.context.loaders.node("Person").load(self.key)
-        return None if row is None else Person(row=row)
+    @strawberry.field(description="Name to show.")
+    def name(self) -> str | None:
+        return self.row.name
+
+    @strawberry.field(description="Email address.")
+    def email(self) -> str | None:
+        return self.row.email
+
+    @strawberry.field(description="The policies they are on call for, at their first level with anyone on call.")
+    def policies(self) -> list[ImpactPolicy]:
+        return [ImpactPolicy(key=p.policy, name=p.policy_name, level=p.level) for p in self.row.policies]
 
 
 @strawberry.type(description="An owner of affected services (a team, or a person who owns services directly) and who to call.")
 class ImpactedTeam:
-    key: str = strawberry.field(description="The owner's catalog key, e.g. `group:default/payments-team`.")
-    name: str = strawberry.field(description="The owner's name.")
-    kind: str = strawberry.field(description="`Team`, or `Person` where a person owns services directly.")
+    row: strawberry.Private[impact.ImpactedTeam]
 
     @strawberry.field(description="The owning team or person.")
-    async def owner(self, info: Info) -> Owner | None:
-        row = await info.context.loaders.node(self.kind).load(self.key)
-        if row is None:
-            return None
-        return Team(row=row) if row.label == "Team" else Person(row=row)
+    async def owner(self, info: Info) -> Owner:
+        return await owner_object(info, OwnerKey(self.row.label, self.row.key, self.row.name))
 
-    count: int = strawberry.field(description="How many affected services it owns (`services` lists the nearest `servicesPerTeam`).")
-    nearest: int = strawberry.field(description="Distance of its nearest affected service.")
-    services: list[ImpactedService] = strawberry.field(description="Its affected services, nearest first, at most `servicesPerTeam`.")
-    on_call: list[ImpactOnCall] = strawberry.field(
+    @strawberry.field(description="How many affected services it owns (`services` lists the nearest `servicesPerTeam`).")
+    def count(self) -> int:
+        return self.row.count
+
+    @strawberry.field(description="Distance of its nearest affected service.")
+    def nearest_distance(self) -> int:
+        return self.row.nearest
+
+    @strawberry.field(description="Its affected services, nearest first, at most `servicesPerTeam`.")
+    def services(self) -> list[ImpactedService]:
+        return [ImpactedService(row=s) for s in self.row.services]
+
+    @strawberry.field(
         description="Who is on call now: the first level with anyone on call of each escalation policy that pages for its "
         "affected services (a service's own policies, else the owner team's), each person once. Empty when nobody is."
     )
-    escalation_policies: list[ImpactPolicy] = strawberry.field(
-        description="The escalation policies that page for its affected services; empty when none does."
-    )
+    def on_call(self) -> list[ImpactOnCall]:
+        return [ImpactOnCall(row=p) for p in self.row.on_call]
 
-    @classmethod
-    def of(cls, row: impact.ImpactedTeam) -> ImpactedTeam:
-        return cls(
-            key=row.key,
-            name=row.name,
-            kind=row.label,
-            count=row.count,
-            nearest=row.nearest,
-            services=[ImpactedService.of(s) for s in row.services],
-            on_call=[ImpactOnCall.of(p) for p in row.on_call],
-            escalation_policies=[ImpactPolicy(key=p.key, name=p.name, level=None) for p in row.policies],
-        )
+    @strawberry.field(description="The escalation policies that page for its affected services; empty when none does.")
+    def escalation_policies(self) -> list[ImpactPolicy]:
+        return [ImpactPolicy(key=p.key, name=p.name, level=None) for p in self.row.policies]
 
 
 @strawberry.type(description="Affected services without an owner.")
@@ -140,7 +128,7 @@ class UnownedImpact:
 
     @strawberry.field(description="The nearest of them, at most `servicesPerTeam`.")
     def services(self) -> list[ImpactedService]:
-        return [ImpactedService.of(s) for s in self.row.services]
+        return [ImpactedService(row=s) for s in self.row.services]
 
 
 @strawberry.type(description="How many affected services lie at one distance.")
@@ -153,9 +141,11 @@ class DistanceCount:
 class BlastRadius:
     row: strawberry.Private[impact.BlastRadius]
 
-    @strawberry.field(description="The identifier asked about, as given.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(description="What the service argument named; the rest is answered only when RESOLVED.")
+    def identification(self) -> Identification:
+        row = self.row
+        found = ident.Identification(query=row.query, matches=list(row.matches), nearest=list(row.nearest))
+        return identification_of(found, service_key=None if row.service is None else row.service.key, message=row.message)
 
     @strawberry.field(description="How many dependency steps were followed.")
     def depth(self) -> int:
@@ -164,25 +154,6 @@ class BlastRadius:
     @strawberry.field(description="The moment on-call is given for.")
     def at(self) -> datetime | None:
         return as_time(self.row.at)
-
-    @strawberry.field(description="How the identifier was read: the service it names, that several share it, or what comes closest.")
-    def message(self) -> str:
-        return self.row.message
-
-    @strawberry.field(description="The service that goes down; null when the identifier names no service or several (see `matches`).")
-    async def service(self, info: Info) -> Service | None:
-        if self.row.service is None:
-            return None
-        row = await info.context.loaders.node("Service").load(self.row.service.key)
-        return None if row is None else Service(row=row)
-
-    @strawberry.field(description="The services the identifier names; several when it is ambiguous (then nothing else is answered).")
-    def matches(self) -> list[ImpactCandidate]:
-        return [ImpactCandidate(row=c) for c in self.row.matches]
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[ImpactCandidate]:
-        return [ImpactCandidate(row=c) for c in self.row.nearest]
 
     @strawberry.field(description="How many distinct services depend on it within `depth` (resources passed through are not counted).")
     def total_services(self) -> int:
@@ -193,10 +164,11 @@ class BlastRadius:
         return len(self.row.teams)
 
     @strawberry.field(
-        description="Owners of affected services, nearest impact first, then most services. A service with several owners is under each."
+        description="Owners of affected services, nearest impact first, then most services, one page at a time. A service with "
+        "several owners is under each."
     )
-    def teams(self) -> list[ImpactedTeam]:
-        return [ImpactedTeam.of(t) for t in self.row.teams]
+    def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[ImpactedTeam]:
+        return rows_connection(info, self.row.teams, lambda t: ImpactedTeam(row=t), lambda t: f"{t.label}:{t.key}", first, after)
 
     @strawberry.field(description="Affected services that have no owner.")
     def unowned(self) -> UnownedImpact:
@@ -262,14 +234,29 @@ def _counts(row: answers.Counts) -> dict[str, Any]:
     }
 
 
-@strawberry.type(description="Adoption for one team, domain or org unit, or for the services outside any (key null).")
+AdoptionSubject = Annotated[
+    Team | Domain, strawberry.union("AdoptionSubject", description="What an adoption group counts: a team or a domain.")
+]
+
+
+@strawberry.type(description="Adoption for one team, domain or org unit, or for the services outside any (`subject` null).")
 class AdoptionGroup(AdoptionCounts):
-    key: str | None = strawberry.field(description="Key of the team, domain or org unit; null for the services outside any.")
+    key: strawberry.Private[str | None]
+    label: strawberry.Private[str]
     name: str = strawberry.field(description="Its name, or e.g. `(no owner team)`.")
 
     @classmethod
-    def of_group(cls, row: answers.AdoptionGroup) -> AdoptionGroup:
-        return cls(**_counts(row), key=row.key, name=row.name)
+    def of_group(cls, row: answers.AdoptionGroup, label: str) -> AdoptionGroup:
+        return cls(**_counts(row), key=row.key, label=label, name=row.name)
+
+    @strawberry.field(description="The team (for TEAM and ORG_UNIT) or domain (for DOMAIN); null for the services outside any.")
+    async def subject(self, info: Info) -> AdoptionSubject | None:
+        if self.key is None:
+            return None
+        row = await info.context.loaders.node_with_retired(self.label).load(self.key)
+        if row is None:
+            return None
+        return Domain(row=row) if row.label == "Domain" else Team(row=row)
 
 
 async def _team(info: Info, key: str | None) -> Team | None:
@@ -284,13 +271,13 @@ async def _platform(info: Info, key: str) -> Platform | None:
     return None if row is None else Platform(row=row)
 
 
+def _stub_team(name: str) -> GraphNode:
+    return GraphNode("Team", name, MappingProxyType({"name": name}), ProvenanceRow(None, None, None, None, None))
+
+
 @strawberry.type(description="How many of a team's services run on a platform.")
 class PlatformUse:
     row: strawberry.Private[answers.PlatformUse]
-
-    @strawberry.field(description="The owner team's key; null for services without an owner team.")
-    def team_key(self) -> str | None:
-        return self.row.team.key
 
     @strawberry.field(description="The owner team's name, or `(no owner team)`.")
     def team_name(self) -> str:
@@ -309,21 +296,9 @@ class PlatformUse:
 class OtherPlatform:
     row: strawberry.Private[answers.OtherPlatform]
 
-    @strawberry.field(description="The platform's catalog key.")
-    def key(self) -> str:
-        return self.row.platform.key
-
-    @strawberry.field(description="The platform's name.")
-    def name(self) -> str:
-        return self.row.platform.name
-
     @strawberry.field(description="The platform.")
-    async def platform(self, info: Info) -> Platform | None:
-        return await _platform(info, self.row.platform.key)
-
-    @strawberry.field(description="Keys of the teams that own it.")
-    def owner_keys(self) -> list[str]:
-        return [t.key for t in self.row.owners if t.key is not None]
+    async def platform(self, info: Info) -> Platform:
+        return await platform_object(info, self.row.platform.key, self.row.platform.name)
 
     @strawberry.field(description="The teams that own it.")
     async def owners(self, info: Info) -> list[Team]:
@@ -333,9 +308,9 @@ class OtherPlatform:
     def services(self) -> int:
         return self.row.services
 
-    @strawberry.field(description="Whose services run on it, by owner team, most services first.")
-    def used_by(self) -> list[PlatformUse]:
-        return [PlatformUse(row=u) for u in self.row.used_by]
+    @strawberry.field(description="Whose services run on it, by owner team, most services first, one page at a time.")
+    def used_by(self, info: Info, first: First = 50, after: After = None) -> Connection[PlatformUse]:
+        return rows_connection(info, self.row.used_by, lambda u: PlatformUse(row=u), lambda u: u.team.key or "", first, after)
 
 
 @strawberry.type(
@@ -344,32 +319,18 @@ class OtherPlatform:
 class TeamOwnPlatform:
     row: strawberry.Private[answers.TeamPlatform]
 
-    @strawberry.field(description="The team's key.")
-    def team_key(self) -> str:
-        return self.row.team.key or ""
-
-    @strawberry.field(description="The team's name.")
-    def team_name(self) -> str:
-        return self.row.team.name
-
     @strawberry.field(description="The team.")
-    async def team(self, info: Info) -> Team | None:
-        return await _team(info, self.row.team.key)
-
-    @strawberry.field(description="The platform's key.")
-    def platform_key(self) -> str:
-        return self.row.platform.key
-
-    @strawberry.field(description="The platform's name.")
-    def platform_name(self) -> str:
-        return self.row.platform.name
+    async def team(self, info: Info) -> Team:
+        return Team(
+            row=await info.context.loaders.node_with_retired("Team").load(self.row.team.key or "") or _stub_team(self.row.team.name)
+        )
 
     @strawberry.field(description="The platform.")
-    async def platform(self, info: Info) -> Platform | None:
-        return await _platform(info, self.row.platform.key)
+    async def platform(self, info: Info) -> Platform:
+        return await platform_object(info, self.row.platform.key, self.row.platform.name)
 
     @strawberry.field(description="True when the team owns the platform; false when it only runs services on it.")
-    def owns(self) -> bool:
+    def is_owner(self) -> bool:
         return self.row.owns
 
     @strawberry.field(description="How many of the team's services run on it.")
@@ -392,20 +353,22 @@ class AdoptionReport:
     @strawberry.field(
         description="One entry per group, by name, the services outside any group last. A service in two groups counts in each."
     )
-    def groups(self) -> list[AdoptionGroup]:
-        return [AdoptionGroup.of_group(g) for g in self.row.groups]
+    def groups(self, info: Info, first: First = 50, after: After = None) -> Connection[AdoptionGroup]:
+        label = "Domain" if self.row.by == "domain" else "Team"
+        return rows_connection(info, self.row.groups, lambda g: AdoptionGroup.of_group(g, label), lambda g: g.key or "", first, after)
 
     @strawberry.field(description="The platforms that count as standard; when empty, every service with a platform counts as other.")
     async def standard_platforms(self, info: Info) -> list[Platform]:
         return [p for ref in self.row.standard_platforms if (p := await _platform(info, ref.key)) is not None]
 
     @strawberry.field(description="Non-standard platforms that services run on, most services first.")
-    def other_platforms(self) -> list[OtherPlatform]:
-        return [OtherPlatform(row=p) for p in self.row.other_platforms]
+    def other_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[OtherPlatform]:
+        return rows_connection(info, self.row.other_platforms, lambda p: OtherPlatform(row=p), lambda p: p.platform.key, first, after)
 
     @strawberry.field(description="Teams that run platforms of their own, by team.")
-    def teams_with_own_platforms(self) -> list[TeamOwnPlatform]:
-        return [TeamOwnPlatform(row=t) for t in self.row.teams_with_own_platforms]
+    def teams_with_own_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[TeamOwnPlatform]:
+        rows = self.row.teams_with_own_platforms
+        return rows_connection(info, rows, lambda t: TeamOwnPlatform(row=t), lambda t: f"{t.team.key}|{t.platform.key}", first, after)
 
 
 @strawberry.type(description="Adoption counts of one scope as a snapshot taken after a sync.")

@@ -16,7 +16,7 @@ from catalog.api.errors import BadArgument
 from catalog.api.limits import checked_first
 from catalog.api.oncall.types import ChangesAnswer, HistoryEvent, OnCallAnswer, OwnerAtAnswer
 from catalog.api.ownership.queries import checked_identifier
-from catalog.api.pagination import After, First, build_connection, decode_cursor, known_count
+from catalog.api.pagination import Connection, build_connection, decode_cursor, known_count
 from catalog.clock import iso
 
 ServiceArg = Annotated[
@@ -51,7 +51,7 @@ class OnCallQuery:
         at: Annotated[
             datetime | None, strawberry.argument(description="The instant, with a timezone; default now. Past instants use history.")
         ] = None,
-    ) -> OnCallAnswer:
+    ) -> OnCallAnswer | None:
         text = checked_identifier(service, "service")
         return OnCallAnswer(row=await oc.on_call(info.context.reader.store, text, _instant(at, "at")))
 
@@ -64,7 +64,7 @@ class HistoryQuery:
         info: Info,
         service: ServiceArg,
         at: Annotated[datetime, strawberry.argument(description="The instant, with a timezone.")],
-    ) -> OwnerAtAnswer:
+    ) -> OwnerAtAnswer | None:
         text = checked_identifier(service, "service")
         return OwnerAtAnswer(row=await hist.owner_at(info.context.reader.store, text, _instant(at, "at")))
 
@@ -78,23 +78,32 @@ class HistoryQuery:
         service: ServiceArg,
         from_: Annotated[datetime, strawberry.argument(name="from", description="Start of the window (included), with a timezone.")],
         to: Annotated[datetime, strawberry.argument(description="End of the window (excluded), with a timezone.")],
-        first: First = hist.DEFAULT_LIMIT,
-        after: After = None,
-    ) -> ChangesAnswer:
+    ) -> ChangesAnswer | None:
         text = checked_identifier(service, "service")
-        checked_first(first, info.context.settings)
-        after_key = decode_cursor(after)
-        try:
-            answer = await hist.changes(
-                info.context.reader.store, text, _instant(from_, "from"), _instant(to, "to"), first=first, after=after_key
-            )
-        except hist.BadWindow as exc:
-            raise BadArgument(f"from/to: {exc}") from exc
-        page = build_connection(
-            [HistoryEvent(row=e) for e in answer.events],
-            [e.key for e in answer.events],
-            has_next=answer.has_next,
-            after=after_key,
-            counter=known_count(answer.total),
-        )
-        return ChangesAnswer(row=answer, page=page)
+        window = (_instant(from_, "from"), _instant(to, "to"))
+        first_page = await _changes_page(info, text, window, hist.DEFAULT_LIMIT, None)
+        return ChangesAnswer(row=first_page, text=text, window=window)
+
+
+async def _changes_page(info: Info, text: str, window: tuple[str, str], first: int, after: str | None) -> hist.ChangesAnswer:
+    try:
+        return await hist.changes(info.context.reader.store, text, window[0], window[1], first=first, after=after)
+    except hist.BadWindow as exc:
+        raise BadArgument(f"from/to: {exc}") from exc
+
+
+async def changes_events(answer: ChangesAnswer, info: Info, first: int, after: str | None) -> Connection[HistoryEvent]:
+    """One page of a ``changes`` answer's events; the first page is the one the answer was read with."""
+    checked_first(first, info.context.settings)
+    after_key = decode_cursor(after)
+    if first == hist.DEFAULT_LIMIT and after_key is None:
+        page = answer.row
+    else:
+        page = await _changes_page(info, answer.text, answer.window, first, after_key)
+    return build_connection(
+        [HistoryEvent(row=e) for e in page.events],
+        [e.key for e in page.events],
+        has_next=page.has_next,
+        after=after_key,
+        counter=known_count(page.total),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -17,17 +18,22 @@ from catalog.answers import history as hist
 from catalog.answers import oncall as oc
 from catalog.api.context import Info
 from catalog.api.entity import as_time
-from catalog.api.ownership.types import Candidate, candidates
-from catalog.api.pagination import Connection
-from catalog.api.services.types import Service
-from catalog.api.teams.types import Owner, Person, Team
-
-
-async def _service(info: Info, key: str | None) -> Service | None:
-    if key is None:
-        return None
-    row = await info.context.loaders.node("Service").load(key)
-    return None if row is None else Service(row=row)
+from catalog.api.identification import Identification, identification_of
+from catalog.api.oncall.nodes import EscalationPolicy, Schedule, policy_object, schedule_object
+from catalog.api.owners import (
+    Contact,
+    EvidenceStrength,
+    OwnershipClaim,
+    ResolvedOwnership,
+    claim_of_edge,
+    contact_of_card,
+    contacts,
+    person_object,
+    resolution_of_edge,
+    strength_of,
+)
+from catalog.api.pagination import After, Connection, First
+from catalog.api.teams.types import Person
 
 
 @strawberry.enum(description="Where the instant asked about falls against the on-call data the catalog holds.")
@@ -37,55 +43,15 @@ class OnCallCoverage(Enum):
         oc.PARTIAL, description="Outside every read's window, but shifts read then reach it; levels they do not reach are unknown."
     )
     BEFORE = strawberry.enum_value(oc.BEFORE, description="Before the oldest on-call data: not known.")
-    BEYOND = strawberry.enum_value(oc.BEYOND, description="After the newest on-call data reaches (`windowUntil`): not known yet.")
+    BEYOND = strawberry.enum_value(oc.BEYOND, description="After the newest on-call data reaches (`windowEndsAt`): not known yet.")
     GAP = strawberry.enum_value(oc.GAP, description="Between the windows of two reads (syncs stopped for a while): not known.")
     NO_DATA = strawberry.enum_value(oc.NO_DATA, description="No read of the policy's source is recorded.")
-
-
-@strawberry.type(description="A team or person and how to reach them.")
-class ContactCard:
-    row: strawberry.Private[oc.Contact]
-
-    @strawberry.field(description="The key, e.g. `group:default/payments` or `user:default/alice`.")
-    def ref(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="`Team` or `Person`.")
-    def kind(self) -> str:
-        return self.row.kind
-
-    @strawberry.field(description="Display name.")
-    def name(self) -> str:
-        return self.row.name
-
-    @strawberry.field(description="Email address.")
-    def email(self) -> str | None:
-        return self.row.email
-
-    @strawberry.field(description="A team's chat channel, e.g. `#payments`.")
-    def chat_channel(self) -> str | None:
-        return self.row.chat_channel
-
-    @strawberry.field(description="The team or person itself; null when it is no longer in the catalog.")
-    async def entity(self, info: Info) -> Owner | None:
-        row = await info.context.loaders.node(self.row.kind).load(self.row.key)
-        if row is None:
-            return None
-        return Team(row=row) if row.label == "Team" else Person(row=row)
-
-
-def _cards(rows: list[oc.Contact]) -> list[ContactCard]:
-    return [ContactCard(row=row) for row in rows]
 
 
 @strawberry.type(description="Someone on call at a level at the instant: from a shift, or targeted by the policy directly.")
 class OnCallPerson:
     row: strawberry.Private[oc.OnCallPerson]
 
-    @strawberry.field(description="The person's key.")
-    def ref(self) -> str:
-        return self.row.key
-
     @strawberry.field(description="Display name.")
     def name(self) -> str:
         return self.row.name
@@ -94,47 +60,57 @@ class OnCallPerson:
     def email(self) -> str | None:
         return self.row.email
 
-    @strawberry.field(name="from", description="Start of the shift; null when open-ended or when the policy targets the person directly.")
-    def from_(self) -> datetime | None:
+    @strawberry.field(description="Start of the shift; null when open-ended or when the policy targets the person directly.")
+    def starts_at(self) -> datetime | None:
         return as_time(self.row.starts_at)
 
     @strawberry.field(description="End of the shift (the next handover); null when open-ended or a direct target.")
-    def until(self) -> datetime | None:
+    def ends_at(self) -> datetime | None:
         return as_time(self.row.ends_at)
 
-    @strawberry.field(description="Name of the schedule the shift comes from; null when the policy targets the person directly.")
-    def schedule(self) -> str | None:
-        return self.row.schedule_name
-
-    @strawberry.field(description="Key of that schedule.")
-    def schedule_ref(self) -> str | None:
-        return self.row.schedule_key
+    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly.")
+    async def schedule(self, info: Info) -> Schedule | None:
+        return await schedule_object(info, self.row.schedule_key, self.row.schedule_name)
 
     @strawberry.field(description="True when the policy targets the person directly rather than through a schedule.")
-    def direct(self) -> bool:
+    def is_direct(self) -> bool:
         return self.row.direct
 
     @strawberry.field(description="True when on call with no start or end: until the policy or schedule changes.")
-    def permanent(self) -> bool:
+    def is_permanent(self) -> bool:
         return self.row.permanent
 
-    @strawberry.field(description="The person in the catalog; null when no longer there.")
-    async def person(self, info: Info) -> Person | None:
-        row = await info.context.loaders.node("Person").load(self.row.key)
-        return None if row is None else Person(row=row)
+    @strawberry.field(description="The person (marked `isRetired` if gone from the catalog since).")
+    async def person(self, info: Info) -> Person:
+        return await person_object(info, self.row.key, self.row.name)
+
+
+@strawberry.enum(description="What an escalation level pages.")
+class EscalationTargetType(Enum):
+    SCHEDULE = strawberry.enum_value("schedule", description="Whoever is on call on a schedule.")
+    USER = strawberry.enum_value("user", description="A person, directly.")
+
+
+EscalationTargetObject = Annotated[
+    Person | Schedule, strawberry.union("EscalationTargetObject", description="A person or a schedule an escalation level pages.")
+]
 
 
 @strawberry.type(description="Whom a level pages: a schedule's on-call, or a user directly.")
 class EscalationTarget:
     row: strawberry.Private[oc.Target]
 
-    @strawberry.field(description="`schedule` or `user`.")
-    def type(self) -> str:
-        return self.row.type
+    @strawberry.field(description="Whether the level pages a schedule's on-call or a person directly.")
+    def type(self) -> EscalationTargetType:
+        return EscalationTargetType(self.row.type)
 
-    @strawberry.field(description="The schedule's or person's key.")
-    def ref(self) -> str | None:
-        return self.row.key
+    @strawberry.field(description="The schedule or person; null when the catalog does not hold it (the policy names an unknown id).")
+    async def target(self, info: Info) -> EscalationTargetObject | None:
+        if self.row.key is None:
+            return None
+        if self.row.type == "schedule":
+            return await schedule_object(info, self.row.key, self.row.name)
+        return await person_object(info, self.row.key, self.row.name)
 
     @strawberry.field(description="The PagerDuty id.")
     def external_id(self) -> str | None:
@@ -169,41 +145,8 @@ class EscalationLevel:
         description="True when nobody is on call at the level then (PagerDuty moves straight on to the next level); "
         "null when the data does not reach the instant."
     )
-    def empty(self) -> bool | None:
+    def is_empty(self) -> bool | None:
         return self.row.empty
-
-
-@strawberry.type(description="A PagerDuty escalation policy.")
-class OnCallPolicy:
-    row: strawberry.Private[oc.Policy]
-
-    @strawberry.field(description="The policy's key, e.g. `escalation-policy:pagerduty/acme/pabc123`.")
-    def ref(self) -> str:
-        return self.row.key
-
-    @strawberry.field(description="The PagerDuty id, e.g. `PABC123`.")
-    def external_id(self) -> str | None:
-        return self.row.external_id
-
-    @strawberry.field(description="The policy's name.")
-    def name(self) -> str | None:
-        return self.row.name
-
-    @strawberry.field(description="The policy's page in PagerDuty.")
-    def url(self) -> str | None:
-        return self.row.url
-
-    @strawberry.field(description="How many times the policy repeats after its last level.")
-    def num_loops(self) -> int | None:
-        return self.row.num_loops
-
-    @strawberry.field(description="The PagerDuty instance it comes from, e.g. `pagerduty:acme`.")
-    def source_instance(self) -> str | None:
-        return self.row.source_instance
-
-    @strawberry.field(description="True when the policy is gone from PagerDuty: the answer is what it said before.")
-    def retired(self) -> bool:
-        return self.row.retired
 
 
 @strawberry.type(description="One escalation policy paging for the service, level by level at the instant, and how current its data is.")
@@ -211,16 +154,16 @@ class OnCallChain:
     row: strawberry.Private[oc.Chain]
 
     @strawberry.field(description="The escalation policy.")
-    def policy(self) -> OnCallPolicy:
-        return OnCallPolicy(row=self.row.policy)
+    async def policy(self, info: Info) -> EscalationPolicy:
+        return await policy_object(info, self.row.policy.key, self.row.policy.name)
 
     @strawberry.field(description="The owner team whose policy this is, when the service has none of its own; null otherwise.")
-    def team(self) -> ContactCard | None:
-        return None if self.row.team is None else ContactCard(row=self.row.team)
+    def team(self) -> Contact | None:
+        return None if self.row.team is None else Contact(row=contact_of_card(self.row.team))
 
     @strawberry.field(description="How strong the link to the policy is: declared, configured or inferred (a name match).")
-    def link_strength(self) -> str | None:
-        return self.row.strength
+    def link_strength(self) -> EvidenceStrength | None:
+        return strength_of(self.row.strength)
 
     @strawberry.field(description="What links them, e.g. `identifier pagerduty-service PABC123`.")
     def link_evidence(self) -> str | None:
@@ -243,15 +186,15 @@ class OnCallChain:
         return as_time(self.row.data.refreshed_at)
 
     @strawberry.field(description="False when that read was partial (shifts it could not read are kept from earlier reads).")
-    def last_read_complete(self) -> bool | None:
+    def is_last_read_complete(self) -> bool | None:
         return self.row.data.complete
 
     @strawberry.field(description="Start of the on-call data: the oldest read's window start.")
-    def window_from(self) -> datetime | None:
+    def window_starts_at(self) -> datetime | None:
         return as_time(self.row.data.window_from)
 
     @strawberry.field(description="End of the on-call data: the latest read's window end; later instants are not known yet.")
-    def window_until(self) -> datetime | None:
+    def window_ends_at(self) -> datetime | None:
         return as_time(self.row.data.window_until)
 
     @strawberry.field(description="Where the instant falls against that data.")
@@ -277,9 +220,10 @@ class OnCallAnswer:
     def _primary(self) -> oc.Chain | None:
         return self.row.primary
 
-    @strawberry.field(description="The identifier asked about.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(description="What the service argument named, or the candidates when it named several services or none.")
+    def identification(self) -> Identification:
+        service = self.row.service
+        return identification_of(self.row.identification, service_key=None if service is None else service.key)
 
     @strawberry.field(description="The instant answered for.")
     def at(self) -> datetime:
@@ -287,29 +231,13 @@ class OnCallAnswer:
         assert moment is not None
         return moment
 
-    @strawberry.field(description="The service's key; null when the identifier named no single service (see `matches`, `nearest`).")
-    def service_ref(self) -> str | None:
-        return None if self.row.service is None else self.row.service.key
-
-    @strawberry.field(description="The service answered for.")
-    async def service(self, info: Info) -> Service | None:
-        return await _service(info, None if self.row.service is None else self.row.service.key)
-
-    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
-    def matches(self) -> list[Candidate]:
-        return candidates(self.row.identification.matches)
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[Candidate]:
-        return candidates(self.row.identification.nearest)
-
     @strawberry.field(description="The policy of the first chain; null when no policy pages for the service.")
-    def policy(self) -> OnCallPolicy | None:
+    async def policy(self, info: Info) -> EscalationPolicy | None:
         primary = self._primary()
-        return None if primary is None else OnCallPolicy(row=primary.policy)
+        return None if primary is None else await policy_object(info, primary.policy.key, primary.policy.name)
 
     @strawberry.field(description="True when the service has no policy of its own and its owner team's policy is used.")
-    def used_team_policy(self) -> bool:
+    def is_team_policy(self) -> bool:
         return self.row.used_team_policy
 
     @strawberry.field(description="Why the answer uses another policy than the service's own, e.g. its team's; null otherwise.")
@@ -339,12 +267,12 @@ class OnCallAnswer:
         return as_time(max((d.refreshed_at for d in self.row.sources if d.refreshed_at), default=None))
 
     @strawberry.field(description="Start of the first chain's on-call data.")
-    def window_from(self) -> datetime | None:
+    def window_starts_at(self) -> datetime | None:
         primary = self._primary()
         return None if primary is None else as_time(primary.data.window_from)
 
     @strawberry.field(description="End of the first chain's on-call data; later instants are not known yet.")
-    def window_until(self) -> datetime | None:
+    def window_ends_at(self) -> datetime | None:
         primary = self._primary()
         return None if primary is None else as_time(primary.data.window_until)
 
@@ -357,9 +285,9 @@ class OnCallAnswer:
     def chains(self) -> list[OnCallChain]:
         return [OnCallChain(row=c) for c in self.row.chains]
 
-    @strawberry.field(description="The service's owners at the instant and how to reach them (the fallback when nobody can be paged).")
-    def owners(self) -> list[ContactCard]:
-        return _cards(self.row.owners)
+    @strawberry.field(description="How to reach the service's owners at the instant (the fallback when nobody can be paged).")
+    def owner_contacts(self) -> list[Contact]:
+        return contacts([contact_of_card(row) for row in self.row.owners])
 
     @strawberry.field(description="The answer in a sentence or two, with when the data was refreshed.")
     def message(self) -> str:
@@ -369,50 +297,17 @@ class OnCallAnswer:
 # -- history ----------------------------------------------------------------------------------
 
 
-@strawberry.type(description="An ownership relationship with its interval: a resolved owner, or one source's claim.")
-class OwnershipRecord:
-    row: strawberry.Private[oc.OwnerEdge]
-
-    @strawberry.field(description="The owner.")
-    def owner(self) -> ContactCard:
-        return ContactCard(row=self.row.owner)
-
-    @strawberry.field(description="`backstage` etc. for a claim; `catalog` for a resolved owner.")
-    def source(self) -> str | None:
-        return self.row.source
-
-    @strawberry.field(description="Which instance of the source.")
-    def source_instance(self) -> str | None:
-        return self.row.source_instance
-
-    @strawberry.field(description="How strong the evidence is: declared, configured, derived or inferred.")
-    def strength(self) -> str | None:
-        return self.row.strength
-
-    @strawberry.field(description="Why: the reconcile rule for a resolved owner, the source's evidence for a claim.")
-    def why(self) -> str | None:
-        return self.row.why
-
-    @strawberry.field(description="For a resolved owner: the sources whose evidence names it.")
-    def sources(self) -> list[str]:
-        return list(self.row.sources)
-
-    @strawberry.field(description="When the catalog first saw it.")
-    def since(self) -> datetime | None:
-        return as_time(self.row.interval.first_seen)
-
-    @strawberry.field(description="When it ended; null while it holds.")
-    def until(self) -> datetime | None:
-        return as_time(self.row.interval.retired_at)
-
-
 @strawberry.type(description="Who owned a service at an instant: the resolved owners and what each source said.")
 class OwnerAtAnswer:
     row: strawberry.Private[hist.OwnerAtAnswer]
 
-    @strawberry.field(description="The identifier asked about.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(
+        description="What the service argument named (RETIRED when the service is no longer in the catalog: its history still answers)."
+    )
+    def identification(self) -> Identification:
+        service = self.row.service
+        key = None if service is None else service.key
+        return identification_of(self.row.identification, service_key=key, retired=self.row.retired_service)
 
     @strawberry.field(description="The instant answered for.")
     def at(self) -> datetime:
@@ -420,36 +315,16 @@ class OwnerAtAnswer:
         assert moment is not None
         return moment
 
-    @strawberry.field(description="The service's key; null when the identifier named no single service.")
-    def service_ref(self) -> str | None:
-        return None if self.row.service is None else self.row.service.key
+    @strawberry.field(description="The owners the catalog answered with at the instant, with their intervals.")
+    def owners(self) -> list[ResolvedOwnership]:
+        return [ResolvedOwnership(row=resolution_of_edge(e)) for e in self.row.owners]
 
-    @strawberry.field(description="The service, when it is still in the catalog.")
-    async def service(self, info: Info) -> Service | None:
-        return await _service(info, None if self.row.service is None else self.row.service.key)
-
-    @strawberry.field(description="True when the service is no longer in the catalog (its history still answers).")
-    def service_retired(self) -> bool:
-        return self.row.retired_service
-
-    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
-    def matches(self) -> list[Candidate]:
-        return candidates(self.row.identification.matches)
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[Candidate]:
-        return candidates(self.row.identification.nearest)
-
-    @strawberry.field(description="The resolved owners at the instant (`ACCOUNTABLE_FOR`), with their intervals.")
-    def owners(self) -> list[OwnershipRecord]:
-        return [OwnershipRecord(row=e) for e in self.row.owners]
-
-    @strawberry.field(description="What each source said at the instant (`OWNS`), with their intervals.")
-    def claims(self) -> list[OwnershipRecord]:
-        return [OwnershipRecord(row=e) for e in self.row.claims]
+    @strawberry.field(description="What each source claimed at the instant, with their intervals.")
+    def ownership_claims(self) -> list[OwnershipClaim]:
+        return [OwnershipClaim(row=claim_of_edge(e)) for e in self.row.claims]
 
     @strawberry.field(description="When the catalog first saw any owner of the service; earlier instants are not known.")
-    def record_starts(self) -> datetime | None:
+    def record_starts_at(self) -> datetime | None:
         return as_time(self.row.record_starts)
 
     @strawberry.field(description="The answer in a sentence.")
@@ -471,7 +346,7 @@ class HistoryEvent:
     row: strawberry.Private[hist.HistoryEvent]
 
     @strawberry.field(description="When it happened.")
-    def at(self) -> datetime:
+    def occurred_at(self) -> datetime:
         moment = as_time(self.row.at)
         assert moment is not None
         return moment
@@ -480,9 +355,9 @@ class HistoryEvent:
     def kind(self) -> HistoryEventKind:
         return HistoryEventKind(self.row.kind)
 
-    @strawberry.field(description="The owner, or the person taking the on-call.")
-    def who(self) -> ContactCard:
-        return ContactCard(row=self.row.who)
+    @strawberry.field(description="The owner, or the person taking the on-call, and how to reach them.")
+    def who(self) -> Contact:
+        return Contact(row=contact_of_card(self.row.who))
 
     @strawberry.field(description="The change in a sentence.")
     def text(self) -> str:
@@ -497,78 +372,62 @@ class HistoryEvent:
         return self.row.source_instance
 
     @strawberry.field(description="Strength of the ownership evidence.")
-    def strength(self) -> str | None:
-        return self.row.strength
+    def strength(self) -> EvidenceStrength | None:
+        return strength_of(self.row.strength)
 
     @strawberry.field(description="The reconcile rule or the source's evidence (ownership changes).")
     def why(self) -> str | None:
         return self.row.why
 
-    @strawberry.field(description="The escalation policy's key (handovers).")
-    def policy_ref(self) -> str | None:
-        return self.row.policy_key
-
-    @strawberry.field(description="The escalation policy's name (handovers).")
-    def policy_name(self) -> str | None:
-        return self.row.policy_name
+    @strawberry.field(description="The escalation policy (handovers).")
+    async def policy(self, info: Info) -> EscalationPolicy | None:
+        key = self.row.policy_key
+        return None if key is None else await policy_object(info, key, self.row.policy_name)
 
     @strawberry.field(description="The escalation level taken (handovers).")
     def level(self) -> int | None:
         return self.row.level
 
-    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly.")
-    def schedule(self) -> str | None:
-        return self.row.schedule_name
+    @strawberry.field(description="The schedule the shift comes from; null when the policy targets the person directly (handovers).")
+    async def schedule(self, info: Info) -> Schedule | None:
+        return await schedule_object(info, self.row.schedule_key, self.row.schedule_name)
 
     @strawberry.field(description="When the shift ends; null when open-ended (handovers).")
-    def until(self) -> datetime | None:
+    def ends_at(self) -> datetime | None:
         return as_time(self.row.until)
 
 
 @strawberry.type(description="Ownership changes and on-call handovers of a service in a window, in time order, one page at a time.")
 class ChangesAnswer:
     row: strawberry.Private[hist.ChangesAnswer]
-    page: strawberry.Private[Connection[HistoryEvent]]
+    text: strawberry.Private[str]
+    window: strawberry.Private[tuple[str, str]]
 
-    @strawberry.field(description="The identifier asked about.")
-    def query(self) -> str:
-        return self.row.query
+    @strawberry.field(
+        description="What the service argument named (RETIRED when the service is no longer in the catalog: its history still answers)."
+    )
+    def identification(self) -> Identification:
+        service = self.row.service
+        key = None if service is None else service.key
+        return identification_of(self.row.identification, service_key=key, retired=self.row.retired_service)
 
-    @strawberry.field(name="from", description="Start of the window (included).")
-    def from_(self) -> datetime:
+    @strawberry.field(description="Start of the window (included).")
+    def starts_at(self) -> datetime:
         moment = as_time(self.row.start)
         assert moment is not None
         return moment
 
     @strawberry.field(description="End of the window (excluded).")
-    def to(self) -> datetime:
+    def ends_at(self) -> datetime:
         moment = as_time(self.row.end)
         assert moment is not None
         return moment
 
-    @strawberry.field(description="The service's key; null when the identifier named no single service.")
-    def service_ref(self) -> str | None:
-        return None if self.row.service is None else self.row.service.key
+    @strawberry.field(description="The changes, in time order (what ended before what began at one instant), one page at a time.")
+    async def events(self, info: Info, first: First = hist.DEFAULT_LIMIT, after: After = None) -> Connection[HistoryEvent]:
+        from catalog.api.oncall.queries import changes_events
 
-    @strawberry.field(description="The service, when it is still in the catalog.")
-    async def service(self, info: Info) -> Service | None:
-        return await _service(info, None if self.row.service is None else self.row.service.key)
-
-    @strawberry.field(description="True when the service is no longer in the catalog (its history still answers).")
-    def service_retired(self) -> bool:
-        return self.row.retired_service
-
-    @strawberry.field(description="Services the identifier names; several means ask again with one of their keys.")
-    def matches(self) -> list[Candidate]:
-        return candidates(self.row.identification.matches)
-
-    @strawberry.field(description="When the identifier names no service: the closest ones.")
-    def nearest(self) -> list[Candidate]:
-        return candidates(self.row.identification.nearest)
-
-    @strawberry.field(description="The changes, in time order (what ended before what began at one instant); page with `after`.")
-    def events(self) -> Connection[HistoryEvent]:
-        return self.page
+        return await changes_events(self, info, first, after)
 
     @strawberry.field(description="The answer in a sentence: how many changes of each kind.")
     def message(self) -> str:

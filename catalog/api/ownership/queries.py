@@ -42,5 +42,5 @@ class OwnershipQuery:
         "contacts, runbook and other links, and platforms. Several services when the identifier is shared; the nearest "
         "services when it names none."
     )
-    async def who_owns(self, info: Info, identifier: Identifier) -> WhoOwnsAnswer:
+    async def who_owns(self, info: Info, identifier: Identifier) -> WhoOwnsAnswer | None:
         return WhoOwnsAnswer(row=await who_owns(info.context.reader.store, checked_identifier(identifier)))

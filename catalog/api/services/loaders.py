@@ -33,7 +33,7 @@ class ServiceLoaders:
         self.consumers: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.consumers_of)
         self.repositories: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.repositories_of)
         self.built_from: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.services_built_from)
-        self.platform: DataLoader[str, GraphNode | None] = DataLoader(load_fn=reader.platform_of)
+        self.platforms: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.platforms_of)
         self.parent_component: DataLoader[str, GraphNode | None] = DataLoader(load_fn=reader.parent_component)
         self.subcomponents: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.subcomponents)
         self.dependencies = _walk_loader(reader.transitive_dependencies)

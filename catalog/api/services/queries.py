@@ -30,7 +30,7 @@ def _filter_row(given: ServiceFilter | None) -> ServiceFilterRow:
     return ServiceFilterRow(
         owner_team=None if given.owner_team is None else ref_key(given.owner_team, "Team", "filter.ownerTeam"),
         include_sub_teams=given.include_sub_teams,
-        lifecycle=given.lifecycle,
+        lifecycle=None if given.lifecycle is None else str(given.lifecycle.value),
         type=given.type,
         system=None if given.system is None else ref_key(given.system, "System", "filter.system"),
         domain=None if given.domain is None else ref_key(given.domain, "Domain", "filter.domain"),
@@ -76,5 +76,5 @@ class ServiceQuery:
         first: First = 50,
         after: After = None,
         filter: Annotated[ServiceFilter | None, strawberry.argument(description="Conditions the services must meet.")] = None,
-    ) -> Connection[Service]:
+    ) -> Connection[Service] | None:
         return await list_services(info, first, after, _filter_row(filter))

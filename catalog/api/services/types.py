@@ -12,8 +12,9 @@ from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop, texts_prop
 from catalog.api.limits import checked_depth
 from catalog.api.node import node_type
-from catalog.api.pagination import Connection, Counter, build_connection
-from catalog.api.teams.types import Ownership, owners_field
+from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
+from catalog.api.pagination import After, Connection, Counter, First, build_connection, rows_connection
+from catalog.api.ranks import Lifecycle, Tier, lifecycle_of, tier_of
 from catalog.model import RESOURCE, SERVICE
 from catalog.read import GraphNode, Reached
 from catalog.read.pagination import Page
@@ -35,10 +36,18 @@ def _system(row: GraphNode | None) -> System | None:
 @strawberry.type(description="Anything a team builds and runs: a service, website, library... (Backstage `Component`).")
 class Service(Entity):
     type: str | None = text_prop(SERVICE, "type")
-    lifecycle: str | None = text_prop(SERVICE, "lifecycle")
-    tier: str | None = text_prop(SERVICE, "tier")
+
+    @strawberry.field(description="Where it is in its life; null when the source states none or a value this API does not know.")
+    def lifecycle(self) -> Lifecycle | None:
+        return lifecycle_of(self.row.text("lifecycle"))
+
+    @strawberry.field(description="Criticality, from the `tier` label or `ownership-catalog.io/tier` annotation; null when unknown.")
+    def tier(self) -> Tier | None:
+        return tier_of(self.row.text("tier"))
+
     aliases: list[str] = texts_prop(SERVICE, "aliases")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The system the service is part of.")
     async def system(self, info: Info) -> Annotated[System, strawberry.lazy("catalog.api.systems.types")] | None:
@@ -70,12 +79,11 @@ class Service(Entity):
 
         return [Repository(row=row) for row in await info.context.loaders.services.repositories.load(self.row.id)]
 
-    @strawberry.field(description="The platform the service runs on; null when the catalog does not know.")
-    async def platform(self, info: Info) -> Annotated[Platform, strawberry.lazy("catalog.api.platforms.types")] | None:
+    @strawberry.field(description="The platforms the service runs on, by key; empty when the catalog does not know.")
+    async def platforms(self, info: Info) -> list[Annotated[Platform, strawberry.lazy("catalog.api.platforms.types")]]:
         from catalog.api.platforms.types import Platform
 
-        row = await info.context.loaders.services.platform.load(self.row.id)
-        return None if row is None else Platform(row=row)
+        return [Platform(row=row) for row in await info.context.loaders.services.platforms.load(self.row.id)]
 
     @strawberry.field(description="The larger component this one is part of (Backstage `subcomponentOf`).")
     async def subcomponent_of(self, info: Info) -> Service | None:
@@ -83,41 +91,53 @@ class Service(Entity):
         return None if row is None else Service(row=row)
 
     @strawberry.field(description="Components that are part of this one.")
-    async def subcomponents(self, info: Info) -> list[Service]:
-        return [Service(row=row) for row in await info.context.loaders.services.subcomponents.load(self.row.id)]
+    async def subcomponents(self, info: Info, first: First = 50, after: After = None) -> Connection[Service]:
+        return rows_connection(
+            info,
+            await info.context.loaders.services.subcomponents.load(self.row.id),
+            lambda row: Service(row=row),
+            lambda row: row.id,
+            first,
+            after,
+        )
 
     @strawberry.field(
         description="What the service needs at runtime (services and resources), transitively up to `depth` steps, nearest first."
     )
-    async def dependencies(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+    async def dependencies(self, info: Info, depth: Depth = 1, first: First = 50, after: After = None) -> Connection[DependencyEdge]:
         checked_depth(depth, info.context.settings)
-        return _edges(await info.context.loaders.services.dependencies.load((self.row.id, depth)))
+        reached = await info.context.loaders.services.dependencies.load((self.row.id, depth))
+        return rows_connection(info, reached, lambda r: DependencyEdge(reached=r), lambda r: r.node.id, first, after)
 
     @strawberry.field(description="What needs the service (what breaks if it goes down), transitively up to `depth` steps, nearest first.")
-    async def dependents(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+    async def dependents(self, info: Info, depth: Depth = 1, first: First = 50, after: After = None) -> Connection[DependencyEdge]:
         checked_depth(depth, info.context.settings)
-        return _edges(await info.context.loaders.services.dependents.load((self.row.id, depth)))
+        reached = await info.context.loaders.services.dependents.load((self.row.id, depth))
+        return rows_connection(info, reached, lambda r: DependencyEdge(reached=r), lambda r: r.node.id, first, after)
 
 
 @node_type("Resource")
 @strawberry.type(description="Infrastructure a service needs: a database, a bucket, a queue (Backstage `Resource`).")
 class Resource(Entity):
     type: str | None = text_prop(RESOURCE, "type", "What kind of resource: database, s3-bucket, queue, ...")
-    owners: list[Ownership] = owners_field()
+    owners: list[ResolvedOwnership] = owners_field()
+    ownership_claims: list[OwnershipClaim] = claims_field()
 
     @strawberry.field(description="The system the resource is part of.")
     async def system(self, info: Info) -> Annotated[System, strawberry.lazy("catalog.api.systems.types")] | None:
         return _system(await info.context.loaders.services.system.load(self.row.id))
 
     @strawberry.field(description="What the resource needs, transitively up to `depth` steps, nearest first.")
-    async def dependencies(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+    async def dependencies(self, info: Info, depth: Depth = 1, first: First = 50, after: After = None) -> Connection[DependencyEdge]:
         checked_depth(depth, info.context.settings)
-        return _edges(await info.context.loaders.services.dependencies.load((self.row.id, depth)))
+        reached = await info.context.loaders.services.dependencies.load((self.row.id, depth))
+        return rows_connection(info, reached, lambda r: DependencyEdge(reached=r), lambda r: r.node.id, first, after)
 
     @strawberry.field(description="What needs the resource (what breaks if it goes down), transitively up to `depth` steps, nearest first.")
-    async def dependents(self, info: Info, depth: Depth = 1) -> list[DependencyEdge]:
+    async def dependents(self, info: Info, depth: Depth = 1, first: First = 50, after: After = None) -> Connection[DependencyEdge]:
         checked_depth(depth, info.context.settings)
-        return _edges(await info.context.loaders.services.dependents.load((self.row.id, depth)))
+        reached = await info.context.loaders.services.dependents.load((self.row.id, depth))
+        return rows_connection(info, reached, lambda r: DependencyEdge(reached=r), lambda r: r.node.id, first, after)
 
 
 DependencyTarget = Annotated[Service | Resource, strawberry.union("DependencyTarget", description="A service or a resource.")]
@@ -152,17 +172,13 @@ def _target(row: GraphNode) -> Service | Resource:
     return Service(row=row) if row.label == "Service" else Resource(row=row)
 
 
-def _edges(reached: list[Reached]) -> list[DependencyEdge]:
-    return [DependencyEdge(reached=r) for r in reached]
-
-
 @strawberry.input(description="Which services to list. All conditions must hold.")
 class ServiceFilter:
     owner_team: str | None = strawberry.field(
         default=None, description="Owned by this team, written `[group:][namespace/]name` (e.g. `payments` or `group:acme/payments`)."
     )
     include_sub_teams: bool = strawberry.field(default=True, description="With `ownerTeam`: also services its sub-teams own, at any depth.")
-    lifecycle: str | None = strawberry.field(default=None, description="Lifecycle, e.g. `production` (ignores case).")
+    lifecycle: Lifecycle | None = strawberry.field(default=None, description="In this lifecycle.")
     type: str | None = strawberry.field(default=None, description="Component type, e.g. `service` or `website` (ignores case).")
     system: str | None = strawberry.field(default=None, description="Part of this system, written `[system:][namespace/]name`.")
     domain: str | None = strawberry.field(

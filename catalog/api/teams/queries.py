@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from catalog.api.context import Info
-from catalog.api.limits import checked_first
+from catalog.api.lists import EntityFilter, entity_page
 from catalog.api.lookup import by_name
-from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor
+from catalog.api.pagination import After, Connection, First
 from catalog.api.services.queries import Name, Namespace
 from catalog.api.teams.types import Person, Team
 
@@ -27,15 +29,11 @@ class TeamQuery:
         return None if row is None else Person(row=row)
 
     @strawberry.field(description="Current teams in stable key order, one page at a time.")
-    async def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[Team]:
-        checked_first(first, info.context.settings)
-        after_key = decode_cursor(after)
-        reader = info.context.reader
-        page = await reader.list_teams(first, after_key)
-        return build_connection(
-            [Team(row=row) for row in page.items],
-            [row.id for row in page.items],
-            has_next=page.has_next,
-            after=after_key,
-            counter=reader.count_teams,
-        )
+    async def teams(
+        self,
+        info: Info,
+        first: First = 50,
+        after: After = None,
+        filter: Annotated[EntityFilter | None, strawberry.argument(description="Which to list; all of them when null.")] = None,
+    ) -> Connection[Team] | None:
+        return await entity_page(info, "Team", first, after, filter, lambda row: Team(row=row))

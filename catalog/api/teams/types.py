@@ -4,18 +4,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from catalog.api.context import Info
-from catalog.api.entity import Entity, as_time, text_prop
+from catalog.api.entity import Entity, text_prop
 from catalog.api.limits import checked_first
-from catalog.api.node import Node, node_type
-from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count
+from catalog.api.node import node_type
+from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
+from catalog.api.scalars import URI, uri_prop
 from catalog.model import PERSON, TEAM
-from catalog.read import Ownership as OwnershipRow
 from catalog.read.pagination import slice_page
 
 if TYPE_CHECKING:
@@ -28,12 +27,14 @@ class Team(Entity):
     type: str | None = text_prop(TEAM, "type", "What kind of group: team, department, business-unit, ...")
     display_name: str | None = text_prop(TEAM, "display_name", "Name to show for the team.")
     email: str | None = text_prop(TEAM, "email", "Team email address.")
-    picture: str | None = text_prop(TEAM, "picture", "URL of the team's picture.")
+    picture: URI | None = uri_prop(TEAM, "picture", "URL of the team's picture.")
     chat_channel: str | None = text_prop(TEAM, "chat_channel")
 
     @strawberry.field(description="Current members.")
-    async def members(self, info: Info) -> list[Person]:
-        return [Person(row=row) for row in await info.context.loaders.teams.members.load(self.row.id)]
+    async def members(self, info: Info, first: First = 50, after: After = None) -> Connection[Person]:
+        return rows_connection(
+            info, await info.context.loaders.teams.members.load(self.row.id), lambda row: Person(row=row), lambda row: row.id, first, after
+        )
 
     @strawberry.field(description="The team this one belongs to, if any.")
     async def parent(self, info: Info) -> Team | None:
@@ -41,8 +42,10 @@ class Team(Entity):
         return None if row is None else Team(row=row)
 
     @strawberry.field(description="Teams directly below this one.")
-    async def children(self, info: Info) -> list[Team]:
-        return [Team(row=row) for row in await info.context.loaders.teams.children.load(self.row.id)]
+    async def children(self, info: Info, first: First = 50, after: After = None) -> Connection[Team]:
+        return rows_connection(
+            info, await info.context.loaders.teams.children.load(self.row.id), lambda row: Team(row=row), lambda row: row.id, first, after
+        )
 
     @strawberry.field(
         description="Services the team owns, in key order; with `includeSubTeams` also those its sub-teams own, at any depth."
@@ -71,55 +74,13 @@ class Team(Entity):
 class Person(Entity):
     display_name: str | None = text_prop(PERSON, "display_name", "Name to show for the person.")
     email: str | None = text_prop(PERSON, "email", "Email address.")
-    picture: str | None = text_prop(PERSON, "picture", "URL of the person's picture.")
+    picture: URI | None = uri_prop(PERSON, "picture", "URL of the person's picture.")
 
     @strawberry.field(description="Teams the person is a member of.")
-    async def teams(self, info: Info) -> list[Team]:
-        return [Team(row=row) for row in await info.context.loaders.teams.teams_of.load(self.row.id)]
+    async def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[Team]:
+        return rows_connection(
+            info, await info.context.loaders.teams.teams_of.load(self.row.id), lambda row: Team(row=row), lambda row: row.id, first, after
+        )
 
 
 Owner = Annotated[Team | Person, strawberry.union("Owner", description="Who owns an entity: a team or a person.")]
-
-
-@strawberry.type(description="One owner of an entity, as one source states it. Several sources may name several owners.")
-class Ownership:
-    row: strawberry.Private[OwnershipRow]
-
-    @strawberry.field(description="The accountable team or person.")
-    def owner(self) -> Owner:
-        return Team(row=self.row.owner) if self.row.owner_label == "Team" else Person(row=self.row.owner)
-
-    @strawberry.field(description="The importer that established the ownership, e.g. `backstage`, `github`.")
-    def source(self) -> str | None:
-        return self.row.source
-
-    @strawberry.field(description="Which instance of the source: a descriptor root, an org.")
-    def source_instance(self) -> str | None:
-        return self.row.source_instance
-
-    @strawberry.field(description="The field or rule that established it, e.g. `spec.owner` or a CODEOWNERS line.")
-    def evidence(self) -> str | None:
-        return self.row.evidence
-
-    @strawberry.field(description="Where in the source it is stated: a file and document, or an API record.")
-    def origin(self) -> str | None:
-        return self.row.origin
-
-    @strawberry.field(description="Since when the catalog has seen this ownership.")
-    def since(self) -> datetime | None:
-        return as_time(self.row.first_seen)
-
-    @strawberry.field(description="When an import last confirmed it.")
-    def last_seen(self) -> datetime | None:
-        return as_time(self.row.last_seen)
-
-
-async def resolve_owners(root: Node, info: Info) -> list[Ownership]:
-    return [Ownership(row=row) for row in await info.context.loaders.owners(root.row.label).load(root.row.id)]
-
-
-def owners_field() -> list[Ownership]:
-    """The ``owners`` field every ownable type has."""
-    return strawberry.field(
-        resolver=resolve_owners, description="Current owners, one entry per owner and source, with the evidence for each."
-    )
