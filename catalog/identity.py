@@ -145,7 +145,8 @@ class IdentityIndex:
             self.discovered.add(key)
         # A name as written and as its token: `Order Service` and `order-service` are one name.
         self.by_name[normalise(name)].add(key)
-        self.by_name[name_token(name)].add(key)
+        if name_token(name):
+            self.by_name[name_token(name)].add(key)
         self.by_token[name_token(name)].add(key)
         for alias in aliases:
             self.add_identifier("alias", alias, key, instance)
@@ -207,7 +208,7 @@ class IdentityIndex:
             if keys:
                 return _one(self._declared_first(keys), "declared", f"repository {repository}")
         if name:
-            keys = self.by_name.get(normalise(name), set()) or self.by_name.get(name_token(name), set())
+            keys = self.by_name.get(normalise(name), set()) or (self.by_name.get(name_token(name), set()) if name_token(name) else set())
             if keys:
                 return _one(self._declared_first(keys), "inferred", f"name {name}")
         for candidate in [*([name] if name else []), *aliases]:

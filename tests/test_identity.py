@@ -115,3 +115,30 @@ def test_an_unknown_identifier_scheme_is_refused_naming_the_known_ones() -> None
     assert set(SCHEME_NAMES) == set(SCHEMES)
     with pytest.raises(ValueError, match=r"unknown identifier scheme 'servicenow'.*alias, opslevel"):
         identifier_records("servicenow", "CI0042", ("Service", "component:default/x"), "x.yaml", strength="declared", evidence="test")
+
+
+def test_a_display_name_is_the_same_name_as_its_token_at_write_and_lookup() -> None:
+    from catalog.identity import IdentityIndex, identifier_key
+
+    index = IdentityIndex()
+    index.add_service("component:default/order-service", "Order Service", aliases=["Gift Cards"])
+    for text in ("Order Service", "order-service", "ORDER_SERVICE", "order service!"):
+        match, _ = index.service(name=text)
+        assert match is not None and match.key == "component:default/order-service" and match.evidence == f"name {text}", text
+    match, _ = index.service(identifiers=[("alias", "gift_cards")])
+    assert match is not None and match.strength == "declared"
+    # One normal form for names, at write and at lookup; other schemes keep their punctuation.
+    assert identifier_key("alias", "Gift Cards") == identifier_key("alias", "gift-cards") == "ident:alias:gift-cards"
+    assert identifier_key("hostname", "Api.Acme.Example") == "ident:hostname:api.acme.example"
+
+
+def test_a_declared_service_takes_the_place_of_a_discovered_one_of_the_same_name() -> None:
+    from catalog.identity import IdentityIndex
+
+    index = IdentityIndex()
+    index.add_service("component:discovered/cart", "cart", discovered=True)
+    match, _ = index.service(name="cart")
+    assert match is not None and match.key == "component:discovered/cart"
+    index.add_service("component:default/cart", "cart")
+    match, ambiguous = index.service(name="cart")
+    assert match is not None and match.key == "component:default/cart" and ambiguous == []

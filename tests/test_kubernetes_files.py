@@ -19,6 +19,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "kubernetes"
 
 
 def source(tmp_path: Path, *files: str, **settings: Any) -> KubernetesSource:
+    # These specify reading export files; discovered services are specified in tests/test_fidelity_kubernetes.py.
+    settings.setdefault("discover_services", False)
     return open_source(Config(type="kubernetes", cluster="prod-eu", files=[Path(f) for f in files], **settings), tmp_path)
 
 

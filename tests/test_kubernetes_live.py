@@ -165,6 +165,7 @@ def write_kubeconfig(path: Path, server: str, user: dict[str, Any] | None = None
 def live(
     tmp_path: Path, server: str, sleeps: Sleeps | None = None, user: dict[str, Any] | None = None, **settings: Any
 ) -> KubernetesSource:
+    settings.setdefault("discover_services", False)  # discovered services: tests/test_fidelity_kubernetes.py
     config = Config(type="kubernetes", cluster="prod-eu", platform="k8s-standard", kubeconfig=Path("kubeconfig"), **settings)
     write_kubeconfig(tmp_path / "kubeconfig", server, user)
     return KubernetesSource(config, tmp_path, sleep=sleeps or Sleeps(), environ={"PROD_EU_TOKEN": TOKEN})
@@ -434,7 +435,7 @@ async def test_an_offline_export_gives_the_same_graph_as_the_live_api(
     index = await IdentityIndex.load(store)
     from_api = await live(tmp_path, api.url, page_size=3).read(index)
     shutil.copytree(FIXTURES / "export", tmp_path / "export")
-    config = Config(type="kubernetes", cluster="prod-eu", platform="k8s-standard", files=[Path("export")])
+    config = Config(type="kubernetes", cluster="prod-eu", platform="k8s-standard", files=[Path("export")], discover_services=False)
     from_files = await KubernetesSource(config, tmp_path).read(index)
     assert graph(from_files) == graph(from_api)
     assert {(f.kind, f.reference) for f in from_files.findings} == {(f.kind, f.reference) for f in from_api.findings}

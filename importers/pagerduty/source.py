@@ -45,9 +45,9 @@ READING_NOTES: tuple[str, ...] = (
     "Team membership comes from `/teams/{id}/members` and from each user's `teams` list, whichever the read holds.",
     "A schedule whose detail file an export lacks keeps the listing's name, time zone and description; its layers are "
     "then unknown (null), not empty. A detail that fails live keeps what was read before.",
-    "An export (`export_dir`) is imported whole: its on-call window reaches from its earliest to its latest entry, so "
-    "shifts outside now -7/+14 days are kept. `catalog sync --at INSTANT` reads it as of that instant (the window is "
-    "centred there and every fact is stamped with it), for reproducible runs.",
+    "An export (`export_dir`) is imported whole (`export_window: contents`): its on-call window reaches from its earliest "
+    "to its latest entry, so shifts outside now -7/+14 days are kept. `catalog sync --at INSTANT` reads it as of that "
+    "instant (the window is centred there and every fact is stamped with it), for reproducible runs.",
     "A service whose escalation policy the (complete) policies listing lacks keeps that policy as `referenced` "
     "(`EscalationPolicy.state`), with an `unlisted-policy` finding; its on-call answer names that policy and says its "
     "levels are not in the export. The owner team's policy never stands in for it.",
@@ -74,6 +74,12 @@ class Config(BaseModel):
     export_dir: Path | None = Field(
         None,
         description="Read exported API responses from this folder instead of the API (relative to catalog.yaml); no token needed.",
+    )
+    export_window: Literal["contents", "read"] = Field(
+        "contents",
+        description="Offline only. `contents`: the export is imported whole, its on-call window reaching from its earliest to "
+        "its latest entry (and at least the configured days around the sync's instant). `read`: the export stands for one "
+        "API read made at the sync's instant, so entries outside the configured days are left out, as `/oncalls` would.",
     )
     oncall_window_past_days: int = Field(7, ge=0, le=MAX_WINDOW_DAYS, description="On-call shifts are read from this many days ago ...")
     oncall_window_future_days: int = Field(14, ge=0, le=MAX_WINDOW_DAYS, description="... to this many days ahead.")
@@ -169,7 +175,7 @@ class PagerDutySource:
         async with self._reader() as reader:
             fetcher = Fetcher(reader, source=self.instance)
             fetched = await fetcher.fetch(settings.since, settings.until)
-            if self.export_dir is not None:
+            if self.export_dir is not None and self.config.export_window == "contents":
                 # An export is imported whole: its window reaches as far as its own entries do.
                 since, until = export_window(fetched.oncalls, settings.since, settings.until)
                 settings = replace(settings, since=since, until=until)
