@@ -1,4 +1,4 @@
-"""The ASGI application: GraphQL at /graphql, a health check at /healthz."""
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz and readiness at /readyz."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -19,6 +19,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from catalog.api.context import CatalogContext, build_context
+from catalog.api.health import health_routes
 from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.settings import Settings
@@ -121,18 +122,10 @@ def create_app(
             slot.store = None
             await opened.close()
 
-    async def healthz(request: Request) -> JSONResponse:
-        try:
-            current = slot.get()
-            await current.read("RETURN 1 AS ok")
-        except Exception as exc:
-            return JSONResponse({"status": "unavailable", "error": str(exc).splitlines()[0]}, status_code=503)
-        return JSONResponse({"status": "ok", "store": current.describe()})
-
     return Starlette(
         routes=[
             Route("/graphql", CatalogGraphQL(slot, settings), methods=["GET", "POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *health_routes(lambda: slot.store, settings),
         ],
         lifespan=lifespan,
     )

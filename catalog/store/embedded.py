@@ -2,6 +2,8 @@
 
 LadybugDB allows one writer and many readers: writes are serialised here, and queries run on
 a small pool of connections in worker threads so the event loop never blocks on the engine.
+Each connection stops a query that runs past ``CATALOG_QUERY_TIMEOUT`` (LadybugDB checks
+between chunks of work, so a scan stops within a fraction of a second of the limit).
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from typing import Any
 import ladybug
 
 from catalog import cypher
-from catalog.store.base import GraphStore, Row, StoreError, StoreUnavailable
+from catalog.store.base import GraphStore, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
 from catalog.store.dialect import EMBEDDED
 
 
 class EmbeddedStore(GraphStore):
     dialect = EMBEDDED
 
-    def __init__(self, path: Path, *, threads: int = 4, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, threads: int = 4, read_only: bool = False, timeouts: StoreTimeouts | None = None) -> None:
         super().__init__()
         self.path = path
+        self.timeouts = timeouts or StoreTimeouts()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = ladybug.Database(str(path), read_only=read_only)
@@ -37,7 +40,9 @@ class EmbeddedStore(GraphStore):
             ) from exc
         self._connections: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
         for _ in range(threads):
-            self._connections.put(ladybug.Connection(self._db))
+            conn = ladybug.Connection(self._db)
+            conn.set_query_timeout(int(self.timeouts.query * 1000))
+            self._connections.put(conn)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ladybug")
         self._write_lock = asyncio.Lock()
 
@@ -53,6 +58,11 @@ class EmbeddedStore(GraphStore):
                 r.close()
             return rows
         except RuntimeError as exc:
+            if str(exc).startswith("Interrupted"):
+                raise StoreTimeout(
+                    f"the embedded store stopped a query that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
+                    f"narrow the question, or raise the limit\n{query}"
+                ) from exc
             raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
         finally:
             self._connections.put(conn)
