@@ -9,6 +9,7 @@ between chunks of work, so a scan stops within a fraction of a second of the lim
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -74,7 +75,15 @@ class EmbeddedStore(GraphStore):
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
         async with self._write_lock:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+            running = asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                # The engine finishes the write in its thread whatever the caller does; the next write
+                # may only start after it (LadybugDB refuses a second write transaction).
+                with contextlib.suppress(Exception):
+                    await running
+                raise
 
     async def ensure_schema(self) -> None:
         for statement in cypher.embedded_schema():

@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from catalog.clock import iso
-from catalog.model import IMPORT_RUN, RUN_INTERRUPTED, RUN_STARTED, SYNC_LOCK, PropType
+from catalog.clock import iso, now_iso
+from catalog.model import IMPORT_RUN, RUN_FAILED, RUN_FINISHED, RUN_INTERRUPTED, RUN_STARTED, SYNC_LOCK, PropType
 from catalog.store.base import GraphStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,56 @@ async def supersede_unfinished(store: GraphStore, instance: str, run_id: str, no
         )
         log.warning("%s: %d earlier run(s) never finished; this run supersedes them: %s", instance, len(stale), ", ".join(stale))
     return stale
+
+
+@dataclass(frozen=True)
+class UnfinishedRun:
+    """A run that did not finish, and that no later finished run of its source has made good."""
+
+    key: str
+    run_id: str
+    source: str | None
+    instance: str
+    started_at: str
+    status: str
+    """started (its process or store went away and no sync of the source ran since), failed or interrupted."""
+    error: str | None
+    written: dict[str, int]
+    """What it had written, per label and relationship type, when it last recorded progress."""
+
+
+_UNFINISHED_RUNS = (
+    f"MATCH (r:{IMPORT_RUN.label}) WHERE r.status IN $unfinished RETURN r.id AS id, r.run_id AS run_id, r.source AS source, "
+    "r.source_instance AS instance, r.started_at AS started_at, r.status AS status, r.error AS error, r.written AS written"
+)
+_LAST_FINISHED = (
+    f"UNWIND $instances AS i MATCH (r:{IMPORT_RUN.label}) WHERE r.source_instance = i AND coalesce(r.status, $finished) = $finished "
+    "RETURN i AS instance, max(r.started_at) AS last"
+)
+_LIVE_LOCKS = f"MATCH (l:{SYNC_LOCK.label}) WHERE l.holder IN $holders AND l.expires_at > $now RETURN l.holder AS holder"
+
+
+async def unfinished_runs(store: GraphStore) -> list[UnfinishedRun]:
+    """Runs that stopped before they finished and that no later run of their source finished after,
+    leaving out runs that are still running (they hold a live lock), oldest first."""
+    rows = await store.read(_UNFINISHED_RUNS, {"unfinished": [RUN_STARTED, RUN_FAILED, RUN_INTERRUPTED]})
+    if not rows:
+        return []
+    instances = sorted({str(r["instance"]) for r in rows})
+    last = {str(r["instance"]): r["last"] for r in await store.read(_LAST_FINISHED, {"instances": instances, "finished": RUN_FINISHED})}
+    holders = sorted({str(r["run_id"]) for r in rows if r["status"] == RUN_STARTED and r["run_id"]})
+    running = {str(r["holder"]) for r in await store.read(_LIVE_LOCKS, {"holders": holders, "now": now_iso()})} if holders else set()
+    out: list[UnfinishedRun] = []
+    for r in rows:
+        instance, started = str(r["instance"]), str(r["started_at"])
+        if (last.get(instance) or "") > started or str(r["run_id"]) in running:
+            continue
+        try:
+            written = {str(k): int(v) for k, v in json.loads(r["written"] or "{}").items()}
+        except (ValueError, TypeError, AttributeError):
+            written = {}
+        out.append(UnfinishedRun(str(r["id"]), str(r["run_id"]), r["source"], instance, started, str(r["status"]), r["error"], written))
+    return sorted(out, key=lambda u: (u.started_at, u.key))
 
 
 # -- the lock -------------------------------------------------------------------------------------
@@ -270,9 +320,11 @@ __all__ = [
     "SourceLock",
     "SyncInProgress",
     "SyncLockLost",
+    "UnfinishedRun",
     "end_unfinished",
     "lock_key",
     "record_progress",
     "run_key",
     "supersede_unfinished",
+    "unfinished_runs",
 ]
