@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 
@@ -118,8 +119,8 @@ def dead_pid() -> int:
 
 
 async def test_a_run_whose_lease_ran_out_is_audited_as_stopped_with_what_it_wrote(store: GraphStore) -> None:
-    await leave_a_started_run(store, pid=dead_pid(), lease=5)
-    assert await unfinished_runs(store) == [], "while its lease runs, it may still be running on another host"
+    await leave_a_started_run(store, pid=os.getpid(), lease=5)
+    assert await unfinished_runs(store) == [], "while its lease runs and its process lives, it may still be running"
     await asyncio.sleep(5)
 
     [unfinished] = await unfinished_runs(store)
@@ -131,6 +132,12 @@ async def test_a_run_whose_lease_ran_out_is_audited_as_stopped_with_what_it_wrot
     assert [(c.kind, c.severity, c.count) for c in summary if c.kind is AuditKind.INTERRUPTED_SYNC] == [
         (AuditKind.INTERRUPTED_SYNC, "error", 1)
     ]
+
+
+async def test_a_run_whose_process_on_this_host_is_gone_is_audited_at_once(store: GraphStore) -> None:
+    await leave_a_started_run(store, pid=dead_pid(), lease=3600)
+    [unfinished] = await unfinished_runs(store)
+    assert unfinished.key == "run:dead-run"
 
 
 async def test_the_next_sync_takes_over_at_once_from_a_dead_process_on_this_host_and_supersedes_its_run(store: GraphStore) -> None:

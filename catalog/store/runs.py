@@ -157,7 +157,10 @@ _LAST_FINISHED = (
     f"UNWIND $instances AS i MATCH (r:{IMPORT_RUN.label}) WHERE r.source_instance = i AND coalesce(r.status, $finished) = $finished "
     "RETURN i AS instance, max(r.started_at) AS last"
 )
-_LIVE_LOCKS = f"MATCH (l:{SYNC_LOCK.label}) WHERE l.holder IN $holders AND l.expires_at > $now RETURN l.holder AS holder"
+_LIVE_LOCKS = (
+    f"MATCH (l:{SYNC_LOCK.label}) WHERE l.holder IN $holders AND l.expires_at > $now "
+    "RETURN l.holder AS holder, l.host AS host, l.pid AS pid"
+)
 
 
 async def unfinished_runs(store: GraphStore) -> list[UnfinishedRun]:
@@ -169,7 +172,10 @@ async def unfinished_runs(store: GraphStore) -> list[UnfinishedRun]:
     instances = sorted({str(r["instance"]) for r in rows})
     last = {str(r["instance"]): r["last"] for r in await store.read(_LAST_FINISHED, {"instances": instances, "finished": RUN_FINISHED})}
     holders = sorted({str(r["run_id"]) for r in rows if r["status"] == RUN_STARTED and r["run_id"]})
-    running = {str(r["holder"]) for r in await store.read(_LIVE_LOCKS, {"holders": holders, "now": now_iso()})} if holders else set()
+    locks = await store.read(_LIVE_LOCKS, {"holders": holders, "now": now_iso()}) if holders else []
+    # A live lease means the run may still be running, unless its process is on this host and gone.
+    host = socket.gethostname()
+    running = {str(r["holder"]) for r in locks if not (r["host"] == host and r["pid"] is not None and not _process_alive(int(r["pid"])))}
     out: list[UnfinishedRun] = []
     for r in rows:
         instance, started = str(r["instance"]), str(r["started_at"])
