@@ -103,7 +103,7 @@ class Neo4jStore(GraphStore):
                 f"Neo4j at {self.uri}: no connection free within {self.timeouts.acquisition:g} s "
                 "(CATALOG_NEO4J_CONNECTION_ACQUISITION_TIMEOUT); the database may be paused or overloaded"
             )
-        return StoreUnavailable(f"Neo4j at {self.uri} is unavailable, {what}; is it running, and is CATALOG_NEO4J_URI right?")
+        return StoreUnavailable(f"Neo4j at {self.uri} is unavailable; is it running, and is CATALOG_NEO4J_URI right? ({what})")
 
     async def connect(self) -> None:
         try:
@@ -114,7 +114,14 @@ class Neo4jStore(GraphStore):
                 f"Neo4j at {self.uri} refused the credentials; check CATALOG_NEO4J_USER and CATALOG_NEO4J_PASSWORD"
             ) from exc
         except (ServiceUnavailable, OSError) as exc:
-            raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}: {exc}; is it running, and is CATALOG_NEO4J_URI right?") from exc
+            cause = _one_line(str(exc))
+            if "handshake" in cause or "timed out" in cause:
+                # The port accepts connections and nothing answers on them: a paused or wedged server.
+                raise StoreTimeout(
+                    f"Neo4j at {self.uri} accepted a connection but did not answer within {self.timeouts.connection:g} s "
+                    f"(CATALOG_NEO4J_CONNECTION_TIMEOUT); the database may be paused or overloaded ({cause})"
+                ) from exc
+            raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}; is it running, and is CATALOG_NEO4J_URI right? ({cause})") from exc
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         return await self._read(query, params, lambda result: result.data())
@@ -131,30 +138,33 @@ class Neo4jStore(GraphStore):
         parameters = dict(params or {})
         delay = FIRST_RETRY_DELAY
         attempt = 1
-        while True:
-            try:
-                async with (
-                    self._deadline(self.timeouts.query + CLIENT_GRACE, "a read", "CATALOG_QUERY_TIMEOUT"),
-                    self._driver.session(
-                        database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmarks=self._bookmarks
-                    ) as session,
-                ):
-                    return await take(await session.run(neo4j.Query(query, timeout=self.timeouts.query), parameters))
-            except (Neo4jError, DriverError) as exc:
-                if _timed_out(exc):
-                    raise StoreTimeout(
-                        f"Neo4j stopped a read that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
-                        f"narrow the question, or raise the limit\n{query}"
-                    ) from exc
-                if attempt == READ_ATTEMPTS or not exc.is_retryable():
-                    message = exc.message if isinstance(exc, Neo4jError) else str(exc)
-                    retried = f" (after {attempt} attempts)" if attempt > 1 else ""
-                    if isinstance(exc, DriverError):
-                        raise self._unavailable(exc, f"a read failed{retried}: {message}") from exc
-                    raise StoreError(f"Neo4j read failed{retried}: {message}\n{query}") from exc
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay *= 2
-            attempt += 1
+        # One deadline over every attempt: retries exist for a leader switch, and must not multiply
+        # the wait on a server that does not answer at all.
+        async with self._deadline(self.timeouts.query + CLIENT_GRACE, "a read", "CATALOG_QUERY_TIMEOUT"):
+            while True:
+                try:
+                    return await self._read_once(query, parameters, take)
+                except (Neo4jError, DriverError) as exc:
+                    if _timed_out(exc):
+                        raise StoreTimeout(
+                            f"Neo4j stopped a read that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
+                            f"narrow the question, or raise the limit\n{query}"
+                        ) from exc
+                    if attempt == READ_ATTEMPTS or not exc.is_retryable():
+                        message = _one_line(exc.message if isinstance(exc, Neo4jError) else str(exc))
+                        retried = f" (after {attempt} attempts)" if attempt > 1 else ""
+                        if isinstance(exc, DriverError):
+                            raise self._unavailable(exc, f"a read failed{retried}: {message}") from exc
+                        raise StoreError(f"Neo4j read failed{retried}: {message}\n{query}") from exc
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                delay *= 2
+                attempt += 1
+
+    async def _read_once(self, query: str, parameters: dict[str, Any], take: Callable[[neo4j.AsyncResult], Awaitable[T]]) -> T:
+        async with self._driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS, bookmarks=self._bookmarks
+        ) as session:
+            return await take(await session.run(neo4j.Query(query, timeout=self.timeouts.query), parameters))
 
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
@@ -182,7 +192,7 @@ class Neo4jStore(GraphStore):
                 ) from exc
             raise StoreError(f"Neo4j write failed: {exc.message}\n{query}") from exc
         except DriverError as exc:
-            raise self._unavailable(exc, f"a write failed: {exc}") from exc
+            raise self._unavailable(exc, f"a write failed: {_one_line(str(exc))}") from exc
         # As the driver's bookmark manager does: this write supersedes the bookmarks it started
         # from, and keeps those of writes that finished meanwhile.
         self._bookmarks = Bookmarks.from_raw_values((self._bookmarks.raw_values - used.raw_values) | written.raw_values)
@@ -209,3 +219,8 @@ def _timed_out(exc: Neo4jError | DriverError) -> bool:
     """The server stopped the transaction because it ran past its timeout."""
     code = getattr(exc, "code", None) or ""
     return "TransactionTimedOut" in code
+
+
+def _one_line(text: str) -> str:
+    """The driver's multi-line message on one line, so that a one-line error keeps its cause and its fix."""
+    return " ".join(text.split())
