@@ -43,7 +43,7 @@ from catalog.model import (
     RelType,
 )
 from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
-from catalog.store.base import GraphStore, Row
+from catalog.store.base import GraphStore, Row, StoreUnavailable
 from catalog.store.runs import SourceLock, SyncLockLost, end_unfinished, record_progress, run_key, supersede_unfinished
 
 K = TypeVar("K", str, tuple[str, str])
@@ -393,7 +393,9 @@ async def _sync(
     except BaseException as exc:
         stopped = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | SyncLockLost)
         reason = "it was stopped" if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt) else str(exc).splitlines()[0]
-        await end_unfinished(store, report.run_id, RUN_INTERRUPTED if stopped else RUN_FAILED, reason)
+        # A store that is gone cannot record it; the next sync of the source will.
+        if not isinstance(exc, StoreUnavailable):
+            await end_unfinished(store, report.run_id, RUN_INTERRUPTED if stopped else RUN_FAILED, reason)
         raise
     return report
 

@@ -122,9 +122,10 @@ async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, flo
     return response, time.monotonic() - started
 
 
-def catalog(*args: str, uri: str) -> subprocess.CompletedProcess[str]:
-    """The ``catalog`` command in its own process, on the test server, with short store limits."""
-    env = {**os.environ, **ENV, "CATALOG_NEO4J_URI": uri}
+def catalog(*args: str, uri: str, patient: bool = False) -> subprocess.CompletedProcess[str]:
+    """The ``catalog`` command in its own process, on the test server, with short store limits (the defaults when
+    ``patient``: a restarted JVM on a busy machine writes its first batches slowly)."""
+    env = {**os.environ, **({} if patient else ENV), "CATALOG_NEO4J_URI": uri}
     return subprocess.run([sys.executable, "-m", "catalog.cli", *args], capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -163,7 +164,18 @@ async def test_a_paused_neo4j_gets_fast_clear_errors_and_everything_answers_agai
             server.resume()
 
         assert await ready_within(client, NO_HANG), "ready again once the database resumes"
-        assert (await client.post("/graphql", json=LOOKUP)).json() == ANSWER
+        assert await lookup_answers_within(client, NO_HANG)
+
+
+async def lookup_answers_within(client: httpx.AsyncClient, seconds: float) -> bool:
+    """Whether the lookup gets its full answer within ``seconds``, asked again after each error (a restarted JVM plans
+    its first queries slowly, past the short query limit these tests set)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if (await client.post("/graphql", json=LOOKUP)).json() == ANSWER:
+            return True
+        await asyncio.sleep(0.5)
+    return False
 
 
 async def ready_within(client: httpx.AsyncClient, seconds: float) -> bool:
@@ -190,9 +202,12 @@ def write_people_and_teams(root: Path) -> Path:
 
 
 async def facts(store: Neo4jStore) -> tuple[int, int, int]:
-    people = await store.read("MATCH (p:Person) WHERE p.retired_at IS NULL RETURN count(p) AS n")
-    teams = await store.read("MATCH (t:Team) WHERE t.retired_at IS NULL RETURN count(t) AS n")
-    members = await store.read("MATCH (:Person)-[m:MEMBER_OF]->(:Team) WHERE m.active = true RETURN count(m) AS n")
+    """The current people, teams and memberships the `hr` source holds."""
+    people = await store.read("MATCH (p:Person) WHERE p.source_instance = 'hr' AND p.retired_at IS NULL RETURN count(p) AS n")
+    teams = await store.read("MATCH (t:Team) WHERE t.source_instance = 'hr' AND t.retired_at IS NULL RETURN count(t) AS n")
+    members = await store.read(
+        "MATCH (:Person)-[m:MEMBER_OF]->(:Team) WHERE m.source_instance = 'hr' AND m.active = true RETURN count(m) AS n"
+    )
     return int(people[0]["n"]), int(teams[0]["n"]), int(members[0]["n"])
 
 
@@ -233,7 +248,7 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
 
         await asyncio.to_thread(server.restart)
         assert await ready_within(client, NO_HANG), "ready again once the database is back"
-        assert (await client.post("/graphql", json=LOOKUP)).json() == ANSWER, "what was there before the sync is still there"
+        assert await lookup_answers_within(client, NO_HANG), "what was there before the sync is still there"
 
         half = await facts(neo)
         assert half[2] < PEOPLE, "the kill came before the sync wrote every membership"
@@ -245,7 +260,7 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
         )
         assert graphql.json()["data"]["audits"]["totalCount"] == 1
 
-        again = await asyncio.to_thread(catalog, *args, uri=server.uri)
+        again = await asyncio.to_thread(catalog, *args, uri=server.uri, patient=True)
         assert again.returncode == 0, again.stderr
         assert await facts(neo) == (PEOPLE, TEAMS, PEOPLE)
         statuses = await neo.read(
@@ -272,7 +287,7 @@ def test_a_sync_against_a_paused_neo4j_fails_fast_in_one_line_and_a_later_sync_c
     line = one_clear_line(result.stderr)
     assert "did not answer" in line, line
     print(f"\npaused: `catalog import` exited 3 after {took:.2f} s")
-    assert catalog("import", "backstage", str(descriptors), "--instance", "paused", uri=server.uri).returncode == 0
+    assert catalog("import", "backstage", str(descriptors), "--instance", "paused", uri=server.uri, patient=True).returncode == 0
 
 
 def test_the_settings_set_the_limits_the_subprocesses_above_run_with() -> None:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from catalog.settings import Settings
-from catalog.store.base import GraphStore, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
+from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
 
-__all__ = ["GraphStore", "Row", "StoreError", "StoreTimeout", "StoreTimeouts", "StoreUnavailable", "open_store", "store_timeouts"]
+__all__ = [
+    "GraphStore",
+    "QueryTimeout",
+    "Row",
+    "StoreError",
+    "StoreTimeout",
+    "StoreTimeouts",
+    "StoreUnavailable",
+    "open_store",
+    "store_timeouts",
+]
 
 
 def store_timeouts(settings: Settings) -> StoreTimeouts:

@@ -30,6 +30,10 @@ class StoreTimeout(StoreUnavailable):
     the message names the store and the ``CATALOG_*`` setting that sets the limit."""
 
 
+class QueryTimeout(StoreError):
+    """The store stopped a query that ran past ``CATALOG_QUERY_TIMEOUT``; the store itself answers."""
+
+
 @dataclass(frozen=True)
 class StoreTimeouts:
     """How long the catalog waits for its store, in seconds (``CATALOG_*`` settings of the same names).

@@ -19,7 +19,7 @@ from typing import Any
 import ladybug
 
 from catalog import cypher
-from catalog.store.base import GraphStore, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
+from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeouts, StoreUnavailable
 from catalog.store.dialect import EMBEDDED
 
 
@@ -60,7 +60,7 @@ class EmbeddedStore(GraphStore):
             return rows
         except RuntimeError as exc:
             if str(exc).startswith("Interrupted"):
-                raise StoreTimeout(
+                raise QueryTimeout(
                     f"the embedded store stopped a query that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
                     f"narrow the question, or raise the limit\n{query}"
                 ) from exc

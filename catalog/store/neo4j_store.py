@@ -32,7 +32,7 @@ from neo4j import AsyncGraphDatabase, Bookmarks
 from neo4j.exceptions import AuthError, ConnectionAcquisitionTimeoutError, DriverError, Neo4jError, ServiceUnavailable
 
 from catalog import cypher
-from catalog.store.base import GraphStore, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
+from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
 from catalog.store.dialect import NEO4J
 
 T = TypeVar("T")
@@ -146,7 +146,7 @@ class Neo4jStore(GraphStore):
                     return await self._read_once(query, parameters, take)
                 except (Neo4jError, DriverError) as exc:
                     if _timed_out(exc):
-                        raise StoreTimeout(
+                        raise QueryTimeout(
                             f"Neo4j stopped a read that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
                             f"narrow the question, or raise the limit\n{query}"
                         ) from exc
@@ -186,7 +186,7 @@ class Neo4jStore(GraphStore):
                 written = await session.last_bookmarks()
         except Neo4jError as exc:
             if _timed_out(exc):
-                raise StoreTimeout(
+                raise QueryTimeout(
                     f"Neo4j stopped a write that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
                     f"raise the limit\n{query}"
                 ) from exc

@@ -29,7 +29,7 @@ from typing import Any
 
 from catalog.clock import iso, now_iso
 from catalog.model import IMPORT_RUN, RUN_FAILED, RUN_FINISHED, RUN_INTERRUPTED, RUN_STARTED, SYNC_LOCK, PropType
-from catalog.store.base import GraphStore, StoreError
+from catalog.store.base import GraphStore, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,10 @@ class SourceLock:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
+        if isinstance(exc, StoreUnavailable):
+            # The store is gone: the lease expires by itself, and a sync on this host takes it over at once.
+            log.warning("the sync lock on %s stays until it expires (within %g s): the store is unavailable", self.instance, self.seconds)
+            return
         try:
             async with asyncio.timeout(CLOSING_WRITE_SECONDS):
                 await self.store.write(_release_query(self.store), {"id": lock_key(self.instance), "holder": self.holder})
