@@ -61,3 +61,8 @@ def instant(moment: datetime) -> str:
             f"{moment.isoformat()} is out of range; give a time from {EARLIEST.date()} to before {LATEST.date()}, e.g. 2026-11-20T03:12:00Z"
         )
     return iso(utc)
+
+
+def instant_from_text(text: str) -> str:
+    """``instant`` of an ISO-8601 text; a ``ValueError`` when it is not one, an ``InstantError`` when it cannot be used."""
+    return instant(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))

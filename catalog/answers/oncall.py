@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from catalog.answers.identify import Candidate, Identification, identify
-from catalog.clock import InstantError, instant, now_iso, parse_iso
+from catalog.clock import InstantError, instant_from_text, now_iso
 from catalog.identity import STRENGTH_ORDER
 from catalog.store.base import GraphStore
 
@@ -71,7 +71,7 @@ def parse_instant(text: str | None) -> str:
     if text is None or text.strip().lower() == "now":
         return now_iso()
     try:
-        return instant(parse_iso(text.strip()))
+        return instant_from_text(text)
     except InstantError as exc:
         raise BadInstant(f"{exc}, or `now`") from exc
     except ValueError as exc:

@@ -34,10 +34,11 @@ class EmbeddedStore(GraphStore):
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = ladybug.Database(str(path), read_only=read_only)
         except RuntimeError as exc:
+            cause = " ".join(str(exc).split())
             raise StoreUnavailable(
-                f"cannot open the embedded store at {path}: {exc}. Another catalog process may hold it "
+                f"cannot open the embedded store at {path}. Another catalog process may hold it "
                 "(the embedded store has a single writer), or the folder is not writable; "
-                "set CATALOG_EMBEDDED_PATH to another location"
+                f"stop that process, or set CATALOG_EMBEDDED_PATH to another location ({cause})"
             ) from exc
         self._connections: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
         for _ in range(threads):
