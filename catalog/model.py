@@ -315,9 +315,10 @@ IMPORT_RUN = NodeType(
 SYNC_LOCK = NodeType(
     "SyncLock",
     "A sync's lease on one source instance, held in the store so that it holds across hosts: a second sync of the source "
-    "waits or is refused while the lease runs. The holder renews it; a lease not renewed expires (`CATALOG_SYNC_LOCK_SECONDS`).",
+    "waits or is refused while the lease runs. The holder renews it and deletes it when done; a lease not renewed expires "
+    "(`CATALOG_SYNC_LOCK_SECONDS`).",
     (
-        Prop("holder", doc="Key of the import run holding the lease; null when free."),
+        Prop("holder", doc="The `run_id` of the import run holding the lease."),
         Prop("host", doc="Host name of the process holding it."),
         Prop("pid", PropType.INT, "Process id of the holder on that host."),
         Prop("acquired_at", PropType.TIME),

@@ -81,9 +81,8 @@ _RENEW = (
 )
 
 
-def _release_query(store: GraphStore) -> str:
-    null = store.dialect.typed("NULL", PropType.STRING)
-    return f"MATCH (l:{SYNC_LOCK.label} {{{SYNC_LOCK.key}: $id}}) WHERE l.holder = $holder SET l.holder = {null}, l.expires_at = {null}"
+# Released locks are deleted, not kept empty: some sources (adoption snapshots) have a new instance every sync.
+_RELEASE = f"MATCH (l:{SYNC_LOCK.label} {{{SYNC_LOCK.key}: $id}}) WHERE l.holder = $holder DELETE l"
 
 
 _PROGRESS = f"MATCH (r:{IMPORT_RUN.label} {{{IMPORT_RUN.key}: $id}}) SET r.written = $written"
@@ -251,7 +250,7 @@ class SourceLock:
             return
         try:
             async with asyncio.timeout(CLOSING_WRITE_SECONDS):
-                await self.store.write(_release_query(self.store), {"id": lock_key(self.instance), "holder": self.holder})
+                await self.store.write(_RELEASE, {"id": lock_key(self.instance), "holder": self.holder})
         except (StoreError, TimeoutError) as error:
             # It expires by itself; a sync on this host takes it over at once, since this process is gone by then.
             log.warning("could not release the sync lock on %s (%s); it expires within %g s", self.instance, error, self.seconds)
