@@ -22,14 +22,16 @@ from pydantic import ValidationError
 
 from catalog.clock import iso, parse_iso
 from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
+from catalog.config import ConfigError
 from catalog.progress import terminal_progress
 from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings, settings_env
-from catalog.store import GraphStore, StoreUnavailable, open_store
+from catalog.store import GraphStore, StoreError, StoreUnavailable, open_store
+from catalog.store.runs import SyncInProgress, SyncLockLost
 from catalog.sync import ImportReport, sync
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE, EXIT_BUSY = 0, 1, 2, 3, 4
 ANSWER_COMMANDS = (who_owns, oncall, history, blast_radius, adoption, audit)
 """The questions, in the order `catalog --help` lists them; each module registers its sub-command."""
 RELATIVE_TIME_OR_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-(?:\d+[wdhms])+$")
@@ -201,10 +203,19 @@ async def _sync_into(settings: Settings, batch: ImportBatch, *, dry_run: bool = 
 
     store = await open_store(settings)
     try:
-        report = await sync(store, batch, dry_run=dry_run, force=force, max_retire_fraction=settings.max_retire_fraction)
+        lock_seconds, lock_wait = settings.sync_lock_seconds, settings.sync_lock_wait
+        report = await sync(
+            store,
+            batch,
+            dry_run=dry_run,
+            force=force,
+            max_retire_fraction=settings.max_retire_fraction,
+            lock_seconds=lock_seconds,
+            lock_wait=lock_wait,
+        )
         if not dry_run:
             # Owners resolved across everything the store holds, as after `catalog sync`.
-            await sync(store, await reconcile(store, DEFAULT_PRECEDENCE), force=True)
+            await sync(store, await reconcile(store, DEFAULT_PRECEDENCE), force=True, lock_seconds=lock_seconds, lock_wait=lock_wait)
         return report
     finally:
         await store.close()
@@ -252,6 +263,8 @@ async def _sync_command(args: argparse.Namespace, settings: Settings) -> int:
             max_retire_fraction=settings.max_retire_fraction,
             now=at,
             progress=terminal_progress(),
+            lock_seconds=settings.sync_lock_seconds,
+            lock_wait=settings.sync_lock_wait,
         )
     except ValueError as exc:
         print(f"catalog: {exc}", file=sys.stderr)
@@ -401,7 +414,14 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
             seconds = minutes * 60
 
             async def background(store: GraphStore) -> None:
-                await sync_forever(store, config, seconds, max_retire_fraction=settings.max_retire_fraction)
+                await sync_forever(
+                    store,
+                    config,
+                    seconds,
+                    max_retire_fraction=settings.max_retire_fraction,
+                    lock_seconds=settings.sync_lock_seconds,
+                    lock_wait=settings.sync_lock_wait,
+                )
 
             print(f"syncing the sources of {settings.config} every {minutes:g} minutes", flush=True)
     if settings.workers > 1:
@@ -523,8 +543,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"catalog: bad setting {field} (CATALOG_{field.upper()} or --{field.replace('_', '-')}): {error['msg']}", file=sys.stderr)
         return EXIT_USAGE
     except StoreUnavailable as exc:
-        print(f"catalog: {exc}", file=sys.stderr)
+        print(f"catalog: {str(exc).splitlines()[0]}", file=sys.stderr)
         return EXIT_STORE
+    except StoreError as exc:
+        # The first line names the store and the cause; the rest is the query, for the log, not the terminal.
+        print(
+            f"catalog: {str(exc).splitlines()[0]}; nothing already stored was lost, run the command again once the store is healthy",
+            file=sys.stderr,
+        )
+        return EXIT_STORE
+    except (SyncInProgress, SyncLockLost) as exc:
+        print(f"catalog: {exc}", file=sys.stderr)
+        return EXIT_BUSY
+    except ConfigError as exc:
+        print(f"catalog: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
 

@@ -4,6 +4,10 @@ Both stores compare the stored form correctly as plain strings, which keeps time
 shared Cypher free of engine-specific temporal functions. ``parse_moment`` reads what a person
 types at a prompt: ``now``, a relative time (``-2h``, ``+30m``, ``-7d``), a plain date (UTC
 midnight) or an ISO-8601 time with a timezone.
+
+An instant someone asks about (``at``, ``from``, ``to``) goes through ``instant``, which
+refuses, as bad input, times without a timezone and times outside ``EARLIEST``..``LATEST``:
+near the ends of what ``datetime`` holds, shifting to UTC or by a window overflows.
 """
 
 from __future__ import annotations
@@ -18,11 +22,25 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}Z?$", re.IGNORECASE)
 MOMENT_HELP = "`now`, a relative time (-2h, +30m, -7d), a date (2026-11-20, UTC midnight) or a time with a timezone (2026-11-20T03:12:00Z)"
 """How ``parse_moment`` reads a time, for help texts and error messages."""
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+"""The earliest instant a question may name; nothing the catalog imports is older."""
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""The latest instant a question may name; far enough from year 9999 that windows around it stay valid."""
+
+
+class InstantError(ValueError):
+    """An instant that cannot be used; the message says why and how to write one."""
+
 
 def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment!r}: give a timezone, e.g. {moment.isoformat()}Z")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        raise InstantError(f"naive datetime {moment!r}: give a timezone, e.g. {moment.isoformat()}Z")
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        raise InstantError(f"{moment.isoformat()} is outside the range of times, in UTC; give a time between years 1 and 9999") from None
+    # isoformat, not strftime: strftime writes year 1 as "1", which would sort after "2026".
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def now_iso() -> str:
@@ -36,8 +54,11 @@ def parse_iso(text: str) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=UTC)
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        raise ValueError(f"time {text!r} has no timezone; write it as e.g. {text}Z")
-    return moment.astimezone(UTC)
+        raise InstantError(f"time {text!r} has no timezone; write it as e.g. {text}Z")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InstantError(f"time {text!r} is outside the range of times in UTC") from None
 
 
 def parse_moment(text: str, now: datetime | None = None) -> datetime:
@@ -52,9 +73,35 @@ def parse_moment(text: str, now: datetime | None = None) -> datetime:
     relative = _RELATIVE.match(value.lower())
     if relative is not None:
         span = timedelta(**{_UNITS[unit]: int(n) for n, unit in _PART.findall(relative["parts"])})
-        return current - span if relative["sign"] == "-" else current + span
+        try:
+            return current - span if relative["sign"] == "-" else current + span
+        except OverflowError:
+            raise InstantError(f"{text!r} reaches outside the range of times; give {MOMENT_HELP}") from None
     try:
         return parse_iso(value)
     except ValueError as exc:
-        detail = str(exc) if "timezone" in str(exc) else f"{text!r} is not a time the catalog reads"
-        raise ValueError(f"{detail}; give {MOMENT_HELP}") from exc
+        detail = (
+            str(exc) if "timezone" in str(exc) or "range" in str(exc) else f"{text!r} is not an ISO-8601 time, a date or a relative time"
+        )
+        raise InstantError(f"{detail}; give {MOMENT_HELP}") from exc
+
+
+def instant(moment: datetime) -> str:
+    """The stored form of an instant a question names, refusing one without a timezone or outside
+    ``EARLIEST``..``LATEST`` with an ``InstantError`` that says how to write it."""
+    if moment.tzinfo is None:
+        raise InstantError(f"{moment.isoformat()} has no timezone; write it with one, e.g. {moment.isoformat()}Z")
+    try:
+        utc: datetime | None = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InstantError(
+            f"{moment.isoformat()} is out of range; give a time from {EARLIEST.date()} to before {LATEST.date()}, e.g. 2026-11-20T03:12:00Z"
+        )
+    return iso(utc)
+
+
+def instant_from_text(text: str) -> str:
+    """``instant`` of an ISO-8601 text; a ``ValueError`` when it is not one, an ``InstantError`` when it cannot be used."""
+    return instant(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))

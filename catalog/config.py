@@ -53,6 +53,13 @@ sync:
 """
 """The example in the docs; a test loads it."""
 
+MAX_CONFIG_BYTES = 1 << 20
+"""A catalog.yaml lists sources and platforms: a file this big is not one (and is not parsed)."""
+
+MAX_CONFIG_NODES = 100_000
+"""Values the parsed file may expand to, aliases counted every time they are used (an alias bomb
+is a few hundred bytes that expand to billions)."""
+
 DEFAULT_PRECEDENCE = ["backstage", "opslevel", "cortex", "github", "kubernetes", "pagerduty"]
 
 
@@ -130,9 +137,20 @@ class CatalogConfig:
 
 def load_config(path: Path) -> CatalogConfig:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the catalog configuration ({exc.strerror}); pass --config PATH") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: {len(data):,} bytes, more than a catalog configuration has ({MAX_CONFIG_BYTES:,}); is it the right file?"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8"
+        ) from exc
     try:
         raw = load_yaml(text)
     except YamlError as exc:
@@ -181,6 +199,21 @@ def load_config(path: Path) -> CatalogConfig:
         names = [p.name for p in parsed.platforms if p.standard]
         raise ConfigError(f"{path}: platforms {names} are all marked standard; the standard platform is one")
     return CatalogConfig(path, sources, parsed.platforms, parsed.ownership, parsed.sync)
+
+
+def _expanded_size(value: object) -> int:
+    """How many values ``value`` holds with aliases expanded, counted up to just past ``MAX_CONFIG_NODES``."""
+    count = 0
+    stack = [value]
+    while stack and count <= MAX_CONFIG_NODES:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _describe(path: Path, exc: ValidationError, prefix: tuple[str | int, ...]) -> str:

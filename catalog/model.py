@@ -327,14 +327,37 @@ AUDIT_SIGHTING = NodeType(
         Prop("since", PropType.TIME, "When a sync first saw the problem, since it last came back."),
     ),
 )
+RUN_STARTED, RUN_FINISHED, RUN_FAILED, RUN_INTERRUPTED = "started", "finished", "failed", "interrupted"
+RUN_STATUSES: tuple[str, ...] = (RUN_STARTED, RUN_FINISHED, RUN_FAILED, RUN_INTERRUPTED)
+"""An import run's ``status``: recorded as started before it writes, and as one of the others after."""
+
 IMPORT_RUN = NodeType(
     "ImportRun",
-    "One run of one importer against one source instance, with its report.",
+    "One run of one importer against one source instance, with its report. Recorded as `started` before the run writes "
+    "anything, and as `finished`, `failed` or `interrupted` after; a run left `started` stopped without a word (its "
+    "process or the store died) and the next sync of its source marks it `interrupted`.",
     (
         Prop("started_at", PropType.TIME, indexed=True),
-        Prop("finished_at", PropType.TIME),
-        Prop("complete", PropType.BOOL, "True when the source was read completely."),
+        Prop("finished_at", PropType.TIME, "When the run finished or failed; null while it runs and for an interrupted run."),
+        Prop("complete", PropType.BOOL, "True when the source was read completely; null until the run finished."),
         Prop("report", PropType.JSON, "Counts created, updated, unchanged and retired, per label."),
+        Prop("status", doc="started, finished, failed or interrupted; null on runs recorded before statuses (all finished).", indexed=True),
+        Prop("error", doc="Why the run failed or was interrupted."),
+        Prop("written", PropType.JSON, "Facts written so far, per label and relationship type; kept current while the run writes."),
+        Prop("superseded_by", doc="Key of the run that found this one unfinished and took over its source."),
+    ),
+)
+SYNC_LOCK = NodeType(
+    "SyncLock",
+    "A sync's lease on one source instance, held in the store so that it holds across hosts: a second sync of the source "
+    "waits or is refused while the lease runs. The holder renews it and deletes it when done; a lease not renewed expires "
+    "(`CATALOG_SYNC_LOCK_SECONDS`).",
+    (
+        Prop("holder", doc="The `run_id` of the import run holding the lease."),
+        Prop("host", doc="Host name of the process holding it."),
+        Prop("pid", PropType.INT, "Process id of the holder on that host."),
+        Prop("acquired_at", PropType.TIME),
+        Prop("expires_at", PropType.TIME, "When the lease lapses unless renewed."),
     ),
 )
 
@@ -373,6 +396,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     FINDING,
     IMPORT_RUN,
     API_TOKEN,
+    SYNC_LOCK,
 )
 
 OWNERS = ("Team", "Person")

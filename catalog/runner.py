@@ -3,15 +3,18 @@
 Sources run one after the other, descriptors first, each resolved against an identity index
 loaded fresh from the graph whenever the previous source changed it, so a live source links to
 the services the descriptors declared in the same run. A source that fails is reported and
-skipped; its previous facts stay intact and the other sources still sync.
+skipped; its previous facts stay intact and the other sources still sync. A source another
+sync is running (its lock is held in the store) is reported as refused the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from catalog.answers.adoption import snapshot_batch
 from catalog.answers.audit_sightings import sightings_batch
@@ -24,6 +27,7 @@ from catalog.reconcile import reconcile
 from catalog.records import ImportBatch, NodeRecord
 from catalog.refs import platform_key
 from catalog.store.base import GraphStore, StoreError
+from catalog.store.runs import SyncInProgress
 from catalog.sync import ImportReport, sync
 from importers.base import SourceError
 from importers.http import ApiError
@@ -70,17 +74,35 @@ async def sync_sources(
     max_retire_fraction: float = 0.2,
     now: str | None = None,
     progress: SyncProgress | None = None,
+    lock_seconds: float = 120.0,
+    lock_wait: float = 0.0,
 ) -> list[SourceOutcome]:
     """Sync the chosen sources, reconcile owners and take an adoption snapshot; ``now`` (default:
-    the clock at each step) stamps every fact, for reproducible runs. ``progress`` hears how each source goes."""
+    the clock at each step) stamps every fact, for reproducible runs. ``progress`` hears how each source goes.
+    Each source's sync holds its lock in the store (``lock_seconds``, waiting ``lock_wait`` for another sync of it)."""
     chosen = [s for s in config.ordered() if only is None or only in (s.type, s.instance)]
     if only is not None and not chosen:
         known = ", ".join(f"{s.instance} ({s.type})" for s in config.sources) or "none"
         raise ValueError(f"no source in {config.path} is {only!r}; configured: {known}")
     outcomes: list[SourceOutcome] = []
     if config.platforms:
-        report = await sync(store, platforms_batch(config), dry_run=dry_run, max_retire_fraction=max_retire_fraction, force=force, now=now)
-        outcomes.append(SourceOutcome("config", report.instance, report))
+        batch = platforms_batch(config)
+        outcomes.append(
+            await _locked(
+                "config",
+                batch.instance,
+                sync(
+                    store,
+                    batch,
+                    dry_run=dry_run,
+                    max_retire_fraction=max_retire_fraction,
+                    force=force,
+                    now=now,
+                    lock_seconds=lock_seconds,
+                    lock_wait=lock_wait,
+                ),
+            )
+        )
     index: IdentityIndex | None = None
     for configured in chosen:
         # The index is what the graph says; it is read again only after a sync changed the graph
@@ -88,29 +110,65 @@ async def sync_sources(
         if index is None:
             index = await IdentityIndex.load(store)
         outcome = await _run_one(
-            store, configured, index, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now, progress=progress
+            store,
+            configured,
+            index,
+            dry_run=dry_run,
+            force=force,
+            max_retire_fraction=max_retire_fraction,
+            now=now,
+            progress=progress,
+            lock_seconds=lock_seconds,
+            lock_wait=lock_wait,
         )
         outcomes.append(outcome)
         if outcome.report is not None and not dry_run and outcome.report.totals().changed:
             index = None
-    report = await sync(
-        store,
-        await reconcile(store, config.ownership.precedence),
-        dry_run=dry_run,
-        force=True,
-        max_retire_fraction=max_retire_fraction,
-        now=now,
+    owners = await reconcile(store, config.ownership.precedence)
+    outcomes.append(
+        await _locked(
+            "reconcile",
+            owners.instance,
+            sync(
+                store,
+                owners,
+                dry_run=dry_run,
+                force=True,
+                max_retire_fraction=max_retire_fraction,
+                now=now,
+                lock_seconds=lock_seconds,
+                lock_wait=lock_wait,
+            ),
+        )
     )
-    outcomes.append(SourceOutcome("reconcile", report.instance, report))
     if not dry_run:
         # Platform adoption as it stands after this sync: the points of the adoption trend.
         taken_at = now or now_iso()
-        snapshot = await sync(store, await snapshot_batch(store, taken_at), now=taken_at)
-        outcomes.append(SourceOutcome("adoption", snapshot.instance, snapshot))
+        adoption = await snapshot_batch(store, taken_at)
+        outcomes.append(
+            await _locked(
+                "adoption", adoption.instance, sync(store, adoption, now=taken_at, lock_seconds=lock_seconds, lock_wait=lock_wait)
+            )
+        )
         # When each audit problem was first seen: what `Audit.firstDetectedAt` answers with.
-        seen = await sync(store, await sightings_batch(store, taken_at), now=taken_at, force=True)
-        outcomes.append(SourceOutcome("audits", seen.instance, seen))
+        sightings = await sightings_batch(store, taken_at)
+        outcomes.append(
+            await _locked(
+                "audits",
+                sightings.instance,
+                sync(store, sightings, now=taken_at, force=True, lock_seconds=lock_seconds, lock_wait=lock_wait),
+            )
+        )
     return outcomes
+
+
+async def _locked(kind: str, instance: str, run: Coroutine[Any, Any, ImportReport]) -> SourceOutcome:
+    """The outcome of one sync; refused (not raised) when another sync holds the source."""
+    try:
+        return SourceOutcome(kind, instance, await run)
+    except SyncInProgress as exc:
+        log.error("%s: not synced: %s", instance, exc)
+        return SourceOutcome(kind, instance, error=str(exc))
 
 
 async def _run_one(
@@ -123,6 +181,8 @@ async def _run_one(
     max_retire_fraction: float,
     now: str | None,
     progress: SyncProgress | None = None,
+    lock_seconds: float = 120.0,
+    lock_wait: float = 0.0,
 ) -> SourceOutcome:
     outcome = SourceOutcome(configured.type, configured.instance)
     name = configured.instance
@@ -134,9 +194,17 @@ async def _run_one(
         if progress is not None:
             progress.read(name, len(batch.nodes) + len(batch.rels))
         outcome.report = await sync(
-            store, batch, dry_run=dry_run, force=force, max_retire_fraction=max_retire_fraction, now=now, on_write=on_write
+            store,
+            batch,
+            dry_run=dry_run,
+            force=force,
+            max_retire_fraction=max_retire_fraction,
+            now=now,
+            on_write=on_write,
+            lock_seconds=lock_seconds,
+            lock_wait=lock_wait,
         )
-    except (SourceError, ApiError, OSError) as exc:
+    except (SourceError, ApiError, OSError, SyncInProgress) as exc:
         outcome.error = str(exc)
         log.error("%s: not synced, its previous facts are kept: %s", configured.instance, exc)
     except StoreError:
@@ -147,12 +215,22 @@ async def _run_one(
     return outcome
 
 
-async def sync_forever(store: GraphStore, config: CatalogConfig, interval_seconds: float, *, max_retire_fraction: float = 0.2) -> None:
+async def sync_forever(
+    store: GraphStore,
+    config: CatalogConfig,
+    interval_seconds: float,
+    *,
+    max_retire_fraction: float = 0.2,
+    lock_seconds: float = 120.0,
+    lock_wait: float = 0.0,
+) -> None:
     """Sync every ``interval_seconds`` until cancelled (``catalog serve`` runs this in-process,
     so the embedded store's single writer is the server itself)."""
     while True:
         try:
-            outcomes = await sync_sources(store, config, max_retire_fraction=max_retire_fraction)
+            outcomes = await sync_sources(
+                store, config, max_retire_fraction=max_retire_fraction, lock_seconds=lock_seconds, lock_wait=lock_wait
+            )
             failed = [o.instance for o in outcomes if o.failed]
             changed = sum(o.report.totals().created + o.report.totals().updated + o.report.totals().retired for o in outcomes if o.report)
             log.info("scheduled sync: %d sources, %d facts changed, failed: %s", len(outcomes), changed, ", ".join(failed) or "none")

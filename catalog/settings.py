@@ -91,6 +91,36 @@ class Settings(BaseSettings):
         0.2, ge=0, le=1, description="Share of a source's entities one import may retire before it refuses (override with --force)."
     )
 
+    query_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=3600,
+        description="Seconds one store query may take (both stores); past it the query is stopped and the request gets an error "
+        "naming this setting, so a paused or overloaded database never hangs the API or a sync.",
+    )
+    neo4j_connection_timeout: float = Field(5.0, gt=0, le=600, description="Seconds to open a connection to Neo4j, handshake included.")
+    neo4j_connection_acquisition_timeout: float = Field(
+        10.0, gt=0, le=600, description="Seconds to wait for a free connection from the Neo4j driver's pool."
+    )
+    neo4j_max_transaction_retry_time: float = Field(
+        15.0, ge=0, le=600, description="Seconds the Neo4j driver keeps retrying a write on transient errors (a leader switch)."
+    )
+    readiness_timeout: float = Field(
+        2.0, gt=0, le=60, description="Seconds `/readyz` waits for the store before it answers 503 (`/healthz` never asks the store)."
+    )
+    sync_lock_seconds: float = Field(
+        120.0,
+        ge=10,
+        le=86400,
+        description="How long a sync's lock on its source lasts without renewal; the running sync renews it every third of this. "
+        "A sync whose process died leaves a lock that expires after this (at once on the same host).",
+    )
+    sync_lock_wait: float = Field(
+        0.0,
+        ge=0,
+        le=86400,
+        description="Seconds a sync waits for another sync of the same source to finish before it refuses; 0 refuses at once.",
+    )
     neo4j_password_file: Path | None = Field(
         None, description="File holding the Neo4j password (a mounted secret); used when `CATALOG_NEO4J_PASSWORD` is unset."
     )

@@ -9,11 +9,17 @@ One code path for every importer and both stores:
   ``active = false``) and keep their validity interval;
 - retirement is skipped when the source was not read completely, skipped for facts whose file
   or endpoint failed, and refused when it would retire more than ``max_retire_fraction`` of
-  the source's entities, unless forced.
+  the source's entities, unless forced;
+- a run holds its source's lock in the store while it diffs and writes (a second sync of the
+  source waits or is refused), records itself as started before its first write, keeps count
+  of what it wrote, and ends finished, failed or interrupted (``catalog.store.runs``). The
+  next run of the source supersedes one that never finished; its diff against the store
+  writes whatever the interrupted one had not, so nothing stays half-written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -24,15 +30,29 @@ from typing import Any, TypeVar
 
 from catalog import cypher
 from catalog.clock import now_iso
-from catalog.model import FINDING, IMPORT_RUN, NODES_BY_LABEL, RELS_BY_TYPE, RelType
+from catalog.model import (
+    FINDING,
+    IMPORT_RUN,
+    NODES_BY_LABEL,
+    RELS_BY_TYPE,
+    RUN_FAILED,
+    RUN_FINISHED,
+    RUN_INTERRUPTED,
+    RUN_STARTED,
+    SYNC_LOCK,
+    RelType,
+)
 from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
-from catalog.store.base import GraphStore, Row
+from catalog.store.base import GraphStore, Row, StoreUnavailable
+from catalog.store.runs import SourceLock, SyncLockLost, end_unfinished, record_progress, run_key, supersede_unfinished
 
 K = TypeVar("K", str, tuple[str, str])
 R = TypeVar("R", NodeRecord, RelRecord)
 
 WRITE_BATCH = 2000
 """Rows per write transaction."""
+NOT_SYNCED = (IMPORT_RUN.label, SYNC_LOCK.label)
+"""Labels the sync engine writes for itself, never from a batch."""
 
 
 @dataclass
@@ -223,15 +243,35 @@ async def sync(
     force: bool = False,
     now: str | None = None,
     on_write: Callable[[int, int], None] | None = None,
+    lock_seconds: float = 120.0,
+    lock_wait: float = 0.0,
 ) -> ImportReport:
-    """Sync one source instance's batch into the store: upsert what changed, touch what was seen again, retire what
-    disappeared (module docs). ``on_write(done, total)`` hears the rows written so far after each write transaction
-    (progress on a terminal).
-    """
+    """Diff ``batch`` against the store and write it (unless ``dry_run``), holding the source's lock
+    (``lock_seconds``, waiting up to ``lock_wait`` for another sync of it: ``SyncInProgress`` after that):
+    upsert what changed, touch what was seen again, retire what disappeared (module docs).
+    ``on_write(done, total)`` hears the rows written so far after each write transaction (progress on a terminal)."""
     now = now or now_iso()
     report = ImportReport(
         run_id=str(uuid.uuid4()), source=batch.source, instance=batch.instance, started_at=now, complete=batch.complete, dry_run=dry_run
     )
+    if dry_run:
+        return await _sync(store, batch, report, max_retire_fraction=max_retire_fraction, force=force, lock=None, on_write=None)
+    async with SourceLock(store, batch.instance, report.run_id, seconds=lock_seconds, wait=lock_wait) as lock:
+        await supersede_unfinished(store, batch.instance, report.run_id, now)
+        return await _sync(store, batch, report, max_retire_fraction=max_retire_fraction, force=force, lock=lock, on_write=on_write)
+
+
+async def _sync(
+    store: GraphStore,
+    batch: ImportBatch,
+    report: ImportReport,
+    *,
+    max_retire_fraction: float,
+    force: bool,
+    lock: SourceLock | None,
+    on_write: Callable[[int, int], None] | None,
+) -> ImportReport:
+    now, dry_run = report.started_at, report.dry_run
     report.windows = {label: {"prop": w.prop, "since": w.since, "until": w.until} for label, w in batch.windows.items()}
     findings = list(batch.findings)
     rels = await _drop_dangling(store, batch, findings)
@@ -256,7 +296,7 @@ async def sync(
     plan = _Plan()
 
     for node_type in NODES_BY_LABEL.values():
-        if node_type is IMPORT_RUN:
+        if node_type.label in NOT_SYNCED:
             continue
         rows = nodes_by_label.get(node_type.label, {})
         window = batch.windows.get(node_type.label)
@@ -351,17 +391,33 @@ async def sync(
         report.changes.extend(Change("retired", writes.kind, subject) for subject in writes.retired_subjects)
     report.rels = {k: v for k, v in report.rels.items() if v.created or v.updated or v.unchanged or v.retired}
 
-    if not dry_run:
-        tally = _Tally(on_write, sum(len(w.upserts) + len(w.touches) for w in plan.writes) + sum(len(w.retires) for w in retiring))
+    if dry_run:
+        report.finished_at = now_iso()
+        return report
+    written: dict[str, int] = {}
+    tally = _Tally(on_write, sum(len(w.upserts) + len(w.touches) for w in plan.writes) + sum(len(w.retires) for w in retiring))
+    await _record_run(store, report, params, RUN_STARTED, written)
+    try:
         # Nodes come first in plan.writes, so every edge finds both of its endpoints.
         for writes in plan.writes:
-            await _write(store, writes.upsert, writes.upserts, writes.upsert_row, params, "rows", tally)
-            await _write(store, writes.touch, writes.touches, writes.key_row, params, writes.key, tally)
+            count = await _write(store, writes.upsert, writes.upserts, writes.upsert_row, params, "rows", lock, tally)
+            count += await _write(store, writes.touch, writes.touches, writes.key_row, params, writes.key, lock, tally)
+            if count:
+                written[writes.kind] = written.get(writes.kind, 0) + count
+                await record_progress(store, report.run_id, written)
         for writes in retiring:
-            await _write(store, writes.retire, writes.retires, writes.key_row, params, writes.key, tally)
-    report.finished_at = now_iso()
-    if not dry_run:
-        await _record_run(store, report, params)
+            if count := await _write(store, writes.retire, writes.retires, writes.key_row, params, writes.key, lock, tally):
+                written[f"{writes.kind} retired"] = written.get(f"{writes.kind} retired", 0) + count
+                await record_progress(store, report.run_id, written)
+        report.finished_at = now_iso()
+        await _record_run(store, report, params, RUN_FINISHED, written)
+    except BaseException as exc:
+        stopped = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt | SyncLockLost)
+        reason = "it was stopped" if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt) else str(exc).splitlines()[0]
+        # A store that is gone cannot record it; the next sync of the source will.
+        if not isinstance(exc, StoreUnavailable):
+            await end_unfinished(store, report.run_id, RUN_INTERRUPTED if stopped else RUN_FAILED, reason)
+        raise
     return report
 
 
@@ -386,14 +442,19 @@ async def _write(
     to_row: Callable[[Any], Any],
     params: dict[str, Any],
     key: str,
+    lock: SourceLock | None,
     tally: _Tally | None = None,
-) -> None:
-    """Write ``items`` as rows built by ``to_row``, one transaction of ``WRITE_BATCH`` rows at a time."""
+) -> int:
+    """Write ``items`` as rows built by ``to_row``, one transaction of ``WRITE_BATCH`` rows at a time; how many were written.
+    Each transaction first checks that this run still holds its source's lock."""
     for start in range(0, len(items), WRITE_BATCH):
+        if lock is not None:
+            lock.check()
         chunk = items[start : start + WRITE_BATCH]
         await store.write(query, {**params, key: [to_row(item) for item in chunk]})
         if tally is not None:
             tally.add(len(chunk))
+    return len(items)
 
 
 async def _existing_rels(store: GraphStore, rel_type: RelType, batch: ImportBatch) -> dict[tuple[str, str], dict[tuple[str, str], Row]]:
@@ -511,12 +572,19 @@ def _may_retire(report: ImportReport, plan: _Plan, max_fraction: float, force: b
     return True
 
 
-async def _record_run(store: GraphStore, report: ImportReport, params: dict[str, Any]) -> None:
+async def _record_run(store: GraphStore, report: ImportReport, params: dict[str, Any], status: str, written: dict[str, int]) -> None:
+    """The run's record: when started, what it read over (on-call answers need the window of a run
+    that retired shifts, even one that stopped); when finished, its whole report."""
+    finished = status == RUN_FINISHED
     props = {
         "started_at": report.started_at,
-        "finished_at": report.finished_at,
-        "complete": report.complete,
-        "report": json.dumps(report.summary(), sort_keys=True),
+        "finished_at": report.finished_at if finished else None,
+        "complete": report.complete if finished else None,
+        "report": json.dumps(report.summary() if finished else {"windows": report.windows}, sort_keys=True),
+        "status": status,
+        "error": None,
+        "written": json.dumps(written, sort_keys=True),
+        "superseded_by": None,
     }
-    row = {"id": f"run:{report.run_id}", **props, "origin": report.source, "content_hash": content_hash(props)}
+    row = {"id": run_key(report.run_id), **props, "origin": report.source, "content_hash": content_hash(props)}
     await store.write(cypher.upsert_nodes(IMPORT_RUN, store.dialect), {**params, "rows": [row]})

@@ -44,7 +44,10 @@ async def test_graphql_over_http(store: GraphStore) -> None:
 
         health = await http.get("/healthz")
         assert health.status_code == 200
-        assert health.json() == {"status": "ok", "store": store.describe()}
+        assert health.json() == {"status": "ok"}
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ready"}
 
 
 async def test_automatic_persisted_queries(store: GraphStore) -> None:
@@ -114,15 +117,18 @@ async def test_the_lifespan_opens_the_configured_store_and_closes_it(tmp_path: P
     settings = Settings(store="embedded", embedded_path=tmp_path / "catalog.lbdb", graphiql=False)
     app = create_app(settings)
     async with client(app) as http:
-        before = await http.get("/healthz")
-        assert before.status_code == 503 and "not open" in before.json()["error"]
+        before = await http.get("/readyz")
+        assert before.status_code == 503 and "not open" in before.json()["reason"]
+        assert (await http.get("/healthz")).status_code == 200
         async with app.router.lifespan_context(app):
-            health = await http.get("/healthz")
-            assert health.json() == {"status": "ok", "store": f"embedded LadybugDB at {tmp_path / 'catalog.lbdb'}"}
+            ready = await http.get("/readyz")
+            assert ready.json() == {"status": "ready"}
             response = await http.post("/graphql", json={"query": "{ services { totalCount } }"})
             assert response.json() == {"data": {"services": {"totalCount": 0}}}
-        after = await http.get("/healthz")
+        after = await http.get("/readyz")
         assert after.status_code == 503
+        # Neither answer says where the store is.
+        assert str(tmp_path) not in before.text + ready.text + after.text
 
 
 @pytest.mark.parametrize("limit", [1, 3])

@@ -6,7 +6,8 @@ One typed result, ``Audit``, from two kinds of evidence:
   routing, off the standard platform or on no known platform; owners that were retired;
   repositories that CODEOWNERS covers only in part; entities not confirmed for
   ``stale_after_days`` (an old ``last_seen``), and source instances without a complete import
-  for as long (``ImportRun``), whose lost facts are therefore not retired. Libraries
+  for as long (``ImportRun``), whose lost facts are therefore not retired; syncs that stopped
+  before they finished and were not made good since (``catalog.store.runs``). Libraries
   (``NOT_RUNNING_TYPES``) are not expected to have on-call routing or a platform;
 - the importers' own findings (current ``Finding`` nodes), passed through with their file,
   line, field and fix, and classified: dangling owners, other dangling references, owner
@@ -38,11 +39,13 @@ from catalog.read.hops import CHILD_TEAMS
 from catalog.read.traversal import reach_keys
 from catalog.refs import InvalidReference, parse_ref
 from catalog.store.base import GraphStore, Row
+from catalog.store.runs import unfinished_runs
 
 
 class AuditKind(StrEnum):
     """What an audit is about; the order here is the order audits of one severity are listed in."""
 
+    INTERRUPTED_SYNC = "INTERRUPTED_SYNC"
     UNOWNED_SERVICE = "UNOWNED_SERVICE"
     UNKNOWN_OWNER = "UNKNOWN_OWNER"
     NO_ON_CALL_ROUTING = "NO_ON_CALL_ROUTING"
@@ -57,7 +60,9 @@ class AuditKind(StrEnum):
 
 
 KIND_DOCS: dict[AuditKind, str] = {
-    AuditKind.UNOWNED_SERVICE: "A current service that has no owner: no source claims one and none is resolved.",
+    AuditKind.INTERRUPTED_SYNC: "A sync that stopped before it finished (its process or the store went away, or it failed) and that "
+    "no later sync of its source has made good: what it wrote may be half of a picture, e.g. people without their teams.",
+    AuditKind.UNOWNED_SERVICE: "A current service that no source gives a current owner (no active OWNS or ACCOUNTABLE_FOR).",
     AuditKind.UNKNOWN_OWNER: "An owner that does not exist: a dangling owner reference an importer found, or an owner that was retired.",
     AuditKind.NO_ON_CALL_ROUTING: "A running service with no escalation policy of its own and none through its owning teams.",
     AuditKind.OWNER_CONFLICT: "Sources name different owners for the same entity (found when owners are reconciled after a sync).",
@@ -700,6 +705,44 @@ class _StaleSource(_Computed):
         return len(await self.all_rows(ctx))
 
 
+class _InterruptedSync(_Computed):
+    """Runs that did not finish and were not made good, one audit per run, about its source instance."""
+
+    kind = AuditKind.INTERRUPTED_SYNC
+    severity = "error"
+    labels = (None,)
+
+    async def all_rows(self, ctx: _Context) -> list[_Row]:
+        if ctx.scope is not None or ctx.filter.subject_label is not None:
+            return []
+        out: list[_Row] = []
+        for run in await unfinished_runs(ctx.store):
+            written = ", ".join(f"{count} {kind}" for kind, count in sorted(run.written.items())) or "nothing yet"
+            how = {
+                "started": "stopped without a word (its process or the store went away)",
+                "failed": f"failed: {run.error}",
+                "interrupted": f"was interrupted: {run.error}",
+            }.get(run.status, run.status)
+            out.append(
+                self.audit(
+                    Subject(run.instance, None, run.source),
+                    f"the sync of {run.instance} that started {run.started_at} (run {run.run_id}) {how}; it had written {written}, "
+                    "so the catalog may hold half of what that source says (e.g. people without their teams) until it is synced again",
+                    f"run catalog sync --source {run.instance}: the next complete sync writes what this one left out and supersedes it",
+                    ctx,
+                    tie=run.key,
+                )
+            )
+        return sorted(out, key=lambda r: r.position)
+
+    async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
+        rows = await self.all_rows(ctx)
+        return [r for r in rows if after is None or r.position[2:] > after][:limit]
+
+    async def count(self, ctx: _Context) -> int:
+        return len(await self.all_rows(ctx))
+
+
 class _Findings(_Producer):
     """Every current finding, classified into a kind by one CASE, ordered and paged in the store."""
 
@@ -799,6 +842,7 @@ class _Findings(_Producer):
 
 
 _PRODUCERS: tuple[_Producer, ...] = (
+    _InterruptedSync(),
     _Unowned(),
     _RetiredOwner(),
     _NoOnCall(),

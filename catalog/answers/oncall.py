@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from catalog.answers.identify import Candidate, Identification, identify
-from catalog.clock import iso, now_iso, parse_moment
+from catalog.clock import instant, now_iso, parse_moment
 from catalog.identity import STRENGTH_ORDER
 from catalog.store.base import GraphStore
 
@@ -71,12 +71,9 @@ def parse_instant(text: str | None) -> str:
     if text is None:
         return now_iso()
     try:
-        return iso(parse_moment(text))
-    except ValueError as exc:
-        detail = str(exc) if "has no timezone" in str(exc) else f"{text!r} is not an ISO-8601 time"
-        raise BadInstant(
-            f"{detail.partition('; give ')[0]}; write e.g. 2026-11-20T03:12:00Z (UTC), 2026-11-20 (UTC midnight), -2h or `now`"
-        ) from exc
+        return instant(parse_moment(text))
+    except ValueError as exc:  # InstantError too: the message says what was wrong and how to write a time
+        raise BadInstant(str(exc)) from exc
 
 
 # -- intervals ------------------------------------------------------------------------------
@@ -560,7 +557,8 @@ class _Run:
 
 async def _run(store: GraphStore, instance: str, condition: str, order: str, t: str | None = None) -> _Run | None:
     rows = await store.read(
-        f"MATCH (r:ImportRun) WHERE r.source_instance = $instance{condition} "
+        # Only finished runs: one that is running, or stopped half-way, has not refreshed the data.
+        f"MATCH (r:ImportRun) WHERE r.source_instance = $instance AND coalesce(r.status, 'finished') = 'finished'{condition} "
         f"RETURN r.started_at AS started_at, r.finished_at AS finished_at, r.complete AS complete, r.report AS report "
         f"ORDER BY r.started_at {order} LIMIT 1",
         {"instance": instance, "t": t} if t is not None else {"instance": instance},

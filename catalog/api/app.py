@@ -1,5 +1,5 @@
-"""The ASGI application: GraphQL at /graphql, a health check at /healthz, metrics at /metrics, and
-the pages for people (``catalog.web``).
+"""The ASGI application: GraphQL at /graphql, liveness at /healthz and readiness at /readyz, metrics
+at /metrics, and the pages for people (``catalog.web``).
 
 GraphQL over HTTP follows the spec's two media types: a client that accepts
 ``application/graphql-response+json`` gets it, and a request that fails before execution
@@ -22,7 +22,7 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -31,6 +31,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET
 
 from catalog.api.context import CatalogContext, build_context
+from catalog.api.health import health_routes
 from catalog.api.http_limits import GuardedRequests, error_body
 from catalog.api.media import GRAPHQL_RESPONSE_JSON, JSON, preferred_media_type
 from catalog.api.metrics import Metrics, metrics_endpoint
@@ -197,18 +198,10 @@ def create_app(
             slot.store = None
             await opened.close()
 
-    async def healthz(request: Request) -> JSONResponse:
-        try:
-            current = slot.get()
-            await current.read("RETURN 1 AS ok")
-        except Exception as exc:
-            return JSONResponse({"status": "unavailable", "error": str(exc).splitlines()[0]}, status_code=503)
-        return JSONResponse({"status": "ok", "store": current.describe()})
-
     app = Starlette(
         routes=[
             Route("/graphql", CatalogGraphQL(slot, settings, walks, metrics), methods=["GET", "POST"]),
-            Route("/healthz", healthz, methods=["GET"]),
+            *health_routes(lambda: slot.store, settings),
             Route("/metrics", metrics_endpoint(metrics, lambda: slot.store), methods=["GET"]),
             *web_routes(slot.get, settings),
         ],

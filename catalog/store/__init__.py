@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 from catalog.settings import Settings
-from catalog.store.base import GraphStore, Row, StoreError, StoreUnavailable
+from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
 
-__all__ = ["GraphStore", "Row", "StoreError", "StoreUnavailable", "open_store"]
+__all__ = [
+    "GraphStore",
+    "QueryTimeout",
+    "Row",
+    "StoreError",
+    "StoreTimeout",
+    "StoreTimeouts",
+    "StoreUnavailable",
+    "open_store",
+    "store_timeouts",
+]
+
+
+def store_timeouts(settings: Settings) -> StoreTimeouts:
+    """The limits on waiting for the store, from the ``CATALOG_*`` settings."""
+    return StoreTimeouts(
+        query=settings.query_timeout,
+        connection=settings.neo4j_connection_timeout,
+        acquisition=settings.neo4j_connection_acquisition_timeout,
+        retry=settings.neo4j_max_transaction_retry_time,
+    )
 
 
 async def open_store(settings: Settings) -> GraphStore:
@@ -20,6 +40,7 @@ async def open_store(settings: Settings) -> GraphStore:
             user=settings.neo4j_user,
             password=settings.neo4j_password.get_secret_value() if settings.neo4j_password else None,
             database=settings.neo4j_database,
+            timeouts=store_timeouts(settings),
         )
         try:
             await neo.connect()
@@ -30,7 +51,7 @@ async def open_store(settings: Settings) -> GraphStore:
     else:
         from catalog.store.embedded import EmbeddedStore
 
-        store = EmbeddedStore(settings.resolved_embedded_path)
+        store = EmbeddedStore(settings.resolved_embedded_path, timeouts=store_timeouts(settings))
     try:
         await store.ensure_schema()
     except BaseException:

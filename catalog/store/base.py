@@ -7,7 +7,9 @@ above this layer writes dialect-neutral Cypher and asks ``store.dialect`` for th
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from catalog.store.dialect import Dialect
@@ -21,6 +23,32 @@ class StoreError(RuntimeError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be reached or opened; the message says how to fix the setting."""
+
+
+class StoreTimeout(StoreUnavailable):
+    """The store did not answer within its time limit (a stalled, paused or overloaded database);
+    the message names the store and the ``CATALOG_*`` setting that sets the limit."""
+
+
+class QueryTimeout(StoreError):
+    """The store stopped a query that ran past ``CATALOG_QUERY_TIMEOUT``; the store itself answers."""
+
+
+@dataclass(frozen=True)
+class StoreTimeouts:
+    """How long the catalog waits for its store, in seconds (``CATALOG_*`` settings of the same names).
+
+    Without limits a paused database hangs every request for as long as the client waits;
+    with them, a request fails after ``query`` seconds with a ``StoreTimeout``."""
+
+    query: float = 10.0
+    """One query (both stores): the server stops it, and the client stops waiting shortly after."""
+    connection: float = 5.0
+    """Neo4j: establishing a connection, handshake included."""
+    acquisition: float = 10.0
+    """Neo4j: waiting for a connection from the driver's pool."""
+    retry: float = 15.0
+    """Neo4j: how long a write transaction is retried on transient errors."""
 
 
 class GraphStore(abc.ABC):
@@ -44,6 +72,20 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     async def close(self) -> None: ...
+
+    async def ping(self, within: float) -> None:
+        """Raise ``StoreError`` unless the store answers a trivial query within ``within`` seconds
+        (readiness checks; the limit is the caller's, shorter than a query's)."""
+        try:
+            async with asyncio.timeout(within):
+                await self.read("RETURN 1 AS ok")
+        except TimeoutError:
+            raise StoreTimeout(f"the {self.kind} store did not answer within {within:g} s (CATALOG_READINESS_TIMEOUT)") from None
+
+    @property
+    def kind(self) -> str:
+        """The engine's name for messages that must not reveal where the store is (health answers)."""
+        return self.dialect.name
 
     @abc.abstractmethod
     def describe(self) -> str:

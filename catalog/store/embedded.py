@@ -2,11 +2,14 @@
 
 LadybugDB allows one writer and many readers: writes are serialised here, and queries run on
 a small pool of connections in worker threads so the event loop never blocks on the engine.
+Each connection stops a query that runs past ``CATALOG_QUERY_TIMEOUT`` (LadybugDB checks
+between chunks of work, so a scan stops within a fraction of a second of the limit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -16,28 +19,32 @@ from typing import Any
 import ladybug
 
 from catalog import cypher
-from catalog.store.base import GraphStore, Row, StoreError, StoreUnavailable
+from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeouts, StoreUnavailable
 from catalog.store.dialect import EMBEDDED
 
 
 class EmbeddedStore(GraphStore):
     dialect = EMBEDDED
 
-    def __init__(self, path: Path, *, threads: int = 4, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, threads: int = 4, read_only: bool = False, timeouts: StoreTimeouts | None = None) -> None:
         super().__init__()
         self.path = path
+        self.timeouts = timeouts or StoreTimeouts()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = ladybug.Database(str(path), read_only=read_only)
         except RuntimeError as exc:
+            cause = " ".join(str(exc).split())
             raise StoreUnavailable(
-                f"cannot open the embedded store at {path}: {exc}. Another catalog process may hold it "
+                f"cannot open the embedded store at {path}. Another catalog process may hold it "
                 "(the embedded store has a single writer), or the folder is not writable; "
-                "set CATALOG_EMBEDDED_PATH to another location"
+                f"stop that process, or set CATALOG_EMBEDDED_PATH to another location ({cause})"
             ) from exc
         self._connections: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
         for _ in range(threads):
-            self._connections.put(ladybug.Connection(self._db))
+            conn = ladybug.Connection(self._db)
+            conn.set_query_timeout(int(self.timeouts.query * 1000))
+            self._connections.put(conn)
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ladybug")
         self._write_lock = asyncio.Lock()
 
@@ -53,6 +60,11 @@ class EmbeddedStore(GraphStore):
                 r.close()
             return rows
         except RuntimeError as exc:
+            if str(exc).startswith("Interrupted"):
+                raise QueryTimeout(
+                    f"the embedded store stopped a query that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
+                    f"narrow the question, or raise the limit\n{query}"
+                ) from exc
             raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
         finally:
             self._connections.put(conn)
@@ -64,7 +76,15 @@ class EmbeddedStore(GraphStore):
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
         async with self._write_lock:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+            running = asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                # The engine finishes the write in its thread whatever the caller does; the next write
+                # may only start after it (LadybugDB refuses a second write transaction).
+                with contextlib.suppress(Exception):
+                    await running
+                raise
 
     async def ensure_schema(self) -> None:
         for statement in cypher.embedded_schema():

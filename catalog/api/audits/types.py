@@ -22,6 +22,7 @@ from catalog.read import Provenance as ProvenanceRow
 
 @strawberry.enum(name="AuditKind", description="The kind of problem an audit reports.")
 class AuditKind(Enum):
+    INTERRUPTED_SYNC = strawberry.enum_value(Kind.INTERRUPTED_SYNC.value, description=KIND_DOCS[Kind.INTERRUPTED_SYNC])
     UNOWNED_SERVICE = strawberry.enum_value(Kind.UNOWNED_SERVICE.value, description=KIND_DOCS[Kind.UNOWNED_SERVICE])
     UNKNOWN_OWNER = strawberry.enum_value(Kind.UNKNOWN_OWNER.value, description=KIND_DOCS[Kind.UNKNOWN_OWNER])
     NO_ON_CALL_ROUTING = strawberry.enum_value(Kind.NO_ON_CALL_ROUTING.value, description=KIND_DOCS[Kind.NO_ON_CALL_ROUTING])

@@ -18,7 +18,7 @@ from catalog.api.impact.types import AdoptionGrouping, AdoptionPoint, AdoptionRe
 from catalog.api.limits import checked_depth, checked_first
 from catalog.api.lookup import ref_key
 from catalog.api.pagination import Before, Connection, Counter, Edge, PageInfo, decode_cursor, encode_cursor
-from catalog.clock import iso
+from catalog.clock import InstantError, instant
 
 _SERVICE = "The service: a name, key, alias, repository URL, pod or workload name, PagerDuty service id or hostname."
 _GROUPING: dict[AdoptionGrouping, answers.Grouping] = {
@@ -38,9 +38,10 @@ _SCOPE_LABEL = {AdoptionScope.TEAM: "Team", AdoptionScope.ORG_UNIT: "Team", Adop
 def _moment(value: datetime | None, argument: str) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise BadArgument(f"{argument}: {value.isoformat()} has no timezone; write it with one, e.g. {value.isoformat()}Z")
-    return iso(value)
+    try:
+        return instant(value)
+    except InstantError as exc:
+        raise BadArgument(f"{argument}: {exc}") from exc
 
 
 @strawberry.type

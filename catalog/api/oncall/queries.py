@@ -17,7 +17,7 @@ from catalog.api.limits import checked_first
 from catalog.api.oncall.types import ChangesAnswer, HistoryEvent, OnCallAnswer, OwnerAtAnswer
 from catalog.api.ownership.queries import checked_identifier
 from catalog.api.pagination import Connection, build_connection, decode_cursor, known_count
-from catalog.clock import iso
+from catalog.clock import InstantError, instant
 
 ServiceArg = Annotated[
     str,
@@ -32,9 +32,9 @@ def _instant(moment: datetime | None, argument: str) -> str:
     if moment is None:
         return oc.parse_instant(None)
     try:
-        return iso(moment)
-    except ValueError as exc:
-        raise BadArgument(f"{argument}: {moment.isoformat()} has no timezone; write it with one, e.g. {moment.isoformat()}Z") from exc
+        return instant(moment)
+    except InstantError as exc:
+        raise BadArgument(f"{argument}: {exc}") from exc
 
 
 @strawberry.type
