@@ -155,6 +155,8 @@ async def test_a_paused_neo4j_gets_fast_clear_errors_and_everything_answers_agai
             body = lookup.json()
             assert body["data"] is None or body["data"]["service"] is None
             assert body["errors"], body
+            assert {e["extensions"]["code"] for e in body["errors"]} <= {"STORE_UNAVAILABLE", "QUERY_TIMEOUT"}, body
+            assert "127.0.0.1" not in lookup.text, "a client is never told where the store is"
             cli = await asyncio.to_thread(catalog, "who-owns", "checkout", uri=server.uri)
             assert cli.returncode == 3
             line = one_clear_line(cli.stderr)
@@ -244,6 +246,8 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
         assert (await client.get("/healthz")).status_code == 200
         lookup, lookup_took = await timed(client.post("/graphql", json=LOOKUP))
         assert lookup.json()["errors"]
+        assert {e["extensions"]["code"] for e in lookup.json()["errors"]} <= {"STORE_UNAVAILABLE", "QUERY_TIMEOUT"}
+        assert "127.0.0.1" not in lookup.text
         print(f"\nkilled: the sync exited {sync_took:.2f} s after; /readyz 503 in {ready_took:.2f} s, lookup error in {lookup_took:.2f} s")
 
         await asyncio.to_thread(server.restart)

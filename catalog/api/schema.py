@@ -33,6 +33,7 @@ from catalog.api.validation import CACHE_SIZE, guard_extensions
 from catalog.auth.fields import guard_fields, introspection_rules
 from catalog.auth.graphql import AuthQuery
 from catalog.settings import Settings
+from catalog.store.base import StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ class CatalogSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Refusals are the client's business; only our own failures belong in the server log.
         for error in errors:
+            if isinstance(error.original_error, StoreError):
+                # The client gets a code and a safe message (``with_code``); the store's own words stay here.
+                logger.warning("store failure: %s", str(error.original_error).splitlines()[0])
             with_code(error)
             if self.on_error is not None:
                 self.on_error(error)
