@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from catalog.answers.oncall import BadInstant, parse_instant
 from catalog.clock import iso, parse_iso
 from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
 from catalog.config import ConfigError
@@ -304,11 +305,24 @@ def _outcome_json(outcome: SourceOutcome) -> dict[str, Any]:
     return summary
 
 
+TIME_FLAGS = (("at", "--at"), ("start", "--from"), ("end", "--to"), ("since", "--from"), ("until", "--to"))
+"""The answer commands' time flags (argparse destination, flag), checked before the store is opened."""
+
+
 async def _answer(args: argparse.Namespace, settings: Settings) -> int:
     """Answer from the store; a missing, locked or empty embedded store is named, with the fix, instead of answering "no match"."""
     from catalog.read.runs import ever_synced
 
     command = f"catalog {args.command}"
+    # Unusable times are the caller's to fix whatever the store holds: refuse them before opening it.
+    for dest, flag in TIME_FLAGS:
+        value = getattr(args, dest, None)
+        if isinstance(value, str):
+            try:
+                parse_instant(value)
+            except BadInstant as exc:
+                print(f"{command}: {flag}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
     path = settings.resolved_embedded_path
     if not settings.uses_neo4j and not path.exists():
         print(

@@ -58,7 +58,7 @@ def parse_iso(text: str) -> datetime:
     try:
         return moment.astimezone(UTC)
     except OverflowError:
-        raise InstantError(f"time {text!r} is outside the range of times in UTC") from None
+        raise InstantError(f"time {text!r} is out of range; give a time from {EARLIEST.date()} to before {LATEST.date()}") from None
 
 
 def parse_moment(text: str, now: datetime | None = None) -> datetime:
