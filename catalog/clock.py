@@ -19,7 +19,9 @@ _RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<parts>(?:\d+(?:w|d|h|m|s))+)$")
 _PART = re.compile(r"(\d+)(w|d|h|m|s)")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}Z?$", re.IGNORECASE)
-MOMENT_HELP = "`now`, a relative time (-2h, +30m, -7d), a date (2026-11-20, UTC midnight) or a time with a timezone (2026-11-20T03:12:00Z)"
+MOMENT_HELP = (
+    "`now`, a relative time (-2h, +30m, -7d), a date such as 2026-11-20 (UTC midnight) or a time with a timezone (2026-11-20T03:12:00Z)"
+)
 """How ``parse_moment`` reads a time, for help texts and error messages."""
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
