@@ -260,7 +260,7 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
         [audit] = (await found.page(10)).audits
         assert audit.subject.key == "hr" and "stopped without a word" in audit.message and "it had written" in audit.message
         graphql = await client.post(
-            "/graphql", json={"query": "{ audits(kinds: [INTERRUPTED_SYNC]) { totalCount edges { node { message } } } }"}
+            "/graphql", json={"query": "{ audits(filter: {kinds: [INTERRUPTED_SYNC]}) { totalCount edges { node { message } } } }"}
         )
         assert graphql.json()["data"]["audits"]["totalCount"] == 1
 
