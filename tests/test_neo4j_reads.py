@@ -104,7 +104,7 @@ async def test_a_member_that_stays_away_fails_the_read_after_the_last_attempt(
 ) -> None:
     proxy, store = await _through(proxy_factory, target, drop=100)
     try:
-        with pytest.raises(StoreError, match=f"Neo4j read failed \\(after {neo4j_store.READ_ATTEMPTS} attempts\\)"):
+        with pytest.raises(StoreError, match=f"a read failed \\(after {neo4j_store.READ_ATTEMPTS} attempts\\)"):
             await store.read("RETURN 1 AS x")
     finally:
         await store.close()

@@ -112,8 +112,9 @@ def http(app: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://catalog.test")  # type: ignore[arg-type]
 
 
-LOOKUP = {"query": '{ service(name: "checkout") { name owners { owner { ... on Team { name } } } } }'}
-ANSWER = {"data": {"service": {"name": "checkout", "owners": [{"owner": {"name": "payments"}}]}}}
+# The fixture syncs one source without the reconcile step, so its owner is that source's claim.
+LOOKUP = {"query": '{ service(name: "checkout") { name ownershipClaims { owner { ... on Team { name } } } } }'}
+ANSWER = {"data": {"service": {"name": "checkout", "ownershipClaims": [{"owner": {"name": "payments"}}]}}}
 
 
 async def timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
