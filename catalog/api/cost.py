@@ -165,7 +165,7 @@ class _Measurer:
     def _multiplier(self, node: FieldNode, definition: GraphQLField | None, parent: GraphQLNamedType | None) -> int:
         if definition is None:
             return 1
-        is_list = _unwrap(definition.type)[1]
+        named, is_list = _unwrap(definition.type)
         sized = None
         for name in PAGE_ARGUMENTS:
             if name in definition.args:
@@ -176,8 +176,11 @@ class _Measurer:
             if name in definition.args:
                 value = self._argument(node, definition, name)
                 sized = max(sized or 0, len(value) if isinstance(value, list | tuple) else 1)
+        # A walk multiplies what it returns when that is a list or a page; an answer object that takes a depth
+        # (blastRadius) is one object, its lists sized below it.
+        walks = is_list or _is_connection(named)
         for name in WALK_ARGUMENTS:
-            if name in definition.args:
+            if walks and name in definition.args:
                 value = self._argument(node, definition, name)
                 levels = value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
                 # A walk's list holds what it reaches: WALK_BREADTH per level, instead of LIST_SIZE; a paged walk
