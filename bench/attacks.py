@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-LOOKUP = {"query": '{ service(name: "checkout") { name owners { owner { ... on Team { name } } } } }'}
-HEAVY = {"query": '{ blastRadius(service: "identity", depth: 10) { totalServices teams { name } } }'}
+LOOKUP = {"query": '{ service(name: "checkout") { name ownershipClaims { owner { ... on Team { name } } } } }'}
+HEAVY = {"query": '{ blastRadius(service: "identity", depth: 10) { totalServices teams { nodes { owner { ... on Team { name } } } } } }'}
 
 
 def fragment_bomb(levels: int) -> str:
@@ -27,7 +27,7 @@ def fragment_bomb(levels: int) -> str:
 
 
 def alias_bomb(levels: int) -> str:
-    below = "x{1}: system {{ services {{ ...F{0} }} }} y{1}: system {{ services {{ ...F{0} }} }}"
+    below = "x{1}: system {{ services {{ nodes {{ ...F{0} }} }} }} y{1}: system {{ services {{ nodes {{ ...F{0} }} }} }}"
     fragments = ["fragment F0 on Service { a: name b: title }"]
     fragments += [f"fragment F{i} on Service {{ {below.format(i - 1, i)} }}" for i in range(1, levels + 1)]
     return f'{{ service(name: "checkout") {{ ...F{levels} }} }}\n' + "\n".join(fragments)
@@ -38,7 +38,10 @@ def repeated_field(count: int) -> str:
     return f'{{ service(name: "checkout") {{ {spreads} }} }}\n' + "\n".join(f"fragment F{i} on Service {{ name }}" for i in range(count))
 
 
-COST_BOMB = "{ services(first: 500) { edges { node { dependents(depth: 10) { service { dependents(depth: 10) { distance } } } } } } }"
+COST_BOMB = (
+    "{ services(first: 500) { edges { node { dependents(depth: 10) { nodes { service { "
+    "dependents(depth: 10) { nodes { distance } } } } } } } } }"
+)
 
 
 async def _timed(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:

@@ -143,29 +143,32 @@ query BlastRadius($s: String!, $d: Int!) {
 SERVICE_PAGE = """
 query ServicePage($s: String!, $from: DateTime!, $to: DateTime!) {
   whoOwns(identifier: $s) {
-    message
-    matches {
-      ref name why
-      resolvedOwners { ownerRef ownerName rule sources strength since }
-      ownerEvidence { ownerRef source evidence origin strength }
-      contacts { ownerRef ownerName chatChannel email moreMembers }
+    identification { message }
+    subjects {
+      name why
+      owners { owner { ... on Team { ref name } ... on Person { ref name } } rule sources strength startedAt }
+      ownershipClaims { owner { ... on Team { ref } ... on Person { ref } } source evidence origin strength }
+      contacts { owner { ... on Team { ref } ... on Person { ref } } name chatChannel email moreMembers }
       links { title url } runbooks { title url }
-      platforms { platformRef platformName standard evidence source }
+      platforms { platform { ref name isStandard } evidence source }
     }
   }
   onCall(service: $s) {
-    message firstPagedLevel dataRefreshedAt windowUntil
+    message firstPagedLevel dataRefreshedAt windowEndsAt
     chains {
       policy { ref name url } summary notes firstPagedLevel linkStrength
-      levels { level delayMinutes empty targets { type ref name } onCall { ref name email until schedule direct permanent } }
+      levels {
+        level delayMinutes isEmpty targets { type externalId name }
+        onCall { person { ref } name email endsAt schedule { name } isDirect isPermanent }
+      }
     }
   }
-  changes(service: $s, from: $from, to: $to, first: 20) { message events { edges { node { at kind text } } } }
+  changes(service: $s, from: $from, to: $to) { message events(first: 20) { nodes { occurredAt kind text } } }
   service(name: $s) {
     system { name domain { name } }
     repositories { slug url }
-    dependencies { distance evidence service { ref name } }
-    dependents { distance evidence service { ref name } }
+    dependencies { nodes { distance evidence service { ref name } } }
+    dependents { nodes { distance evidence service { ref name } } }
   }
   findings(first: 50) { totalCount }
 }

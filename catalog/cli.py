@@ -310,7 +310,8 @@ TIME_FLAGS = (("at", "--at"), ("start", "--from"), ("end", "--to"), ("since", "-
 
 
 async def _answer(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer from the store; a missing, locked or empty embedded store is named, with the fix, instead of answering "no match"."""
+    """Answer from the store; a missing, locked or empty embedded store is named, with the fix, instead of answering "no match"
+    (except for commands that set ``needs_synced_store=False``: ``catalog token`` runs before any sync)."""
     from catalog.read.runs import ever_synced
 
     command = f"catalog {args.command}"
@@ -324,7 +325,8 @@ async def _answer(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"{command}: {flag}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
     path = settings.resolved_embedded_path
-    if not settings.uses_neo4j and not path.exists():
+    needs_synced_store = getattr(args, "needs_synced_store", True)
+    if needs_synced_store and not settings.uses_neo4j and not path.exists():
         print(
             f"{command}: there is no catalog store at {path}: nothing was synced there. Run `catalog sync` first; for the demo's "
             f"store set CATALOG_EMBEDDED_PATH={settings.data_dir / 'demo.lbdb'}; or ask a running server with --server URL "
@@ -345,7 +347,7 @@ async def _answer(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_STORE
     try:
-        if not await ever_synced(store):
+        if needs_synced_store and not await ever_synced(store):
             where = store.describe()
             print(
                 f"{command}: the store ({where}) is empty: nothing was ever synced into it. Run `catalog sync` "

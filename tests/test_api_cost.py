@@ -28,8 +28,10 @@ def test_each_field_counts_once_times_the_lists_it_is_nested_in() -> None:
     assert cost("{ services { totalCount } }") == 1 + 50 * 1
     assert cost("query($n: Int!) { services(first: $n) { totalCount } }", {"n": 3}) == 1 + 3
     # Unsized lists count LIST_SIZE; walks WALK_BREADTH per level; nodes(ids:) one per id.
-    assert cost('{ service(name: "x") { owners { source } } }') == 1 + 1 + LIST_SIZE
-    assert cost('{ service(name: "x") { dependents(depth: 4) { distance } } }') == 1 + 1 + 4 * WALK_BREADTH
+    assert cost('{ service(name: "x") { ownershipClaims { source } } }') == 1 + 1 + LIST_SIZE
+    # A paged walk: its nodes and their fields count WALK_BREADTH per level, at most the page.
+    assert cost('{ service(name: "x") { dependents(depth: 4) { nodes { distance } } } }') == 1 + 1 + 2 * 4 * WALK_BREADTH
+    assert cost('{ service(name: "x") { dependents(depth: 4, first: 25) { nodes { distance } } } }') == 1 + 1 + 2 * 25
     assert cost("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["a", "b", "c"]}) == 1 + 3
 
 

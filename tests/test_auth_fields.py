@@ -24,8 +24,8 @@ PROXY = "10.20.0.5"
 GROUPS = json.dumps({"sre": ["read", "contacts"], "admins": ["read", "admin"]})
 
 CONTACTS_QUERY = """{
-  whoOwns(identifier: "checkout") { matches { contacts { ownerName email chatChannel } } }
-  team(name: "payments") { email chatChannel members { name email } }
+  whoOwns(identifier: "checkout") { subjects { contacts { name email chatChannel } } }
+  team(name: "payments") { email chatChannel members { nodes { name email } } }
 }"""
 
 
@@ -38,7 +38,7 @@ async def ask(store: GraphStore, query: str, groups: str = "") -> dict[str, Any]
 
 
 def contacts(answer: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
-    return sorted((c["ownerName"], c["email"], c["chatChannel"]) for m in answer["data"]["whoOwns"]["matches"] for c in m["contacts"])
+    return sorted((c["name"], c["email"], c["chatChannel"]) for m in answer["data"]["whoOwns"]["subjects"] for c in m["contacts"])
 
 
 async def test_peoples_emails_need_contacts_while_team_contacts_need_read(store: GraphStore) -> None:
@@ -46,14 +46,14 @@ async def test_peoples_emails_need_contacts_while_team_contacts_need_read(store:
     reader = await ask(store, CONTACTS_QUERY)
     assert contacts(reader) == [("Jane", None, None), ("payments", "payments@acme.test", "#payments")]
     assert reader["data"]["team"]["email"] == "payments@acme.test" and reader["data"]["team"]["chatChannel"] == "#payments"
-    assert {m["email"] for m in reader["data"]["team"]["members"]} == {None}
-    assert sorted(e["extensions"]["field"] for e in reader["errors"]) == ["OwnerContact.email", "Person.email"]
+    assert {m["email"] for m in reader["data"]["team"]["members"]["nodes"]} == {None}
+    assert sorted(e["extensions"]["field"] for e in reader["errors"]) == ["Contact.email", "Person.email"]
     assert {e["extensions"]["code"] for e in reader["errors"]} == {"FORBIDDEN"}
 
     responder = await ask(store, CONTACTS_QUERY, groups="sre")
     assert "errors" not in responder
     assert contacts(responder) == [("Jane", "jane@acme.test", None), ("payments", "payments@acme.test", "#payments")]
-    assert {m["email"] for m in responder["data"]["team"]["members"]} == {"jane@acme.test", "omar@acme.test"}
+    assert {m["email"] for m in responder["data"]["team"]["members"]["nodes"]} == {"jane@acme.test", "omar@acme.test"}
 
 
 async def test_the_token_list_needs_admin_and_never_shows_a_secret(store: GraphStore, capsys: pytest.CaptureFixture[str]) -> None:
@@ -70,8 +70,8 @@ async def test_the_token_list_needs_admin_and_never_shows_a_secret(store: GraphS
 
 async def test_in_process_callers_are_trusted(store: GraphStore) -> None:
     await staffed().sync(store)
-    data = await gql(store, '{ team(name: "payments") { members { email } } }')
-    assert {m["email"] for m in data["team"]["members"]} == {"jane@acme.test", "omar@acme.test"}
+    data = await gql(store, '{ team(name: "payments") { members { nodes { email } } } }')
+    assert {m["email"] for m in data["team"]["members"]["nodes"]} == {"jane@acme.test", "omar@acme.test"}
 
 
 def test_the_registry_names_only_nullable_fields_the_schema_has() -> None:
@@ -103,12 +103,12 @@ async def test_the_guard_fails_closed(store: GraphStore) -> None:
     await staffed().sync(store)
     settings = api_settings()
     schema = build_schema(settings)
-    query = '{ team(name: "payments") { members { email } } }'
+    query = '{ team(name: "payments") { members { nodes { email } } } }'
 
     # An HTTP request that reached the schema without passing the middleware: no principal, no emails.
     bare = Request({"type": "http", "method": "POST", "path": "/graphql", "headers": []})
     result = await schema.execute(query, context_value=build_context(store, settings, bare))
-    assert result.data is not None and {m["email"] for m in result.data["team"]["members"]} == {None}
+    assert result.data is not None and {m["email"] for m in result.data["team"]["members"]["nodes"]} == {None}
     assert result.errors and "no authenticated principal" in result.errors[0].message
 
     # Code serving a request runs the schema with a context that carries no request (a page): the principal still applies.
@@ -117,5 +117,5 @@ async def test_the_guard_fails_closed(store: GraphStore) -> None:
         result = await schema.execute(query, context_value=build_context(store, settings))
     finally:
         CURRENT.reset(current)
-    assert result.data is not None and {m["email"] for m in result.data["team"]["members"]} == {None}
+    assert result.data is not None and {m["email"] for m in result.data["team"]["members"]["nodes"]} == {None}
     assert result.errors is not None and len(result.errors) == 1 and "proxy 'omar' with read" in result.errors[0].message

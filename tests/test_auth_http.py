@@ -123,7 +123,9 @@ async def test_access_log_has_one_json_line_without_token_or_contacts(
     async with client(app, peer=PROXY) as http:
         answer = await http.post("/graphql", json={"query": OWNERS_QUERY}, headers=headers)
         assert "jane@acme.test" in answer.text
-        await http.get("/graphql", params={"query": '{ whoOwns(identifier: "jane@acme.test") { message } }'}, headers=headers)
+        await http.get(
+            "/graphql", params={"query": '{ whoOwns(identifier: "jane@acme.test") { identification { message } } }'}, headers=headers
+        )
     lines = [r.__dict__ for r in caplog.records if r.name == "catalog.access"]
     assert len(lines) == 2
     first = lines[0]

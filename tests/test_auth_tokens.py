@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 OWNERS_QUERY = """query Owners {
   services(first: 10) {
-    edges { node { name owners { owner { __typename ... on Team { name email chatChannel } ... on Person { name email } } } } }
+    edges { node { name ownershipClaims { owner { __typename ... on Team { name email chatChannel } ... on Person { name email } } } } }
   }
 }"""
 
@@ -73,7 +73,7 @@ async def create(store: GraphStore, capsys: pytest.CaptureFixture[str], name: st
 
 def owners_by_service(answer: dict[str, Any]) -> dict[str, list[tuple[str, str | None]]]:
     return {
-        edge["node"]["name"]: sorted((o["owner"]["name"], o["owner"]["email"]) for o in edge["node"]["owners"])
+        edge["node"]["name"]: sorted((o["owner"]["name"], o["owner"]["email"]) for o in edge["node"]["ownershipClaims"])
         for edge in answer["data"]["services"]["edges"]
     }
 
@@ -107,9 +107,9 @@ async def test_read_token_sees_owners_without_peoples_emails_and_contacts_token_
         assert "errors" not in full
         assert owners_by_service(full)["checkout"] == [("jane", "jane@acme.test"), ("payments", "payments@acme.test")]
 
-        members = '{ team(name: "payments") { members { name email } } }'
+        members = '{ team(name: "payments") { members { nodes { name email } } } }'
         listed = (await http.post("/graphql", json={"query": members}, headers=bearer(reader))).json()
-        assert sorted((m["name"], m["email"]) for m in listed["data"]["team"]["members"]) == [("jane", None), ("omar", None)]
+        assert sorted((m["name"], m["email"]) for m in listed["data"]["team"]["members"]["nodes"]) == [("jane", None), ("omar", None)]
         assert len(listed["errors"]) == 1, "one error per field, not one per person"
 
 

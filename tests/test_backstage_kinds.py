@@ -168,6 +168,8 @@ def test_a_component_is_a_service_with_metadata_as_json_text(tmp_path: Path) -> 
         "lifecycle": "production",
         "tier": "1",
         "aliases": ["checkout-svc", "co"],
+        "discovered": None,  # a declared service, not one discovered from live evidence
+        "discovery": None,
     }
 
 

@@ -109,17 +109,22 @@ async def test_scale_s_syncs_through_every_importer(store: GraphStore, company_s
         ("missing-field", "warning"),  # services without an owner
         ("no-codeowners", "info"),
         ("invalid-codeowners", "error"),
-        ("unmatched-pagerduty-service", "warning"),
-        ("unmatched-workload", "info"),  # CronJobs nobody declared
+        ("discovered-service", "info"),  # CronJobs nobody declared: discovered services
         ("unowned-workloads", "info"),
         ("owner-conflict", "warning"),  # CODEOWNERS or a workload label naming another team
     }
     assert set(findings) <= expected, findings
-    assert {"owner-conflict", "invalid-codeowners", "unmatched-pagerduty-service"} <= {kind for kind, _ in findings}
+    assert {"owner-conflict", "invalid-codeowners", "discovered-service"} <= {kind for kind, _ in findings}
+    # PagerDuty services no descriptor declares are discovered (they were unmatched-pagerduty-service before discovery).
+    assert "pagerduty" in {o.type for o in outcomes if o.report for f in o.report.findings if f.kind == "discovered-service"}
     assert sum(findings.values()) < 200
 
-    [row] = await store.read("MATCH (s:Service) WHERE s.retired_at IS NULL RETURN count(s) AS n")
+    [row] = await store.read(
+        "MATCH (s:Service) WHERE s.retired_at IS NULL AND (s.discovered IS NULL OR s.discovered = false) RETURN count(s) AS n"
+    )
     assert row["n"] == 1000
+    [row] = await store.read("MATCH (s:Service) WHERE s.retired_at IS NULL AND s.discovered = true RETURN count(s) AS n")
+    assert row["n"] == findings[("discovered-service", "info")]
     [row] = await store.read(
         "MATCH (s:Service)-[r:RUNS_ON]->(p:Platform) WHERE r.active = true AND p.standard = true RETURN count(DISTINCT s) AS n"
     )

@@ -103,7 +103,7 @@ async def test_the_cli_asks_a_running_server(store: GraphStore, tmp_path: Path, 
         assert code == 0 and "Checkout Team" in out and "kubernetes-platform" in out
         code, out = await asyncio.to_thread(ask, "oncall", "checkout", "--json")
         answer = json.loads(out)
-        assert code == 0 and answer["serviceRef"] == "component:default/checkout" and answer["firstPagedLevel"] == 2
+        assert code == 0 and answer["identification"]["service"]["ref"] == "component:default/checkout" and answer["firstPagedLevel"] == 2
         code, out = await asyncio.to_thread(ask, "oncall", "identity", "--at", "-1h")
         assert code == 0 and "level" in out.lower()
         code, out = await asyncio.to_thread(ask, "blast-radius", "identity", "--depth", "2")
@@ -132,7 +132,7 @@ async def test_who_owns_json_gives_one_entry_per_owner_with_its_sources(
 
     await load_demo_now(store, tmp_path / "demo")
     data = with_owners(await who_owns(store, "checkout"))
-    [owner] = data["matches"][0]["owners"]
+    [owner] = data["subjects"][0]["claimants"]
     assert owner["owner"]["key"] == "group:default/checkout-team" and owner["resolved"] is True
     assert {s["source"] for s in owner["sources"]} >= {"backstage", "kubernetes", "pagerduty"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,16 +95,22 @@ async def test_a_truncated_schedule_makes_the_read_partial_and_keeps_that_schedu
     assert schedules == {"schedule:pagerduty/acme/psapac1", "schedule:pagerduty/acme/pssre01"}
 
 
-async def test_users_that_cannot_be_listed_are_a_source_error(api: FakeApi) -> None:
+async def test_users_that_cannot_be_listed_make_the_read_partial_and_are_named(api: FakeApi) -> None:
+    # A users listing that fails degrades to the people other records name (importers.pagerduty.fetch): the read is
+    # partial, so nothing is retired, and one finding names the request and its answer.
     api.route("/users", lambda q, h: Reply(503, {"error": {"message": "Service Unavailable"}}))
-    with pytest.raises(SourceError, match=r"pagerduty:acme: GET http://127\.0\.0\.1:\d+/users answered HTTP 503.*nothing was imported"):
-        await live_source(api).read(catalog_index())
+    batch = await live_source(api).read(catalog_index())
+    assert not batch.complete and "GET /users" in batch.failed_origins
+    missing = finding(batch, "users-listing-missing")
+    assert missing.severity == "warning"
+    assert re.search(r"GET http://127\.0\.0\.1:\d+/users answered HTTP 503", missing.message), missing.message
 
 
-async def test_a_users_page_that_is_not_a_page_is_a_source_error(api: FakeApi) -> None:
+async def test_a_users_page_that_is_not_a_page_makes_the_read_partial_and_is_named(api: FakeApi) -> None:
     api.route("/users", lambda q, h: Reply(200, {"user": {"id": "PALICE1"}}))
-    with pytest.raises(SourceError, match=r"GET /users \(offset 0\) returned no `users`"):
-        await live_source(api).read(catalog_index())
+    batch = await live_source(api).read(catalog_index())
+    assert not batch.complete and "GET /users" in batch.failed_origins
+    assert "GET /users (offset 0) returned no `users`" in finding(batch, "users-listing-missing").message
 
 
 async def test_a_missing_token_is_a_source_error_that_names_the_variable(api: FakeApi) -> None:

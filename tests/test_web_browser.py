@@ -102,7 +102,7 @@ async def test_a_responder_finds_the_owner_and_the_on_call_then_what_breaks_and_
             await page.wait_for_url("**/graphql")
             await page.get_by_role("button", name="Run").click()
             result = page.locator("#result")
-            await result.filter(has_text="resolvedOwners").wait_for()
+            await result.filter(has_text='"owners"').wait_for()
             assert "Checkout Team" in await result.inner_text()
         finally:
             await browser.close()

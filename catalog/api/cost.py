@@ -15,7 +15,7 @@ The measures, per operation:
 - **cost**: an estimate of the objects the answer holds. Each field counts 1, times the sizes of
   the lists it is nested in: the page size of a field with ``first``/``last`` (given, or the
   argument's default), the number of ids of ``nodes(ids:)``, ``WALK_BREADTH`` per level of a
-  walk (``depth``), and ``LIST_SIZE`` for any other list. Every field counts at least once, so
+  walk (``depth``; at most its page when the walk is paged), and ``LIST_SIZE`` for any other list. Every field counts at least once, so
   the cost also bounds the expanded size of the document.
 - **repeats**: the most times one response name is selected in one selection set (directly, in
   inline fragments or through fragments). graphql-core's rule that checks such fields can be
@@ -165,7 +165,7 @@ class _Measurer:
     def _multiplier(self, node: FieldNode, definition: GraphQLField | None, parent: GraphQLNamedType | None) -> int:
         if definition is None:
             return 1
-        is_list = _unwrap(definition.type)[1]
+        named, is_list = _unwrap(definition.type)
         sized = None
         for name in PAGE_ARGUMENTS:
             if name in definition.args:
@@ -176,14 +176,19 @@ class _Measurer:
             if name in definition.args:
                 value = self._argument(node, definition, name)
                 sized = max(sized or 0, len(value) if isinstance(value, list | tuple) else 1)
-        if sized is not None:
-            return sized
+        # A walk multiplies what it returns when that is a list or a page; an answer object that takes a depth
+        # (blastRadius) is one object, its lists sized below it.
+        walks = is_list or _is_connection(named)
         for name in WALK_ARGUMENTS:
-            if name in definition.args:
+            if walks and name in definition.args:
                 value = self._argument(node, definition, name)
                 levels = value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
-                # A walk's list holds what it reaches: WALK_BREADTH per level, instead of LIST_SIZE.
-                return min(levels, self.page_cap) * WALK_BREADTH
+                # A walk's list holds what it reaches: WALK_BREADTH per level, instead of LIST_SIZE; a paged walk
+                # (a connection with `first`) holds at most its page.
+                reached = min(levels, self.page_cap) * WALK_BREADTH
+                return reached if sized is None else min(sized, reached)
+        if sized is not None:
+            return sized
         multiplier = LIST_SIZE if is_list and not (parent is not None and _is_connection(parent)) else 1
         return multiplier
 

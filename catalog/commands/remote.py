@@ -22,52 +22,65 @@ from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_table
 EXIT_SERVER = 3
 TIMEOUT_SECONDS = 30.0
 
-WHO_OWNS = """query($identifier: String!) {
+OWNER = """
+fragment OwnerName on Owner { ... on Entity { ref name title } }"""
+
+CANDIDATES = """
+fragment Candidates on Identification { matches { service { name ref } why } nearest { service { name ref } why } }"""
+
+WHO_OWNS = (
+    """query($identifier: String!) {
   whoOwns(identifier: $identifier) {
-    message
-    matches {
-      name ref why
-      resolvedOwners { ownerName rule strength sources }
-      ownerEvidence { ownerName source evidence strength lastSeen }
-      contacts { ownerName chatChannel email }
+    identification { message status ...Candidates }
+    subjects {
+      name why
+      owners { owner { ...OwnerName } rule strength sources }
+      ownershipClaims { owner { ...OwnerName } source evidence strength lastSeenAt }
+      contacts { owner { ...OwnerName } chatChannel email }
       runbooks { title url }
-      platforms { platformName standard }
+      platforms { platform { name isStandard } }
     }
-    nearest { name ref why }
   }
 }"""
+    + CANDIDATES
+    + OWNER
+)
 
-ON_CALL = """query($service: String!, $at: DateTime) {
+ON_CALL = (
+    """query($service: String!, $at: DateTime) {
   onCall(service: $service, at: $at) {
-    message serviceRef at firstPagedLevel
-    levels { level empty onCall { name email until schedule direct permanent } }
-    matches { name ref why }
-    nearest { name ref why }
+    message at firstPagedLevel
+    identification { service { ref } ...Candidates }
+    levels { level isEmpty onCall { name email endsAt schedule { name ref } isDirect isPermanent } }
   }
 }"""
+    + CANDIDATES
+)
 
-BLAST_RADIUS = """query($service: String!, $depth: Int!) {
+BLAST_RADIUS = (
+    """query($service: String!, $depth: Int!) {
   blastRadius(service: $service, depth: $depth) {
-    message totalServices totalTeams
-    service { ref }
-    teams { name count nearest onCall { name email } }
+    totalServices totalTeams
+    identification { message service { ref } ...Candidates }
+    teams { nodes { owner { ...OwnerName } count nearestDistance onCall { name email } } }
     unowned { count }
-    matches { name ref: key why }
-    nearest { name ref: key why }
   }
 }"""
+    + CANDIDATES
+    + OWNER
+)
 
 ADOPTION = """query($by: AdoptionGrouping!) {
   adoption(by: $by) {
     company { total standard other unknown ratio }
-    groups { name total standard other unknown ratio }
+    groups { nodes { name total standard other unknown ratio } }
   }
 }"""
 
-AUDITS = """query($severities: [Severity!], $kinds: [AuditKind!], $team: String, $first: Int!) {
-  audits(severities: $severities, kinds: $kinds, team: $team, first: $first) {
+AUDITS = """query($filter: AuditFilter, $first: Int!) {
+  audits(filter: $filter, first: $first) {
     totalCount
-    edges { node { kind severity subject { key name } message fix } }
+    nodes { kind severity subject { key name } message fix }
   }
 }"""
 
@@ -100,37 +113,45 @@ def ask(server: str, document: str, variables: dict[str, Any], *, transport: htt
     return data
 
 
-def _candidates(answer: dict[str, Any]) -> None:
-    shown = answer.get("matches") or answer.get("nearest") or []
+def _owner_name(item: dict[str, Any]) -> str:
+    owner = item.get("owner") or {}
+    return str(owner.get("title") or owner.get("name") or owner.get("ref") or "?")
+
+
+def _candidates(identification: dict[str, Any]) -> None:
+    shown = identification.get("matches") or identification.get("nearest") or []
     if shown:
         print()
-        print_table(["service" if answer.get("matches") else "nearest", "key", "why"], [[c["name"], c["ref"], c["why"]] for c in shown])
+        print_table(
+            ["service" if identification.get("matches") else "nearest", "key", "why"],
+            [[c["service"]["name"], c["service"]["ref"], c["why"]] for c in shown],
+        )
 
 
 def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
     answer = ask(server, WHO_OWNS, {"identifier": str(args.identifier).strip()}, transport=transport)["whoOwns"]
     if args.json:
         print(json.dumps(answer, indent=2))
-        return EXIT_OK if answer["matches"] else EXIT_NOT_FOUND
-    print(answer["message"])
-    if not answer["matches"]:
-        _candidates(answer)
+        return EXIT_OK if answer["subjects"] else EXIT_NOT_FOUND
+    print(answer["identification"]["message"])
+    if not answer["subjects"]:
+        _candidates(answer["identification"])
         return EXIT_NOT_FOUND
     rows = []
-    for m in answer["matches"]:
-        contacts = {c["ownerName"]: c for c in m["contacts"]}
-        named = (p["platformName"] + (" (standard)" if p["standard"] else "") for p in m["platforms"])
+    for m in answer["subjects"]:
+        contacts = {_owner_name(c): c for c in m["contacts"]}
+        named = (p["platform"]["name"] + (" (standard)" if p["platform"]["isStandard"] else "") for p in m["platforms"])
         platforms = ", ".join(dict.fromkeys(named)) or "unknown"
         runbook = m["runbooks"][0]["url"] if m["runbooks"] else None
-        for r in m["resolvedOwners"] or [{"ownerName": "(no owner)", "strength": None}]:
-            contact = contacts.get(r["ownerName"], {})
-            rows.append([m["name"], r["ownerName"], r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
+        for r in m["owners"] or [{"owner": {"name": "(no owner)"}, "strength": None}]:
+            contact = contacts.get(_owner_name(r), {})
+            rows.append([m["name"], _owner_name(r), r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
     print()
     print_table(["service", "owner", "strength", "channel", "platform", "runbook"], rows)
     evidence = [
-        [m["name"], e["ownerName"], e["source"], e["strength"], e["evidence"], e["lastSeen"]]
-        for m in answer["matches"]
-        for e in sorted(m["ownerEvidence"], key=lambda e: (e["ownerName"], e["source"] or ""))
+        [m["name"], _owner_name(e), e["source"], e["strength"], e["evidence"], e["lastSeenAt"]]
+        for m in answer["subjects"]
+        for e in sorted(m["ownershipClaims"], key=lambda e: (_owner_name(e), e["source"] or ""))
     ]
     if evidence:
         print()
@@ -141,24 +162,26 @@ def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
 def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
     at = None if str(args.at).strip().lower() == "now" else _instant(str(args.at))
     answer = ask(server, ON_CALL, {"service": str(args.service).strip(), "at": at}, transport=transport)["onCall"]
+    service = answer["identification"]["service"]
     if args.json:
         print(json.dumps(answer, indent=2))
-        return EXIT_OK if answer["serviceRef"] else EXIT_NOT_FOUND
-    if not answer["serviceRef"]:
+        return EXIT_OK if service else EXIT_NOT_FOUND
+    if not service:
         print(answer["message"])
-        _candidates(answer)
+        _candidates(answer["identification"])
         return EXIT_NOT_FOUND
     rows: list[list[Any]] = []
     for level in answer["levels"]:
         mark = f"{level['level']}" + (" *" if level["level"] == answer["firstPagedLevel"] else "")
         if not level["onCall"]:
-            rows.append([mark, "(nobody: empty, falls through)" if level["empty"] else "(not known)", None, None, None])
+            rows.append([mark, "(nobody: empty, falls through)" if level["isEmpty"] else "(not known)", None, None, None])
         for person in level["onCall"]:
-            schedule = person["schedule"] or ("(directly)" if person["direct"] else None)
-            until = person["until"] or ("(permanent)" if person["permanent"] else None)
+            named = person["schedule"] and (person["schedule"]["name"] or person["schedule"]["ref"])
+            schedule = named or ("(directly)" if person["isDirect"] else None)
+            until = person["endsAt"] or ("(permanent)" if person["isPermanent"] else None)
             rows.append([mark, person["name"], person["email"], until, schedule])
             mark = ""
-    print(f"{answer['serviceRef']} at {answer['at']}")
+    print(f"{service['ref']} at {answer['at']}")
     print_table(["level", "on call", "email", "until", "schedule"], rows)
     print()
     print(answer["message"])
@@ -167,18 +190,19 @@ def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTranspo
 
 def _blast_radius(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
     answer = ask(server, BLAST_RADIUS, {"service": str(args.service).strip(), "depth": args.depth}, transport=transport)["blastRadius"]
+    identification = answer["identification"]
     if args.json:
         print(json.dumps(answer, indent=2))
-        return EXIT_OK if answer["service"] else EXIT_NOT_FOUND
-    print(answer["message"])
-    if not answer["service"]:
-        _candidates(answer)
+        return EXIT_OK if identification["service"] else EXIT_NOT_FOUND
+    print(identification["message"])
+    if not identification["service"]:
+        _candidates(identification)
         return EXIT_NOT_FOUND
     print(f"{answer['totalServices']} services depend on it within {args.depth} steps, owned by {answer['totalTeams']} teams")
     print()
     rows = [
-        [t["name"], t["count"], t["nearest"], ", ".join(p["name"] or "?" for p in t["onCall"]) or "(nobody on call)"]
-        for t in answer["teams"]
+        [t["owner"]["name"], t["count"], t["nearestDistance"], ", ".join(p["name"] or "?" for p in t["onCall"]) or "(nobody on call)"]
+        for t in answer["teams"]["nodes"]
     ]
     print_table(["team", "services", "nearest", "on call now"], rows)
     return EXIT_OK
@@ -201,24 +225,24 @@ def _adoption(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
         [args.by, "services", "standard", "other", "unknown", "ratio"],
         [
             [g["name"], g["total"], g["standard"], g["other"], g["unknown"], "" if g["ratio"] is None else f"{g['ratio'] * 100:.0f}%"]
-            for g in answer["groups"]
+            for g in answer["groups"]["nodes"]
         ],
     )
     return EXIT_OK
 
 
 def _audit(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
-    variables = {
+    audit_filter = {
         "severities": [s.upper() for s in (getattr(args, "severity", None) or [])] or None,
         "kinds": [k.replace("-", "_").upper() for k in (getattr(args, "kind", None) or [])] or None,
         "team": getattr(args, "team", None),
-        "first": getattr(args, "limit", None) or 50,
     }
+    variables = {"filter": audit_filter, "first": getattr(args, "limit", None) or 50}
     answer = ask(server, AUDITS, variables, transport=transport)["audits"]
     if args.json:
         print(json.dumps(answer, indent=2))
         return EXIT_OK
-    nodes = [e["node"] for e in answer["edges"]]
+    nodes = answer["nodes"]
     print_table(
         ["severity", "kind", "subject", "message", "fix"],
         [[n["severity"], n["kind"], n["subject"]["name"] or n["subject"]["key"], n["message"], n["fix"]] for n in nodes],

@@ -31,6 +31,8 @@ def register(commands: argparse._SubParsersAction, store_flags: Callable[[argpar
         help="create, list and revoke API tokens (CATALOG_AUTH=token)",
         description="API tokens for CATALOG_AUTH=token. Clients send `Authorization: Bearer <token>`. The store keeps only a hash.",
     )
+    # Tokens are made before the first sync (a deployment creates one, then serves): no synced store needed.
+    parser.set_defaults(needs_synced_store=False)
     actions = parser.add_subparsers(dest="token_action", required=True, metavar="ACTION")
     create = actions.add_parser(
         "create",

@@ -73,10 +73,12 @@ def owners_of(o: OwnedService) -> list[dict[str, Any]]:
 
 
 def with_owners(answer: WhoOwns) -> dict[str, Any]:
-    """The answer as JSON, each match with ``owners``: one entry per owner, its sources inside."""
+    """The answer as JSON (the API's names: ``subjects``, ``owners`` the resolved owners), each subject with
+    ``claimants`` too: one entry per owner resolved or claimed, its sources inside. ``owners`` keeps the API's
+    meaning, so a claimant only a source names is never shown as an owner."""
     data: dict[str, Any] = to_jsonable(answer)
-    for match, owned in zip(data["matches"], answer.matches, strict=True):
-        match["owners"] = to_jsonable(owners_of(owned))
+    for subject, owned in zip(data["subjects"], answer.matches, strict=True):
+        subject["claimants"] = to_jsonable(owners_of(owned))
     return data
 
 

@@ -11,12 +11,12 @@ from catalog.web.render import render
 
 EXAMPLE = """{
   whoOwns(identifier: "checkout") {
-    message
-    matches { name resolvedOwners { ownerName strength } contacts { ownerName chatChannel email } }
+    identification { message }
+    subjects { name owners { owner { ... on Team { name } } strength } contacts { name chatChannel email } }
   }
   onCall(service: "checkout") {
     message
-    levels { level empty onCall { name email until } }
+    levels { level isEmpty onCall { name email endsAt } }
   }
 }
 """

@@ -12,7 +12,7 @@ pagination) or, offline, a folder of exported responses. Modules, in the order d
 Endpoints read (all ``GET``):
 
 ==========================================================  =========================================
-``/users``                                                   people (failing: nothing is imported)
+``/users``                                                   people (failing: people from references, partial)
 ``/teams``, ``/teams/{id}/members``                          teams and their members
 ``/services``                                                services, their policy and teams
 ``/escalation_policies``                                     levels, targets, loops, teams
