@@ -56,10 +56,6 @@ sync:
 MAX_CONFIG_BYTES = 1 << 20
 """A catalog.yaml lists sources and platforms: a file this big is not one (and is not parsed)."""
 
-MAX_CONFIG_NODES = 100_000
-"""Values the parsed file may expand to, aliases counted every time they are used (an alias bomb
-is a few hundred bytes that expand to billions)."""
-
 DEFAULT_PRECEDENCE = ["backstage", "opslevel", "cortex", "github", "kubernetes", "pagerduty"]
 
 
@@ -199,21 +195,6 @@ def load_config(path: Path) -> CatalogConfig:
         names = [p.name for p in parsed.platforms if p.standard]
         raise ConfigError(f"{path}: platforms {names} are all marked standard; the standard platform is one")
     return CatalogConfig(path, sources, parsed.platforms, parsed.ownership, parsed.sync)
-
-
-def _expanded_size(value: object) -> int:
-    """How many values ``value`` holds with aliases expanded, counted up to just past ``MAX_CONFIG_NODES``."""
-    count = 0
-    stack = [value]
-    while stack and count <= MAX_CONFIG_NODES:
-        item = stack.pop()
-        count += 1
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return count
 
 
 def _describe(path: Path, exc: ValidationError, prefix: tuple[str | int, ...]) -> str:
