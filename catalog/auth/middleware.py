@@ -188,7 +188,10 @@ class AccessControl:
         """What this layer knows joins the request's access-log line (written by the outer HTTP layer)."""
         access["principal"] = principal.key if principal is not None else None
         access["peer"] = peer_of(scope)
-        if scope.get("path") == "/graphql" and principal is not None and access.get("operation") is None:
+        # The GraphQL view names the operation it parsed (``state["graphql_operation"]``); reading the
+        # peeked body again is only for requests that never reached it.
+        parsed = "graphql_operation" in scope.get("state", {})
+        if scope.get("path") == "/graphql" and principal is not None and not parsed:
             try:
                 access["operation"] = operation_name(scope.get("query_string", b""), body)
             except (ValueError, TypeError, RecursionError):
