@@ -22,7 +22,7 @@ from catalog.answers.adoption import adoption
 from catalog.answers.blast_radius import blast_radius
 from catalog.answers.oncall import on_call
 from catalog.answers.ownership import who_owns
-from catalog.clock import iso
+from catalog.core.clock import iso
 from catalog.read import CatalogReader, key_of
 from catalog.store.base import GraphStore
 

@@ -21,11 +21,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from catalog.answers.oncall import BadInstant, parse_instant
-from catalog.clock import iso, parse_iso
 from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
 from catalog.config import ConfigError
+from catalog.core.clock import iso, parse_iso
+from catalog.core.records import ImportBatch
 from catalog.progress import terminal_progress
-from catalog.records import ImportBatch
 from catalog.runner import SourceOutcome
 from catalog.settings import Settings, settings_env
 from catalog.store import GraphStore, StoreError, StoreUnavailable, open_store

@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from catalog.core.safe_load import YamlError, load_yaml
 from importers.base import Source
-from importers.safe_load import YamlError, load_yaml
 
 SOURCE_MODULES: dict[str, str] = {
     "backstage": "importers.backstage.source",

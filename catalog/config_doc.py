@@ -15,7 +15,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from catalog.config import CATALOG_EXAMPLE, SOURCE_MODULES, OwnershipConfig, PlatformConfig, ScheduleConfig
-from importers.safe_load import DOC_NOTES as SAFE_INPUTS
+from catalog.core.safe_load import DOC_NOTES as SAFE_INPUTS
 
 _TITLES = {
     "backstage": "Backstage descriptors (`catalog-info.yaml`)",

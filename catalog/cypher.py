@@ -1,4 +1,4 @@
-"""Cypher generated from the graph model declaration (``catalog.model``).
+"""Cypher generated from the graph model declaration (``catalog.core.model``).
 
 Constraints, indexes, the embedded DDL and every write the sync engine issues come from
 here, so a label or property is only ever spelled in the model.
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
 
-from catalog.model import MODEL, NodeType, PropType, RelType
+from catalog.core.model import MODEL, NodeType, PropType, RelType
 from catalog.store.dialect import Dialect, column_type
 
 

@@ -1,4 +1,4 @@
-"""The graph model reference, rendered from ``catalog.model``.
+"""The graph model reference, rendered from ``catalog.core.model``.
 
 ``python -m catalog.model_doc > docs/graph-model.md`` regenerates the committed copy; a test
 fails when it drifts from the declaration.
@@ -6,7 +6,7 @@ fails when it drifts from the declaration.
 
 from __future__ import annotations
 
-from catalog.model import MODEL, NODE_PROVENANCE, REL_PROVENANCE, Prop
+from catalog.core.model import MODEL, NODE_PROVENANCE, REL_PROVENANCE, Prop
 
 
 def _prop_rows(props: tuple[Prop, ...]) -> list[str]:
@@ -21,7 +21,7 @@ def render() -> str:
     lines = [
         "# Graph model",
         "",
-        "Generated from `catalog/model.py` by `python -m catalog.model_doc`; do not edit by hand.",
+        "Generated from `catalog/core/model.py` by `python -m catalog.model_doc`; do not edit by hand.",
         "",
         "Every node is keyed by `id`, a lower-cased entity reference such as `component:default/checkout`.",
         "Times are ISO-8601 UTC strings; maps are JSON text.",

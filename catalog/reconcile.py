@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from catalog.identity import STRENGTH_ORDER
-from catalog.model import ACCOUNTABLE_FOR, CLAIMED_AS, ESCALATES_VIA, INSTANCE_OF, SERVICE, WORKLOAD
-from catalog.records import Finding, ImportBatch, RelRecord
+from catalog.core.identity import STRENGTH_ORDER
+from catalog.core.model import ACCOUNTABLE_FOR, CLAIMED_AS, ESCALATES_VIA, INSTANCE_OF, SERVICE, WORKLOAD
+from catalog.core.records import Finding, ImportBatch, RelRecord
 from catalog.store.base import GraphStore
 
 SOURCE = "catalog"

@@ -18,14 +18,14 @@ from typing import Any
 
 from catalog.answers.adoption import snapshot_batch
 from catalog.answers.audit_sightings import sightings_batch
-from catalog.clock import now_iso
 from catalog.config import CatalogConfig, ConfiguredSource
-from catalog.identity import IdentityIndex
-from catalog.model import PLATFORM
+from catalog.core.clock import now_iso
+from catalog.core.identity import IdentityIndex
+from catalog.core.model import PLATFORM
+from catalog.core.records import ImportBatch, NodeRecord
+from catalog.core.refs import platform_key
 from catalog.progress import SyncProgress
 from catalog.reconcile import reconcile
-from catalog.records import ImportBatch, NodeRecord
-from catalog.refs import platform_key
 from catalog.store.base import GraphStore, StoreError
 from catalog.store.runs import SyncInProgress
 from catalog.sync import ImportReport, sync

@@ -29,8 +29,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
 from catalog import cypher
-from catalog.clock import now_iso
-from catalog.model import (
+from catalog.core.clock import now_iso
+from catalog.core.model import (
     FINDING,
     IMPORT_RUN,
     NODES_BY_LABEL,
@@ -42,7 +42,7 @@ from catalog.model import (
     SYNC_LOCK,
     RelType,
 )
-from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
+from catalog.core.records import Finding, ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore, Row, StoreUnavailable
 from catalog.store.runs import SourceLock, SyncLockLost, end_unfinished, record_progress, run_key, supersede_unfinished
 

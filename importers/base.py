@@ -20,8 +20,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch
 
 
 class SourceError(RuntimeError):

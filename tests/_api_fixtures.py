@@ -16,8 +16,8 @@ from strawberry.types import ExecutionResult
 
 from catalog.api.context import build_context
 from catalog.api.schema import build_schema
-from catalog.records import ImportBatch, NodeRecord, RelRecord
-from catalog.refs import entity_key, repository_key
+from catalog.core.records import ImportBatch, NodeRecord, RelRecord
+from catalog.core.refs import entity_key, repository_key
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from catalog.sync import ImportReport, sync

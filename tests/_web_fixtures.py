@@ -13,8 +13,8 @@ import uvicorn
 
 from catalog.api.app import create_app
 from catalog.cli import demo_root
-from catalog.clock import iso
 from catalog.config import load_config
+from catalog.core.clock import iso
 from catalog.demo.live import write_live_sources
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore

@@ -31,10 +31,10 @@ from catalog.api.services.types import Resource, Service
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.types import Person, Team
 from catalog.api.v1_types import EXTRA_NODE_TYPES
-from catalog.clock import iso
 from catalog.commands import audit as audit_command
 from catalog.config import load_config
-from catalog.identity import IdentityIndex
+from catalog.core.clock import iso
+from catalog.core.identity import IdentityIndex
 from catalog.read import UnknownEntity
 from catalog.reconcile import reconcile
 from catalog.runner import sync_sources

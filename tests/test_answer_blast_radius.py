@@ -13,8 +13,8 @@ import pytest
 
 from catalog.answers.blast_radius import BlastRadius, DepthRefused, ImpactedTeam, blast_radius
 from catalog.answers.identify import identify
-from catalog.clock import iso
 from catalog.commands import blast_radius as command
+from catalog.core.clock import iso
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage

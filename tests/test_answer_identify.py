@@ -15,7 +15,7 @@ import pytest
 
 from catalog.answers.identify import MAX_MATCHES, Identification, identify, read_forms
 from catalog.config import load_config
-from catalog.records import ImportBatch, NodeRecord
+from catalog.core.records import ImportBatch, NodeRecord
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 from catalog.sync import sync

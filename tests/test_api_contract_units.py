@@ -10,8 +10,8 @@ from catalog.api.errors import BadArgument, Forbidden, LimitExceeded, NotFound, 
 from catalog.api.node import global_id, parse_global_id
 from catalog.api.pagination import backward_connection, encode_cursor, list_connection
 from catalog.api.ranks import Lifecycle, Tier, lifecycle_of, tier_of
+from catalog.core.refs import InvalidReference
 from catalog.read.entities import UnknownEntity
-from catalog.refs import InvalidReference
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from catalog.records import Finding, ImportBatch
+from catalog.core.records import Finding, ImportBatch
 from importers.backstage import read_backstage
 
 

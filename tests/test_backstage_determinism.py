@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from catalog.records import ImportBatch
+from catalog.core.records import ImportBatch
 from importers.backstage import read_backstage
 
 ACME = Path(__file__).parent / "fixtures" / "backstage" / "acme"

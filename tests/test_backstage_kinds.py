@@ -6,8 +6,8 @@ import json
 import textwrap
 from pathlib import Path
 
-from catalog.model import NODES_BY_LABEL
-from catalog.records import ImportBatch, NodeRecord
+from catalog.core.model import NODES_BY_LABEL
+from catalog.core.records import ImportBatch, NodeRecord
 from importers.backstage import read_backstage
 
 

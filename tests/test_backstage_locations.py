@@ -6,7 +6,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from catalog.records import ImportBatch
+from catalog.core.records import ImportBatch
 from importers.backstage import read_backstage
 
 ACME = Path(__file__).parent / "fixtures" / "backstage" / "acme"

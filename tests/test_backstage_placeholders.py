@@ -11,7 +11,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from catalog.records import Finding, ImportBatch, NodeRecord
+from catalog.core.records import Finding, ImportBatch, NodeRecord
 from importers.backstage import read_backstage
 
 API = "api:default/orders"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from catalog.records import ImportBatch, RelRecord
+from catalog.core.records import ImportBatch, RelRecord
 from importers.backstage import read_backstage
 
 

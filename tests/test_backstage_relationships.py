@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.records import ImportBatch, RelRecord
+from catalog.core.records import ImportBatch, RelRecord
 from importers.backstage import read_backstage
 from importers.backstage.repository import Repository, from_project_slug, from_source_location
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from catalog.cli import EXIT_STORE, EXIT_USAGE, main
-from catalog.clock import InstantError, instant, iso
+from catalog.core.clock import InstantError, instant, iso
 from catalog.store.base import GraphStore
 from tests._api_fixtures import gql_errors
 
@@ -47,7 +47,7 @@ def only_line(err: str) -> str:
         (b"sources: []\nplatfroms: []\n", "platfroms: Extra inputs are not permitted"),
         (
             ALIAS_BOMB,
-            "importers.safe_load.MAX_ALIAS_EXPANSION",
+            "catalog.core.safe_load.MAX_ALIAS_EXPANSION",
         ),
     ],
     ids=["not-utf8", "yaml-syntax", "too-deep", "unknown-key", "alias-bomb"],

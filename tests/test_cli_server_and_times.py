@@ -13,8 +13,8 @@ import pytest
 
 from catalog.answers.oncall import BadInstant, parse_instant
 from catalog.cli import build_parser, main, port_taken
-from catalog.clock import parse_moment
 from catalog.commands import remote
+from catalog.core.clock import parse_moment
 from catalog.store.base import GraphStore
 from catalog.store.embedded import EmbeddedStore
 from tests._web_fixtures import load_demo_now, serving

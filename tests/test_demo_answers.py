@@ -13,8 +13,8 @@ from catalog.answers.blast_radius import blast_radius
 from catalog.answers.oncall import on_call
 from catalog.answers.ownership import who_owns
 from catalog.cli import demo_root
-from catalog.clock import iso
 from catalog.config import load_config
+from catalog.core.clock import iso
 from catalog.demo.live import write_live_sources
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from catalog.answers.identify import identify
 from catalog.answers.ownership import who_owns
-from catalog.identity import IdentityIndex
+from catalog.core.identity import IdentityIndex
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from catalog.identity import IdentityIndex
+from catalog.core.identity import IdentityIndex
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.github.source import Config, GitHubSource

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from catalog.config import ConfigError, load_config
-from catalog.model import NODES_BY_LABEL, RELS_BY_TYPE
+from catalog.core.model import NODES_BY_LABEL, RELS_BY_TYPE
 from catalog.runner import SourceOutcome, sync_sources
 from catalog.store.base import GraphStore
 from importers.kubernetes.kubeconfig import KubeconfigError, load_kubeconfig

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.identity import IdentityIndex, Match, identifier_key, name_token
+from catalog.core.identity import IdentityIndex, Match, identifier_key, name_token
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage
@@ -109,7 +109,7 @@ def test_a_source_can_ignore_identifiers_only_it_states() -> None:
 
 def test_an_unknown_identifier_scheme_is_refused_naming_the_known_ones() -> None:
     from catalog.answers.identify import SCHEME_NAMES
-    from catalog.identity import SCHEMES, identifier_records
+    from catalog.core.identity import SCHEMES, identifier_records
 
     # Lookups derive keys from every scheme, so each one written must be on the list, and named.
     assert set(SCHEME_NAMES) == set(SCHEMES)
@@ -118,7 +118,7 @@ def test_an_unknown_identifier_scheme_is_refused_naming_the_known_ones() -> None
 
 
 def test_a_display_name_is_the_same_name_as_its_token_at_write_and_lookup() -> None:
-    from catalog.identity import IdentityIndex, identifier_key
+    from catalog.core.identity import IdentityIndex, identifier_key
 
     index = IdentityIndex()
     index.add_service("component:default/order-service", "Order Service", aliases=["Gift Cards"])
@@ -133,7 +133,7 @@ def test_a_display_name_is_the_same_name_as_its_token_at_write_and_lookup() -> N
 
 
 def test_a_declared_service_takes_the_place_of_a_discovered_one_of_the_same_name() -> None:
-    from catalog.identity import IdentityIndex
+    from catalog.core.identity import IdentityIndex
 
     index = IdentityIndex()
     index.add_service("component:discovered/cart", "cart", discovered=True)

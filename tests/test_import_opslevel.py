@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch, RelRecord
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch, RelRecord
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from catalog.clock import iso
+from catalog.core.clock import iso
 from catalog.store.base import GraphStore
 from catalog.sync import ImportReport, sync
 from tests.fakes.http_server import FakeApi, Reply

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from catalog.identity import IdentityIndex
+from catalog.core.identity import IdentityIndex
 from importers.base import SourceError
 from importers.kubernetes import Config, KubernetesSource, open_source
 from importers.kubernetes.files import read_exports

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from catalog.identity import IdentityIndex
-from catalog.records import RelRecord
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import RelRecord
 from importers.kubernetes.objects import RawObject
 from importers.kubernetes.translate import Settings, Translation, translate
 
@@ -189,7 +189,7 @@ def test_other_service_labels_and_the_workload_name_are_inferred(labels: dict[st
     if evidence:
         assert pair[1] == "component:default/checkout" and props["evidence"] == evidence
     else:
-        # A name as people write it is the same name as its token (catalog.identity.name_token): a name match.
+        # A name as people write it is the same name as its token (catalog.core.identity.name_token): a name match.
         assert pair[1] == "component:default/checkout-service" and props["evidence"] == "label app=Checkout Service"
 
 

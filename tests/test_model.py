@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from catalog import cypher
-from catalog.model import MODEL, NODES_BY_LABEL, OWNS, REL_TYPES, RELS_BY_TYPE, PropType
+from catalog.core.model import MODEL, NODES_BY_LABEL, OWNS, REL_TYPES, RELS_BY_TYPE, PropType
 from catalog.store.dialect import EMBEDDED, NEO4J
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from catalog.records import ImportBatch
+from catalog.core.records import ImportBatch
 from importers.base import SourceError
 from importers.pagerduty import Config
 from tests.fixtures.pagerduty.support import EXPORT, catalog_index, offline_source

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from catalog.core.records import ImportBatch, NodeRecord, RelRecord
 from catalog.reconcile import reconcile
-from catalog.records import ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 

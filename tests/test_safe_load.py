@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog.records import ImportBatch
-from importers.descriptors import read_opslevel
-from importers.safe_load import (
+from catalog.core.records import ImportBatch
+from catalog.core.safe_load import (
     InputRefused,
     YamlError,
     check_depth,
@@ -20,6 +19,7 @@ from importers.safe_load import (
     load_yaml_documents,
     read_bounded,
 )
+from importers.descriptors import read_opslevel
 
 
 def test_anchors_reused_within_the_budget_load_as_usual() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from catalog import cypher
-from catalog.model import NODES_BY_LABEL, RELS_BY_TYPE
+from catalog.core.model import NODES_BY_LABEL, RELS_BY_TYPE
 from catalog.store.base import GraphStore, StoreError
 
 SERVICE = NODES_BY_LABEL["Service"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
+from catalog.core.records import Finding, ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore
 from catalog.sync import Change, sync
 
@@ -212,7 +212,7 @@ async def test_the_system_of_record_takes_over_a_weak_node_and_the_weak_source_d
 
 
 async def test_facts_that_ended_before_the_read_window_are_history_not_gone(store: GraphStore) -> None:
-    from catalog.records import Window
+    from catalog.core.records import Window
 
     def shift(n: int, start: str, end: str | None) -> NodeRecord:
         return NodeRecord("OnCallShift", f"oncall:{n}", {"level": 1, "starts_at": start, "ends_at": end}, "pagerduty:/oncalls")

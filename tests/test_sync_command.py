@@ -12,8 +12,8 @@ import pytest
 
 from catalog.cli import demo_root, main
 from catalog.config import CatalogConfig, ConfiguredSource, load_config
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch, NodeRecord
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch, NodeRecord
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 from importers.base import SourceError

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 from catalog.answers.audits import AuditFilter, AuditKind, audits
-from catalog.records import ImportBatch, NodeRecord, RelRecord
+from catalog.core.records import ImportBatch, NodeRecord, RelRecord
 from catalog.store.base import GraphStore
 from catalog.store.runs import SourceLock, SyncInProgress, lock_key, unfinished_runs
 from catalog.sync import sync

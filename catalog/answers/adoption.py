@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from catalog.answers.blast_radius import resolved_owners
-from catalog.model import ADOPTION_SNAPSHOT
+from catalog.core.model import ADOPTION_SNAPSHOT
+from catalog.core.records import ImportBatch, NodeRecord
 from catalog.read.base import read_nodes
-from catalog.records import ImportBatch, NodeRecord
 from catalog.store.base import GraphStore
 
 Grouping = Literal["team", "domain", "org-unit"]

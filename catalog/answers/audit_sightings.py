@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from catalog.answers.audits import DEFAULT_STALE_AFTER_DAYS, audits
-from catalog.model import AUDIT_SIGHTING
+from catalog.core.model import AUDIT_SIGHTING
+from catalog.core.records import ImportBatch, NodeRecord
 from catalog.read import CatalogReader
-from catalog.records import ImportBatch, NodeRecord
 from catalog.store.base import GraphStore
 
 SOURCE = "catalog"

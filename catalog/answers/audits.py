@@ -31,13 +31,13 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from catalog.clock import iso, now_iso, parse_iso
-from catalog.model import NODES_BY_LABEL, OWNS
+from catalog.core.clock import iso, now_iso, parse_iso
+from catalog.core.model import NODES_BY_LABEL, OWNS
+from catalog.core.refs import InvalidReference, parse_ref
 from catalog.read.base import DEFAULT_HIERARCHY_LIMIT
 from catalog.read.entities import UnknownEntity
 from catalog.read.hops import CHILD_TEAMS
 from catalog.read.traversal import reach_keys
-from catalog.refs import InvalidReference, parse_ref
 from catalog.store.base import GraphStore, Row
 from catalog.store.runs import unfinished_runs
 
@@ -131,7 +131,7 @@ KEY_PREFIXES: dict[str, str] = {
     "escalation-policy:": "EscalationPolicy",
     "schedule:": "Schedule",
 }
-"""How node keys start, per label (``catalog.refs``): tells a finding's subject label from its key."""
+"""How node keys start, per label (``catalog.core.refs``): tells a finding's subject label from its key."""
 
 LABEL_PREFIXES: dict[str, str] = {label: prefix for prefix, label in KEY_PREFIXES.items()}
 
@@ -970,4 +970,4 @@ async def _team_scope(store: GraphStore, team: str, include_sub_teams: bool, hie
 if set(KIND_DOCS) != set(AuditKind):
     raise RuntimeError("document every audit kind in KIND_DOCS")
 if not set(LABEL_PREFIXES) <= set(NODES_BY_LABEL) or not set(STALE_LABELS) <= set(NODES_BY_LABEL):
-    raise RuntimeError("KEY_PREFIXES or STALE_LABELS name a label catalog.model does not declare")
+    raise RuntimeError("KEY_PREFIXES or STALE_LABELS name a label catalog.core.model does not declare")

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from catalog.answers.identify import Candidate, identify
-from catalog.clock import now_iso
+from catalog.core.clock import now_iso
 from catalog.read.hops import DEPENDENTS, anchor, current_pairs_query
 from catalog.store.base import GraphStore, Row
 

@@ -34,7 +34,7 @@ from catalog.answers.oncall import (
     routing,
     shifts_starting,
 )
-from catalog.refs import InvalidReference, parse_ref
+from catalog.core.refs import InvalidReference, parse_ref
 from catalog.store.base import GraphStore
 
 OWNER_ADDED, OWNER_REMOVED = "owner-added", "owner-removed"

@@ -38,9 +38,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from catalog.identity import NAME_SCHEMES, SCHEMES, identifier_key, identifier_value, name_token
+from catalog.core.identity import NAME_SCHEMES, SCHEMES, identifier_key, identifier_value, name_token
+from catalog.core.refs import entity_key, repository_key
 from catalog.read.hops import IDENTIFIED_SERVICES, anchor, hop_table
-from catalog.refs import entity_key, repository_key
 from catalog.store.base import GraphStore, Row
 
 MAX_IDENTIFIER_LENGTH = 1024
@@ -227,7 +227,7 @@ def _pod_forms(forms: _Forms, name: str) -> None:
 
 def _display_name_forms(forms: _Forms, text: str) -> None:
     """A name as people write it (``Order Service``, ``Gift Cards!``, ``Order_Service``) reads like the name
-    ``order-service``: the same reduction (``catalog.identity.name_token``) importers key services and
+    ``order-service``: the same reduction (``catalog.core.identity.name_token``) importers key services and
     match aliases by, so what a descriptor wrote and what a responder types meet."""
     named = _NAME.match(text)
     ns = named.group("ns") if named else None

@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from catalog.answers.identify import Candidate, Identification, identify
-from catalog.clock import instant, now_iso, parse_moment
-from catalog.identity import STRENGTH_ORDER
+from catalog.core.clock import instant, now_iso, parse_moment
+from catalog.core.identity import STRENGTH_ORDER
 from catalog.store.base import GraphStore
 
 COVERED, PARTIAL, BEFORE, BEYOND, GAP, NO_DATA = "covered", "partial", "before", "beyond", "gap", "no-data"

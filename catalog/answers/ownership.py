@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog.answers.identify import Candidate, Identification, identify
-from catalog.model import ACCOUNTABLE_FOR, ESCALATES_VIA, OWNS, RUNS_ON
+from catalog.core.model import ACCOUNTABLE_FOR, ESCALATES_VIA, OWNS, RUNS_ON
 from catalog.read.base import ReadBase, read_nodes
 from catalog.read.hops import MEMBERS, Hop
 from catalog.read.nodes import GraphNode, Linked

@@ -1,6 +1,6 @@
 """What catalog objects share: the Entity interface, provenance, links, and field helpers.
 
-Field descriptions for stored properties come from ``catalog.model`` where it documents them,
+Field descriptions for stored properties come from ``catalog.core.model`` where it documents them,
 so the schema and the model reference say the same thing.
 """
 
@@ -15,8 +15,8 @@ import strawberry
 
 from catalog.api.node import Node
 from catalog.api.scalars import URI
-from catalog.clock import parse_iso
-from catalog.model import NodeType
+from catalog.core.clock import parse_iso
+from catalog.core.model import NodeType
 from catalog.read import Provenance as ProvenanceRow
 
 
@@ -138,7 +138,7 @@ class Entity(Node):
 def _doc(node_type: NodeType, name: str, description: str | None) -> str:
     doc = description or node_type.prop(name).doc
     if not doc:
-        raise ValueError(f"{node_type.label}.{name} has no description: document it in catalog.model or pass one")
+        raise ValueError(f"{node_type.label}.{name} has no description: document it in catalog.core.model or pass one")
     return doc
 
 

@@ -10,7 +10,7 @@ Codes (stable within schema v1; clients branch on them, never on message text):
 - ``STORE_UNAVAILABLE``: the catalog's database did not answer in time or cannot be reached; retry shortly;
 - ``QUERY_TIMEOUT``: the database stopped the question for running past ``CATALOG_QUERY_TIMEOUT``; ask a narrower one.
 
-Domain errors raised below the API (``catalog.answers``, ``catalog.read``, ``catalog.refs``) map
+Domain errors raised below the API (``catalog.answers``, ``catalog.read``, ``catalog.core.refs``) map
 to a code here too, so a resolver that lets one through still answers the client correctly.
 """
 
@@ -24,8 +24,8 @@ from catalog.answers.audits import AuditArgumentError
 from catalog.answers.blast_radius import DepthRefused
 from catalog.answers.history import BadWindow
 from catalog.answers.oncall import BadInstant
+from catalog.core.refs import InvalidReference
 from catalog.read.entities import UnknownEntity
-from catalog.refs import InvalidReference
 from catalog.store.base import QueryTimeout, StoreUnavailable
 
 BAD_USER_INPUT = "BAD_USER_INPUT"

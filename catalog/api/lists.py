@@ -22,7 +22,7 @@ from catalog.api.platforms.types import Platform, Repository, Workload
 from catalog.api.services.types import Resource
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.types import Person
-from catalog.model import NODES_BY_LABEL
+from catalog.core.model import NODES_BY_LABEL
 
 N = TypeVar("N", bound=Node)
 

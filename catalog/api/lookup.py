@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from catalog.api.context import Info
 from catalog.api.errors import BadArgument
-from catalog.model import OWNS
+from catalog.core.model import OWNS
+from catalog.core.refs import InvalidReference, parse_ref
 from catalog.read import GraphNode, key_of, kind_of
-from catalog.refs import InvalidReference, parse_ref
 
 
 async def by_name(info: Info, label: str, name: str, namespace: str) -> GraphNode | None:

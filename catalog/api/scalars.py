@@ -13,7 +13,7 @@ from strawberry.types.scalar import ScalarDefinition
 
 from catalog.api.errors import BadArgument
 from catalog.api.node import Node
-from catalog.model import NodeType
+from catalog.core.model import NodeType
 
 
 def _parse_uri(value: object) -> str:
@@ -51,7 +51,7 @@ def uri_prop(node_type: NodeType, name: str, description: str | None = None) -> 
     prop = node_type.prop(name)
     doc = description or prop.doc
     if not doc:
-        raise ValueError(f"{node_type.label}.{name} has no description: document it in catalog.model or pass one")
+        raise ValueError(f"{node_type.label}.{name} has no description: document it in catalog.core.model or pass one")
 
     def resolve(root: Node) -> URI | None:
         text = root.row.text(name)

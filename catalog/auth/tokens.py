@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from catalog.auth.scopes import Principal, Scope, parse_scopes
-from catalog.clock import parse_iso
+from catalog.core.clock import parse_iso
 from catalog.store.base import GraphStore, Row
 from catalog.store.tokens import read_tokens
 

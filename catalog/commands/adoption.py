@@ -7,9 +7,9 @@ import sys
 from datetime import UTC, datetime
 
 from catalog.answers.adoption import GROUPINGS, NONE_KEY, SCOPES, AdoptionReport, Grouping, Scope, adoption, adoption_trend
-from catalog.clock import iso, parse_iso
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
-from catalog.refs import InvalidReference, parse_ref
+from catalog.core.clock import iso, parse_iso
+from catalog.core.refs import InvalidReference, parse_ref
 from catalog.store.base import GraphStore
 
 _KIND = {"team": "group", "org-unit": "group", "domain": "domain"}

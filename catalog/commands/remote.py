@@ -252,7 +252,7 @@ def _audit(args: argparse.Namespace, server: str, transport: httpx.BaseTransport
 
 
 def _instant(text: str) -> str:
-    from catalog.clock import iso, parse_moment
+    from catalog.core.clock import iso, parse_moment
 
     return iso(parse_moment(text))
 

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from catalog.auth.scopes import Scope, format_scopes, parse_scopes
 from catalog.auth.tokens import PREFIX, new_token
-from catalog.clock import iso
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
+from catalog.core.clock import iso
 from catalog.store.base import GraphStore
 from catalog.store.tokens import insert_token, read_tokens, revoke_tokens
 

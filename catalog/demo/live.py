@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from catalog.core.refs import parse_ref
 from catalog.demo.payloads import (
     dump_json,
     github_member,
@@ -63,7 +64,6 @@ from catalog.demo.payloads import (
     pd_team,
     pd_user,
 )
-from catalog.refs import parse_ref
 from importers.backstage import read_backstage
 
 ORG = "acme"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from catalog.identity import identifier_key
-from catalog.model import NODES_BY_LABEL
+from catalog.core.identity import identifier_key
+from catalog.core.model import NODES_BY_LABEL
+from catalog.core.refs import entity_key, repository_key
 from catalog.read.base import ReadBase, links_of
 from catalog.read.hops import IDENTIFIED_SERVICES, Hop, accountable_hop, hop_table, owners_hop
 from catalog.read.nodes import GraphNode, Linked, Ownership, Resolution, node_map
-from catalog.refs import entity_key, repository_key
 
 
 class UnknownEntity(LookupError):

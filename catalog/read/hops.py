@@ -12,8 +12,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal
 
-from catalog.cypher import Table
-from catalog.model import (
+from catalog.core.model import (
     ACCOUNTABLE_FOR,
     BUILT_FROM,
     CHILD_OF,
@@ -28,6 +27,7 @@ from catalog.model import (
     SUBCOMPONENT_OF,
     RelType,
 )
+from catalog.cypher import Table
 from catalog.read.nodes import node_map, rel_map
 from catalog.store.dialect import Dialect
 
@@ -48,7 +48,7 @@ class Hop:
             for b in self.end:
                 pair = (a, b) if self.forward else (b, a)
                 if pair not in declared:
-                    raise ValueError(f"hop {self.name}: {self.rel.type} does not join {pair[0]} to {pair[1]} in catalog.model")
+                    raise ValueError(f"hop {self.name}: {self.rel.type} does not join {pair[0]} to {pair[1]} in catalog.core.model")
 
     def pattern(self, anchor: str = "") -> str:
         a = f"(a:{'|'.join(self.start)}{anchor})"

@@ -2,7 +2,7 @@
 
 Queries never return engine node objects (the two drivers shape them differently); they
 return a map literal whose keys are the model's property names, generated here from
-``catalog.model``, so a property is spelled only in the model.
+``catalog.core.model``, so a property is spelled only in the model.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-from catalog.model import NODES_BY_LABEL, RelType
+from catalog.core.model import NODES_BY_LABEL, RelType
 
 PROVENANCE_FIELDS = ("source", "source_instance", "origin", "first_seen", "last_seen")
 # Bookkeeping that callers never need; search_text only serves CONTAINS filters.

@@ -30,7 +30,7 @@ from catalog.read.traversal import reach
 
 @dataclass(frozen=True)
 class ServiceFilter:
-    """What a caller asks for; references are node keys (see ``catalog.refs``)."""
+    """What a caller asks for; references are node keys (see ``catalog.core.refs``)."""
 
     owner_team: str | None = None
     include_sub_teams: bool = True

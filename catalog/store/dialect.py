@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.model import PropType
+from catalog.core.model import PropType
 
 _EMBEDDED_TYPES = {
     PropType.STRING: "STRING",

@@ -93,7 +93,7 @@ class EmbeddedStore(GraphStore):
 
     async def _add_missing_columns(self) -> None:
         """Tables created by an older model lack newer properties; add them in place."""
-        from catalog.model import MODEL
+        from catalog.core.model import MODEL
         from catalog.store.dialect import column_type
 
         for table, props in [(n.label, n.all_props) for n in MODEL.nodes] + [(r.type, r.all_props) for r in MODEL.rels]:

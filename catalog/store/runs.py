@@ -27,8 +27,8 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
-from catalog.clock import iso, now_iso
-from catalog.model import IMPORT_RUN, RUN_FAILED, RUN_FINISHED, RUN_INTERRUPTED, RUN_STARTED, SYNC_LOCK, PropType
+from catalog.core.clock import iso, now_iso
+from catalog.core.model import IMPORT_RUN, RUN_FAILED, RUN_FINISHED, RUN_INTERRUPTED, RUN_STARTED, SYNC_LOCK, PropType
 from catalog.store.base import GraphStore, StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from catalog import cypher
-from catalog.clock import now_iso
-from catalog.model import API_TOKEN
+from catalog.core.clock import now_iso
+from catalog.core.model import API_TOKEN
 from catalog.store.base import GraphStore, Row
 
 SOURCE = "catalog"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from catalog.answers.adoption import AdoptionPoint
-from catalog.clock import parse_iso
+from catalog.core.clock import parse_iso
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 48, 16, 40

@@ -26,7 +26,7 @@ from catalog.answers.identify import MAX_IDENTIFIER_LENGTH, Candidate, identify
 from catalog.answers.oncall import on_call_for, team_chains
 from catalog.answers.ownership import answer as who_owns_answer
 from catalog.answers.ownership import describe
-from catalog.clock import iso, now_iso, parse_iso
+from catalog.core.clock import iso, now_iso, parse_iso
 from catalog.read import CatalogReader, GraphNode, ServiceFilter, UnknownEntity
 from catalog.read.runs import finding_counts, latest_runs
 from catalog.settings import Settings

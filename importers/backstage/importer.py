@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from catalog.records import Finding, ImportBatch
+from catalog.core.records import Finding, ImportBatch
 from importers.backstage.globs import GlobBounds
 from importers.backstage.reader import read_entities
 from importers.backstage.translate import translate

@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.records import Finding, Severity
+from catalog.core.records import Finding, Severity
+from catalog.core.safe_load import InputRefused, decode_utf8, load_json, load_yaml, read_bounded
 from importers.backstage.confine import confine, outside_root_fix
 from importers.backstage.fields import format_path
 from importers.backstage.validate import subject_of
 from importers.backstage.yaml_lines import Path, YamlDocument
-from importers.safe_load import InputRefused, decode_utf8, load_json, load_yaml, read_bounded
 
 PLACEHOLDERS = ("$text", "$json", "$yaml")
 _REMOTE = re.compile(r"^(url:|[a-z][a-z0-9+.-]*://)", re.IGNORECASE)

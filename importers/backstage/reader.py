@@ -8,7 +8,7 @@ however many ways it is reached, so Location cycles end.
 Every file stays inside its descriptor root (the folder given, or the folder of a file given
 directly): Location targets that are absolute, climb out with ``..`` or are symlinks out of
 the root are refused as findings, and glob targets are walked within bounds
-(``importers.backstage.globs``). YAML is loaded through ``importers.safe_load``, and
+(``importers.backstage.globs``). YAML is loaded through ``catalog.core.safe_load``, and
 ``$text``/``$json``/``$yaml`` placeholders are resolved under the same rules.
 """
 
@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from catalog.records import Finding, Severity
+from catalog.core.records import Finding, Severity
 from importers.backstage.confine import confine, is_within, outside_root_fix
 from importers.backstage.fields import format_path
 from importers.backstage.globs import GLOB_CHARS, GlobBounds, match_files, split_pattern

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.model import RelType
-from catalog.records import Finding, RelRecord
+from catalog.core.model import RelType
+from catalog.core.records import Finding, RelRecord
 
 Node = tuple[str, str]
 """(label, id) of a node."""

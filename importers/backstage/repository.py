@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from catalog.refs import repository_key
+from catalog.core.refs import repository_key
 
 SLUG_ANNOTATION = "github.com/project-slug"
 SOURCE_LOCATION_ANNOTATION = "backstage.io/source-location"

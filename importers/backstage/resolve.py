@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from catalog.model import LABEL_BY_BACKSTAGE_KIND, PLATFORM
-from catalog.records import Finding
-from catalog.refs import EntityRef, InvalidReference, parse_ref, platform_key
+from catalog.core.model import LABEL_BY_BACKSTAGE_KIND, PLATFORM
+from catalog.core.records import Finding
+from catalog.core.refs import EntityRef, InvalidReference, parse_ref, platform_key
 from importers.backstage.fields import format_path
 from importers.backstage.validate import Entity
 from importers.backstage.yaml_lines import Path

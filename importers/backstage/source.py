@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch
 from importers.backstage.globs import DEFAULT_MAX_GLOB_DEPTH, DEFAULT_MAX_GLOB_ENTRIES, GlobBounds
 from importers.backstage.importer import DEFAULT_MAX_FILE_BYTES, SOURCE, read_backstage
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.identity import PAGERDUTY_SERVICE_ANNOTATION, identifier_records
-from catalog.model import (
+from catalog.core.identity import PAGERDUTY_SERVICE_ANNOTATION, identifier_records
+from catalog.core.model import (
     BUILT_FROM,
     CHILD_OF,
     CONSUMES_API,
@@ -33,8 +33,8 @@ from catalog.model import (
     TEAM,
     RelType,
 )
-from catalog.records import Finding, NodeRecord, RelRecord, Severity
-from catalog.refs import platform_key
+from catalog.core.records import Finding, NodeRecord, RelRecord, Severity
+from catalog.core.refs import platform_key
 from importers.backstage import resolve
 from importers.backstage.cycles import cycle_through, strongly_connected
 from importers.backstage.fields import format_path
@@ -435,7 +435,7 @@ class _Translator:
                 "unsupported-relationship",
                 "info",
                 f"{format_path(path)} of {node[1]}: the catalog's graph model has no place for {what}; it is not recorded",
-                fix="nothing to do unless the relationship matters; then ask for it in catalog.model",
+                fix="nothing to do unless the relationship matters; then ask for it in catalog.core.model",
             )
         )
 

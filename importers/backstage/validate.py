@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from catalog.records import Finding
-from catalog.refs import DEFAULT_NAMESPACE, entity_key
+from catalog.core.records import Finding
+from catalog.core.refs import DEFAULT_NAMESPACE, entity_key
 from importers.backstage.fields import format_path
 from importers.backstage.yaml_lines import Path, YamlDocument
 

@@ -1,7 +1,7 @@
 """A multi-document YAML loader that remembers where every mapping key and list item is.
 
 Values are built with PyYAML's safe constructor (the same semantics as ``yaml.safe_load_all``,
-merge keys and anchors included) through ``importers.safe_load``, which bounds alias expansion
+merge keys and anchors included) through ``catalog.core.safe_load``, which bounds alias expansion
 and nesting before anything is built; the line of every field is read from the composed node
 graph, so findings can point at the exact line of the offending field.
 """
@@ -14,13 +14,13 @@ from typing import Any
 
 import yaml
 
-from importers.safe_load import YamlError, iter_yaml
+from catalog.core.safe_load import YamlError, iter_yaml
 
 Path = tuple[str | int, ...]
 """A field path inside a document: mapping keys and list indexes, e.g. ``("spec", "dependsOn", 2)``."""
 
 YamlSyntaxError = YamlError
-"""The text is not well-formed YAML, uses a tag the safe loader refuses, or is past a bound (``importers.safe_load``)."""
+"""The text is not well-formed YAML, uses a tag the safe loader refuses, or is past a bound (``catalog.core.safe_load``)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class YamlDocument:
 
 
 def load_documents(text: str) -> list[YamlDocument]:
-    """Parse every document in ``text``, bounded as ``importers.safe_load`` bounds every YAML file.
+    """Parse every document in ``text``, bounded as ``catalog.core.safe_load`` bounds every YAML file.
 
     Raises ``YamlSyntaxError`` if any document is malformed or past a bound (alias expansion, nesting).
     """

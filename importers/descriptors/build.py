@@ -17,10 +17,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from catalog.identity import IdentityIndex, Match, identifier_records, name_token
-from catalog.model import BUILT_FROM, DEPENDS_ON, IDENTIFIER, IDENTIFIES, OWNS, REPOSITORY, SERVICE, TEAM
-from catalog.records import Finding, NodeRecord, RelRecord
-from catalog.refs import entity_key
+from catalog.core.identity import IdentityIndex, Match, identifier_records, name_token
+from catalog.core.model import BUILT_FROM, DEPENDS_ON, IDENTIFIER, IDENTIFIES, OWNS, REPOSITORY, SERVICE, TEAM
+from catalog.core.records import Finding, NodeRecord, RelRecord
+from catalog.core.refs import entity_key
 from importers.backstage.rel_set import Node, RelSet
 from importers.backstage.repository import Repository
 from importers.descriptors.common import (

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from catalog.identity import name_token
-from catalog.refs import entity_key
+from catalog.core.identity import name_token
+from catalog.core.refs import entity_key
 from importers.backstage.repository import Repository
 
 DEFAULT_MAX_FILE_BYTES = 1024 * 1024

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from catalog.records import Finding, Severity
+from catalog.core.records import Finding, Severity
 from importers.backstage.fields import format_path
 from importers.backstage.yaml_lines import Path, YamlDocument
 from importers.descriptors.common import Where

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from catalog.records import Finding
+from catalog.core.records import Finding
 from importers.backstage.repository import Repository
 
 _SECTION = re.compile(r'^\s*\[\s*([^\]\s]+)(?:\s+"([^"]*)")?\s*\]')

@@ -26,8 +26,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch
 from importers.backstage.repository import Repository
 from importers.backstage.yaml_lines import Path as FieldPath
 from importers.descriptors.build import Format

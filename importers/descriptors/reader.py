@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from catalog.identity import IdentityIndex
-from catalog.records import Finding, ImportBatch
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import Finding, ImportBatch
 from importers.backstage.fields import format_path
 from importers.backstage.repository import Repository
 from importers.backstage.yaml_lines import YamlSyntaxError, load_documents

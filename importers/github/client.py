@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
+from catalog.core.safe_load import MAX_EXPORT_BYTES, InputRefused, decode_utf8, load_json_values, read_bounded
 from importers.github.codeowners import MAX_FILE_BYTES
 from importers.http import ApiClient, ApiError
-from importers.safe_load import MAX_EXPORT_BYTES, InputRefused, decode_utf8, load_json_values, read_bounded
 
 PER_PAGE = 100
 MAX_PAGES = 2000
@@ -241,7 +241,7 @@ class ExportReader:
         return Listing(items, relative)
 
     def _json_values(self, relative: str) -> list[Any]:
-        """Every JSON value in the file, bounded in size and nesting by ``importers.safe_load``."""
+        """Every JSON value in the file, bounded in size and nesting by ``catalog.core.safe_load``."""
         try:
             data = read_bounded(self.root / relative, MAX_EXPORT_BYTES, what=relative, fix="split the export, or re-export it")
             values = load_json_values(decode_utf8(data, what=relative), what=relative)

@@ -31,8 +31,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch
 from importers.base import SourceError
 from importers.github.client import ExportReader, LiveReader
 from importers.github.importer import SOURCE, Settings, read_github

@@ -27,9 +27,9 @@ from typing import Any
 
 import yaml
 
-from catalog.records import Finding
+from catalog.core.records import Finding
+from catalog.core.safe_load import InputRefused, YamlError, iter_yaml, load_json
 from importers.kubernetes.objects import RawObject
-from importers.safe_load import InputRefused, YamlError, iter_yaml, load_json
 
 SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -192,7 +192,7 @@ def _raw(body: Any, implied_kind: str | None, display: str, index: int, line: in
 
 
 def _yaml_documents(text: str) -> list[tuple[Any, int | None, list[int] | None]]:
-    """Each document's value, its first line, and the line of each of its ``items`` (bounded by ``importers.safe_load``)."""
+    """Each document's value, its first line, and the line of each of its ``items`` (bounded by ``catalog.core.safe_load``)."""
     documents: list[tuple[Any, int | None, list[int] | None]] = []
     for node, value in iter_yaml(text):
         item_lines: list[int] | None = None

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from importers.safe_load import MAX_KUBECONFIG_BYTES, InputRefused, YamlError, decode_utf8, load_yaml, read_bounded
+from catalog.core.safe_load import MAX_KUBECONFIG_BYTES, InputRefused, YamlError, decode_utf8, load_yaml, read_bounded
 
 EXPORT_FIX = (
     "or export the objects with `kubectl get deployments,statefulsets,daemonsets,cronjobs,jobs,services -A -o yaml` and use `files`"

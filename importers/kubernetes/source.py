@@ -38,9 +38,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from catalog.identity import IdentityIndex
-from catalog.records import Finding, ImportBatch
-from catalog.refs import InvalidReference, parse_ref, platform_key
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import Finding, ImportBatch
+from catalog.core.refs import InvalidReference, parse_ref, platform_key
 from importers.base import SourceError
 from importers.http import ApiError, RetryPolicy
 from importers.kubernetes.client import ENDPOINTS, list_all, open_api

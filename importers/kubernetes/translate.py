@@ -31,11 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.discovered import discovered_alias, discovered_finding, discovered_key, discovered_service
-from catalog.identity import IdentityIndex, Match, Strength, identifier_records
-from catalog.model import DEPENDS_ON, INSTANCE_OF, OWNS, PLATFORM, RUNS_ON, SERVICE, TEAM, WORKLOAD
-from catalog.records import Finding, NodeRecord, RelRecord
-from catalog.refs import InvalidReference, parse_ref
+from catalog.core.discovered import discovered_alias, discovered_finding, discovered_key, discovered_service
+from catalog.core.identity import IdentityIndex, Match, Strength, identifier_records
+from catalog.core.model import DEPENDS_ON, INSTANCE_OF, OWNS, PLATFORM, RUNS_ON, SERVICE, TEAM, WORKLOAD
+from catalog.core.records import Finding, NodeRecord, RelRecord
+from catalog.core.refs import InvalidReference, parse_ref
 from importers.kubernetes.env_refs import Reference, pick_port, references
 from importers.kubernetes.objects import WORKLOAD_KINDS, KubeService, RawObject, Workload, kind_of, parse_object
 
@@ -60,7 +60,7 @@ class Settings:
     exclude_namespaces: frozenset[str] = frozenset(DEFAULT_EXCLUDE_NAMESPACES)
     cluster_domain: str = "cluster.local"
     discover: bool = True
-    """A workload that matches no catalog service runs a discovered one (``catalog.discovered``)."""
+    """A workload that matches no catalog service runs a discovered one (``catalog.core.discovered``)."""
 
 
 @dataclass

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
+from catalog.core.safe_load import MAX_EXPORT_BYTES, InputRefused, load_json, read_bounded
 from importers.http import ApiClient, ApiError
-from importers.safe_load import MAX_EXPORT_BYTES, InputRefused, load_json, read_bounded
 
 MAX_PAGE_SIZE = 100
 """PagerDuty's classic pagination serves at most 100 records a page."""

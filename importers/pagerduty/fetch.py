@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from catalog.records import Finding
+from catalog.core.records import Finding
 from importers.pagerduty.client import FetchError, Reader, is_safe_id
 
 _FAILED = object()

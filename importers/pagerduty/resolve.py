@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from catalog.discovered import discovered_key
-from catalog.identity import PAGERDUTY_SERVICE_ANNOTATION, IdentityIndex, Strength
-from catalog.model import PERSON, TEAM
-from catalog.records import Finding, NodeRecord
+from catalog.core.discovered import discovered_key
+from catalog.core.identity import PAGERDUTY_SERVICE_ANNOTATION, IdentityIndex, Strength
+from catalog.core.model import PERSON, TEAM
+from catalog.core.records import Finding, NodeRecord
 from importers.pagerduty.keys import OWN_NAMESPACE, OWN_PERSON_PREFIX, OWN_TEAM_PREFIX, person_key, team_key
 
 
@@ -31,7 +31,7 @@ class ServiceLink:
     strength: Strength
     evidence: str
     discovered: bool = False
-    """The catalog service is one discovered from this PagerDuty service (``catalog.discovered``)."""
+    """The catalog service is one discovered from this PagerDuty service (``catalog.core.discovered``)."""
 
 
 @dataclass

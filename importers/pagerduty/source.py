@@ -27,10 +27,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from catalog.clock import parse_iso
-from catalog.identity import IdentityIndex
-from catalog.records import ImportBatch
-from catalog.refs import InvalidReference, parse_ref
+from catalog.core.clock import parse_iso
+from catalog.core.identity import IdentityIndex
+from catalog.core.records import ImportBatch
+from catalog.core.refs import InvalidReference, parse_ref
 from importers.base import SourceError
 from importers.http import ApiClient, RetryPolicy
 from importers.pagerduty.client import MAX_PAGE_SIZE, ExportReader, LiveReader, Reader, is_safe_id

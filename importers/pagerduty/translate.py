@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from catalog.clock import iso, parse_iso
-from catalog.discovered import discovered_alias, discovered_finding, discovered_service
-from catalog.identity import STRENGTH_ORDER, IdentityIndex, identifier_records
-from catalog.model import (
+from catalog.core.clock import iso, parse_iso
+from catalog.core.discovered import discovered_alias, discovered_finding, discovered_service
+from catalog.core.identity import STRENGTH_ORDER, IdentityIndex, identifier_records
+from catalog.core.model import (
     DEPENDS_ON,
     ESCALATES_TO,
     ESCALATES_VIA,
@@ -40,7 +40,7 @@ from catalog.model import (
     SHIFT_OF,
     TEAM,
 )
-from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord, Window
+from catalog.core.records import Finding, ImportBatch, NodeRecord, RelRecord, Window
 from importers.pagerduty.client import is_safe_id
 from importers.pagerduty.fetch import (
     ONCALLS,
@@ -74,7 +74,7 @@ class Settings:
     since: datetime
     until: datetime
     discover: bool = True
-    """A PagerDuty service that matches no catalog service becomes a discovered one (``catalog.discovered``)."""
+    """A PagerDuty service that matches no catalog service becomes a discovered one (``catalog.core.discovered``)."""
 
 
 @dataclass

@@ -9,7 +9,7 @@ import strawberry
 from catalog.api.audits.types import Severity
 from catalog.api.entity import Provenance, number_prop, text_prop
 from catalog.api.node import Node, node_type
-from catalog.model import FINDING
+from catalog.core.model import FINDING
 
 
 @node_type("Finding")

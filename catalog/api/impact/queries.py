@@ -18,7 +18,7 @@ from catalog.api.impact.types import AdoptionGrouping, AdoptionPoint, AdoptionRe
 from catalog.api.limits import checked_depth, checked_first
 from catalog.api.lookup import ref_key
 from catalog.api.pagination import Before, Connection, Counter, Edge, PageInfo, decode_cursor, encode_cursor
-from catalog.clock import InstantError, instant
+from catalog.core.clock import InstantError, instant
 
 _SERVICE = "The service: a name, key, alias, repository URL, pod or workload name, PagerDuty service id or hostname."
 _GROUPING: dict[AdoptionGrouping, answers.Grouping] = {

@@ -12,7 +12,7 @@ from catalog.api.context import Info
 from catalog.api.entity import Provenance, number_prop, text_prop
 from catalog.api.node import Node, node_type
 from catalog.api.scalars import URI, uri_prop
-from catalog.model import ESCALATION_POLICY, SCHEDULE
+from catalog.core.model import ESCALATION_POLICY, SCHEDULE
 from catalog.read import GraphNode
 from catalog.read import Provenance as ProvenanceRow
 

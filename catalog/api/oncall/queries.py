@@ -17,7 +17,7 @@ from catalog.api.limits import checked_first
 from catalog.api.oncall.types import ChangesAnswer, HistoryEvent, OnCallAnswer, OwnerAtAnswer
 from catalog.api.ownership.queries import checked_identifier
 from catalog.api.pagination import Connection, build_connection, decode_cursor, known_count
-from catalog.clock import InstantError, instant
+from catalog.core.clock import InstantError, instant
 
 ServiceArg = Annotated[
     str,

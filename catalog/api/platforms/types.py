@@ -16,7 +16,7 @@ from catalog.api.node import Node, node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, First, rows_connection
 from catalog.api.scalars import URI, uri_prop
-from catalog.model import PLATFORM, REPOSITORY, WORKLOAD
+from catalog.core.model import PLATFORM, REPOSITORY, WORKLOAD
 from catalog.read import GraphNode, ServiceFilter
 from catalog.read import Provenance as ProvenanceRow
 

@@ -15,7 +15,7 @@ from catalog.api.node import node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, Counter, First, build_connection, rows_connection
 from catalog.api.ranks import Lifecycle, Tier, lifecycle_of, tier_of
-from catalog.model import RESOURCE, SERVICE
+from catalog.core.model import RESOURCE, SERVICE
 from catalog.read import GraphNode, Reached
 from catalog.read.pagination import Page
 

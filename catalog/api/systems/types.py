@@ -14,7 +14,7 @@ from catalog.api.node import node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, First, rows_connection
 from catalog.api.ranks import Lifecycle, lifecycle_of
-from catalog.model import API as API_NODE
+from catalog.core.model import API as API_NODE
 
 if TYPE_CHECKING:
     from catalog.api.services.types import Resource, Service

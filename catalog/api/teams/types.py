@@ -14,7 +14,7 @@ from catalog.api.limits import checked_first
 from catalog.api.node import node_type
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
 from catalog.api.scalars import URI, uri_prop
-from catalog.model import PERSON, TEAM
+from catalog.core.model import PERSON, TEAM
 from catalog.read.pagination import slice_page
 
 if TYPE_CHECKING:

@@ -57,7 +57,7 @@ one is known, the bound and the fix. A file that is refused retires nothing it s
   and what it said before is kept).
 - **Descriptor files**: `max_file_bytes` per source; symlinks out of the folder given are not followed.
 
-The YAML and JSON bounds are constants in `importers/safe_load.py`.
+The YAML and JSON bounds are constants in `catalog/core/safe_load.py`.
 """
 
 # libyaml is much faster on big files and has the same safe semantics.
@@ -183,7 +183,7 @@ class _Budget:
                 "the file writes out (an alias bomb, or anchors reused far too often)",
                 line,
                 kind="yaml-alias-expansion",
-                fix="write the repeated values out, or reuse anchors less; the bound is importers.safe_load.MAX_ALIAS_EXPANSION",
+                fix="write the repeated values out, or reuse anchors less; the bound is catalog.core.safe_load.MAX_ALIAS_EXPANSION",
             )
 
     def _measure(self, root: yaml.Node) -> tuple[dict[int, int], int]:
@@ -329,5 +329,5 @@ def _too_deep(what: str, max_depth: int) -> InputRefused:
     return InputRefused(
         "nested-too-deeply",
         f"{what} nests objects and arrays more than {max_depth} levels deep and is not read",
-        f"export it again; real API responses nest far less than {max_depth} levels (the bound is importers.safe_load.MAX_DEPTH)",
+        f"export it again; real API responses nest far less than {max_depth} levels (the bound is catalog.core.safe_load.MAX_DEPTH)",
     )

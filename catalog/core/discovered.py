@@ -17,10 +17,10 @@ asks someone to claim it (a ``discovered-service`` finding, listed by the audits
 
 from __future__ import annotations
 
-from catalog.identity import identifier_records, name_token
-from catalog.model import SERVICE
-from catalog.records import Finding, NodeRecord, RelRecord
-from catalog.refs import entity_key
+from catalog.core.identity import identifier_records, name_token
+from catalog.core.model import SERVICE
+from catalog.core.records import Finding, NodeRecord, RelRecord
+from catalog.core.refs import entity_key
 
 NAMESPACE = "discovered"
 FINDING_KIND = "discovered-service"

@@ -15,7 +15,7 @@ from enum import Enum
 class PropType(Enum):
     """Storage types that both stores can hold natively.
 
-    Times are stored as fixed-width ISO-8601 UTC strings (``catalog.clock.iso``) so that
+    Times are stored as fixed-width ISO-8601 UTC strings (``catalog.core.clock.iso``) so that
     they compare correctly as strings in both engines; maps are stored as JSON text because
     Neo4j properties cannot hold maps.
     """
@@ -52,7 +52,7 @@ class NodeType:
 
     @property
     def all_props(self) -> tuple[Prop, ...]:
-        return (Prop(self.key, doc="Unique, stable key (see catalog.refs)."),) + self.props + NODE_PROVENANCE
+        return (Prop(self.key, doc="Unique, stable key (see catalog.core.refs)."),) + self.props + NODE_PROVENANCE
 
     def prop(self, name: str) -> Prop:
         for p in self.all_props:

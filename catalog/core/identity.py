@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from catalog.model import IDENTIFIER, IDENTIFIES, SERVICE
-from catalog.records import NodeRecord, RelRecord
+from catalog.core.model import IDENTIFIER, IDENTIFIES, SERVICE
+from catalog.core.records import NodeRecord, RelRecord
 from catalog.store.base import GraphStore
 
 Strength = Literal["declared", "configured", "inferred"]
@@ -65,7 +65,9 @@ def identifier_value(scheme: str, value: str) -> str:
 
 def identifier_key(scheme: str, value: str) -> str:
     if scheme not in SCHEMES:
-        raise ValueError(f"unknown identifier scheme {scheme!r}; use one of {', '.join(SCHEMES)} or add it to catalog.identity.SCHEMES")
+        raise ValueError(
+            f"unknown identifier scheme {scheme!r}; use one of {', '.join(SCHEMES)} or add it to catalog.core.identity.SCHEMES"
+        )
     return f"ident:{scheme}:{identifier_value(scheme, value)}"
 
 

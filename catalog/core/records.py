@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from catalog.model import FINDING, NODES_BY_LABEL, RELS_BY_TYPE
+from catalog.core.model import FINDING, NODES_BY_LABEL, RELS_BY_TYPE
 
 Severity = Literal["error", "warning", "info"]
 
@@ -30,10 +30,10 @@ class NodeRecord:
     def __post_init__(self) -> None:
         node = NODES_BY_LABEL.get(self.label)
         if node is None:
-            raise ValueError(f"unknown node label {self.label!r}; declare it in catalog.model")
+            raise ValueError(f"unknown node label {self.label!r}; declare it in catalog.core.model")
         unknown = set(self.props) - {p.name for p in node.props}
         if unknown:
-            raise ValueError(f"{self.label} has no properties {sorted(unknown)}; declare them in catalog.model")
+            raise ValueError(f"{self.label} has no properties {sorted(unknown)}; declare them in catalog.core.model")
 
 
 @dataclass
@@ -52,12 +52,12 @@ class RelRecord:
     def __post_init__(self) -> None:
         rel = RELS_BY_TYPE.get(self.type)
         if rel is None:
-            raise ValueError(f"unknown relationship type {self.type!r}; declare it in catalog.model")
+            raise ValueError(f"unknown relationship type {self.type!r}; declare it in catalog.core.model")
         if (self.src_label, self.dst_label) not in rel.endpoints:
             raise ValueError(f"{self.type} may not join {self.src_label} to {self.dst_label}; its endpoints are {rel.endpoints}")
         unknown = set(self.props) - {p.name for p in rel.props}
         if unknown:
-            raise ValueError(f"{self.type} has no properties {sorted(unknown)}; declare them in catalog.model")
+            raise ValueError(f"{self.type} has no properties {sorted(unknown)}; declare them in catalog.core.model")
 
 
 @dataclass
