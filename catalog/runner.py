@@ -27,6 +27,7 @@ from catalog.core.refs import platform_key
 from catalog.progress import SyncProgress
 from catalog.reconcile import reconcile
 from catalog.store.base import GraphStore, StoreError
+from catalog.store.identity_index import load_identity_index
 from catalog.store.runs import SyncInProgress
 from catalog.sync import ImportReport, sync
 from importers.base import SourceError
@@ -108,7 +109,7 @@ async def sync_sources(
         # The index is what the graph says; it is read again only after a sync changed the graph
         # (one that only saw the same facts again changes nothing the index holds).
         if index is None:
-            index = await IdentityIndex.load(store)
+            index = await load_identity_index(store)
         outcome = await _run_one(
             store,
             configured,

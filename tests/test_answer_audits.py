@@ -34,12 +34,12 @@ from catalog.api.v1_types import EXTRA_NODE_TYPES
 from catalog.commands import audit as audit_command
 from catalog.config import load_config
 from catalog.core.clock import iso
-from catalog.core.identity import IdentityIndex
 from catalog.read import UnknownEntity
 from catalog.reconcile import reconcile
 from catalog.runner import sync_sources
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
 from importers.pagerduty.source import Config as PagerDutyConfig
 from importers.pagerduty.source import PagerDutySource
@@ -229,7 +229,7 @@ async def test_stale_entities_and_sources_are_measured_against_the_reference_tim
     config = load_config(organisation(tmp_path))
     # catalog sync, with the clock under control: every source at t0, then owners reconciled.
     for configured in config.ordered():
-        batch = await configured.source.read(await IdentityIndex.load(store))
+        batch = await configured.source.read(await load_identity_index(store))
         assert batch.complete
         await sync(store, batch, now=iso(t0))
     await sync(store, await reconcile(store, config.ownership.precedence), now=iso(t0), force=True)
@@ -238,7 +238,7 @@ async def test_stale_entities_and_sources_are_measured_against_the_reference_tim
     partial = PagerDutySource(
         PagerDutyConfig(type="pagerduty", account="acme", export_dir=export), tmp_path, now=t0 + timedelta(days=20), environ={}
     )
-    batch = await partial.read(await IdentityIndex.load(store))
+    batch = await partial.read(await load_identity_index(store))
     assert not batch.complete
     await sync(store, batch, now=iso(t0 + timedelta(days=20)))
 

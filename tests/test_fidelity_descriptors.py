@@ -10,8 +10,8 @@ from pathlib import Path
 
 from catalog.answers.identify import identify
 from catalog.answers.ownership import who_owns
-from catalog.core.identity import IdentityIndex
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
 from importers.backstage import read_backstage
 from importers.descriptors import read_cortex, read_opslevel
@@ -25,7 +25,7 @@ async def read_both(store: GraphStore, now: str) -> list[str]:
     """OpsLevel then Cortex, each against the index the sync command would load; the findings' kinds."""
     kinds: list[str] = []
     for read, root, instance in ((read_opslevel, "opslevel", "ol"), (read_cortex, "cortex", "cx")):
-        index = await IdentityIndex.load(store)
+        index = await load_identity_index(store)
         report = await sync(store, read([FIXTURE / root], instance=instance, index=index), now=now)
         kinds += [f.kind for f in report.findings]
     return kinds

@@ -9,6 +9,7 @@ import pytest
 
 from catalog.core.identity import IdentityIndex, Match, identifier_key, name_token
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
 from importers.backstage import read_backstage
 
@@ -83,7 +84,7 @@ async def test_the_index_loads_what_backstage_declared(store: GraphStore, tmp_pa
         encoding="utf-8",
     )
     await sync(store, read_backstage([tmp_path / "c.yaml"], instance="bs"), now=T0)
-    idx = await IdentityIndex.load(store)
+    idx = await load_identity_index(store)
     svc = "component:default/checkout"
     assert idx.service(identifiers=[("pagerduty-service", "PCK9T2V")])[0] == Match(svc, "declared", "pagerduty-service PCK9T2V")
     assert idx.service(repository="Acme/Checkout-Service")[0] == Match(svc, "declared", "repository Acme/Checkout-Service")

@@ -11,6 +11,7 @@ import pytest
 from catalog.core.identity import IdentityIndex
 from catalog.core.records import ImportBatch, RelRecord
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
 from importers.backstage import read_backstage
 from importers.descriptors import read_cortex
@@ -134,14 +135,14 @@ async def test_alone_it_declares_services_and_a_second_sync_changes_nothing(stor
     assert first.nodes["Service"].created == 3
     rows = await store.read("MATCH (s:Service) RETURN s.id AS id, s.source AS source ORDER BY id")
     assert rows == [{"id": k, "source": "cortex"} for k in (CHECKOUT, FRAUD, "component:default/ledger")]
-    second = await sync(store, read_cortex([descriptors], instance="cx", index=await IdentityIndex.load(store)), now=T1)
+    second = await sync(store, read_cortex([descriptors], instance="cx", index=await load_identity_index(store)), now=T1)
     totals = second.totals()
     assert (totals.created, totals.updated, totals.retired) == (0, 0, 0) and totals.unchanged == first.totals().created
 
 
 async def test_after_backstage_it_attaches_to_the_existing_service(store: GraphStore, descriptors: Path) -> None:
     await sync(store, read_backstage([BACKSTAGE], instance="bs"), now=T0)
-    first = await sync(store, read_cortex([descriptors], instance="cx", index=await IdentityIndex.load(store)), now=T0)
+    first = await sync(store, read_cortex([descriptors], instance="cx", index=await load_identity_index(store)), now=T0)
     assert first.nodes["Service"].created == 2  # fraud-detection and ledger; checkout is Backstage's
     [checkout] = await store.read("MATCH (s:Service {id: $id}) RETURN s.source AS source, s.tier AS tier", {"id": CHECKOUT})
     assert checkout == {"source": "backstage", "tier": "1"}
@@ -163,7 +164,7 @@ async def test_after_backstage_it_attaches_to_the_existing_service(store: GraphS
     [only] = await store.read("MATCH (f:Finding {kind: 'source-only-team'}) WHERE f.source = 'cortex' RETURN f.reference AS ref")
     assert only == {"ref": "group:cortex/risk-team"}
 
-    again = await sync(store, read_cortex([descriptors], instance="cx", index=await IdentityIndex.load(store)), now=T1)
+    again = await sync(store, read_cortex([descriptors], instance="cx", index=await load_identity_index(store)), now=T1)
     assert (again.totals().created, again.totals().updated, again.totals().retired) == (0, 0, 0)
 
 
@@ -171,7 +172,7 @@ async def test_a_file_turned_malformed_keeps_its_previous_facts(store: GraphStor
     await sync(store, read_cortex([descriptors], instance="cx"), now=T0)
     fraud = descriptors / "fraud-detection" / "cortex.yaml"
     fraud.write_text(fraud.read_text().replace("  x-cortex-tag: fraud-detection\n", ""))
-    report = await sync(store, read_cortex([descriptors], instance="cx", index=await IdentityIndex.load(store)), now=T1)
+    report = await sync(store, read_cortex([descriptors], instance="cx", index=await load_identity_index(store)), now=T1)
     assert any(f.kind == "missing-field" and f.file == "fraud-detection/cortex.yaml" for f in report.findings)
     assert report.totals().retired == 0
     kept = await store.read(

@@ -20,6 +20,7 @@ import pytest
 from catalog.core.identity import IdentityIndex
 from catalog.core.records import ImportBatch
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import ImportReport, sync
 from importers.backstage import read_backstage
 from importers.base import SourceError
@@ -133,7 +134,7 @@ async def seed(store: GraphStore) -> None:
 
 
 async def run(store: GraphStore, source: GitHubSource, now: str) -> ImportReport:
-    return await sync(store, await source.read(await IdentityIndex.load(store)), now=now)
+    return await sync(store, await source.read(await load_identity_index(store)), now=now)
 
 
 async def owns(store: GraphStore) -> set[tuple[str, str, str, str]]:
@@ -267,7 +268,7 @@ async def test_a_second_identical_sync_changes_nothing(store: GraphStore, api: F
 
 async def test_offline_export_gives_the_same_graph_as_live(store: GraphStore, api: FakeApi, token: str) -> None:
     await seed(store)
-    index = await IdentityIndex.load(store)
+    index = await load_identity_index(store)
     live_batch, offline_batch = await live(api).read(index), await offline().read(index)
     assert offline_batch.complete and live_batch.complete
     assert _graph(offline_batch) == _graph(live_batch)

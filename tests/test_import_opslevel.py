@@ -11,6 +11,7 @@ import pytest
 from catalog.core.identity import IdentityIndex
 from catalog.core.records import ImportBatch, RelRecord
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
 from importers.backstage import read_backstage
 from importers.base import SourceError
@@ -262,7 +263,7 @@ async def test_alone_it_declares_its_services_and_a_second_sync_changes_nothing(
     assert {"ref": "group:opslevel/order-management-team", "file": "shopping-cart/opslevel.yml", "line": 8} in only
     assert {"ref": "group:opslevel/platform-team", "file": "auth-lib/opslevel.yml", "line": 4} in only
 
-    index = await IdentityIndex.load(store)
+    index = await load_identity_index(store)
     second = await sync(store, read_opslevel([descriptors], instance="ol", index=index), now=T1)
     totals = second.totals()
     assert (totals.created, totals.updated, totals.retired) == (0, 0, 0) and totals.unchanged > 0
@@ -270,7 +271,7 @@ async def test_alone_it_declares_its_services_and_a_second_sync_changes_nothing(
 
 async def test_after_backstage_it_attaches_to_the_existing_service_without_redeclaring_it(store: GraphStore, descriptors: Path) -> None:
     await sync(store, read_backstage([BACKSTAGE], instance="bs"), now=T0)
-    index = await IdentityIndex.load(store)
+    index = await load_identity_index(store)
     batch = read_opslevel([descriptors], instance="ol", index=index)
     # Its key is Backstage's: stated weakly at most, so Backstage's record is never overwritten.
     assert all(n.weak for n in batch.nodes if n.id == "component:default/checkout")
@@ -292,7 +293,7 @@ async def test_after_backstage_it_attaches_to_the_existing_service_without_redec
     cart_deps = await active(store, "(a:Service {id: $id})-[r:DEPENDS_ON]->(b:Service)", {"id": CART})
     assert [d["b"] for d in cart_deps] == ["component:default/checkout"]
 
-    index = await IdentityIndex.load(store)
+    index = await load_identity_index(store)
     again = await sync(store, read_opslevel([descriptors], instance="ol", index=index), now=T1)
     assert (again.totals().created, again.totals().updated, again.totals().retired) == (0, 0, 0)
     # Backstage, synced again, still holds its service unchanged.
@@ -304,7 +305,7 @@ async def test_a_service_declared_first_is_left_to_backstage_once_backstage_decl
     await sync(store, read_opslevel([descriptors], instance="ol"), now=T0)
     assert (await service_row(store, "component:default/checkout"))["source"] == "opslevel"
     await sync(store, read_backstage([BACKSTAGE], instance="bs"), now=T1)
-    index = await IdentityIndex.load(store)
+    index = await load_identity_index(store)
     report = await sync(store, read_opslevel([descriptors], instance="ol", index=index), now=T2)
     services = report.nodes["Service"]
     assert (services.created, services.updated, services.retired) == (0, 0, 0)
@@ -328,7 +329,7 @@ async def test_a_file_turned_malformed_keeps_its_previous_facts(store: GraphStor
     await sync(store, read_opslevel([descriptors], instance="ol"), now=T0)
     cart = descriptors / "shopping-cart" / "opslevel.yml"
     cart.write_text(cart.read_text().replace("  tier: tier_1\n", "  tier: [tier_1\n"))
-    report = await sync(store, read_opslevel([descriptors], instance="ol", index=await IdentityIndex.load(store)), now=T1)
+    report = await sync(store, read_opslevel([descriptors], instance="ol", index=await load_identity_index(store)), now=T1)
     [broken] = [f for f in report.findings if f.kind == "invalid-yaml"]
     assert (broken.file, broken.severity) == ("shopping-cart/opslevel.yml", "error") and broken.line
     assert report.totals().retired == 0
@@ -336,14 +337,14 @@ async def test_a_file_turned_malformed_keeps_its_previous_facts(store: GraphStor
     assert len(await active(store, "(a:Identifier)-[r:IDENTIFIES]->(b:Service {id: $id})", {"id": CART})) == 5
 
     cart.unlink()  # gone from a complete read: now it is retired
-    report = await sync(store, read_opslevel([descriptors], instance="ol", index=await IdentityIndex.load(store)), now=T2, force=True)
+    report = await sync(store, read_opslevel([descriptors], instance="ol", index=await load_identity_index(store)), now=T2, force=True)
     assert report.nodes["Service"].retired == 1 and (await service_row(store, CART))["retired"] == T2
 
 
 async def test_a_repository_descriptor_owns_the_repository_in_the_store(store: GraphStore, descriptors: Path) -> None:
     await sync(store, read_backstage([BACKSTAGE], instance="bs"), now=T0)
     (descriptors / "auth-lib" / "opslevel.yml").write_text("version: 1\nrepository:\n  owner: platform-team\n  tier: tier_2\n")
-    await sync(store, read_opslevel([descriptors / "auth-lib"], instance="ol", index=await IdentityIndex.load(store)), now=T0)
+    await sync(store, read_opslevel([descriptors / "auth-lib"], instance="ol", index=await load_identity_index(store)), now=T0)
     assert await active(store, "(a:Team)-[r:OWNS]->(b:Repository)") == [
         {"a": "group:default/platform-team", "b": "repository:github.com/acme/auth-lib", "source": "opslevel"}
     ]

@@ -16,6 +16,7 @@ import yaml
 from catalog.core.identity import IdentityIndex
 from catalog.core.records import ImportBatch
 from catalog.store.base import GraphStore
+from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
 from importers.backstage import read_backstage
 from importers.base import SourceError
@@ -179,7 +180,7 @@ async def seed(store: GraphStore, tmp_path: Path, platform: bool = True) -> None
 
 
 async def read(source: KubernetesSource, store: GraphStore) -> ImportBatch:
-    return await source.read(await IdentityIndex.load(store))
+    return await source.read(await load_identity_index(store))
 
 
 async def active(store: GraphStore, query: str) -> set[tuple[Any, ...]]:
@@ -432,7 +433,7 @@ async def test_an_offline_export_gives_the_same_graph_as_the_live_api(
     store: GraphStore, tmp_path: Path, api: FakeApi, cluster: FakeCluster
 ) -> None:
     await seed(store, tmp_path)
-    index = await IdentityIndex.load(store)
+    index = await load_identity_index(store)
     from_api = await live(tmp_path, api.url, page_size=3).read(index)
     shutil.copytree(FIXTURES / "export", tmp_path / "export")
     config = Config(type="kubernetes", cluster="prod-eu", platform="k8s-standard", files=[Path("export")], discover_services=False)

@@ -222,7 +222,7 @@ def test_the_identifiers_this_source_wrote_last_time_do_not_change_what_it_write
     body = workload("shop", "checkout", labels={"app": "checkout"})
     first = run(body, index=catalog(SERVICES))
     index = catalog(SERVICES)
-    index.by_identifier[("workload", "shop/checkout")].add("component:default/checkout")  # as IdentityIndex.load would see it
+    index.by_identifier[("workload", "shop/checkout")].add("component:default/checkout")  # as load_identity_index would see it
     second = run(body, index=index)
     assert [(r.type, r.src_id, r.dst_id, r.props) for r in first.rels] == [(r.type, r.src_id, r.dst_id, r.props) for r in second.rels]
 

@@ -2,7 +2,7 @@
 
 Each source names services its own way: Backstage by entity name, PagerDuty by service id,
 GitHub by repository slug, Kubernetes by workload. Importers stay pure (no store access), so
-before one runs the sync command loads an ``IdentityIndex`` from the graph: every live
+before one runs the sync command loads an ``IdentityIndex`` from the graph (``catalog.store.identity_index``): every live
 service with its names, aliases, identifiers and repositories, every team and person with the
 handles other systems know them by. An importer resolves what it reads against the index and
 records *how* it matched (``declared``, ``configured``, ``inferred``), so weaker evidence stays
@@ -14,16 +14,14 @@ Identifier nodes are keyed ``ident:<scheme>:<normalised value>``; any source may
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from catalog.core.model import IDENTIFIER, IDENTIFIES, SERVICE
+from catalog.core.model import IDENTIFIER, IDENTIFIES
 from catalog.core.records import NodeRecord, RelRecord
-from catalog.store.base import GraphStore
 
 Strength = Literal["declared", "configured", "inferred"]
 STRENGTH_ORDER: dict[str, int] = {"declared": 0, "configured": 1, "inferred": 2}
@@ -230,86 +228,8 @@ class IdentityIndex:
     def person(self, system: str, handle: str) -> set[str]:
         return set(self.persons_by_handle.get((system, normalise(handle)), set()))
 
-    # -- loading ----------------------------------------------------------------------------
-
-    @classmethod
-    async def load(cls, store: GraphStore) -> IdentityIndex:
-        index = cls()
-        # read_table: tens of thousands of rows per read at scale M, fetched the way each store
-        # fetches many rows fastest.
-        live = "WHERE r.active = true AND s.retired_at IS NULL"
-        for row in await store.read_table(
-            f"MATCH (s:{SERVICE.label}) WHERE s.retired_at IS NULL",
-            {
-                "id": "s.id",
-                "name": "s.name",
-                "aliases": "s.aliases",
-                "annotations": "s.annotations",
-                "instance": "s.source_instance",
-                "discovered": "s.discovered",
-            },
-        ):
-            index.add_service(
-                row["id"],
-                row["name"] or row["id"],
-                row["aliases"] or [],
-                _map(row["annotations"]),
-                row["instance"],
-                discovered=bool(row["discovered"]),
-            )
-        for row in await store.read_table(
-            f"MATCH (i:{IDENTIFIER.label})-[r:{IDENTIFIES.type}]->(s:{SERVICE.label}) {live}",
-            {"scheme": "i.scheme", "value": "i.value", "id": "s.id", "instance": "r.source_instance"},
-        ):
-            index.add_identifier(row["scheme"], row["value"], row["id"], row["instance"])
-        for row in await store.read_table(
-            f"MATCH (s:{SERVICE.label})-[r:BUILT_FROM]->(repo:Repository) {live}", {"slug": "repo.slug", "id": "s.id"}
-        ):
-            if row["slug"]:
-                index.by_repository[normalise(row["slug"])].add(row["id"])
-        for row in await store.read_table(
-            f"MATCH (w:Workload)-[r:INSTANCE_OF]->(s:{SERVICE.label}) {live}",
-            {"namespace": "w.namespace", "name": "w.name", "id": "s.id", "instance": "r.source_instance"},
-        ):
-            index.add_identifier("workload", f"{row['namespace']}/{row['name']}", row["id"], row["instance"])
-        for row in await store.read_table(
-            "MATCH (t:Team) WHERE t.retired_at IS NULL", {"id": "t.id", "name": "t.name", "annotations": "t.annotations"}
-        ):
-            index.add_team(row["id"], row["name"] or row["id"], _map(row["annotations"]))
-        for row in await store.read_table(
-            "MATCH (p:Person) WHERE p.retired_at IS NULL",
-            {"id": "p.id", "name": "p.name", "email": "p.email", "annotations": "p.annotations"},
-        ):
-            index.add_person(row["id"], row["name"] or row["id"], row["email"], _map(row["annotations"]))
-        for row in await store.read_table("MATCH (p:Platform) WHERE p.retired_at IS NULL", {"id": "p.id", "standard": "p.standard"}):
-            index.platforms[row["id"]] = bool(row["standard"])
-        return index
-
 
 def _one(keys: set[str], strength: Strength, evidence: str) -> tuple[Match | None, list[str]]:
     if len(keys) == 1:
         return Match(next(iter(keys)), strength, evidence), []
     return None, sorted(keys)
-
-
-def _map(text: str | None) -> dict[str, str]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        return {}
-    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-__all__ = [
-    "NAME_SCHEMES",
-    "STRENGTH_ORDER",
-    "IdentityIndex",
-    "Match",
-    "identifier_key",
-    "identifier_records",
-    "identifier_value",
-    "name_token",
-    "normalise",
-]
