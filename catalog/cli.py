@@ -223,7 +223,7 @@ async def _sync_into(settings: Settings, batch: ImportBatch, *, dry_run: bool = 
 
 
 async def _import_backstage(args: argparse.Namespace, settings: Settings) -> int:
-    from importers.backstage import read_backstage
+    from importers.registry import read_backstage
 
     missing = [str(path) for path in args.paths if not path.exists()]
     if missing:

@@ -7,7 +7,6 @@ sources name the environment variable that holds their token.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from catalog.core.safe_load import YamlError, load_yaml
-from importers.base import Source
-
-SOURCE_MODULES: dict[str, str] = {
-    "backstage": "importers.backstage.source",
-    "opslevel": "importers.descriptors.opslevel_source",
-    "cortex": "importers.descriptors.cortex_source",
-    "github": "importers.github.source",
-    "pagerduty": "importers.pagerduty.source",
-    "kubernetes": "importers.kubernetes.source",
-}
-"""Source type → module exporting ``Config`` and ``open_source``; also the default run order:
-descriptors first (they declare services), then the live sources that link to them."""
+from importers.registry import SOURCES, Source
 
 CATALOG_EXAMPLE = """
 sources:
@@ -85,9 +73,9 @@ class OwnershipConfig(BaseModel):
     @field_validator("precedence")
     @classmethod
     def _known(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in SOURCE_MODULES]
+        unknown = [v for v in value if v not in SOURCES]
         if unknown:
-            raise ValueError(f"unknown source types {unknown}; known: {sorted(SOURCE_MODULES)}")
+            raise ValueError(f"unknown source types {unknown}; known: {sorted(SOURCES)}")
         return value
 
 
@@ -127,7 +115,7 @@ class CatalogConfig:
 
     def ordered(self) -> list[ConfiguredSource]:
         """Descriptor sources first, then the live ones, each in file order."""
-        rank = {t: i for i, t in enumerate(SOURCE_MODULES)}
+        rank = {t: i for i, t in enumerate(SOURCES)}
         return sorted(self.sources, key=lambda s: rank[s.type])
 
 
@@ -167,15 +155,15 @@ def load_config(path: Path) -> CatalogConfig:
     sources: list[ConfiguredSource] = []
     for index, entry in enumerate(parsed.sources):
         kind = entry.get("type")
-        if kind not in SOURCE_MODULES:
-            raise ConfigError(f"{path}: sources[{index}].type is {kind!r}; use one of {', '.join(SOURCE_MODULES)}")
-        module = importlib.import_module(SOURCE_MODULES[kind])
+        if not isinstance(kind, str) or kind not in SOURCES:
+            raise ConfigError(f"{path}: sources[{index}].type is {kind!r}; use one of {', '.join(SOURCES)}")
+        source_kind = SOURCES[kind]
         try:
-            config = module.Config.model_validate(entry)
+            config = source_kind.config.model_validate(entry)
         except ValidationError as exc:
             raise ConfigError(_describe(path, exc, ("sources", index))) from exc
         try:
-            source = module.open_source(config, base_dir)
+            source = source_kind.open(config, base_dir)
         except (ValueError, OSError) as exc:
             raise ConfigError(f"{path}: sources[{index}] ({kind}): {exc}") from exc
         sources.append(ConfiguredSource(kind, config, source))

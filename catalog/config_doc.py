@@ -6,25 +6,15 @@ when it drifts from the models.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from catalog.config import CATALOG_EXAMPLE, SOURCE_MODULES, OwnershipConfig, PlatformConfig, ScheduleConfig
+from catalog.config import CATALOG_EXAMPLE, OwnershipConfig, PlatformConfig, ScheduleConfig
 from catalog.core.safe_load import DOC_NOTES as SAFE_INPUTS
-
-_TITLES = {
-    "backstage": "Backstage descriptors (`catalog-info.yaml`)",
-    "opslevel": "OpsLevel descriptors (`opslevel.yml`)",
-    "cortex": "Cortex descriptors (`cortex.yaml`)",
-    "github": "GitHub: repositories, teams, members, permissions, CODEOWNERS",
-    "pagerduty": "PagerDuty: users, teams, services, escalation policies, schedules, on-calls",
-    "kubernetes": "Kubernetes: workloads and Services",
-}
+from importers.registry import SOURCES
 
 
 def _type(info: FieldInfo) -> str:
@@ -90,20 +80,15 @@ def render() -> str:
         "",
         "## Sources",
     ]
-    for kind, module_name in SOURCE_MODULES.items():
-        module = importlib.import_module(module_name)
-        lines += ["", f"### `type: {kind}`: {_TITLES[kind]}", ""]
-        package = importlib.import_module(module_name.rsplit(".", 1)[0])
-        doc = inspect.getdoc(package) if kind in ("github", "pagerduty", "kubernetes") else None
-        if doc:
-            lines += [doc.split("\n\n", 1)[0], ""]
-        lines += _table(module.Config)
-        notes = getattr(module, "DOC_NOTES", None)
-        if notes:
-            lines += ["", notes.strip()]
-        reading: tuple[str, ...] = getattr(module, "READING_NOTES", ())
-        if reading:
-            lines += ["", "How it is read:", "", *(f"- {note}" for note in reading)]
+    for kind in SOURCES.values():
+        lines += ["", f"### `type: {kind.name}`: {kind.title}", ""]
+        if kind.summary:
+            lines += [kind.summary, ""]
+        lines += _table(kind.config)
+        if kind.doc_notes:
+            lines += ["", kind.doc_notes.strip()]
+        if kind.reading_notes:
+            lines += ["", "How it is read:", "", *(f"- {note}" for note in kind.reading_notes)]
     lines += ["", "## Bounds on what is read", "", *SAFE_INPUTS.strip().splitlines()]
     return "\n".join(lines) + "\n"
 

@@ -30,8 +30,7 @@ from catalog.store.base import GraphStore, StoreError
 from catalog.store.identity_index import load_identity_index
 from catalog.store.runs import SyncInProgress
 from catalog.sync import ImportReport, sync
-from importers.base import SourceError
-from importers.http import ApiError
+from importers.registry import ApiError, SourceError
 
 log = logging.getLogger(__name__)
 

@@ -64,7 +64,7 @@ from catalog.demo.payloads import (
     pd_team,
     pd_user,
 )
-from importers.backstage import read_backstage
+from importers.registry import read_backstage
 
 ORG = "acme"
 ACCOUNT = "acme"
