@@ -121,6 +121,11 @@ def present(row: GraphNode) -> Node:
     return _TYPES[row.label](row=row)
 
 
+def present_label(label: str, row: GraphNode) -> Node:
+    """The object of the type registered for ``label`` presenting ``row`` (``catalog.api.present`` types it)."""
+    return _TYPES[label](row=row)
+
+
 def global_id(label: str, key: str) -> str:
     encoded = base64.urlsafe_b64encode(key.encode()).decode("ascii").rstrip("=")
     return f"{CODES[label]}{ID_VERSION}_{encoded}"

@@ -13,10 +13,8 @@ from catalog.answers import history as hist
 from catalog.answers import oncall as oc
 from catalog.api.context import Info
 from catalog.api.errors import BadArgument
-from catalog.api.limits import checked_first
-from catalog.api.oncall.types import ChangesAnswer, HistoryEvent, OnCallAnswer, OwnerAtAnswer
+from catalog.api.oncall.types import ChangesAnswer, OnCallAnswer, OwnerAtAnswer
 from catalog.api.ownership.queries import checked_identifier
-from catalog.api.pagination import Connection, build_connection, decode_cursor, known_count
 from catalog.core.clock import InstantError, instant
 
 ServiceArg = Annotated[
@@ -82,7 +80,12 @@ class HistoryQuery:
         text = checked_identifier(service, "service")
         window = (_instant(from_, "from"), _instant(to, "to"))
         first_page = await _changes_page(info, text, window, hist.DEFAULT_LIMIT, None)
-        return ChangesAnswer(row=first_page, text=text, window=window)
+        return ChangesAnswer(
+            row=first_page,
+            text=text,
+            window=window,
+            more=lambda info, first, after: _changes_page(info, text, window, first, after),
+        )
 
 
 async def _changes_page(info: Info, text: str, window: tuple[str, str], first: int, after: str | None) -> hist.ChangesAnswer:
@@ -90,20 +93,3 @@ async def _changes_page(info: Info, text: str, window: tuple[str, str], first: i
         return await hist.changes(info.context.reader.store, text, window[0], window[1], first=first, after=after)
     except hist.BadWindow as exc:
         raise BadArgument(f"from/to: {exc}") from exc
-
-
-async def changes_events(answer: ChangesAnswer, info: Info, first: int, after: str | None) -> Connection[HistoryEvent]:
-    """One page of a ``changes`` answer's events; the first page is the one the answer was read with."""
-    checked_first(first, info.context.settings)
-    after_key = decode_cursor(after)
-    if first == hist.DEFAULT_LIMIT and after_key is None:
-        page = answer.row
-    else:
-        page = await _changes_page(info, answer.text, answer.window, first, after_key)
-    return build_connection(
-        [HistoryEvent(row=e) for e in page.events],
-        [e.key for e in page.events],
-        has_next=page.has_next,
-        after=after_key,
-        counter=known_count(page.total),
-    )

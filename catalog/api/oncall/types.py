@@ -8,6 +8,7 @@ The rules (which policy, which shifts count at an instant, how far the data reac
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
@@ -19,6 +20,7 @@ from catalog.answers import oncall as oc
 from catalog.api.context import Info
 from catalog.api.entity import as_time
 from catalog.api.identification import Identification, identification_of
+from catalog.api.limits import checked_first
 from catalog.api.oncall.nodes import EscalationPolicy, Schedule, policy_object, schedule_object
 from catalog.api.owners import (
     Contact,
@@ -32,7 +34,7 @@ from catalog.api.owners import (
     resolution_of_edge,
     strength_of,
 )
-from catalog.api.pagination import After, Connection, First
+from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count
 from catalog.api.teams.types import Person
 
 
@@ -397,11 +399,17 @@ class HistoryEvent:
         return as_time(self.row.until)
 
 
+ChangesReader = Callable[[Info, int, str | None], Awaitable[hist.ChangesAnswer]]
+"""``(info, first, after)`` → that page of a ``changes`` answer."""
+
+
 @strawberry.type(description="Ownership changes and on-call handovers of a service in a window, in time order, one page at a time.")
 class ChangesAnswer:
     row: strawberry.Private[hist.ChangesAnswer]
     text: strawberry.Private[str]
     window: strawberry.Private[tuple[str, str]]
+    more: strawberry.Private[ChangesReader]
+    """Reads another page of the same service and window (the query that answered knows how)."""
 
     @strawberry.field(
         description="What the service argument named (RETIRED when the service is no longer in the catalog: its history still answers)."
@@ -425,9 +433,17 @@ class ChangesAnswer:
 
     @strawberry.field(description="The changes, in time order (what ended before what began at one instant), one page at a time.")
     async def events(self, info: Info, first: First = hist.DEFAULT_LIMIT, after: After = None) -> Connection[HistoryEvent]:
-        from catalog.api.oncall.queries import changes_events
-
-        return await changes_events(self, info, first, after)
+        """One page of the events; the first page is the one the answer was read with."""
+        checked_first(first, info.context.settings)
+        after_key = decode_cursor(after)
+        page = self.row if first == hist.DEFAULT_LIMIT and after_key is None else await self.more(info, first, after_key)
+        return build_connection(
+            [HistoryEvent(row=e) for e in page.events],
+            [e.key for e in page.events],
+            has_next=page.has_next,
+            after=after_key,
+            counter=known_count(page.total),
+        )
 
     @strawberry.field(description="The answer in a sentence: how many changes of each kind.")
     def message(self) -> str:

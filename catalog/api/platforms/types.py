@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from catalog.api import present
 from catalog.api.context import Info
 from catalog.api.entity import Entity, Provenance, flag_prop, number_prop, text_prop, texts_prop
 from catalog.api.node import Node, node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, First, rows_connection
 from catalog.api.scalars import URI, uri_prop
+from catalog.api.services.queries import list_services
 from catalog.core.model import PLATFORM, REPOSITORY, WORKLOAD
 from catalog.read import GraphNode, ServiceFilter
 from catalog.read import Provenance as ProvenanceRow
@@ -38,8 +40,6 @@ class Platform(Entity):
     async def services(
         self, info: Info, first: First = 50, after: After = None
     ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
-        from catalog.api.services.queries import list_services
-
         return await list_services(info, first, after, ServiceFilter(platform=self.row.id))
 
 
@@ -65,12 +65,10 @@ class Repository(Node):
     async def services(
         self, info: Info, first: First = 50, after: After = None
     ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
-        from catalog.api.services.types import Service
-
         return rows_connection(
             info,
             await info.context.loaders.services.built_from.load(self.row.id),
-            lambda row: Service(row=row),
+            present.service,
             lambda row: row.id,
             first,
             after,

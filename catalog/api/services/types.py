@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from catalog.api import present
 from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop, texts_prop
 from catalog.api.limits import checked_depth
@@ -27,9 +28,7 @@ Depth = Annotated[int, strawberry.argument(description="How many steps to follow
 
 
 def _system(row: GraphNode | None) -> System | None:
-    from catalog.api.systems.types import System
-
-    return None if row is None else System(row=row)
+    return None if row is None else present.system(row)
 
 
 @node_type("Service")
@@ -55,35 +54,25 @@ class Service(Entity):
 
     @strawberry.field(description="The domain of the service's system.")
     async def domain(self, info: Info) -> Annotated[Domain, strawberry.lazy("catalog.api.systems.types")] | None:
-        from catalog.api.systems.types import Domain
-
         system = await info.context.loaders.services.system.load(self.row.id)
         row = None if system is None else await info.context.loaders.systems.domain.load(system.id)
-        return None if row is None else Domain(row=row)
+        return None if row is None else present.domain(row)
 
     @strawberry.field(description="APIs the service serves.")
     async def provides_apis(self, info: Info) -> list[Annotated[API, strawberry.lazy("catalog.api.systems.types")]]:
-        from catalog.api.systems.types import API
-
-        return [API(row=row) for row in await info.context.loaders.services.apis_provided.load(self.row.id)]
+        return [present.api(row) for row in await info.context.loaders.services.apis_provided.load(self.row.id)]
 
     @strawberry.field(description="APIs the service calls.")
     async def consumes_apis(self, info: Info) -> list[Annotated[API, strawberry.lazy("catalog.api.systems.types")]]:
-        from catalog.api.systems.types import API
-
-        return [API(row=row) for row in await info.context.loaders.services.apis_consumed.load(self.row.id)]
+        return [present.api(row) for row in await info.context.loaders.services.apis_consumed.load(self.row.id)]
 
     @strawberry.field(description="Repositories the service's code lives in.")
     async def repositories(self, info: Info) -> list[Annotated[Repository, strawberry.lazy("catalog.api.platforms.types")]]:
-        from catalog.api.platforms.types import Repository
-
-        return [Repository(row=row) for row in await info.context.loaders.services.repositories.load(self.row.id)]
+        return [present.repository(row) for row in await info.context.loaders.services.repositories.load(self.row.id)]
 
     @strawberry.field(description="The platforms the service runs on, by key; empty when the catalog does not know.")
     async def platforms(self, info: Info) -> list[Annotated[Platform, strawberry.lazy("catalog.api.platforms.types")]]:
-        from catalog.api.platforms.types import Platform
-
-        return [Platform(row=row) for row in await info.context.loaders.services.platforms.load(self.row.id)]
+        return [present.platform(row) for row in await info.context.loaders.services.platforms.load(self.row.id)]
 
     @strawberry.field(description="The larger component this one is part of (Backstage `subcomponentOf`).")
     async def subcomponent_of(self, info: Info) -> Service | None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from catalog.api import present
 from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop
 from catalog.api.node import node_type
@@ -37,12 +38,10 @@ class System(Entity):
     async def services(
         self, info: Info, first: First = 50, after: After = None
     ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
-        from catalog.api.services.types import Service
-
         return rows_connection(
             info,
             await info.context.loaders.systems.services.load(self.row.id),
-            lambda row: Service(row=row),
+            present.service,
             lambda row: row.id,
             first,
             after,
@@ -58,12 +57,10 @@ class System(Entity):
     async def resources(
         self, info: Info, first: First = 50, after: After = None
     ) -> Connection[Annotated[Resource, strawberry.lazy(_SERVICES)]]:
-        from catalog.api.services.types import Resource
-
         return rows_connection(
             info,
             await info.context.loaders.systems.resources.load(self.row.id),
-            lambda row: Resource(row=row),
+            present.resource,
             lambda row: row.id,
             first,
             after,
@@ -126,12 +123,10 @@ class API(Entity):
     async def providers(
         self, info: Info, first: First = 50, after: After = None
     ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
-        from catalog.api.services.types import Service
-
         return rows_connection(
             info,
             await info.context.loaders.services.providers.load(self.row.id),
-            lambda row: Service(row=row),
+            present.service,
             lambda row: row.id,
             first,
             after,
@@ -141,12 +136,10 @@ class API(Entity):
     async def consumers(
         self, info: Info, first: First = 50, after: After = None
     ) -> Connection[Annotated[Service, strawberry.lazy(_SERVICES)]]:
-        from catalog.api.services.types import Service
-
         return rows_connection(
             info,
             await info.context.loaders.services.consumers.load(self.row.id),
-            lambda row: Service(row=row),
+            present.service,
             lambda row: row.id,
             first,
             after,

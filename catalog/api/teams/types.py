@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from catalog.api import present
 from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop
 from catalog.api.limits import checked_first
@@ -57,15 +58,13 @@ class Team(Entity):
         first: First = 50,
         after: After = None,
     ) -> Connection[Annotated[Service, strawberry.lazy("catalog.api.services.types")]]:
-        from catalog.api.services.types import Service
-
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
         keys = await info.context.loaders.teams.services.load((self.row.id, include_sub_teams))
         chosen, has_next = slice_page(keys, first, after_key)
         rows = await info.context.loaders.node("Service").load_many(chosen)
         found = [row for row in rows if row is not None]
-        services = [Service(row=row) for row in found]
+        services = [present.service(row) for row in found]
         return build_connection(services, [row.id for row in found], has_next=has_next, after=after_key, counter=known_count(len(keys)))
 
 
