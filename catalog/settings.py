@@ -15,6 +15,12 @@ ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", 
 """JWT signature algorithms whose verification key can be public."""
 
 
+DEFAULT_EMBEDDED_BUFFER_POOL_MB = 256
+"""Small enough for a laptop or a small container; the M company's store is about 300 MiB on disk."""
+MIN_EMBEDDED_BUFFER_POOL_MB = 64
+"""LadybugDB needs about 20 MiB to create the catalog's tables; below 64 MiB little else fits."""
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "ownership-catalog"
@@ -32,6 +38,13 @@ class Settings(BaseSettings):
     neo4j_database: str = Field("neo4j", description="Neo4j database name.")
     data_dir: Path = Field(default_factory=_default_data_dir, description="Folder for the embedded store and the demo.")
     embedded_path: Path | None = Field(None, description="Embedded store location; default `<data_dir>/catalog.lbdb`.")
+    embedded_buffer_pool_mb: int = Field(
+        DEFAULT_EMBEDDED_BUFFER_POOL_MB,
+        ge=MIN_EMBEDDED_BUFFER_POOL_MB,
+        le=1 << 20,
+        description="Memory (MiB) the embedded store (LadybugDB) may cache the database in, most of the server's memory (left to "
+        "itself, LadybugDB takes up to 80% of the machine's RAM). Raise it if queries fail with a full buffer pool.",
+    )
     host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")
     workers: int = Field(

@@ -51,7 +51,9 @@ async def open_store(settings: Settings) -> GraphStore:
     else:
         from catalog.store.embedded import EmbeddedStore
 
-        store = EmbeddedStore(settings.resolved_embedded_path, timeouts=store_timeouts(settings))
+        store = EmbeddedStore(
+            settings.resolved_embedded_path, timeouts=store_timeouts(settings), buffer_pool_mb=settings.embedded_buffer_pool_mb
+        )
     try:
         await store.ensure_schema()
     except BaseException:

@@ -19,6 +19,7 @@ from typing import Any
 import ladybug
 
 from catalog import cypher
+from catalog.settings import DEFAULT_EMBEDDED_BUFFER_POOL_MB
 from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeouts, StoreUnavailable
 from catalog.store.dialect import EMBEDDED
 
@@ -26,13 +27,23 @@ from catalog.store.dialect import EMBEDDED
 class EmbeddedStore(GraphStore):
     dialect = EMBEDDED
 
-    def __init__(self, path: Path, *, threads: int = 4, read_only: bool = False, timeouts: StoreTimeouts | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        threads: int = 4,
+        read_only: bool = False,
+        timeouts: StoreTimeouts | None = None,
+        buffer_pool_mb: int = DEFAULT_EMBEDDED_BUFFER_POOL_MB,
+    ) -> None:
         super().__init__()
         self.path = path
         self.timeouts = timeouts or StoreTimeouts()
+        self.buffer_pool_mb = buffer_pool_mb
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = ladybug.Database(str(path), read_only=read_only)
+            # Without a size LadybugDB's buffer pool grows to 80% of the machine's RAM.
+            self._db = ladybug.Database(str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20)
         except RuntimeError as exc:
             cause = " ".join(str(exc).split())
             raise StoreUnavailable(
@@ -64,6 +75,11 @@ class EmbeddedStore(GraphStore):
                 raise QueryTimeout(
                     f"the embedded store stopped a query that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
                     f"narrow the question, or raise the limit\n{query}"
+                ) from exc
+            if "buffer pool is full" in str(exc):
+                raise StoreError(
+                    f"the embedded store's buffer pool ({self.buffer_pool_mb} MiB, CATALOG_EMBEDDED_BUFFER_POOL_MB) is full; "
+                    f"raise CATALOG_EMBEDDED_BUFFER_POOL_MB ({exc})\n{query}"
                 ) from exc
             raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
         finally:
