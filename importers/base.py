@@ -4,7 +4,9 @@ An importer package (``importers.github``, ``importers.pagerduty``, ...) exports
 
 - a pydantic ``Config`` model with ``type: Literal["<name>"]``, listed in ``catalog.yaml``;
 - ``open_source(config, base_dir) -> Source``, where ``base_dir`` resolves relative paths
-  (the folder of ``catalog.yaml``).
+  (the folder of ``catalog.yaml``);
+
+and is listed in ``importers.registry.SOURCES``, which is how the application finds it.
 
 A ``Source`` reads its instance (from exported files or the live API) into one
 ``ImportBatch`` and never touches a store: ``catalog.sync`` writes it. It resolves what it
