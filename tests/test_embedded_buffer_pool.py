@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from catalog.cli import main
-from catalog.settings import DEFAULT_EMBEDDED_BUFFER_POOL_MB, Settings
+from catalog.settings import DEFAULT_EMBEDDED_BUFFER_POOL_MB, MIN_EMBEDDED_BUFFER_POOL_MB, Settings
 from catalog.store import open_store
 from catalog.store.base import StoreError
 from catalog.store.embedded import EmbeddedStore
+from catalog.sync import sync
+from importers.backstage import read_backstage
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "backstage" / "acme"
 
@@ -55,5 +57,22 @@ async def test_a_full_buffer_pool_says_which_variable_to_raise(tmp_path: Path) -
     try:
         with pytest.raises(StoreError, match=r"buffer pool \(16 MiB, CATALOG_EMBEDDED_BUFFER_POOL_MB\) is full; raise"):
             await store.ensure_schema()
+    finally:
+        await store.close()
+
+
+async def test_repeated_syncs_fit_in_the_smallest_pool(tmp_path: Path) -> None:
+    # LadybugDB keeps memory each write took until its connection closes (no checkpoint frees it):
+    # before writes renewed their connection, the third sync of this small catalog filled 64 MiB.
+    store = EmbeddedStore(tmp_path / "catalog.lbdb", buffer_pool_mb=MIN_EMBEDDED_BUFFER_POOL_MB)
+    try:
+        await store.ensure_schema()
+        for day in range(1, 7):
+            report = await sync(store, read_backstage([FIXTURE], instance="bs"), now=f"2026-01-0{day}T00:00:00.000000Z", force=True)
+            assert report.complete and report.nodes
+        rows = await store.read("CALL bm_info() RETURN mem_limit AS mem_limit, mem_usage AS mem_usage")
+        assert rows[0]["mem_limit"] == MIN_EMBEDDED_BUFFER_POOL_MB << 20
+        assert rows[0]["mem_usage"] <= rows[0]["mem_limit"]
+        assert (await store.read("MATCH (s:Service) RETURN count(s) AS n"))[0]["n"] > 0
     finally:
         await store.close()

@@ -53,13 +53,16 @@ class EmbeddedStore(GraphStore):
             ) from exc
         self._connections: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
         for _ in range(threads):
-            conn = ladybug.Connection(self._db)
-            conn.set_query_timeout(int(self.timeouts.query * 1000))
-            self._connections.put(conn)
+            self._connections.put(self._connect())
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ladybug")
         self._write_lock = asyncio.Lock()
 
-    def _run(self, query: str, params: dict[str, Any]) -> list[Row]:
+    def _connect(self) -> ladybug.Connection:
+        conn = ladybug.Connection(self._db)
+        conn.set_query_timeout(int(self.timeouts.query * 1000))
+        return conn
+
+    def _run(self, query: str, params: dict[str, Any], renew: bool = False) -> list[Row]:
         conn = self._connections.get()
         try:
             result = conn.execute(query, params)
@@ -83,6 +86,12 @@ class EmbeddedStore(GraphStore):
                 ) from exc
             raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
         finally:
+            if renew:
+                # LadybugDB keeps buffer-pool memory a write took (about 2 MiB per UNWIND batch of the sync)
+                # until its connection closes, and no checkpoint frees it: with a bounded pool, a second sync
+                # of even the demo filled 256 MiB. A fresh connection costs well under a millisecond.
+                conn.close()
+                conn = self._connect()
             self._connections.put(conn)
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
@@ -92,7 +101,7 @@ class EmbeddedStore(GraphStore):
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
         async with self._write_lock:
-            running = asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+            running = asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}), True)
             try:
                 return await asyncio.shield(running)
             except asyncio.CancelledError:
