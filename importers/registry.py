@@ -64,41 +64,39 @@ def _registry(*kinds: SourceKind[Any]) -> Mapping[str, SourceKind[Any]]:
     return MappingProxyType({kind.name: kind for kind in kinds})
 
 
-SOURCES: Mapping[str, SourceKind[Any]] = _registry(
-    SourceKind(
-        "backstage", "Backstage descriptors (`catalog-info.yaml`)", backstage.Config, backstage.open_source, doc_notes=backstage.DOC_NOTES
-    ),
-    SourceKind(
-        "opslevel",
-        "OpsLevel descriptors (`opslevel.yml`)",
-        opslevel.Config,
-        opslevel.open_source,
-        reading_notes=opslevel.READING_NOTES,
-    ),
-    SourceKind("cortex", "Cortex descriptors (`cortex.yaml`)", cortex.Config, cortex.open_source, reading_notes=cortex.READING_NOTES),
-    SourceKind(
-        "github",
-        "GitHub: repositories, teams, members, permissions, CODEOWNERS",
-        github.Config,
-        github.open_source,
-        summary=_summary(importers.github),
-        reading_notes=github.READING_NOTES,
-    ),
-    SourceKind(
-        "pagerduty",
-        "PagerDuty: users, teams, services, escalation policies, schedules, on-calls",
-        pagerduty.Config,
-        pagerduty.open_source,
-        summary=_summary(importers.pagerduty),
-        reading_notes=pagerduty.READING_NOTES,
-    ),
-    SourceKind(
-        "kubernetes",
-        "Kubernetes: workloads and Services",
-        kubernetes.Config,
-        kubernetes.open_source,
-        summary=_summary(importers.kubernetes),
-        reading_notes=kubernetes.READING_NOTES,
-    ),
+# Each kind is bound to a name before it joins the mapping: built inside the call, mypy would
+# type it from the mapping's SourceKind[Any] and stop checking that the factory takes the model.
+_BACKSTAGE = SourceKind(
+    "backstage", "Backstage descriptors (`catalog-info.yaml`)", backstage.Config, backstage.open_source, doc_notes=backstage.DOC_NOTES
 )
+_OPSLEVEL = SourceKind(
+    "opslevel", "OpsLevel descriptors (`opslevel.yml`)", opslevel.Config, opslevel.open_source, reading_notes=opslevel.READING_NOTES
+)
+_CORTEX = SourceKind("cortex", "Cortex descriptors (`cortex.yaml`)", cortex.Config, cortex.open_source, reading_notes=cortex.READING_NOTES)
+_GITHUB = SourceKind(
+    "github",
+    "GitHub: repositories, teams, members, permissions, CODEOWNERS",
+    github.Config,
+    github.open_source,
+    summary=_summary(importers.github),
+    reading_notes=github.READING_NOTES,
+)
+_PAGERDUTY = SourceKind(
+    "pagerduty",
+    "PagerDuty: users, teams, services, escalation policies, schedules, on-calls",
+    pagerduty.Config,
+    pagerduty.open_source,
+    summary=_summary(importers.pagerduty),
+    reading_notes=pagerduty.READING_NOTES,
+)
+_KUBERNETES = SourceKind(
+    "kubernetes",
+    "Kubernetes: workloads and Services",
+    kubernetes.Config,
+    kubernetes.open_source,
+    summary=_summary(importers.kubernetes),
+    reading_notes=kubernetes.READING_NOTES,
+)
+
+SOURCES: Mapping[str, SourceKind[Any]] = _registry(_BACKSTAGE, _OPSLEVEL, _CORTEX, _GITHUB, _PAGERDUTY, _KUBERNETES)
 """Source type → its kind, in the default run order."""
