@@ -1,0 +1,9 @@
+"""The one registry of snapshot parts: every part listed here is loaded into each snapshot.
+
+An area adds its part with one line (and its reader mixin to ``SnapshotReader``'s bases)."""
+
+from __future__ import annotations
+
+from catalog.read.snapshot.base import SnapshotPart
+
+PARTS: tuple[type[SnapshotPart], ...] = ()
