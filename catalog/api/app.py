@@ -39,7 +39,7 @@ from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.api.walks import Busy, WalkGate
 from catalog.auth.wiring import access_control
-from catalog.read.snapshot import SnapshotHolder
+from catalog.read.snapshot import Snapshot, SnapshotHolder
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
 from catalog.web import console_page, web_routes
@@ -56,6 +56,9 @@ class StoreSlot:
     def __init__(self, store: GraphStore | None) -> None:
         self.store = store
         self.snapshots: SnapshotHolder | None = None
+
+    def current_snapshot(self) -> Snapshot | None:
+        return self.snapshots.current if self.snapshots is not None else None
 
     def get(self) -> GraphStore:
         if self.store is None:
@@ -227,7 +230,7 @@ def create_app(
             Route("/graphql", CatalogGraphQL(slot, settings, walks, metrics), methods=["GET", "POST"]),
             *health_routes(lambda: slot.store, settings),
             Route("/metrics", metrics_endpoint(metrics, lambda: slot.store), methods=["GET"]),
-            *web_routes(slot.get, settings),
+            *web_routes(slot.get, settings, slot.current_snapshot),
         ],
         # Outermost first: request ids and request bounds, then CORS and access control.
         middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics), *access_control(settings, slot.get)],
