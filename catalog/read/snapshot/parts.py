@@ -5,5 +5,10 @@ An area adds its part with one line (and its reader mixin to ``SnapshotReader``'
 from __future__ import annotations
 
 from catalog.read.snapshot.base import SnapshotPart
+from catalog.read.snapshot.current import CurrentGraph
+from catalog.read.snapshot.identify import IdentifyIndex
 
-PARTS: tuple[type[SnapshotPart], ...] = ()
+PARTS: tuple[type[SnapshotPart], ...] = (
+    CurrentGraph,
+    IdentifyIndex,
+)

@@ -9,7 +9,13 @@ history, audits and search are not overridden: they always come from the store.
 from __future__ import annotations
 
 from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.current import CurrentStateFromSnapshot
+from catalog.read.snapshot.identify import IdentifyFromSnapshot
 
 
-class SnapshotReader(SnapshotReads):
+class SnapshotReader(
+    CurrentStateFromSnapshot,
+    IdentifyFromSnapshot,
+    SnapshotReads,
+):
     """``CatalogReader`` plus every snapshot mixin; ``snapshot`` None answers everything from Cypher."""
