@@ -35,8 +35,9 @@ LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 RELS: tuple[RelType, ...] = (OWNS, ACCOUNTABLE_FOR, MEMBER_OF, CHILD_OF, RUNS_ON, ESCALATES_VIA, BUILT_FROM)
 """Relationship types whose current edges the snapshot holds, both ways."""
 
-Adjacency = Mapping[str, tuple[tuple[str, Linked], ...]]
-"""Key → (the key's own label, a link to a current neighbour), sorted as ``links_of`` sorts."""
+Adjacency = Mapping[str, tuple[tuple[str, tuple[Linked, ...]], ...]]
+"""Key → its links to current neighbours, grouped by the key's own label (one group but for a key two
+labels share), each group sorted as ``links_of`` sorts."""
 
 
 @dataclass(frozen=True)
@@ -75,15 +76,15 @@ class CurrentGraph:
         forward: dict[str, Adjacency] = {}
         backward: dict[str, Adjacency] = {}
         for rel, rows in zip(RELS, edge_tables, strict=True):
-            ahead: dict[str, list[tuple[str, Linked]]] = defaultdict(list)
-            behind: dict[str, list[tuple[str, Linked]]] = defaultdict(list)
+            ahead: dict[tuple[str, str], list[Linked]] = defaultdict(list)
+            behind: dict[tuple[str, str], list[Linked]] = defaultdict(list)
             for row in rows:
                 facts = intern.edge(rel, row["edge"])
                 a, b = str(row["a"]), str(row["b"])
                 if (target := current.get(b)) is not None and target.label == row["b_label"]:
-                    ahead[a].append((str(row["a_label"]), Linked(target, facts)))
+                    ahead[(a, str(row["a_label"]))].append(Linked(target, facts))
                 if (source := current.get(a)) is not None and source.label == row["a_label"]:
-                    behind[b].append((str(row["b_label"]), Linked(source, facts)))
+                    behind[(b, str(row["b_label"]))].append(Linked(source, facts))
             forward[rel.type] = _frozen(ahead)
             backward[rel.type] = _frozen(behind)
         return cls(MappingProxyType(nodes), MappingProxyType(forward), MappingProxyType(backward))
@@ -96,20 +97,19 @@ class CurrentGraph:
         """What ``CatalogReader.neighbours`` answers, for a hop this snapshot ``serves``."""
         table = (self.forward if hop.forward else self.backward)[hop.rel.type]
         start, end = hop.start, hop.end
-        return [[link for label, link in table.get(key, ()) if label in start and link.node.label in end] for key in ids]
+        return [[link for label, links in table.get(key, ()) if label in start for link in links if link.node.label in end] for key in ids]
 
     def neighbour_keys(self, hop: Hop, key: str) -> list[str]:
         """The distinct keys of a node's current neighbours over ``hop``, sorted."""
         return sorted({link.node.id for link in self.neighbours(hop, [key])[0]})
 
 
-def _frozen(table: Mapping[str, list[tuple[str, Linked]]]) -> Adjacency:
-    return MappingProxyType(
-        {
-            key: tuple(sorted(links, key=lambda item: (item[1].node.id, item[1].edge.provenance.source_instance or "")))
-            for key, links in table.items()
-        }
-    )
+def _frozen(table: Mapping[tuple[str, str], list[Linked]]) -> Adjacency:
+    grouped: dict[str, list[tuple[str, tuple[Linked, ...]]]] = defaultdict(list)
+    for (key, label), links in table.items():
+        links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
+        grouped[key].append((label, tuple(links)))
+    return MappingProxyType({key: tuple(groups) for key, groups in grouped.items()})
 
 
 class CurrentStateFromSnapshot(SnapshotReads):
