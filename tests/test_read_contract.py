@@ -61,6 +61,8 @@ class World:
     pagerduty_ids: list[str]
     misses: list[str]
     """Near misses and nonsense: the nearest-candidate search."""
+    retired: list[str]
+    """Keys of retired nodes (any label)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ def _hops(world: World) -> Iterable[tuple[str, Read]]:
 def _nodes(world: World) -> Iterable[tuple[str, Read]]:
     for label, keys in (("Service", world.services), ("Team", world.teams), ("Person", world.people), ("Platform", world.platforms)):
         yield f"nodes_by_ids({label})", _batch("nodes_by_ids", label, [*keys, "component:default/no-such-thing"])
+        yield f"nodes_with_retired({label})", _batch("nodes_with_retired", label, [*keys, *world.retired, "component:default/no-such"])
 
 
 def _node_with(method: str) -> Callable[[World], Iterable[tuple[str, Read]]]:
@@ -191,6 +194,7 @@ async def read_world(store: GraphStore, *, sample: int | None = None) -> World:
         workloads=spread(workloads),
         pagerduty_ids=spread(sorted({pid for ids in pagerduty for pid in ids.split(",") if pid})),
         misses=misses,
+        retired=await _column(store, "MATCH (n:Service|Team|Person|Platform) WHERE n.retired_at IS NOT NULL RETURN n.id AS v"),
     )
 
 

@@ -7,7 +7,7 @@ people, platforms, escalation policies) and every current edge of the relationsh
 the order it returns them. It is loaded by one table read per label and per relationship type.
 
 ``CurrentStateFromSnapshot`` answers from it the batch reads behind owner lookups, whoOwns and
-team pages: ``nodes_by_ids``, ``neighbours`` (so ``owners_of``, ``resolved_owners_of``,
+team pages: ``nodes_by_ids``, ``nodes_with_retired`` (current ones), ``neighbours`` (so ``owners_of``, ``resolved_owners_of``,
 ``members``, ``parent_team``, ``child_teams``, ``platform_of``, ... follow), ``node_with_owners``,
 ``node_with_resolved_owners``, ``team_trees`` and ``services_owned_by``. A hop whose neighbours
 are of a label the snapshot does not hold (a service's repositories) goes to Cypher.
@@ -124,6 +124,17 @@ class CurrentStateFromSnapshot(SnapshotReads):
             found = graph.nodes[label]
             return [found.get(key) for key in ids]
         return await super().nodes_by_ids(label, ids)
+
+    async def nodes_with_retired(self, label: str, ids: Sequence[str]) -> list[GraphNode | None]:
+        """Current nodes from the snapshot; only keys it does not hold (retired or unknown) are asked of the store."""
+        if (graph := self._graph()) is None or label not in graph.nodes:
+            return await super().nodes_with_retired(label, ids)
+        current = graph.nodes[label]
+        missing = [key for key in ids if key not in current]
+        found: dict[str, GraphNode | None] = (
+            dict(zip(missing, await super().nodes_with_retired(label, missing), strict=True)) if missing else {}
+        )
+        return [current[key] if key in current else found[key] for key in ids]
 
     async def neighbours(self, hop: Hop, ids: Sequence[str]) -> list[list[Linked]]:
         if (graph := self._graph()) is not None and graph.serves(hop):
