@@ -201,7 +201,11 @@ ADOPTION = """
 
 
 async def _owner_lookup(store: GraphStore, variables: Variables) -> object:
-    reader = CatalogReader(store)
+    return await owner_lookup(CatalogReader(store), variables)
+
+
+async def owner_lookup(reader: CatalogReader, variables: Variables) -> object:
+    """What ``service(name:) { ownershipClaims }`` reads, through ``reader``."""
     [node] = await reader.nodes_by_ids("Service", [key_of("Service", "default", str(variables["n"]))])
     if node is None:
         raise LookupError(f"no service {variables['n']!r}")
@@ -209,7 +213,7 @@ async def _owner_lookup(store: GraphStore, variables: Variables) -> object:
 
 
 async def _who_owns(store: GraphStore, variables: Variables) -> object:
-    return await who_owns(store, str(variables["id"]))
+    return await who_owns(CatalogReader(store), str(variables["id"]))
 
 
 async def _on_call(store: GraphStore, variables: Variables) -> object:
@@ -234,7 +238,7 @@ async def _service_page_answers(store: GraphStore, variables: Variables) -> obje
     key = key_of("Service", "default", str(variables["s"]))
     candidate = Candidate(key, str(variables["s"]), "key")
     return await asyncio.gather(
-        describe(store, [candidate]),
+        describe(reader, [candidate]),
         on_call_for(store, candidate, str(variables["to"])),
         changes(store, key, str(variables["from"]), str(variables["to"]), first=20),
         reader.repositories_of([key]),
@@ -255,7 +259,11 @@ def _service_page_variables(names: Sequence[str]) -> list[Variables]:
 async def _team_page(store: GraphStore, variables: Variables) -> object:
     """What ``team(name:).services(first: 100) { owners }`` reads: the team, its services with its
     sub-teams', the first page of them, and their owners."""
-    reader = CatalogReader(store)
+    return await team_page(CatalogReader(store), variables)
+
+
+async def team_page(reader: CatalogReader, variables: Variables) -> object:
+    """``_team_page`` through ``reader``."""
     [team] = await reader.nodes_by_ids("Team", [key_of("Team", str(variables["ns"]), str(variables["t"]))])
     if team is None:
         raise LookupError(f"no team {variables['t']!r}")

@@ -1,0 +1,60 @@
+"""Sharing equal values while a snapshot is built: its size is mostly repeated small values.
+
+Every fact a sync wrote carries the same source, instance and timestamps, and the owner edges of
+a source repeat the same evidence: one shared ``Provenance`` per distinct provenance and one
+shared property map per distinct set of edge properties keeps a snapshot of a 20,000-service
+company to tens of MB, and building it is a dictionary lookup per edge instead of new objects.
+The values built equal the ones the Cypher reader builds (``GraphNode.from_map``,
+``EdgeFacts.from_map``); only their identity is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from operator import itemgetter
+from types import MappingProxyType
+from typing import Any
+
+from catalog.core.model import RelType
+from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Provenance
+
+_provenance_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*PROVENANCE_FIELDS)
+
+
+def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
+class Interner:
+    def __init__(self) -> None:
+        self._provenance: dict[tuple[Any, ...], Provenance] = {}
+        self._props: dict[tuple[str, tuple[Any, ...]], Mapping[str, Any]] = {}
+
+    def provenance(self, values: Mapping[str, Any]) -> Provenance:
+        key = _provenance_of(values)
+        found = self._provenance.get(key)
+        if found is None:
+            found = self._provenance[key] = Provenance(*key)
+        return found
+
+    def node(self, label: str, values: Mapping[str, Any]) -> GraphNode:
+        """``GraphNode.from_map(label, values)``, with its provenance shared."""
+        node = GraphNode.from_map(label, values)
+        return GraphNode(node.label, node.id, node.props, self.provenance(values), node.retired_at)
+
+    def edge(self, rel: RelType, values: Mapping[str, Any]) -> EdgeFacts:
+        """``EdgeFacts.from_map(rel, values)``, with its properties and provenance shared."""
+        names = tuple(p.name for p in rel.props)
+        if not names:
+            props: Mapping[str, Any] = self._shared_props(rel.type, (), {})
+        else:
+            row = tuple(values.get(name) for name in names)
+            props = self._shared_props(rel.type, row, dict(zip(names, row, strict=True)))
+        return EdgeFacts(props, self.provenance(values))
+
+    def _shared_props(self, kind: str, row: tuple[Any, ...], props: dict[str, Any]) -> Mapping[str, Any]:
+        key = (kind, _hashable(row))
+        found = self._props.get(key)
+        if found is None:
+            found = self._props[key] = MappingProxyType(props)
+        return found
