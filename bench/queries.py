@@ -236,7 +236,7 @@ async def _service_page_answers(store: GraphStore, variables: Variables) -> obje
     return await asyncio.gather(
         describe(store, [candidate]),
         on_call_for(store, candidate, str(variables["to"])),
-        changes(store, key, str(variables["from"]), str(variables["to"]), first=20),
+        changes(reader, key, str(variables["from"]), str(variables["to"]), first=20),
         reader.repositories_of([key]),
         reader.dependencies([key]),
         reader.dependents([key]),

@@ -157,7 +157,7 @@ class Pages:
                 dependencies = group.create_task(reader.dependencies([key]))
                 dependents = group.create_task(reader.dependents([key]))
                 system = group.create_task(reader.system_of([key]))
-                recent = group.create_task(changes(store, key, since, now, first=HISTORY_SHOWN))
+                recent = group.create_task(changes(reader, key, since, now, first=HISTORY_SHOWN))
                 findings = group.create_task(reader.list_findings(FINDINGS_SHOWN, subject=key))
                 searched = group.create_task(_identified(store, query))
             [owned] = described.result()
