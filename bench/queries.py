@@ -267,7 +267,7 @@ async def _team_page(store: GraphStore, variables: Variables) -> object:
 
 
 async def _adoption(store: GraphStore, variables: Variables) -> object:
-    return await adoption(store, "team")
+    return await adoption(CatalogReader(store), "team")
 
 
 def _path(key: str) -> str:

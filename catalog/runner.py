@@ -23,6 +23,7 @@ from catalog.config import CatalogConfig, ConfiguredSource
 from catalog.identity import IdentityIndex
 from catalog.model import PLATFORM
 from catalog.progress import SyncProgress
+from catalog.read import CatalogReader
 from catalog.reconcile import reconcile
 from catalog.records import ImportBatch, NodeRecord
 from catalog.refs import platform_key
@@ -144,14 +145,15 @@ async def sync_sources(
     if not dry_run:
         # Platform adoption as it stands after this sync: the points of the adoption trend.
         taken_at = now or now_iso()
-        adoption = await snapshot_batch(store, taken_at)
+        reader = CatalogReader(store)
+        adoption = await snapshot_batch(reader, taken_at)
         outcomes.append(
             await _locked(
                 "adoption", adoption.instance, sync(store, adoption, now=taken_at, lock_seconds=lock_seconds, lock_wait=lock_wait)
             )
         )
         # When each audit problem was first seen: what `Audit.firstDetectedAt` answers with.
-        sightings = await sightings_batch(store, taken_at)
+        sightings = await sightings_batch(reader, taken_at)
         outcomes.append(
             await _locked(
                 "audits",
