@@ -43,6 +43,7 @@ from catalog.read.audits import (
     FindingSelection,
     ServiceCheck,
 )
+from catalog.read.base import DEFAULT_HIERARCHY_LIMIT
 from catalog.read.entities import UnknownEntity
 from catalog.refs import InvalidReference, parse_ref
 from catalog.store.base import GraphStore, Row
@@ -743,6 +744,21 @@ _PRODUCERS: tuple[_Producer, ...] = (
     _UnknownPlatform(),
     _Findings(),
 )
+"""The producers of this module's kinds; modules of other kinds add theirs with ``register_producer``."""
+
+_REGISTERED: list[_Producer] = []
+
+
+def register_producer(producer: _Producer) -> None:
+    """Add the producer of a kind declared in ``AuditKind`` and ``KIND_DOCS`` but computed in a module of its own (it
+    subclasses ``_Computed`` and reads through ``ctx.reader``); its audits are then listed, paged and counted with the others."""
+    if any(type(p) is type(producer) for p in (*_PRODUCERS, *_REGISTERED)):
+        return
+    _REGISTERED.append(producer)
+
+
+def _producers() -> tuple[_Producer, ...]:
+    return (*_PRODUCERS, *_REGISTERED)
 
 
 # -- the answer -----------------------------------------------------------------------------------
@@ -761,7 +777,7 @@ class Audits:
             raise AuditArgumentError(f"first {first} is negative; ask for 0 or more audits")
         position = parse_cursor_key(after) if after is not None else None
         rows: list[_Row] = []
-        for producer in _PRODUCERS:
+        for producer in _producers():
             rows.extend(await producer.rows(self._ctx, position, first + 1))
         rows.sort(key=lambda r: r.position)
         chosen = rows[: first + 1]
@@ -772,7 +788,7 @@ class Audits:
         """How many audits there are per kind and severity (only those with any), most severe first."""
         if self._counts is None:
             merged: dict[tuple[AuditKind, str], int] = {}
-            for producer in _PRODUCERS:
+            for producer in _producers():
                 for key, total in (await producer.counts(self._ctx)).items():
                     merged[key] = merged.get(key, 0) + total
             order = sorted(merged, key=lambda k: (_SEVERITY_RANK[k[1]], _KIND_RANK[k[0]]))
@@ -813,12 +829,12 @@ async def audits(
     *,
     now: str | None = None,
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
+    hierarchy_limit: int = DEFAULT_HIERARCHY_LIMIT,
 ) -> Audits:
     """The audits ``audit_filter`` selects, as of ``now`` (default: the current time).
 
     Raises ``UnknownEntity`` when the filter names a team that does not exist, and
-    ``AuditArgumentError`` for a subject label or threshold that cannot be used. A team's
-    sub-teams are followed down the reader's ``hierarchy_limit`` levels.
+    ``AuditArgumentError`` for a subject label or threshold that cannot be used.
     """
     f = audit_filter or AuditFilter()
     if stale_after_days < 1:
@@ -831,7 +847,7 @@ async def audits(
     cutoff = iso(parse_iso(now) - timedelta(days=stale_after_days))
     scope: list[str] | None = None
     if f.team is not None:
-        scope = await reader.team_scope(f.team, f.include_sub_teams)
+        scope = await reader.team_scope(f.team, f.include_sub_teams, hierarchy_limit)
         if scope is None:
             raise UnknownEntity("Team", f.team)
     ctx = _Context(reader, f, iso(parse_iso(now)), cutoff, stale_after_days, scope)

@@ -337,15 +337,16 @@ class AuditReads(ReadBase):
         shares = {str(r["id"]): int(r["share"]) for r in rows if r.get("share") is not None}
         return names, shares
 
-    async def team_scope(self, team: str, include_sub_teams: bool) -> list[str] | None:
-        """The current team ``team``, its sub-teams when asked (down ``hierarchy_limit`` levels), and every current entity
-        they own (``OWNS`` or ``ACCOUNTABLE_FOR``), by key; None when there is no such current team."""
+    async def team_scope(self, team: str, include_sub_teams: bool, hierarchy_limit: int | None = None) -> list[str] | None:
+        """The current team ``team``, its sub-teams when asked (down ``hierarchy_limit`` levels, by default the reader's),
+        and every current entity they own (``OWNS`` or ``ACCOUNTABLE_FOR``), by key; None when there is no such team."""
         rows = await self.store.read("MATCH (t:Team {id: $id}) WHERE t.retired_at IS NULL RETURN t.id AS id", {"id": team})
         if not rows:
             return None
         teams = [team]
         if include_sub_teams:
-            teams += (await reach_keys(self.store, CHILD_TEAMS, [team], self.hierarchy_limit))[0]
+            limit = self.hierarchy_limit if hierarchy_limit is None else hierarchy_limit
+            teams += (await reach_keys(self.store, CHILD_TEAMS, [team], limit))[0]
         owned = await self.store.read(
             f"MATCH (t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n:{'|'.join(OWNABLE)}) "
             "WHERE t.id IN $teams AND r.active = true AND n.retired_at IS NULL RETURN DISTINCT n.id AS id",
