@@ -116,6 +116,16 @@ class AdoptionReads(ReadBase):
         rows = await self.store.read(query, {"ids": wanted})
         return {str(key): str(name or key) for row in rows for key, name in row["names"] or ()}
 
+    async def all_current_names(self, label: str) -> dict[str, str]:
+        """The name of every current ``label`` node (the key when unnamed), in one record."""
+        rows = await self.store.read(f"MATCH (n:{label}) WHERE n.retired_at IS NULL RETURN collect([n.id, n.name]) AS names")
+        return {str(key): str(name or key) for row in rows for key, name in row["names"] or ()}
+
+    async def current_keys(self, label: str) -> list[str]:
+        """The keys of every current ``label`` node, in key order."""
+        rows = await self.store.read(f"MATCH (n:{label}) WHERE n.retired_at IS NULL RETURN collect(n.id) AS ids")
+        return sorted(str(key) for row in rows for key in row["ids"] or ())
+
     async def standard_platforms(self) -> list[tuple[str, str]]:
         """(key, name) of the current platforms marked standard, by key."""
         rows = await self.store.read(
