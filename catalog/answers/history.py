@@ -44,7 +44,7 @@ class BadWindow(ValueError):
 
 async def identify_any(reader: CatalogReader, text: str) -> tuple[Identification, bool]:
     """``identify``, then a service key or ``[namespace/]name`` among retired services; True when it is retired."""
-    ident = await identify(reader.store, text)
+    ident = await identify(reader, text)
     if ident.matches:
         return ident, False
     try:
