@@ -20,12 +20,15 @@ from pathlib import Path
 
 import httpx
 
-from bench.queries import build_queries, find_targets
+from bench.queries import ADOPTION, build_queries, find_targets
+from catalog.answers.adoption import adoption
 from catalog.api.app import create_app
 from catalog.api.context import build_context
 from catalog.api.schema import build_schema
+from catalog.read.snapshot import SnapshotReader, build_snapshot
 from catalog.settings import Settings
 from catalog.store import open_store
+from catalog.store.base import GraphStore
 
 Row = tuple[str, float, float | None, float | None]
 
@@ -81,10 +84,38 @@ async def run(store_at: str, only: str, calls: int) -> list[Row]:
             shown = f"{row[2]:9.1f} ms" if row[2] is not None else "        —   "
             paged = f"{row[3]:9.1f} ms" if row[3] is not None else "        —"
             print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {shown}   page p50 {paged}", flush=True)
+        results += await _from_snapshot(store, settings, only, calls)
     finally:
         await http.aclose()
         await store.close()
     return results
+
+
+SNAPSHOT_ADOPTION = "adoption (company, by team), snapshot"
+
+
+async def _from_snapshot(store: GraphStore, settings: Settings, only: str, calls: int) -> list[Row]:
+    """Answers the server serves from its snapshot (``catalog.read.snapshot``), over one snapshot built first."""
+    if only.lower() not in SNAPSHOT_ADOPTION.lower():
+        return []
+    snapshot = await build_snapshot(store)
+    print(f"{'snapshot build':45s} {snapshot.build_seconds * 1000:9.1f} ms", flush=True)
+    schema = build_schema(settings)
+    reader = SnapshotReader(store, snapshot)
+    graphql: list[float] = []
+    direct: list[float] = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        result = await schema.execute(ADOPTION, context_value=build_context(store, settings, snapshot=snapshot))
+        graphql.append(time.perf_counter() - started)
+        if result.errors:
+            raise RuntimeError(f"{SNAPSHOT_ADOPTION}: {result.errors[0].message}")
+        started = time.perf_counter()
+        await adoption(reader, "team")
+        direct.append(time.perf_counter() - started)
+    row = (SNAPSHOT_ADOPTION, statistics.median(graphql) * 1000, statistics.median(direct) * 1000, None)
+    print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {row[2]:9.1f} ms   page p50         —", flush=True)
+    return [row]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -134,12 +134,13 @@ class AdoptionReads(ReadBase):
         return [(str(r["id"]), str(r["name"] or r["id"])) for r in rows]
 
     async def platform_owners(self, keys: Iterable[str]) -> list[PlatformOwners]:
-        """The current platforms among ``keys`` with their names and resolved owners."""
+        """The current platforms among ``keys`` with their names and resolved owners, by key."""
         wanted = sorted(set(keys))
         if not wanted:
             return []
         rows = await self.store.read(_PLATFORM_OWNERS, {"ids": wanted})
-        return [PlatformOwners(str(r["id"]), str(r["name"] or r["id"]), tuple(sorted(str(o) for o in r["owners"] or ()))) for r in rows]
+        found = [PlatformOwners(str(r["id"]), str(r["name"] or r["id"]), tuple(sorted(str(o) for o in r["owners"] or ()))) for r in rows]
+        return sorted(found, key=lambda p: p.key)
 
     # -- stored snapshots
 
