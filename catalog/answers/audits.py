@@ -41,12 +41,12 @@ from catalog.read.audits import (
     AuditScope,
     FindingClasses,
     FindingSelection,
+    Row,
     ServiceCheck,
 )
 from catalog.read.base import DEFAULT_HIERARCHY_LIMIT
 from catalog.read.entities import UnknownEntity
 from catalog.refs import InvalidReference, parse_ref
-from catalog.store.base import GraphStore, Row
 
 
 class AuditKind(StrEnum):
@@ -289,11 +289,6 @@ class _Context:
     scope: list[str] | None
     """Subject keys the team filter allows; None without a team filter."""
     standard: list[str] = field(default_factory=list)
-
-    @property
-    def store(self) -> GraphStore:
-        """The store under the reader, for producers whose reads have not moved to the read layer."""
-        return self.reader.store
 
     @property
     def audit_scope(self) -> AuditScope:

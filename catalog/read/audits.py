@@ -17,7 +17,7 @@ from catalog.model import OWNS
 from catalog.read.base import ReadBase
 from catalog.read.hops import CHILD_TEAMS
 from catalog.read.traversal import reach_keys
-from catalog.store.base import Row
+from catalog.store.base import Row as Row
 from catalog.store.runs import UnfinishedRun, unfinished_runs
 
 OWNABLE: tuple[str, ...] = OWNS.to_labels
