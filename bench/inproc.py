@@ -30,7 +30,8 @@ from typing import Any
 import httpx
 from strawberry import Schema
 
-from bench.queries import OWNER_LOOKUP, TEAM_PAGE, WHO_OWNS, Targets, build_queries, find_targets, owner_lookup, team_page
+from bench.queries import ADOPTION, OWNER_LOOKUP, TEAM_PAGE, WHO_OWNS, Targets, build_queries, find_targets, owner_lookup, team_page
+from catalog.answers.adoption import adoption
 from catalog.answers.ownership import who_owns
 from catalog.api.app import create_app
 from catalog.api.context import build_context
@@ -184,10 +185,38 @@ async def run(store_at: str, only: str, calls: int, *, snapshot: bool = True) ->
             print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {shown}   page p50 {paged}", flush=True)
         if snapshot:
             results += await snapshot_rows(store, settings, schema, targets, calls)
+        results += await _from_snapshot(store, settings, only, calls)
     finally:
         await http.aclose()
         await store.close()
     return results
+
+
+SNAPSHOT_ADOPTION = "adoption (company, by team), snapshot"
+
+
+async def _from_snapshot(store: GraphStore, settings: Settings, only: str, calls: int) -> list[Row]:
+    """Answers the server serves from its snapshot (``catalog.read.snapshot``), over one snapshot built first."""
+    if only.lower() not in SNAPSHOT_ADOPTION.lower():
+        return []
+    snapshot = await build_snapshot(store)
+    print(f"{'snapshot build':45s} {snapshot.build_seconds * 1000:9.1f} ms", flush=True)
+    schema = build_schema(settings)
+    reader = SnapshotReader(store, snapshot)
+    graphql: list[float] = []
+    direct: list[float] = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        result = await schema.execute(ADOPTION, context_value=build_context(store, settings, snapshot=snapshot))
+        graphql.append(time.perf_counter() - started)
+        if result.errors:
+            raise RuntimeError(f"{SNAPSHOT_ADOPTION}: {result.errors[0].message}")
+        started = time.perf_counter()
+        await adoption(reader, "team")
+        direct.append(time.perf_counter() - started)
+    row = (SNAPSHOT_ADOPTION, statistics.median(graphql) * 1000, statistics.median(direct) * 1000, None)
+    print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {row[2]:9.1f} ms   page p50         —", flush=True)
+    return [row]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -240,7 +240,7 @@ async def _service_page_answers(store: GraphStore, variables: Variables) -> obje
     return await asyncio.gather(
         describe(reader, [candidate]),
         on_call_for(store, candidate, str(variables["to"])),
-        changes(store, key, str(variables["from"]), str(variables["to"]), first=20),
+        changes(reader, key, str(variables["from"]), str(variables["to"]), first=20),
         reader.repositories_of([key]),
         reader.dependencies([key]),
         reader.dependents([key]),
@@ -275,7 +275,7 @@ async def team_page(reader: CatalogReader, variables: Variables) -> object:
 
 
 async def _adoption(store: GraphStore, variables: Variables) -> object:
-    return await adoption(store, "team")
+    return await adoption(CatalogReader(store), "team")
 
 
 def _path(key: str) -> str:

@@ -25,6 +25,7 @@ from catalog.core.model import PLATFORM
 from catalog.core.records import ImportBatch, NodeRecord
 from catalog.core.refs import platform_key
 from catalog.progress import SyncProgress
+from catalog.read import CatalogReader
 from catalog.reconcile import reconcile
 from catalog.store.base import GraphStore, StoreError
 from catalog.store.generation import advance_generation
@@ -145,14 +146,15 @@ async def sync_sources(
     if not dry_run:
         # Platform adoption as it stands after this sync: the points of the adoption trend.
         taken_at = now or now_iso()
-        adoption = await snapshot_batch(store, taken_at)
+        reader = CatalogReader(store)
+        adoption = await snapshot_batch(reader, taken_at)
         outcomes.append(
             await _locked(
                 "adoption", adoption.instance, sync(store, adoption, now=taken_at, lock_seconds=lock_seconds, lock_wait=lock_wait)
             )
         )
         # When each audit problem was first seen: what `Audit.firstDetectedAt` answers with.
-        sightings = await sightings_batch(store, taken_at)
+        sightings = await sightings_batch(reader, taken_at)
         outcomes.append(
             await _locked(
                 "audits",

@@ -19,6 +19,7 @@ import pytest
 
 from catalog.answers.adoption import AdoptionReport, Grouping, adoption, adoption_trend, snapshot_batch
 from catalog.commands import adoption as command
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage
@@ -60,21 +61,21 @@ async def test_adoption_by_team_domain_and_org_unit_and_for_the_company(store: G
     for by in ("team", "domain", "org-unit"):
         grouping: Grouping = by  # type: ignore[assignment]
         before = store.round_trips
-        report = await adoption(store, grouping)
+        report = await adoption(CatalogReader(store), grouping)
         assert store.round_trips - before <= 8  # aggregate queries: their number does not grow with the services
         assert rows(report) == EXPECTED[by], by
         company = report.company
         assert (company.total, company.standard, company.other, company.unknown) == (12, 5, 4, 3)
         assert company.ratio == pytest.approx(5 / 12) and company.known_ratio == pytest.approx(5 / 9)
         assert [p.key for p in report.standard_platforms] == [key("platform", "k8s-standard")]
-    groups = (await adoption(store, "team")).groups
+    groups = (await adoption(CatalogReader(store), "team")).groups
     assert [g.name for g in groups][-1] == "(no owner team)"
     assert groups[2].ratio == pytest.approx(3 / 4) and groups[2].known_ratio == 1.0
 
 
 async def test_other_platforms_and_the_teams_that_run_platforms_of_their_own(store: GraphStore, tmp_path: Path) -> None:
     await sync_all(store, tmp_path)
-    report = await adoption(store)
+    report = await adoption(CatalogReader(store))
     assert [
         (p.platform.name, [o.name for o in p.owners], p.services, [(u.team.key, u.services) for u in p.used_by])
         for p in report.other_platforms
@@ -91,7 +92,7 @@ async def test_other_platforms_and_the_teams_that_run_platforms_of_their_own(sto
 
 async def test_owners_fall_back_to_owns_before_reconcile_resolves_them(store: GraphStore) -> None:
     await sync(store, read_backstage([BACKSTAGE], instance="acme"), now=T1)  # no reconcile, no Kubernetes
-    report = await adoption(store, "team")
+    report = await adoption(CatalogReader(store), "team")
     payments = next(g for g in report.groups if g.key == key("group", "payments-team"))
     assert (payments.total, payments.standard, payments.unknown) == (4, 2, 2)  # payments-api's platform comes from Kubernetes only
 
@@ -101,7 +102,7 @@ def at(text: str) -> datetime:
 
 
 async def _snapshot(store: GraphStore, taken_at: str) -> None:
-    report = await sync(store, await snapshot_batch(store, taken_at), now=taken_at)
+    report = await sync(store, await snapshot_batch(CatalogReader(store), taken_at), now=taken_at)
     assert report.totals().retired == 0
 
 
@@ -109,7 +110,7 @@ async def test_a_snapshot_after_each_sync_makes_the_trend(store: GraphStore, tmp
     # catalog sync (sync_sources) takes a snapshot at the end of every run.
     descriptors = copy_backstage(tmp_path)
     await sync_all(store, tmp_path, backstage=descriptors, now=at(T1))
-    first = await snapshot_batch(store, T2)
+    first = await snapshot_batch(CatalogReader(store), T2)
     assert len(first.nodes) == 1  # nothing changed: only the company's point, every group still holds
 
     # cart moves onto the standard platform.
@@ -119,16 +120,16 @@ async def test_a_snapshot_after_each_sync_makes_the_trend(store: GraphStore, tmp
     )
     await sync_all(store, tmp_path, backstage=descriptors, now=at(T2))
 
-    company = await adoption_trend(store, "company")
+    company = await adoption_trend(CatalogReader(store), "company")
     assert [(p.taken_at, p.total, p.standard, p.other, p.unknown) for p in company] == [(T1, 12, 5, 4, 3), (T2, 12, 6, 4, 2)]
     assert company[1].ratio == pytest.approx(0.5)
-    checkout = await adoption_trend(store, "team", key("group", "checkout-team"))
+    checkout = await adoption_trend(CatalogReader(store), "team", key("group", "checkout-team"))
     assert [(p.standard, p.unknown) for p in checkout] == [(1, 1), (2, 0)]
-    commerce = await adoption_trend(store, "org-unit", key("group", "commerce"))
+    commerce = await adoption_trend(CatalogReader(store), "org-unit", key("group", "commerce"))
     assert [p.standard for p in commerce] == [4, 5]
     # A snapshot taken by hand with nothing changed retires no earlier point.
     await _snapshot(store, "2099-01-01T00:00:00.000000Z")
-    assert len(await adoption_trend(store, "company")) == 3
+    assert len(await adoption_trend(CatalogReader(store), "company")) == 3
 
 
 REPORT = """query($by: AdoptionGrouping!) {

@@ -34,7 +34,7 @@ from catalog.api.v1_types import EXTRA_NODE_TYPES
 from catalog.commands import audit as audit_command
 from catalog.config import load_config
 from catalog.core.clock import iso
-from catalog.read import UnknownEntity
+from catalog.read import CatalogReader, UnknownEntity
 from catalog.reconcile import reconcile
 from catalog.runner import sync_sources
 from catalog.settings import Settings
@@ -89,7 +89,7 @@ async def imported(store: GraphStore, tmp_path: Path) -> Path:
 
 
 async def listed(store: GraphStore, audit_filter: AuditFilter | None = None, **options: Any) -> list[Audit]:
-    found = await audits(store, audit_filter, **options)
+    found = await audits(CatalogReader(store), audit_filter, **options)
     page = await found.page(100)
     assert not page.has_next
     return list(page.audits)
@@ -135,7 +135,7 @@ async def test_every_kind_of_problem_is_found_once_in_one_stable_order(store: Gr
     # checkout escalates through PagerDuty and runs on the standard platform: neither audit names it.
     assert not {(K.NO_ON_CALL_ROUTING, CHECKOUT), (K.UNKNOWN_PLATFORM, CHECKOUT)} & {(a.kind, a.subject.key) for a in found}
 
-    summary = await (await audits(store)).summary()
+    summary = await (await audits(CatalogReader(store))).summary()
     counted = {(c.kind, c.severity): c.count for c in summary}
     expected: dict[tuple[AuditKind, str], int] = {}
     for severity, kind, _ in EXPECTED:
@@ -167,7 +167,7 @@ async def test_filters_by_kind_severity_team_and_subject_label(store: GraphStore
     platform_team = triples(await listed(store, AuditFilter(team="group:default/platform-team")))
     assert ("warning", K.OWNER_CONFLICT, CHECKOUT) in platform_team and ("warning", K.OFF_STANDARD_PLATFORM, BILLING) not in platform_team
 
-    selected = await audits(store, AuditFilter(team="group:default/payments-team", severities=("warning",)))
+    selected = await audits(CatalogReader(store), AuditFilter(team="group:default/payments-team", severities=("warning",)))
     assert {(c.kind, c.severity, c.count) for c in await selected.summary()} == {
         (K.NO_ON_CALL_ROUTING, "warning", 1),
         (K.OWNER_CONFLICT, "warning", 1),
@@ -176,16 +176,16 @@ async def test_filters_by_kind_severity_team_and_subject_label(store: GraphStore
     assert await selected.total() == 3
 
     with pytest.raises(UnknownEntity, match="group:default/nobody"):
-        await audits(store, AuditFilter(team="group:default/nobody"))
+        await audits(CatalogReader(store), AuditFilter(team="group:default/nobody"))
     with pytest.raises(AuditArgumentError, match="Repository"):
-        await audits(store, AuditFilter(subject_label="Finding"))
+        await audits(CatalogReader(store), AuditFilter(subject_label="Finding"))
     with pytest.raises(AuditArgumentError, match="error, warning, info"):
-        await audits(store, AuditFilter(severities=("fatal",)))
+        await audits(CatalogReader(store), AuditFilter(severities=("fatal",)))
 
 
 async def test_pages_do_not_overlap_stay_stable_and_cost_the_same_few_queries(store: GraphStore, tmp_path: Path) -> None:
     await imported(store, tmp_path)
-    found = await audits(store)
+    found = await audits(CatalogReader(store))
 
     first = await found.page(4)
     second = await found.page(4, first.audits[-1].cursor)
@@ -193,7 +193,7 @@ async def test_pages_do_not_overlap_stay_stable_and_cost_the_same_few_queries(st
     assert triples(list(first.audits)) == EXPECTED[:4] and triples(list(second.audits)) == EXPECTED[4:8]
     assert {a.id for a in first.audits}.isdisjoint({a.id for a in second.audits})
     # The same cursor gives the same page again, also from a fresh query.
-    again = await (await audits(store)).page(4, first.audits[-1].cursor)
+    again = await (await audits(CatalogReader(store))).page(4, first.audits[-1].cursor)
     assert [a.id for a in again.audits] == [a.id for a in second.audits]
 
     ids: list[str] = []
@@ -263,7 +263,7 @@ async def test_stale_entities_and_sources_are_measured_against_the_reference_tim
     # The threshold is a setting: 40 days makes nothing stale yet.
     assert await listed(store, AuditFilter(kinds=stale), now=iso(t0 + timedelta(days=31)), stale_after_days=40) == []
     with pytest.raises(AuditArgumentError, match="stale_after_days"):
-        await audits(store, stale_after_days=0)
+        await audits(CatalogReader(store), stale_after_days=0)
 
 
 async def test_an_owner_that_was_retired_is_an_owner_that_does_not_exist(store: GraphStore, tmp_path: Path) -> None:

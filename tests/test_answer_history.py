@@ -22,6 +22,7 @@ from catalog.api.context import build_context
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from catalog.commands import history as command
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from tests._api_fixtures import api_settings
 from tests.fixtures.answers.oncall.support import CAROL, DAVE, FRANK, PAY, SRE, T1, T2, World, at, world
@@ -83,7 +84,7 @@ async def test_owner_at_both_sides_of_an_owner_change_and_the_changes_between(st
     w.set_owner("ledger", "sre")
     await w.sync(T2)
 
-    before = await owner_at(store, "checkout", "2026-11-20T18:00:00Z")
+    before = await owner_at(CatalogReader(store), "checkout", "2026-11-20T18:00:00Z")
     assert [e.owner.key for e in before.owners] == [PAYMENTS]
     assert sorted((e.source, e.owner.key, e.strength) for e in before.claims) == [
         ("backstage", PAYMENTS, "declared"),
@@ -94,11 +95,11 @@ async def test_owner_at_both_sides_of_an_owner_change_and_the_changes_between(st
     )
     assert "owned by Payments" in before.message
 
-    after = await owner_at(store, "checkout", "2026-11-21T18:00:00Z")
+    after = await owner_at(CatalogReader(store), "checkout", "2026-11-21T18:00:00Z")
     assert [e.owner.key for e in after.owners] == [SRE_TEAM] and after.owners[0].interval.retired_at is None
     assert sorted((e.source, e.owner.key) for e in after.claims) == [("backstage", SRE_TEAM), ("pagerduty", PAYMENTS)]
 
-    earlier = await owner_at(store, "checkout", "2026-11-19T00:00:00Z")
+    earlier = await owner_at(CatalogReader(store), "checkout", "2026-11-19T00:00:00Z")
     assert earlier.owners == [] and earlier.claims == [] and earlier.record_starts == at("2026-11-20T12:00:00Z")
     assert "starts at 2026-11-20T12:00:00.000000Z" in earlier.message
 
@@ -109,7 +110,7 @@ async def test_owner_at_both_sides_of_an_owner_change_and_the_changes_between(st
     assert then.primary.team.key == PAYMENTS
     assert now.primary is not None and now.primary.policy.key == SRE and now.used_team_policy
 
-    window = await changes(store, "checkout", "2026-11-20T11:00:00Z", "2026-11-22T00:00:00Z", first=100)
+    window = await changes(CatalogReader(store), "checkout", "2026-11-20T11:00:00Z", "2026-11-22T00:00:00Z", first=100)
     ownership = [(e.at, e.kind, e.who.key, e.source_instance) for e in window.events if e.kind != HANDOVER]
     t1, t2 = at("2026-11-20T12:00:00Z"), at("2026-11-21T12:00:00Z")
     assert ownership == [
@@ -133,7 +134,7 @@ async def test_owner_at_both_sides_of_an_owner_change_and_the_changes_between(st
     pages: list[list[str]] = []
     after_key = None
     while True:
-        page = await changes(store, "checkout", "2026-11-20T11:00:00Z", "2026-11-22T00:00:00Z", first=4, after=after_key)
+        page = await changes(CatalogReader(store), "checkout", "2026-11-20T11:00:00Z", "2026-11-22T00:00:00Z", first=4, after=after_key)
         pages.append([e.key for e in page.events])
         assert page.total == 9
         if not page.has_next:
@@ -142,7 +143,7 @@ async def test_owner_at_both_sides_of_an_owner_change_and_the_changes_between(st
     assert [len(p) for p in pages] == [4, 4, 1] and [k for p in pages for k in p] == [e.key for e in window.events]
 
     with pytest.raises(BadWindow):
-        await changes(store, "checkout", "2026-11-22T00:00:00Z", "2026-11-20T00:00:00Z")
+        await changes(CatalogReader(store), "checkout", "2026-11-22T00:00:00Z", "2026-11-20T00:00:00Z")
 
 
 async def test_a_service_gone_from_the_catalog_keeps_its_history(store: GraphStore, tmp_path: Path) -> None:
@@ -152,9 +153,9 @@ async def test_a_service_gone_from_the_catalog_keeps_its_history(store: GraphSto
     await w.sync(T2)
     assert not (await on_call(store, "reports")).found  # not a current service any more
 
-    past = await owner_at(store, "reports", "2026-11-20T18:00:00Z")
+    past = await owner_at(CatalogReader(store), "reports", "2026-11-20T18:00:00Z")
     assert past.retired_service and [e.owner.key for e in past.owners] == ["group:default/data"]
-    gone = await changes(store, "component:default/reports", "2026-11-21T00:00:00Z", "2026-11-22T00:00:00Z")
+    gone = await changes(CatalogReader(store), "component:default/reports", "2026-11-21T00:00:00Z", "2026-11-22T00:00:00Z")
     assert [(e.kind, e.who.key) for e in gone.events] == [(OWNER_REMOVED, "group:default/data"), (CLAIM_REMOVED, "group:default/data")]
     assert "it had no on-call routing then" in gone.message
 

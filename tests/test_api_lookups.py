@@ -325,6 +325,7 @@ spec: {{type: team}}
 
 async def test_an_audit_keeps_the_time_a_sync_first_saw_it(store: GraphStore, tmp_path: Path) -> None:
     from catalog.answers.audit_sightings import sightings_batch
+    from catalog.read import CatalogReader
 
     descriptor = tmp_path / "catalog-info.yaml"
     query = "{ audits(filter: { kinds: [UNOWNED_SERVICE] }) { nodes { subject { key } firstDetectedAt } } }"
@@ -332,7 +333,7 @@ async def test_an_audit_keeps_the_time_a_sync_first_saw_it(store: GraphStore, tm
     async def sync_at(moment: str, owner: str = "") -> None:
         descriptor.write_text(_UNOWNED.format(owner=owner))
         await sync(store, read_backstage([descriptor], instance="first-seen"), now=moment, force=True)
-        await sync(store, await sightings_batch(store, moment), now=moment, force=True)
+        await sync(store, await sightings_batch(CatalogReader(store), moment), now=moment, force=True)
 
     await sync_at("2026-11-20T12:00:00.000000Z")
     assert (await gql(store, query))["audits"]["nodes"][0]["firstDetectedAt"] is not None  # seen, not the query's time

@@ -16,6 +16,7 @@ from catalog.cli import demo_root
 from catalog.config import load_config
 from catalog.core.clock import iso
 from catalog.demo.live import write_live_sources
+from catalog.read import CatalogReader
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 
@@ -84,18 +85,18 @@ async def test_blast_radius_of_the_hub_is_grouped_by_team_and_survives_the_cycle
 
 
 async def test_adoption_counts_runtime_evidence_and_keeps_a_trend(demo: GraphStore) -> None:
-    report = await adoption(demo, "team")
+    report = await adoption(CatalogReader(demo), "team")
     assert report.company.total > 0 and 0 < report.company.standard < report.company.total
     ledger = next(g for g in report.groups if g.key == "group:payments/payments-ledger")
     # payouts declares no platform in Backstage, but runs in the standard cluster.
     assert ledger.unknown == 0
     own = {(t.team.key, t.platform.name) for t in report.teams_with_own_platforms if t.owns}
     assert {("group:default/data-team", "data-team-emr"), ("group:default/fulfilment-team", "legacy-vms")} <= own
-    assert len(await adoption_trend(demo, "company")) == 1
+    assert len(await adoption_trend(CatalogReader(demo), "company")) == 1
 
 
 async def test_audits_cover_the_demos_deliberate_problems(demo: GraphStore) -> None:
-    found = await audits(demo, now=iso(NOW))
+    found = await audits(CatalogReader(demo), now=iso(NOW))
     kinds = {c.kind for c in await found.summary()}
     assert {
         AuditKind.UNOWNED_SERVICE,

@@ -15,6 +15,7 @@ from catalog.answers.audits import audits
 from catalog.answers.blast_radius import blast_radius
 from catalog.answers.ownership import who_owns
 from catalog.config import load_config
+from catalog.read import CatalogReader
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 
@@ -63,7 +64,7 @@ async def test_a_cluster_alone_gives_discovered_services_with_owners_platform_an
     assert [(t.key, [s.key for s in t.services]) for t in impact.teams] == [(STOREFRONT, [CART])]
 
     # Audits list the discovered services so that someone claims them.
-    page = await (await audits(store, now=T1)).page(100)
+    page = await (await audits(CatalogReader(store), now=T1)).page(100)
     discovered = sorted(a.subject.key for a in page.audits if a.finding_kind == "discovered-service")
     assert discovered == [CART, CHECKOUT]
 

@@ -23,6 +23,7 @@ import pytest
 
 from bench.generate import generate
 from bench.queries import pod_name
+from catalog.answers.adoption import GROUPINGS, adoption
 from catalog.answers.identify import identify
 from catalog.answers.ownership import who_owns
 from catalog.cli import demo_root
@@ -123,6 +124,28 @@ def _texts(world: World) -> list[str]:
     return [*world.service_names, *world.identifiers, *world.repositories, *world.workloads, *world.pagerduty_ids, *world.misses]
 
 
+def _adoption(world: World) -> Iterable[tuple[str, Read]]:
+    """The adoption answer by every grouping, and each adoption read it makes (grouped rows compared as sets:
+    an aggregate's row order is the store's)."""
+    for by in GROUPINGS:
+
+        async def report(reader: CatalogReader, by: Any = by) -> object:
+            return await adoption(reader, by)
+
+        yield f"adoption(by {by})", report
+    for grouped in ("owners", "domains", "other-platforms"):
+
+        async def rows(reader: CatalogReader, grouped: Any = grouped) -> object:
+            return sorted((sorted(keys), status, services) for keys, status, services in await reader.adoption_rows(grouped))
+
+        yield f"adoption_rows({grouped})", rows
+    for label in ("Team", "Domain"):
+        yield f"hierarchy_parents({label})", _batch("hierarchy_parents", label)
+    yield "current_names(Team)", _batch("current_names", "Team", [*world.teams, "group:default/no-such-team"])
+    yield "standard_platforms", _batch("standard_platforms")
+    yield "platform_owners(all)", _batch("platform_owners", [*world.platforms, "platform:default/no-such-platform"])
+
+
 CONTRACT: tuple[Case, ...] = (
     Case("nodes_by_ids", _nodes),
     Case("neighbours, over every hop", _hops),
@@ -146,6 +169,7 @@ CONTRACT: tuple[Case, ...] = (
     ),
     Case("identify", _answers(identify, _texts)),
     Case("whoOwns", _answers(who_owns, _texts)),
+    Case("adoption", _adoption),
 )
 
 
@@ -328,4 +352,14 @@ async def test_who_owns_round_trips_on_the_cypher_reader(store: GraphStore, tmp_
     # The snapshot reader asks the store nothing.
     counted = CountingStore(store)
     assert await who_owns(SnapshotReader(counted, await build_snapshot(store)), text) == answer
+    assert counted.reads == []
+
+
+async def test_adoption_from_the_snapshot_asks_the_store_nothing(store: GraphStore, tmp_path: Path) -> None:
+    await _demo(store, tmp_path)
+    snapshot = await build_snapshot(store)
+    counted = CountingStore(store)
+    snapped = SnapshotReader(counted, snapshot)
+    for by in GROUPINGS:
+        assert await adoption(snapped, by) == await adoption(CatalogReader(store), by)
     assert counted.reads == []

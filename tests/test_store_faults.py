@@ -25,6 +25,7 @@ import pytest
 
 from catalog.answers.audits import AuditFilter, AuditKind, audits
 from catalog.api.app import create_app
+from catalog.read import CatalogReader
 from catalog.settings import Settings
 from catalog.store.base import StoreTimeouts
 from catalog.store.neo4j_store import Neo4jStore
@@ -257,7 +258,7 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
 
         half = await facts(neo)
         assert half[2] < PEOPLE, "the kill came before the sync wrote every membership"
-        found = await audits(neo, AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))
+        found = await audits(CatalogReader(neo), AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))
         [audit] = (await found.page(10)).audits
         assert audit.subject.key == "hr" and "stopped without a word" in audit.message and "it had written" in audit.message
         graphql = await client.post(
@@ -273,7 +274,7 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
         )
         assert [r["status"] for r in statuses] == ["interrupted", "finished"]
         assert statuses[0]["by"] is not None
-        assert (await (await audits(neo, AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))).page(10)).audits == ()
+        assert (await (await audits(CatalogReader(neo), AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))).page(10)).audits == ()
         after = await neo.read("MATCH (n) WHERE n.source_instance = 'test-catalog' RETURN count(n) AS n")
         assert after == before
         assert answer_of(await client.post("/graphql", json=LOOKUP)) == ANSWER

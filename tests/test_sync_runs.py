@@ -19,6 +19,7 @@ import pytest
 
 from catalog.answers.audits import AuditFilter, AuditKind, audits
 from catalog.core.records import ImportBatch, NodeRecord, RelRecord
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.store.runs import SourceLock, SyncInProgress, lock_key, unfinished_runs
 from catalog.sync import sync
@@ -86,7 +87,7 @@ async def test_a_sync_stopped_half_way_is_interrupted_audited_and_superseded_by_
     assert written.get("Team") == 50 and "MEMBER_OF" not in written
     assert await memberships(store) < 6000
 
-    found = await audits(store, AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))
+    found = await audits(CatalogReader(store), AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))
     [audit] = (await found.page(10)).audits
     assert audit.severity == "error" and audit.subject.key == "hr-export"
     assert "was interrupted: it was stopped" in audit.message and "50 Team" in audit.message
@@ -100,7 +101,7 @@ async def test_a_sync_stopped_half_way_is_interrupted_audited_and_superseded_by_
     assert await memberships(store) == 6000
     people = await store.read("MATCH (p:Person) WHERE p.retired_at IS NULL RETURN count(p) AS n")
     assert people[0]["n"] == 6000
-    assert (await (await audits(store, AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))).page(10)).audits == ()
+    assert (await (await audits(CatalogReader(store), AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))).page(10)).audits == ()
 
 
 async def leave_a_started_run(store: GraphStore, *, pid: int, lease: float) -> None:
@@ -125,10 +126,10 @@ async def test_a_run_whose_lease_ran_out_is_audited_as_stopped_with_what_it_wrot
 
     [unfinished] = await unfinished_runs(store)
     assert unfinished.status == "started" and unfinished.written == {"Team": 3}
-    found = await audits(store, AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))
+    found = await audits(CatalogReader(store), AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))
     [audit] = (await found.page(10)).audits
     assert "stopped without a word" in audit.message and "it had written 3 Team" in audit.message
-    summary = await (await audits(store)).summary()
+    summary = await (await audits(CatalogReader(store))).summary()
     assert [(c.kind, c.severity, c.count) for c in summary if c.kind is AuditKind.INTERRUPTED_SYNC] == [
         (AuditKind.INTERRUPTED_SYNC, "error", 1)
     ]

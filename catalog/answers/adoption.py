@@ -20,8 +20,8 @@ Groups:
   the whole hierarchy hangs off one root (a company group), the root's children are the org units instead.
   A team outside any hierarchy is its own org unit.
 
-Each group count is one aggregate query in the store (services never travel to Python); a service in two
-groups counts once in each, and once in the company total.
+Each group count is one aggregate query in the store (``catalog.read.adoption``: services never travel to
+Python); a service in two groups counts once in each, and once in the company total.
 
 Trend: ``snapshot_batch`` counts every scope after a sync and writes ``AdoptionSnapshot`` nodes, one import
 instance per snapshot so no later sync retires them; ``adoption_trend`` reads a scope's series.
@@ -34,11 +34,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from catalog.answers.blast_radius import resolved_owners
 from catalog.core.model import ADOPTION_SNAPSHOT
 from catalog.core.records import ImportBatch, NodeRecord
-from catalog.read.base import read_nodes
-from catalog.store.base import GraphStore
+from catalog.read import CatalogReader
+from catalog.read.adoption import GroupRows, SnapshotCounts
+from catalog.read.adoption import snapshot_key as snapshot_key
 
 Grouping = Literal["team", "domain", "org-unit"]
 GROUPINGS: tuple[Grouping, ...] = ("team", "domain", "org-unit")
@@ -51,41 +51,6 @@ SNAPSHOT_SOURCE = "catalog"
 _NO_GROUP = {"team": "(no owner team)", "domain": "(no domain)", "org-unit": "(no org unit)"}
 _HIERARCHY_LIMIT = 64
 """Most levels a team or domain hierarchy is climbed; guards against a cycle the importers missed."""
-
-# Per current service: whether it runs on the standard platform, on others only, or nowhere known.
-_STATUS = (
-    "MATCH (s:Service) WHERE s.retired_at IS NULL\n"
-    "OPTIONAL MATCH (s)-[r:RUNS_ON]->(p:Platform) WHERE r.active = true AND p.retired_at IS NULL\n"
-    "WITH s, sum(CASE WHEN p.standard = true THEN 1 ELSE 0 END) AS on_standard, count(p) AS platforms\n"
-    "WITH s, CASE WHEN on_standard > 0 THEN 'standard' WHEN platforms > 0 THEN 'other' ELSE 'unknown' END AS status\n"
-)
-_BY_OWNERS = _STATUS + resolved_owners("s", "s, status") + "WITH owners AS keys, status, count(*) AS services"
-_BY_DOMAINS = (
-    _STATUS + "OPTIONAL MATCH (s)-[q:PART_OF]->(y:System)-[v:PART_OF]->(d:Domain)\n"
-    "WHERE q.active = true AND v.active = true AND y.retired_at IS NULL AND d.retired_at IS NULL\n"
-    "WITH s, status, collect(DISTINCT d.id) AS domains\n"
-    "WITH domains AS keys, status, count(*) AS services"
-)
-_ON_OTHER_PLATFORMS = (
-    "MATCH (s:Service)-[r:RUNS_ON]->(p:Platform)\n"
-    "WHERE s.retired_at IS NULL AND r.active = true AND p.retired_at IS NULL AND (p.standard IS NULL OR p.standard = false)\n"
-    "WITH DISTINCT p, s\n" + resolved_owners("s", "p, s") + "WITH owners AS keys, p.id AS status, count(*) AS services"
-)
-_PLATFORM_OWNERS = (
-    "UNWIND $ids AS key\n"
-    "MATCH (p:Platform {id: key}) WHERE p.retired_at IS NULL\n"
-    + resolved_owners("p", "key, p")
-    + "RETURN p.id AS id, p.name AS name, p.standard AS standard, owners"
-)
-_STANDARD = "MATCH (p:Platform) WHERE p.retired_at IS NULL AND p.standard = true RETURN p.id AS id, p.name AS name ORDER BY id"
-_TEAM_EDGES = (
-    "MATCH (c:Team)-[r:CHILD_OF]->(p:Team) WHERE r.active = true AND c.retired_at IS NULL AND p.retired_at IS NULL "
-    "RETURN c.id AS child, p.id AS parent"
-)
-_DOMAIN_EDGES = (
-    "MATCH (c:Domain)-[r:PART_OF]->(p:Domain) WHERE r.active = true AND c.retired_at IS NULL AND p.retired_at IS NULL "
-    "RETURN c.id AS child, p.id AS parent"
-)
 
 
 @dataclass
@@ -200,25 +165,8 @@ class AdoptionPoint:
         return None if known == 0 else self.standard / known
 
 
-Rows = list[tuple[frozenset[str], str, int]]
+Rows = GroupRows
 """(keys of the groups a set of services belongs to, status, how many services)."""
-
-
-_GROUP_COLUMNS = {"keys": "keys", "status": "status", "services": "services"}
-
-
-async def _grouped(store: GraphStore, match: str) -> Rows:
-    """The (keys, status, services) groups ``match`` ends with; a table read, as there are thousands
-    (4,600 at scale M: 0.44 s as records from Neo4j, 0.29 s collected)."""
-    rows = await store.read_table(match, _GROUP_COLUMNS)
-    return [(frozenset(str(k) for k in (row["keys"] or ()) if k is not None), str(row["status"]), int(row["services"])) for row in rows]
-
-
-async def _parents(store: GraphStore, query: str) -> dict[str, list[str]]:
-    parents: dict[str, list[str]] = defaultdict(list)
-    for row in await store.read(query):
-        parents[str(row["child"])].append(str(row["parent"]))
-    return {child: sorted(set(found)) for child, found in parents.items()}
 
 
 def _top(key: str, parents: Mapping[str, Sequence[str]]) -> str:
@@ -255,16 +203,6 @@ def org_units(teams: Iterable[str], parents: Mapping[str, Sequence[str]]) -> dic
     return units
 
 
-async def _names(store: GraphStore, label: str, keys: Iterable[str]) -> dict[str, str]:
-    """The names of the current ``label`` nodes among ``keys``, in one record (records cost the Neo4j driver dearly)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    query = f"UNWIND $ids AS key MATCH (n:{label} {{id: key}}) WHERE n.retired_at IS NULL RETURN collect([n.id, n.name]) AS names"
-    rows = await store.read(query, {"ids": wanted})
-    return {str(key): str(name or key) for row in rows for key, name in row["names"] or ()}
-
-
 def _regroup(rows: Rows, mapping: Mapping[str, str] | None, valid: Iterable[str]) -> tuple[Counts, dict[str | None, Counts]]:
     """Company counts and counts per group: each row's keys mapped (by ``mapping``) to groups, each group once."""
     allowed = set(valid)
@@ -285,22 +223,22 @@ class _Counted:
     names: dict[str, str]
 
 
-async def _count(store: GraphStore, by: Grouping, owner_rows: Rows | None = None) -> _Counted:
+async def _count(reader: CatalogReader, by: Grouping, owner_rows: Rows | None = None) -> _Counted:
     if by == "domain":
-        rows = await _grouped(store, _BY_DOMAINS)
-        parents = await _parents(store, _DOMAIN_EDGES)
+        rows = await reader.adoption_rows("domains")
+        parents = await reader.hierarchy_parents("Domain")
         domains = {k for keys, _, _ in rows for k in keys}
         tops = {d: _top(d, parents) for d in domains}
         company, groups = _regroup(rows, tops, domains)
-        return _Counted(company, groups, await _names(store, "Domain", [k for k in groups if k is not None]))
-    rows = owner_rows if owner_rows is not None else await _grouped(store, _BY_OWNERS)
-    team_names = await _names(store, "Team", {k for keys, _, _ in rows for k in keys})
+        return _Counted(company, groups, await reader.current_names("Domain", [k for k in groups if k is not None]))
+    rows = owner_rows if owner_rows is not None else await reader.adoption_rows("owners")
+    team_names = await reader.current_names("Team", {k for keys, _, _ in rows for k in keys})
     if by == "team":
         company, groups = _regroup(rows, None, team_names)
         return _Counted(company, groups, team_names)
-    units = org_units(team_names, await _parents(store, _TEAM_EDGES))
+    units = org_units(team_names, await reader.hierarchy_parents("Team"))
     company, groups = _regroup(rows, units, team_names)
-    return _Counted(company, groups, await _names(store, "Team", [k for k in groups if k is not None]))
+    return _Counted(company, groups, await reader.current_names("Team", [k for k in groups if k is not None]))
 
 
 def _as_groups(by: Grouping, counted: _Counted) -> list[AdoptionGroup]:
@@ -311,30 +249,30 @@ def _as_groups(by: Grouping, counted: _Counted) -> list[AdoptionGroup]:
     return sorted(groups, key=lambda g: (g.key is None, g.name.lower(), g.key or ""))
 
 
-async def adoption(store: GraphStore, by: Grouping = "team") -> AdoptionReport:
+async def adoption(reader: CatalogReader, by: Grouping = "team") -> AdoptionReport:
     """Adoption of the standard platform per ``by`` group and for the company, and the other platforms in use."""
     if by not in GROUPINGS:
         raise ValueError(f"cannot group adoption by {by!r}; use one of {', '.join(GROUPINGS)}")
-    counted = await _count(store, by)
-    standard = [PlatformRef(str(r["id"]), str(r["name"] or r["id"])) for r in await store.read(_STANDARD)]
+    counted = await _count(reader, by)
+    standard = [PlatformRef(key, name) for key, name in await reader.standard_platforms()]
     report = AdoptionReport(by, counted.company, _as_groups(by, counted), standard)
     known = counted.names if by == "team" else {}
-    report.other_platforms, report.teams_with_own_platforms = await _other_platforms(store, known)
+    report.other_platforms, report.teams_with_own_platforms = await _other_platforms(reader, known)
     return report
 
 
-async def _other_platforms(store: GraphStore, known: Mapping[str, str]) -> tuple[list[OtherPlatform], list[TeamPlatform]]:
+async def _other_platforms(reader: CatalogReader, known: Mapping[str, str]) -> tuple[list[OtherPlatform], list[TeamPlatform]]:
     """The non-standard platforms services run on, and the teams that run them; ``known``: team names already read."""
-    rows = await _grouped(store, _ON_OTHER_PLATFORMS)  # (owner keys, platform, services)
+    rows = await reader.adoption_rows("other-platforms")  # (owner keys, platform, services)
     if not rows:
         return [], []
     platform_keys = sorted({platform for _, platform, _ in rows})
-    owner_rows = await store.read(_PLATFORM_OWNERS, {"ids": platform_keys})
-    platform_owners = {str(r["id"]): sorted(str(o) for o in r["owners"] or ()) for r in owner_rows}
-    platform_names = {str(r["id"]): str(r["name"] or r["id"]) for r in owner_rows}
+    found = await reader.platform_owners(platform_keys)
+    platform_owners = {p.key: list(p.owners) for p in found}
+    platform_names = {p.key: p.name for p in found}
     wanted = {k for keys, _, _ in rows for k in keys} | {o for os in platform_owners.values() for o in os}
     team_names = {k: known[k] for k in wanted if k in known}
-    team_names.update(await _names(store, "Team", wanted - set(known)))
+    team_names.update(await reader.current_names("Team", wanted - set(known)))
 
     def team(key: str | None) -> TeamRef:
         return TeamRef(key, team_names.get(key, key) if key else _NO_GROUP["team"])
@@ -372,11 +310,7 @@ def snapshot_instance(taken_at: str) -> str:
     return f"catalog:adoption:{taken_at}"
 
 
-def snapshot_key(taken_at: str, scope: str, scope_key: str) -> str:
-    return f"adoption:{taken_at}:{scope}:{scope_key}"
-
-
-async def snapshot_batch(store: GraphStore, taken_at: str) -> ImportBatch:
+async def snapshot_batch(reader: CatalogReader, taken_at: str) -> ImportBatch:
     """Adoption for the company and every team, domain and top-level org unit at ``taken_at``, as
     ``AdoptionSnapshot`` nodes in a batch of an instance of its own, so no later sync retires them.
 
@@ -386,13 +320,16 @@ async def snapshot_batch(store: GraphStore, taken_at: str) -> ImportBatch:
     snapshot at or before any moment still gives the counts at that moment (``adoption_trend`` uses it).
     """
     batch = ImportBatch(SNAPSHOT_SOURCE, snapshot_instance(taken_at))
-    owner_rows = await _grouped(store, _BY_OWNERS)
+    owner_rows = await reader.adoption_rows("owners")
     counted: dict[Grouping, _Counted] = {
-        "team": await _count(store, "team", owner_rows),
-        "org-unit": await _count(store, "org-unit", owner_rows),
-        "domain": await _count(store, "domain"),
+        "team": await _count(reader, "team", owner_rows),
+        "org-unit": await _count(reader, "org-unit", owner_rows),
+        "domain": await _count(reader, "domain"),
     }
-    latest = await _latest_snapshots(store, taken_at)
+    latest = {
+        group: (snap.name or "", snap.total, snap.standard, snap.other, snap.unknown)
+        for group, snap in (await reader.latest_group_snapshots(taken_at)).items()
+    }
     origin = f"adoption snapshot {taken_at}"
 
     def record(scope: str, key: str, name: str, counts: Counts) -> NodeRecord:
@@ -423,29 +360,8 @@ async def snapshot_batch(store: GraphStore, taken_at: str) -> ImportBatch:
     return batch
 
 
-async def _latest_snapshots(store: GraphStore, before: str) -> dict[tuple[str, str], tuple[str, int, int, int, int]]:
-    """(scope, key) → (name, total, standard, other, unknown) of the latest group snapshot before ``before``."""
-    rows = await store.read(
-        "MATCH (a:AdoptionSnapshot) WHERE a.retired_at IS NULL AND a.scope <> $company AND a.taken_at < $before\n"
-        "RETURN a.scope AS scope, a.scope_key AS key, max(a.taken_at) AS taken_at",
-        {"company": "company", "before": before},
-    )
-    ids = [snapshot_key(str(r["taken_at"]), str(r["scope"]), str(r["key"])) for r in rows]
-    nodes = await read_nodes(store, ADOPTION_SNAPSHOT.label, ids)
-    return {
-        (str(n.text("scope")), str(n.text("scope_key"))): (
-            n.text("scope_name") or "",
-            n.number("total") or 0,
-            n.number("standard") or 0,
-            n.number("other") or 0,
-            n.number("unknown") or 0,
-        )
-        for n in nodes.values()
-    }
-
-
 async def adoption_trend(
-    store: GraphStore,
+    reader: CatalogReader,
     scope: Scope = "company",
     key: str | None = None,
     since: str | None = None,
@@ -465,42 +381,14 @@ async def adoption_trend(
         raise ValueError(f"a {scope} trend needs the {scope}'s key, e.g. {_EXAMPLE[scope]}")
     if limit < 1:
         raise ValueError(f"limit {limit} is below 1; ask for 1 point or more")
-    where = ["a.retired_at IS NULL", "a.scope = $scope", "a.scope_key = $key"]
-    params: dict[str, object] = {"scope": scope, "key": scope_key}
-    if since is not None:
-        where.append("a.taken_at >= $since")
-        params["since"] = since
-    if until is not None:
-        where.append("a.taken_at <= $until")
-        params["until"] = until
-    points = await _points(store, scope, scope_key, where, {**params, "limit": limit})
-    if since is not None and len(points) < limit:
-        before = ["a.retired_at IS NULL", "a.scope = $scope", "a.scope_key = $key", "a.taken_at < $since"]
-        points = await _points(store, scope, scope_key, before, {"scope": scope, "key": scope_key, "since": since, "limit": 1}) + points
-    return points
+    found = await reader.adoption_snapshots(scope, scope_key, since=since, until=until, limit=limit)
+    if since is not None and len(found) < limit:
+        found = await reader.adoption_snapshots(scope, scope_key, before=since, limit=1) + found
+    return [_point(scope, scope_key, snap) for snap in found]
 
 
-async def _points(store: GraphStore, scope: str, key: str, where: Sequence[str], params: Mapping[str, object]) -> list[AdoptionPoint]:
-    """The most recent ``$limit`` snapshots matching ``where``, oldest first."""
-    rows = await store.read(
-        f"MATCH (a:AdoptionSnapshot) WHERE {' AND '.join(where)}\n"
-        "RETURN a.taken_at AS taken_at, a.scope_name AS name, a.total AS total, a.standard AS standard, a.other AS other, "
-        "a.unknown AS unknown ORDER BY taken_at DESC LIMIT $limit",
-        params,
-    )
-    return [
-        AdoptionPoint(
-            str(r["taken_at"]),
-            scope,
-            key,
-            r["name"],
-            int(r["total"] or 0),
-            int(r["standard"] or 0),
-            int(r["other"] or 0),
-            int(r["unknown"] or 0),
-        )
-        for r in reversed(rows)
-    ]
+def _point(scope: str, key: str, snap: SnapshotCounts) -> AdoptionPoint:
+    return AdoptionPoint(snap.taken_at, scope, key, snap.name, snap.total, snap.standard, snap.other, snap.unknown)
 
 
 _EXAMPLE = {

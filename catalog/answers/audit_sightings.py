@@ -16,7 +16,6 @@ from catalog.answers.audits import DEFAULT_STALE_AFTER_DAYS, audits
 from catalog.core.model import AUDIT_SIGHTING
 from catalog.core.records import ImportBatch, NodeRecord
 from catalog.read import CatalogReader
-from catalog.store.base import GraphStore
 
 SOURCE = "catalog"
 INSTANCE = "catalog:audits"
@@ -24,11 +23,10 @@ PAGE = 1000
 ORIGIN = "audits computed at the end of a sync"
 
 
-async def sightings_batch(store: GraphStore, now: str, *, stale_after_days: int = DEFAULT_STALE_AFTER_DAYS) -> ImportBatch:
+async def sightings_batch(reader: CatalogReader, now: str, *, stale_after_days: int = DEFAULT_STALE_AFTER_DAYS) -> ImportBatch:
     """Every audit as of ``now``, as the complete batch of the audit-sightings instance."""
-    found = await audits(store, now=now, stale_after_days=stale_after_days)
+    found = await audits(reader, now=now, stale_after_days=stale_after_days)
     batch = ImportBatch(SOURCE, INSTANCE)
-    reader = CatalogReader(store)
     after: str | None = None
     while True:
         page = await found.page(PAGE, after)
@@ -41,7 +39,7 @@ async def sightings_batch(store: GraphStore, now: str, *, stale_after_days: int 
         after = page.audits[-1].cursor
 
 
-async def first_detected(store: GraphStore, audit_ids: Sequence[str]) -> list[str | None]:
+async def first_detected(reader: CatalogReader, audit_ids: Sequence[str]) -> list[str | None]:
     """For each audit id, when a sync first saw the problem (since it last came back); None when no sync has yet."""
-    rows = await CatalogReader(store).nodes_by_ids(AUDIT_SIGHTING.label, audit_ids)
+    rows = await reader.nodes_by_ids(AUDIT_SIGHTING.label, audit_ids)
     return [None if row is None else row.text("since") for row in rows]

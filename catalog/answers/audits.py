@@ -29,17 +29,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 from catalog.core.clock import iso, now_iso, parse_iso
 from catalog.core.model import NODES_BY_LABEL, OWNS
 from catalog.core.refs import InvalidReference, parse_ref
+from catalog.read import CatalogReader
+from catalog.read.audits import (
+    NO_ON_CALL,
+    OFF_STANDARD,
+    UNKNOWN_PLATFORM,
+    UNOWNED,
+    AuditScope,
+    FindingClasses,
+    FindingSelection,
+    Row,
+    ServiceCheck,
+)
 from catalog.read.base import DEFAULT_HIERARCHY_LIMIT
 from catalog.read.entities import UnknownEntity
-from catalog.read.hops import CHILD_TEAMS
-from catalog.read.traversal import reach_keys
-from catalog.store.base import GraphStore, Row
-from catalog.store.runs import unfinished_runs
 
 
 class AuditKind(StrEnum):
@@ -274,7 +281,7 @@ def label_of_key(key: str) -> str | None:
 
 @dataclass
 class _Context:
-    store: GraphStore
+    reader: CatalogReader
     filter: AuditFilter
     now: str
     cutoff: str
@@ -282,6 +289,12 @@ class _Context:
     scope: list[str] | None
     """Subject keys the team filter allows; None without a team filter."""
     standard: list[str] = field(default_factory=list)
+
+    @property
+    def audit_scope(self) -> AuditScope:
+        """The team scope and subject label, as the read layer takes them."""
+        label = self.filter.subject_label
+        return AuditScope(self.scope, None if label is None else LABEL_PREFIXES[label])
 
     def wants(self, kind: AuditKind, severity: str | None, labels: Sequence[str | None] | None) -> bool:
         f = self.filter
@@ -292,21 +305,6 @@ class _Context:
         if f.subject_label is not None and labels is not None and f.subject_label not in labels:
             return False
         return self.scope is None or bool(self.scope)
-
-    def subject_conditions(self, var: str, params: dict[str, Any]) -> list[str]:
-        """Team scope and subject label, on the expression ``var`` that holds the subject key."""
-        conditions: list[str] = []
-        if self.scope is not None:
-            params["scope"] = self.scope
-            conditions.append(f"{var} IN $scope")
-        if self.filter.subject_label is not None:
-            params["prefix"] = LABEL_PREFIXES[self.filter.subject_label]
-            conditions.append(f"{var} STARTS WITH $prefix")
-        return conditions
-
-
-def _where(conditions: Sequence[str]) -> str:
-    return " AND ".join(conditions)
 
 
 def _days_between(earlier: str, later: str) -> int:
@@ -386,54 +384,33 @@ class _Computed(_Producer):
     @abc.abstractmethod
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]: ...
 
-    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
-        """The MATCH ... WHERE producing one row per audit; needed by the default ``count``."""
-        raise NotImplementedError(f"{type(self).__name__} counts its own way")
-
-    async def count(self, ctx: _Context) -> int:
-        params: dict[str, Any] = {}
-        rows = await ctx.store.read(f"{self.match(ctx, params)}\nRETURN count(*) AS total", params)
-        return int(rows[0]["total"]) if rows else 0
+    @abc.abstractmethod
+    async def count(self, ctx: _Context) -> int: ...
 
 
 class _ServiceAudit(_Computed):
-    """Current services meeting ``conditions`` on ``n``: one query for the page, one for the count."""
+    """Current services that the read layer's ``check`` finds: one query for the page, one for the count."""
 
     labels = ("Service",)
-    conditions: tuple[str, ...] = ()
-    running_only = False
-
-    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
-        where = ["n.retired_at IS NULL", *self.conditions, *ctx.subject_conditions("n.id", params)]
-        if self.running_only:
-            params["not_running"] = list(NOT_RUNNING_TYPES)
-            where.append("(n.type IS NULL OR NOT (toLower(n.type) IN $not_running))")
-        return f"MATCH (n:Service) WHERE {_where(where)}"
+    check: ServiceCheck
 
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
-        params: dict[str, Any] = {"limit": limit}
-        query = self.match(ctx, params)
-        if after is not None:
-            params["after"] = after[0]
-            query += " AND n.id > $after"
-        rows = await ctx.store.read(f"{query}\nWITH n ORDER BY n.id LIMIT $limit\n{self.details()}", params)
-        return [self.describe(ctx, row) for row in sorted(rows, key=lambda r: str(r["subject"]))]
+        rows = await ctx.reader.services_failing(
+            self.check, ctx.audit_scope, None if after is None else after[0], limit, not_running=NOT_RUNNING_TYPES
+        )
+        return [self.describe(ctx, row) for row in rows]
 
-    def details(self) -> str:
-        """What the message needs, from the page's services ``n``."""
-        return "RETURN n.id AS subject, n.name AS name, n.source_instance AS instance, n.origin AS origin"
+    async def count(self, ctx: _Context) -> int:
+        return await ctx.reader.count_services_failing(self.check, ctx.audit_scope, not_running=NOT_RUNNING_TYPES)
 
     @abc.abstractmethod
     def describe(self, ctx: _Context, row: Row) -> _Row: ...
 
 
-_CURRENT_OWNER = "(o:Team|Person)-[r:OWNS|ACCOUNTABLE_FOR]->(n)"
-
-
 class _Unowned(_ServiceAudit):
     kind = AuditKind.UNOWNED_SERVICE
     severity = "error"
-    conditions = (f"NOT EXISTS {{ MATCH {_CURRENT_OWNER} WHERE r.active = true AND o.retired_at IS NULL }}",)
+    check = UNOWNED
 
     def describe(self, ctx: _Context, row: Row) -> _Row:
         key = str(row["subject"])
@@ -450,18 +427,7 @@ class _Unowned(_ServiceAudit):
 class _NoOnCall(_ServiceAudit):
     kind = AuditKind.NO_ON_CALL_ROUTING
     severity = "warning"
-    running_only = True
-    conditions = (
-        "NOT EXISTS { MATCH (n)-[e:ESCALATES_VIA]->(p:EscalationPolicy) WHERE e.active = true AND p.retired_at IS NULL }",
-        "NOT EXISTS { MATCH (p:EscalationPolicy)<-[e:ESCALATES_VIA]-(t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n) "
-        "WHERE e.active = true AND p.retired_at IS NULL AND r.active = true AND t.retired_at IS NULL }",
-    )
-
-    def details(self) -> str:
-        return (
-            "OPTIONAL MATCH (t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n) WHERE r.active = true AND t.retired_at IS NULL\n"
-            "RETURN n.id AS subject, n.name AS name, collect(DISTINCT t.id) AS teams"
-        )
+    check = NO_ON_CALL
 
     def describe(self, ctx: _Context, row: Row) -> _Row:
         key = str(row["subject"])
@@ -478,20 +444,10 @@ class _NoOnCall(_ServiceAudit):
         )
 
 
-_RUNS_ON = "(n)-[rp:RUNS_ON]->(p:Platform)"
-_CURRENT_RUNS_ON = "rp.active = true AND p.retired_at IS NULL"
-
-
 class _OffStandard(_ServiceAudit):
     kind = AuditKind.OFF_STANDARD_PLATFORM
     severity = "warning"
-    conditions = (
-        f"EXISTS {{ MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON} }}",
-        f"NOT EXISTS {{ MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON} AND p.standard = true }}",
-    )
-
-    def details(self) -> str:
-        return f"MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON}\nRETURN n.id AS subject, n.name AS name, collect(DISTINCT p.id) AS platforms"
+    check = OFF_STANDARD
 
     def describe(self, ctx: _Context, row: Row) -> _Row:
         key = str(row["subject"])
@@ -512,8 +468,7 @@ class _OffStandard(_ServiceAudit):
 class _UnknownPlatform(_ServiceAudit):
     kind = AuditKind.UNKNOWN_PLATFORM
     severity = "info"
-    running_only = True
-    conditions = (f"NOT EXISTS {{ MATCH {_RUNS_ON} WHERE {_CURRENT_RUNS_ON} }}",)
+    check = UNKNOWN_PLATFORM
 
     def describe(self, ctx: _Context, row: Row) -> _Row:
         key = str(row["subject"])
@@ -533,27 +488,8 @@ class _CodeownersGap(_Computed):
     severity = "info"
     labels = ("Repository",)
 
-    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
-        where = [
-            "n.retired_at IS NULL",
-            "n.codeowners_path IS NOT NULL",
-            "n.owned_share < 100",
-            "(n.archived IS NULL OR n.archived = false)",
-            *ctx.subject_conditions("n.id", params),
-        ]
-        return f"MATCH (n:Repository) WHERE {_where(where)}"
-
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
-        params: dict[str, Any] = {"limit": limit}
-        query = self.match(ctx, params)
-        if after is not None:
-            params["after"] = after[0]
-            query += " AND n.id > $after"
-        rows = await ctx.store.read(
-            f"{query}\nRETURN n.id AS subject, n.name AS name, n.slug AS slug, n.owned_share AS share, n.codeowners_path AS path "
-            "ORDER BY subject LIMIT $limit",
-            params,
-        )
+        rows = await ctx.reader.partly_owned_repositories(ctx.audit_scope, None if after is None else after[0], limit)
         out: list[_Row] = []
         for row in rows:
             key, share, path = str(row["subject"]), int(row["share"]), row["path"]
@@ -567,6 +503,9 @@ class _CodeownersGap(_Computed):
             )
         return out
 
+    async def count(self, ctx: _Context) -> int:
+        return await ctx.reader.count_partly_owned_repositories(ctx.audit_scope)
+
 
 class _RetiredOwner(_Computed):
     """Active OWNS edges from a team or person that was retired: an owner that no longer exists."""
@@ -575,23 +514,8 @@ class _RetiredOwner(_Computed):
     severity = "error"
     labels = _OWNABLE
 
-    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
-        where = ["r.active = true", "o.retired_at IS NOT NULL", "n.retired_at IS NULL", *ctx.subject_conditions("n.id", params)]
-        return (
-            f"MATCH (o:Team|Person)-[r:OWNS]->(n:{'|'.join(_OWNABLE)}) WHERE {_where(where)}\n"
-            f"WITH n.id AS subject, {ctx.store.dialect.label_of('n')} AS label, n.name AS name, o.id AS owner, "
-            "o.retired_at AS retired_at, collect(DISTINCT r.source_instance) AS instances"
-        )
-
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
-        params: dict[str, Any] = {"limit": limit}
-        query = self.match(ctx, params)
-        if after is not None:
-            params["after_subject"], params["after_tie"] = after
-            query += "\nWHERE subject > $after_subject OR (subject = $after_subject AND owner > $after_tie)"
-        rows = await ctx.store.read(
-            f"{query}\nRETURN subject, label, name, owner, retired_at, instances ORDER BY subject, owner LIMIT $limit", params
-        )
+        rows = await ctx.reader.retired_owners(ctx.audit_scope, after, limit)
         out: list[_Row] = []
         for row in rows:
             key, owner = str(row["subject"]), str(row["owner"])
@@ -607,29 +531,21 @@ class _RetiredOwner(_Computed):
             )
         return out
 
+    async def count(self, ctx: _Context) -> int:
+        return await ctx.reader.count_retired_owners(ctx.audit_scope)
+
 
 class _StaleEntity(_Computed):
     kind = AuditKind.STALE_ENTITY
     severity = "warning"
     labels = STALE_LABELS
 
-    def match(self, ctx: _Context, params: dict[str, Any]) -> str:
-        labels = (ctx.filter.subject_label,) if ctx.filter.subject_label in STALE_LABELS else STALE_LABELS
-        params["cutoff"] = ctx.cutoff
-        where = ["n.retired_at IS NULL", "n.last_seen < $cutoff", *ctx.subject_conditions("n.id", params)]
-        return f"MATCH (n:{'|'.join(labels)}) WHERE {_where(where)}"
+    def stale_labels(self, ctx: _Context) -> tuple[str, ...]:
+        return (ctx.filter.subject_label,) if ctx.filter.subject_label in STALE_LABELS else STALE_LABELS
 
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
-        params: dict[str, Any] = {"limit": limit}
-        query = self.match(ctx, params)
-        if after is not None:
-            params["after"] = after[0]
-            query += " AND n.id > $after"
-        rows = await ctx.store.read(
-            f"{query}\nRETURN n.id AS subject, {ctx.store.dialect.label_of('n')} AS label, n.name AS name, n.last_seen AS last_seen, "
-            "n.source_instance AS instance ORDER BY subject LIMIT $limit",
-            params,
-        )
+        after_key = None if after is None else after[0]
+        rows = await ctx.reader.unconfirmed_since(self.stale_labels(ctx), ctx.cutoff, ctx.audit_scope, after_key, limit)
         out: list[_Row] = []
         for row in rows:
             key, instance, seen = str(row["subject"]), row["instance"], str(row["last_seen"])
@@ -644,6 +560,9 @@ class _StaleEntity(_Computed):
                 )
             )
         return out
+
+    async def count(self, ctx: _Context) -> int:
+        return await ctx.reader.count_unconfirmed_since(self.stale_labels(ctx), ctx.cutoff, ctx.audit_scope)
 
 
 class _StaleSource(_Computed):
@@ -660,25 +579,15 @@ class _StaleSource(_Computed):
     async def all_rows(self, ctx: _Context) -> list[_Row]:
         if ctx.scope is not None or ctx.filter.subject_label is not None:
             return []
-        runs = await ctx.store.read(
-            "MATCH (r:ImportRun) RETURN r.source_instance AS instance, r.source AS source, max(r.started_at) AS last_run, "
-            "max(CASE WHEN r.complete = true THEN r.started_at ELSE NULL END) AS last_complete"
-        )
+        runs = await ctx.reader.import_runs_by_instance()
         stale = {
             str(r["instance"]): r for r in runs if r["instance"] and (r["last_complete"] is None or str(r["last_complete"]) < ctx.cutoff)
         }
         if not stale:
             return []
-        held = await ctx.store.read(
-            f"UNWIND $instances AS i MATCH (n:{'|'.join(STALE_LABELS)}) WHERE n.source_instance = i AND n.retired_at IS NULL "
-            "RETURN i AS instance, count(n) AS total",
-            {"instances": sorted(stale)},
-        )
+        held = await ctx.reader.current_entities_of_instances(STALE_LABELS, sorted(stale))
         out: list[_Row] = []
-        for row in held:
-            instance, total = str(row["instance"]), int(row["total"])
-            if not total:
-                continue
+        for instance, total in held.items():
             run = stale[instance]
             if run["last_complete"] is None:
                 since = f"has never been imported completely (last run {_day(run['last_run'])}, incomplete)"
@@ -716,7 +625,7 @@ class _InterruptedSync(_Computed):
         if ctx.scope is not None or ctx.filter.subject_label is not None:
             return []
         out: list[_Row] = []
-        for run in await unfinished_runs(ctx.store):
+        for run in await ctx.reader.unfinished_runs():
             written = ", ".join(f"{count} {kind}" for kind, count in sorted(run.written.items())) or "nothing yet"
             how = {
                 "started": "stopped without a word (its process or the store went away)",
@@ -743,19 +652,23 @@ class _InterruptedSync(_Computed):
         return len(await self.all_rows(ctx))
 
 
+_FINDING_CLASSES = FindingClasses(
+    conflict_kinds=CONFLICT_FINDING_KINDS,
+    owner_kinds=OWNER_FINDING_KINDS,
+    codeowners_kinds=CODEOWNERS_FINDING_KINDS,
+    dangling_kinds=DANGLING_FINDING_KINDS,
+    conflict=_KIND_RANK[AuditKind.OWNER_CONFLICT],
+    owner=_KIND_RANK[AuditKind.UNKNOWN_OWNER],
+    codeowners=_KIND_RANK[AuditKind.CODEOWNERS_GAP],
+    dangling=_KIND_RANK[AuditKind.DANGLING_REFERENCE],
+    other=_KIND_RANK[AuditKind.IMPORT_PROBLEM],
+    severities=SEVERITIES,
+)
+"""How findings become audit kinds, for the read layer (``catalog.read.audits.FindingClasses``)."""
+
+
 class _Findings(_Producer):
     """Every current finding, classified into a kind by one CASE, ordered and paged in the store."""
-
-    def _ranks(self) -> str:
-        k = _KIND_RANK
-        return (
-            f"CASE WHEN f.kind IN $conflict_kinds THEN {k[AuditKind.OWNER_CONFLICT]} "
-            "WHEN f.kind IN $owner_kinds OR (f.kind IN $dangling_kinds AND toLower(coalesce(f.field, '')) CONTAINS 'owner') "
-            f"THEN {k[AuditKind.UNKNOWN_OWNER]} "
-            f"WHEN f.kind IN $codeowners_kinds THEN {k[AuditKind.CODEOWNERS_GAP]} "
-            f"WHEN f.kind IN $dangling_kinds THEN {k[AuditKind.DANGLING_REFERENCE]} "
-            f"ELSE {k[AuditKind.IMPORT_PROBLEM]} END"
-        )
 
     KINDS = (
         AuditKind.UNKNOWN_OWNER,
@@ -765,44 +678,18 @@ class _Findings(_Producer):
         AuditKind.IMPORT_PROBLEM,
     )
 
-    def match(self, ctx: _Context, params: dict[str, Any]) -> str | None:
+    def selection(self, ctx: _Context) -> FindingSelection | None:
         kinds = [k for k in self.KINDS if ctx.filter.kinds is None or k in ctx.filter.kinds]
         severities = [s for s in SEVERITIES if ctx.filter.severities is None or s in ctx.filter.severities]
         if not kinds or not severities or (ctx.scope is not None and not ctx.scope):
             return None
-        params.update(
-            conflict_kinds=list(CONFLICT_FINDING_KINDS),
-            owner_kinds=list(OWNER_FINDING_KINDS),
-            codeowners_kinds=list(CODEOWNERS_FINDING_KINDS),
-            dangling_kinds=list(DANGLING_FINDING_KINDS),
-            kind_ranks=[_KIND_RANK[k] for k in kinds],
-            severity_ranks=[_SEVERITY_RANK[s] for s in severities],
-        )
-        where = ["f.retired_at IS NULL", *ctx.subject_conditions("f.subject", params)]
-        return (
-            f"MATCH (f:Finding) WHERE {_where(where)}\n"
-            "WITH f, CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END AS sr, "
-            f"{self._ranks()} AS kr, coalesce(f.subject, f.file, f.source_instance, '') AS subject\n"
-            "WHERE sr IN $severity_ranks AND kr IN $kind_ranks"
-        )
+        return FindingSelection(_FINDING_CLASSES, [_KIND_RANK[k] for k in kinds], [_SEVERITY_RANK[s] for s in severities], ctx.audit_scope)
 
     async def rows(self, ctx: _Context, after: Position | None, limit: int) -> list[_Row]:
-        params: dict[str, Any] = {"limit": limit}
-        query = self.match(ctx, params)
-        if query is None:
+        selection = self.selection(ctx)
+        if selection is None:
             return []
-        if after is not None:
-            params.update(a_sr=after[0], a_kr=after[1], a_subject=after[2], a_id=after[3])
-            query += (
-                " AND (sr > $a_sr OR (sr = $a_sr AND kr > $a_kr) OR (sr = $a_sr AND kr = $a_kr AND subject > $a_subject) "
-                "OR (sr = $a_sr AND kr = $a_kr AND subject = $a_subject AND f.id > $a_id))"
-            )
-        rows = await ctx.store.read(
-            f"{query}\nRETURN sr, kr, subject, f.id AS id, f.kind AS kind, f.severity AS severity, f.message AS message, f.fix AS fix, "
-            "f.field AS field, f.reference AS reference, f.file AS file, f.line AS line, f.first_seen AS first_seen, "
-            "f.source AS source, f.source_instance AS instance\nORDER BY sr, kr, subject, id LIMIT $limit",
-            params,
-        )
+        rows = await ctx.reader.findings_page(selection, after, limit)
         out: list[_Row] = []
         for row in rows:
             position: Position = (int(row["sr"]), int(row["kr"]), str(row["subject"]), str(row["id"]))
@@ -833,12 +720,11 @@ class _Findings(_Producer):
         return out
 
     async def counts(self, ctx: _Context) -> dict[tuple[AuditKind, str], int]:
-        params: dict[str, Any] = {}
-        query = self.match(ctx, params)
-        if query is None:
+        selection = self.selection(ctx)
+        if selection is None:
             return {}
-        rows = await ctx.store.read(f"{query}\nRETURN sr, kr, count(*) AS total", params)
-        return {(list(AuditKind)[int(r["kr"])], SEVERITIES[int(r["sr"])]): int(r["total"]) for r in rows if r["total"]}
+        found = await ctx.reader.findings_counts(selection)
+        return {(list(AuditKind)[kr], SEVERITIES[sr]): total for (sr, kr), total in found.items()}
 
 
 _PRODUCERS: tuple[_Producer, ...] = (
@@ -853,6 +739,21 @@ _PRODUCERS: tuple[_Producer, ...] = (
     _UnknownPlatform(),
     _Findings(),
 )
+"""The producers of this module's kinds; modules of other kinds add theirs with ``register_producer``."""
+
+_REGISTERED: list[_Producer] = []
+
+
+def register_producer(producer: _Producer) -> None:
+    """Add the producer of a kind declared in ``AuditKind`` and ``KIND_DOCS`` but computed in a module of its own (it
+    subclasses ``_Computed`` and reads through ``ctx.reader``); its audits are then listed, paged and counted with the others."""
+    if any(type(p) is type(producer) for p in (*_PRODUCERS, *_REGISTERED)):
+        return
+    _REGISTERED.append(producer)
+
+
+def _producers() -> tuple[_Producer, ...]:
+    return (*_PRODUCERS, *_REGISTERED)
 
 
 # -- the answer -----------------------------------------------------------------------------------
@@ -871,7 +772,7 @@ class Audits:
             raise AuditArgumentError(f"first {first} is negative; ask for 0 or more audits")
         position = parse_cursor_key(after) if after is not None else None
         rows: list[_Row] = []
-        for producer in _PRODUCERS:
+        for producer in _producers():
             rows.extend(await producer.rows(self._ctx, position, first + 1))
         rows.sort(key=lambda r: r.position)
         chosen = rows[: first + 1]
@@ -882,7 +783,7 @@ class Audits:
         """How many audits there are per kind and severity (only those with any), most severe first."""
         if self._counts is None:
             merged: dict[tuple[AuditKind, str], int] = {}
-            for producer in _PRODUCERS:
+            for producer in _producers():
                 for key, total in (await producer.counts(self._ctx)).items():
                     merged[key] = merged.get(key, 0) + total
             order = sorted(merged, key=lambda k: (_SEVERITY_RANK[k[1]], _KIND_RANK[k[0]]))
@@ -902,12 +803,9 @@ class Audits:
         names: dict[str, str] = {}
         shares: dict[str, int] = {}
         for label, keys in sorted(wanted.items()):
-            share = ", n.owned_share AS share" if label == "Repository" else ""
-            rows = await self._ctx.store.read(
-                f"UNWIND $ids AS key MATCH (n:{label} {{id: key}}) RETURN n.id AS id, n.name AS name{share}", {"ids": sorted(keys)}
-            )
-            names.update({str(r["id"]): str(r["name"]) for r in rows if r["name"]})
-            shares.update({str(r["id"]): int(r["share"]) for r in rows if r.get("share") is not None})
+            found, found_shares = await self._ctx.reader.subject_names(label, sorted(keys))
+            names.update(found)
+            shares.update(found_shares)
         out: list[Audit] = []
         for audit in audits:
             s = audit.subject
@@ -921,7 +819,7 @@ class Audits:
 
 
 async def audits(
-    store: GraphStore,
+    reader: CatalogReader,
     audit_filter: AuditFilter | None = None,
     *,
     now: str | None = None,
@@ -942,29 +840,16 @@ async def audits(
         f = replace(f, severities=tuple(parse_severity(s) for s in f.severities))
     now = now or now_iso()
     cutoff = iso(parse_iso(now) - timedelta(days=stale_after_days))
-    scope = None if f.team is None else await _team_scope(store, f.team, f.include_sub_teams, hierarchy_limit)
-    ctx = _Context(store, f, iso(parse_iso(now)), cutoff, stale_after_days, scope)
+    scope: list[str] | None = None
+    if f.team is not None:
+        scope = await reader.team_scope(f.team, f.include_sub_teams, hierarchy_limit)
+        if scope is None:
+            raise UnknownEntity("Team", f.team)
+    ctx = _Context(reader, f, iso(parse_iso(now)), cutoff, stale_after_days, scope)
     wants_standard = f.kinds is None or AuditKind.OFF_STANDARD_PLATFORM in f.kinds
     if wants_standard:
-        rows = await store.read("MATCH (p:Platform) WHERE p.retired_at IS NULL AND p.standard = true RETURN p.id AS id ORDER BY id")
-        ctx.standard = [str(r["id"]) for r in rows]
+        ctx.standard = await reader.standard_platform_keys()
     return Audits(ctx)
-
-
-async def _team_scope(store: GraphStore, team: str, include_sub_teams: bool, hierarchy_limit: int) -> list[str]:
-    """The team, its sub-teams when asked, and every current entity they own (OWNS or ACCOUNTABLE_FOR)."""
-    rows = await store.read("MATCH (t:Team {id: $id}) WHERE t.retired_at IS NULL RETURN t.id AS id", {"id": team})
-    if not rows:
-        raise UnknownEntity("Team", team)
-    teams = [team]
-    if include_sub_teams:
-        teams += (await reach_keys(store, CHILD_TEAMS, [team], hierarchy_limit))[0]
-    owned = await store.read(
-        f"MATCH (t:Team)-[r:OWNS|ACCOUNTABLE_FOR]->(n:{'|'.join(_OWNABLE)}) "
-        "WHERE t.id IN $teams AND r.active = true AND n.retired_at IS NULL RETURN DISTINCT n.id AS id",
-        {"teams": teams},
-    )
-    return sorted({*teams, *(str(r["id"]) for r in owned)})
 
 
 if set(KIND_DOCS) != set(AuditKind):

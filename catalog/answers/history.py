@@ -4,12 +4,12 @@ Nothing in the catalog is deleted: a relationship keeps ``first_seen`` and ``ret
 while current), and one that comes back after it was retired is a new relationship with a new
 interval. So:
 
-- ``owner_at(store, service, at)``: the resolved owners (``ACCOUNTABLE_FOR``) and each source's
+- ``owner_at(reader, service, at)``: the resolved owners (``ACCOUNTABLE_FOR``) and each source's
   claim (``OWNS``) whose interval ``[first_seen, retired_at)`` contains ``at``. Before the first
   sync that saw any owner the answer says when the record starts, rather than guess.
 - on call at a past instant is ``catalog.answers.oncall.on_call`` with ``at`` in the past (its
   module docs give the rule for shifts that later reads replaced).
-- ``changes(store, service, start, end)``: ownership relationships that began or ended in
+- ``changes(reader, service, start, end)``: ownership relationships that began or ended in
   ``[start, end)`` (who, which source, when) and on-call handovers (shift starts, by the same
   shift rule as ``on_call``) of the policies that paged for the service then, ordered by time,
   one page at a time.
@@ -23,19 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from catalog.answers.identify import Candidate, Identification, identify
-from catalog.answers.oncall import (
-    Contact,
-    OwnerEdge,
-    contacts_text,
-    held,
-    ownership_edges,
-    parse_instant,
-    people_and_schedules,
-    routing,
-    shifts_starting,
-)
+from catalog.answers.oncall import contacts_text, parse_instant, people_and_schedules, routing, shifts_starting
 from catalog.core.refs import InvalidReference, parse_ref
-from catalog.store.base import GraphStore
+from catalog.read import CatalogReader
+from catalog.read.history import Contact, OwnerEdge, held
 
 OWNER_ADDED, OWNER_REMOVED = "owner-added", "owner-removed"
 CLAIM_ADDED, CLAIM_REMOVED = "claim-added", "claim-removed"
@@ -51,9 +42,9 @@ class BadWindow(ValueError):
     """A window whose end is not after its start."""
 
 
-async def identify_any(store: GraphStore, text: str) -> tuple[Identification, bool]:
+async def identify_any(reader: CatalogReader, text: str) -> tuple[Identification, bool]:
     """``identify``, then a service key or ``[namespace/]name`` among retired services; True when it is retired."""
-    ident = await identify(store, text)
+    ident = await identify(reader, text)
     if ident.matches:
         return ident, False
     try:
@@ -62,10 +53,10 @@ async def identify_any(store: GraphStore, text: str) -> tuple[Identification, bo
         return ident, False
     if not key.startswith("component:"):
         return ident, False
-    rows = await store.read("MATCH (s:Service {id: $key}) RETURN s.id AS id, s.name AS name", {"key": key})
-    if not rows:
+    service = await reader.any_service(key)
+    if service is None:
         return ident, False
-    found = Candidate(rows[0]["id"], rows[0]["name"] or key, "key of a retired service")
+    found = Candidate(service.key, service.name or key, "key of a retired service")
     return Identification(text, [found], interpreted_as="key of a service no longer in the catalog"), True
 
 
@@ -89,14 +80,14 @@ class OwnerAtAnswer:
     message: str = ""
 
 
-async def owner_at(store: GraphStore, service: str, at: str | None) -> OwnerAtAnswer:
+async def owner_at(reader: CatalogReader, service: str, at: str | None) -> OwnerAtAnswer:
     """Who owned ``service`` at ``at`` (ISO-8601 or ``now``), resolved and per source."""
     t = parse_instant(at)
-    ident, retired = await identify_any(store, service)
+    ident, retired = await identify_any(reader, service)
     chosen = ident.unique
     if chosen is None:
         return OwnerAtAnswer(service, t, ident, message=ident.message)
-    edges = await ownership_edges(store, chosen.key)
+    edges = await reader.ownership_history(chosen.key)
     owners, _ = held([e for e in edges if e.rel == "ACCOUNTABLE_FOR"], t, assume_earliest=False)
     claims, _ = held([e for e in edges if e.rel == "OWNS"], t, assume_earliest=False)
     starts = min((e.interval.first_seen for e in edges if e.interval.first_seen), default=None)
@@ -198,7 +189,7 @@ def _ownership_events(edges: list[OwnerEdge], start: str, end: str) -> list[Hist
 
 
 async def changes(
-    store: GraphStore, service: str, start: str, end: str, *, first: int = DEFAULT_LIMIT, after: str | None = None
+    reader: CatalogReader, service: str, start: str, end: str, *, first: int = DEFAULT_LIMIT, after: str | None = None
 ) -> ChangesAnswer:
     """Ownership changes and on-call handovers of ``service`` in ``[start, end)``, in time order, ``first`` after ``after``.
 
@@ -210,14 +201,15 @@ async def changes(
         raise BadWindow(f"the window ends ({t1}) before or when it starts ({t0}); give `to` after `from`")
     if first < 0:
         raise ValueError(f"first {first} is negative; ask for 0 or more events")
-    ident, retired = await identify_any(store, service)
+    ident, retired = await identify_any(reader, service)
     chosen = ident.unique
     if chosen is None:
         return ChangesAnswer(service, t0, t1, ident, message=ident.message)
-    events = _ownership_events(await ownership_edges(store, chosen.key), t0, t1)
+    events = _ownership_events(await reader.ownership_history(chosen.key), t0, t1)
+    store = reader.store  # the on-call reads below are catalog.answers.oncall's, which move to the reader with it
     route = await routing(store, chosen.key, t0, t1)
     policies = sorted({lk.policy for lk in route.links})
-    names = await _policy_names(store, policies)
+    names = await reader.names_any("EscalationPolicy", policies)
     shifts = await shifts_starting(store, policies, t0, t1)
     people, schedules = await people_and_schedules(store, {s.person for s in shifts}, {s.schedule for s in shifts if s.schedule})
     for s in shifts:
@@ -255,10 +247,3 @@ async def changes(
         f"{len(events)} changes to {chosen.name} from {t0} to {t1}: {owners} in ownership, {len(events) - owners} on-call handovers{via}"
     )
     return answer
-
-
-async def _policy_names(store: GraphStore, keys: list[str]) -> dict[str, str | None]:
-    if not keys:
-        return {}
-    rows = await store.read("UNWIND $ids AS k MATCH (p:EscalationPolicy {id: k}) RETURN p.id AS id, p.name AS name", {"ids": keys})
-    return {r["id"]: r["name"] for r in rows}

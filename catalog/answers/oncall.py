@@ -44,12 +44,22 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 from catalog.answers.identify import Candidate, Identification, identify
 from catalog.core.clock import instant, now_iso, parse_moment
 from catalog.core.identity import STRENGTH_ORDER
+from catalog.read import CatalogReader
+from catalog.read.history import Contact as Contact
+from catalog.read.history import Interval as Interval
+from catalog.read.history import OwnerEdge as OwnerEdge
+from catalog.read.history import contact_of as _contact
+from catalog.read.history import held as held
+from catalog.read.history import shift_at
+from catalog.read.history import text_or_none as _text
 from catalog.store.base import GraphStore
+
+# Contact, Interval, OwnerEdge and held (catalog.read.history) are re-exported above: answers and API types name them from here.
 
 COVERED, PARTIAL, BEFORE, BEYOND, GAP, NO_DATA = "covered", "partial", "before", "beyond", "gap", "no-data"
 COVERAGES = (COVERED, PARTIAL, BEFORE, BEYOND, GAP, NO_DATA)
@@ -76,62 +86,7 @@ def parse_instant(text: str | None) -> str:
         raise BadInstant(str(exc)) from exc
 
 
-# -- intervals ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Interval:
-    """When the catalog held a fact: ``[first_seen, retired_at)``; ``retired_at`` null while current."""
-
-    first_seen: str | None
-    retired_at: str | None
-
-    def holds_at(self, t: str) -> bool:
-        return (self.first_seen is None or self.first_seen <= t) and (self.retired_at is None or self.retired_at > t)
-
-    def overlaps(self, start: str, end: str) -> bool:
-        return (self.first_seen is None or self.first_seen < end) and (self.retired_at is None or self.retired_at > start)
-
-
-class Dated(Protocol):
-    @property
-    def interval(self) -> Interval: ...
-
-
-D = TypeVar("D", bound=Dated)
-
-
-def held(facts: Sequence[D], start: str, end: str | None = None, *, assume_earliest: bool = True) -> tuple[list[D], str | None]:
-    """The facts held at ``start`` (or at some time in ``[start, end)``), and when they were assumed.
-
-    With ``assume_earliest``, an instant earlier than every fact's ``first_seen`` gets the
-    earliest facts instead, and their ``first_seen`` as the second value (the answer says so).
-    """
-    hits = [f for f in facts if (f.interval.holds_at(start) if end is None else f.interval.overlaps(start, end))]
-    if hits or not assume_earliest or not facts:
-        return hits, None
-    seen = [f.interval.first_seen for f in facts]
-    if any(s is None for s in seen):
-        return [], None
-    earliest = min(s for s in seen if s is not None)
-    if earliest <= (end or start):
-        return [], None
-    return [f for f in facts if f.interval.first_seen == earliest], earliest
-
-
 # -- the answer -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Contact:
-    """An owner and how to reach them."""
-
-    key: str
-    kind: str
-    """``Team`` or ``Person``."""
-    name: str
-    email: str | None = None
-    chat_channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -261,22 +216,6 @@ class PolicyLink:
 
 
 @dataclass(frozen=True)
-class OwnerEdge:
-    """One ownership relationship with its interval: the resolved owner, or one source's claim."""
-
-    rel: str
-    """``ACCOUNTABLE_FOR`` (resolved) or ``OWNS`` (one source's claim)."""
-    owner: Contact
-    interval: Interval
-    source: str | None
-    source_instance: str | None
-    strength: str | None
-    why: str | None
-    """The reconcile rule (resolved) or the source's evidence (claim)."""
-    sources: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class Shift:
     key: str
     policy: str
@@ -298,51 +237,9 @@ class _TargetEdge:
     interval: Interval
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _contact(row: dict[str, Any]) -> Contact:
-    return Contact(
-        key=str(row["id"]),
-        kind=str(row["label"]),
-        name=_text(row.get("display_name")) or _text(row.get("name")) or str(row["id"]),
-        email=_text(row.get("email")),
-        chat_channel=_text(row.get("chat")),
-    )
-
-
 async def ownership_edges(store: GraphStore, key: str) -> list[OwnerEdge]:
-    """Every ownership relationship of the service, current and retired: resolved owners and sources' claims."""
-    label = store.dialect.label_of("o")
-    owner = "o.id AS id, o.name AS name, o.display_name AS display_name, o.email AS email, o.chat_channel AS chat"
-    interval = "r.first_seen AS first_seen, r.retired_at AS retired_at, r.source AS source, r.source_instance AS instance"
-    resolved = await store.read(
-        f"MATCH (o)-[r:ACCOUNTABLE_FOR]->(s:Service {{id: $key}}) RETURN {label} AS label, {owner}, {interval}, "
-        "r.strength AS strength, r.rule AS why, r.sources AS sources",
-        {"key": key},
-    )
-    claims = await store.read(
-        f"MATCH (o)-[r:OWNS]->(s:Service {{id: $key}}) RETURN {label} AS label, {owner}, {interval}, "
-        "r.strength AS strength, r.evidence AS why",
-        {"key": key},
-    )
-    edges = [
-        OwnerEdge(
-            rel,
-            _contact(row),
-            Interval(row["first_seen"], row["retired_at"]),
-            row["source"],
-            row["instance"],
-            row["strength"],
-            row["why"],
-            tuple(row.get("sources") or ()),
-        )
-        for rel, rows in (("ACCOUNTABLE_FOR", resolved), ("OWNS", claims))
-        for row in rows
-    ]
-    edges.sort(key=lambda e: (e.interval.first_seen or "", e.rel, e.owner.key, e.source_instance or ""))
-    return edges
+    """Every ownership relationship of the service, current and retired (``HistoryReads.ownership_history``)."""
+    return await CatalogReader(store).ownership_history(key)
 
 
 def owners_at(
@@ -481,9 +378,7 @@ def _shift(r: dict[str, Any]) -> Shift:
 
 async def _shifts_covering(store: GraphStore, policies: Sequence[str], t: str) -> list[Shift]:
     rows = await store.read(
-        "UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k "
-        "AND (s.starts_at IS NULL OR s.starts_at <= $t) AND (s.ends_at IS NULL OR s.ends_at > $t) "
-        f"RETURN {_SHIFT_FIELDS}",
+        f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND {shift_at('s', '$t')} RETURN {_SHIFT_FIELDS}",
         {"ids": sorted(set(policies)), "t": t},
     )
     return [_shift(r) for r in rows]

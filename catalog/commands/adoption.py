@@ -10,6 +10,7 @@ from catalog.answers.adoption import GROUPINGS, NONE_KEY, SCOPES, AdoptionReport
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
 from catalog.core.clock import iso, parse_iso
 from catalog.core.refs import InvalidReference, parse_ref
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 
 _KIND = {"team": "group", "org-unit": "group", "domain": "domain"}
@@ -73,7 +74,7 @@ def _scope_key(scope: Scope, key: str | None) -> str | None:
 async def run(args: argparse.Namespace, store: GraphStore) -> int:
     if args.trend:
         return await _trend(args, store)
-    report = await adoption(store, args.by)
+    report = await adoption(CatalogReader(store), args.by)
     if args.json:
         print_json(report)
     else:
@@ -90,7 +91,7 @@ async def _trend(args: argparse.Namespace, store: GraphStore) -> int:
     except ValueError as exc:
         print(f"catalog: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    points = await adoption_trend(store, args.scope, key, since, until, args.first)
+    points = await adoption_trend(CatalogReader(store), args.scope, key, since, until, args.first)
     if args.json:
         print_json([{**vars(p), "ratio": p.ratio, "known_ratio": p.known_ratio} for p in points])
     else:

@@ -9,7 +9,7 @@ from typing import Any
 
 from catalog.answers import audits as answers
 from catalog.commands import EXIT_OK, EXIT_USAGE, print_json, print_table, to_jsonable
-from catalog.read import UnknownEntity
+from catalog.read import CatalogReader, UnknownEntity
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
 
@@ -81,7 +81,7 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
         return EXIT_USAGE
     stale_days = args.stale_after_days if args.stale_after_days is not None else _default_stale_days(args)
     try:
-        found = await answers.audits(store, _filter(args), stale_after_days=stale_days)
+        found = await answers.audits(CatalogReader(store), _filter(args), stale_after_days=stale_days)
     except answers.AuditArgumentError as exc:
         print(f"catalog audit: {exc}", file=sys.stderr)
         return EXIT_USAGE

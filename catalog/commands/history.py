@@ -16,6 +16,7 @@ from catalog.answers.oncall import on_call_for
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
 from catalog.commands.oncall import TIME_HELP, checked_service, checked_time, print_candidates
 from catalog.commands.oncall import print_answer as print_on_call
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 
 MAX_LIMIT = 10_000
@@ -62,7 +63,7 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
     if start is None or end is None:
         return EXIT_USAGE
     try:
-        answer = await changes(store, service, start, end, first=args.limit)
+        answer = await changes(CatalogReader(store), service, start, end, first=args.limit)
     except BadWindow as exc:
         return _usage(str(exc))
     if args.json:
@@ -73,7 +74,7 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
 
 
 async def _at(store: GraphStore, service: str, at: str, *, as_json: bool) -> int:
-    owners = await owner_at(store, service, at)
+    owners = await owner_at(CatalogReader(store), service, at)
     if owners.service is None:
         if as_json:
             print_json({"owners": owners})

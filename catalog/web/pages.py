@@ -164,7 +164,7 @@ class Pages:
                 dependencies = group.create_task(reader.dependencies([key]))
                 dependents = group.create_task(reader.dependents([key]))
                 system = group.create_task(reader.system_of([key]))
-                recent = group.create_task(changes(store, key, since, now, first=HISTORY_SHOWN))
+                recent = group.create_task(changes(reader, key, since, now, first=HISTORY_SHOWN))
                 findings = group.create_task(reader.list_findings(FINDINGS_SHOWN, subject=key))
                 searched = group.create_task(_identified(reader, query))
             [owned] = described.result()
@@ -258,11 +258,11 @@ class Pages:
                 raise BadRequest(f"by: {by_text!r} is not a grouping; use one of {', '.join(GROUPINGS)}")
             by: Grouping = by_text
             async with self._walks:
-                report = await adoption(store, by)
+                report = await adoption(self._reader(store), by)
             groups: list[AdoptionGroup] = sorted(report.groups, key=lambda g: (g.ratio if g.ratio is not None else 2.0, -g.total, g.name))
-            trend = await adoption_trend(store, "company", limit=TREND_POINTS)
+            trend = await adoption_trend(self._reader(store), "company", limit=TREND_POINTS)
             off = await audits(
-                store,
+                self._reader(store),
                 AuditFilter(kinds=(AuditKind.OFF_STANDARD_PLATFORM, AuditKind.UNKNOWN_PLATFORM)),
                 stale_after_days=self._settings.stale_after_days,
             )
@@ -297,7 +297,7 @@ class Pages:
                 kinds = tuple(parse_kind(k) for k in kinds_text) or None
                 team = team_key(team_text) if team_text else None
                 chosen = await audits(
-                    store,
+                    self._reader(store),
                     AuditFilter(kinds, tuple(severities) or None, team, sub_teams, label),
                     stale_after_days=self._settings.stale_after_days,
                 )

@@ -93,7 +93,7 @@ class ImpactQuery:
         by: Annotated[AdoptionGrouping, strawberry.argument(description="How to group the services.")] = AdoptionGrouping.TEAM,
     ) -> AdoptionReport | None:
         async with info.context.walks:
-            report = await answers.adoption(info.context.reader.store, _GROUPING[by])
+            report = await answers.adoption(info.context.reader, _GROUPING[by])
         return AdoptionReport(row=report)
 
     @strawberry.field(
@@ -135,7 +135,7 @@ class ImpactQuery:
             raise BadArgument("from is after to; swap them")
         if before_key is not None and (until is None or before_key <= until):
             until = before_key
-        points = await answers.adoption_trend(info.context.reader.store, _SCOPE[scope], scope_key, since, until, last + 1)
+        points = await answers.adoption_trend(info.context.reader, _SCOPE[scope], scope_key, since, until, last + 1)
         if before_key is not None:
             points = [p for p in points if p.taken_at < before_key]
         page = points[-last:]
@@ -154,7 +154,7 @@ def _trend_count(info: Info, scope: str, key: str | None, since: str | None, unt
     """How many points the whole series in the window has (read only when `totalCount` is asked for)."""
 
     async def count() -> int:
-        points = await answers.adoption_trend(info.context.reader.store, scope, key, since, until, TREND_COUNT_LIMIT)  # type: ignore[arg-type]
+        points = await answers.adoption_trend(info.context.reader, scope, key, since, until, TREND_COUNT_LIMIT)  # type: ignore[arg-type]
         return len(points)
 
     return count

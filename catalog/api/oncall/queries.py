@@ -64,7 +64,7 @@ class HistoryQuery:
         at: Annotated[datetime, strawberry.argument(description="The instant, with a timezone.")],
     ) -> OwnerAtAnswer | None:
         text = checked_identifier(service, "service")
-        return OwnerAtAnswer(row=await hist.owner_at(info.context.reader.store, text, _instant(at, "at")))
+        return OwnerAtAnswer(row=await hist.owner_at(info.context.reader, text, _instant(at, "at")))
 
     @strawberry.field(
         description="Ownership changes (who, from which source, when) and on-call handovers of the service in [from, to), "
@@ -90,6 +90,6 @@ class HistoryQuery:
 
 async def _changes_page(info: Info, text: str, window: tuple[str, str], first: int, after: str | None) -> hist.ChangesAnswer:
     try:
-        return await hist.changes(info.context.reader.store, text, window[0], window[1], first=first, after=after)
+        return await hist.changes(info.context.reader, text, window[0], window[1], first=first, after=after)
     except hist.BadWindow as exc:
         raise BadArgument(f"from/to: {exc}") from exc

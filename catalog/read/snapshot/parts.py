@@ -4,6 +4,7 @@ An area adds its part with one line (and its reader mixin to ``SnapshotReader``'
 
 from __future__ import annotations
 
+from catalog.read.snapshot.adoption import AdoptionPart
 from catalog.read.snapshot.base import SnapshotPart
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.identify import IdentifyIndex
@@ -11,4 +12,5 @@ from catalog.read.snapshot.identify import IdentifyIndex
 PARTS: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
     IdentifyIndex,
+    AdoptionPart,
 )

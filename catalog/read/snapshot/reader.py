@@ -8,6 +8,7 @@ history, audits and search are not overridden: they always come from the store.
 
 from __future__ import annotations
 
+from catalog.read.snapshot.adoption import AdoptionSnapshotReads
 from catalog.read.snapshot.base import SnapshotReads
 from catalog.read.snapshot.current import CurrentStateFromSnapshot
 from catalog.read.snapshot.identify import IdentifyFromSnapshot
@@ -16,6 +17,7 @@ from catalog.read.snapshot.identify import IdentifyFromSnapshot
 class SnapshotReader(
     CurrentStateFromSnapshot,
     IdentifyFromSnapshot,
+    AdoptionSnapshotReads,
     SnapshotReads,
 ):
     """``CatalogReader`` plus every snapshot mixin; ``snapshot`` None answers everything from Cypher."""
