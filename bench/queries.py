@@ -218,7 +218,7 @@ async def _on_call(store: GraphStore, variables: Variables) -> object:
 
 def _blast_radius(max_depth: int) -> Direct:
     async def run(store: GraphStore, variables: Variables) -> object:
-        return await blast_radius(store, str(variables["s"]), int(variables["d"]), max_depth=max_depth)
+        return await blast_radius(CatalogReader(store), str(variables["s"]), int(variables["d"]), max_depth=max_depth)
 
     return run
 

@@ -16,6 +16,7 @@ from catalog.cli import demo_root
 from catalog.clock import iso
 from catalog.config import load_config
 from catalog.demo.live import write_live_sources
+from catalog.read import CatalogReader
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 
@@ -73,12 +74,12 @@ async def test_on_call_falls_through_an_empty_level_follows_the_sun_and_uses_the
 
 
 async def test_blast_radius_of_the_hub_is_grouped_by_team_and_survives_the_cycle(demo: GraphStore) -> None:
-    hub = await blast_radius(demo, "identity", 3, max_depth=10, at=iso(NOW))
+    hub = await blast_radius(CatalogReader(demo), "identity", 3, max_depth=10, at=iso(NOW))
     assert hub.total_services >= 15
     teams = {t.key: t for t in hub.teams}
     assert "group:default/checkout-team" in teams
     assert all(s.distance <= 3 for t in hub.teams for s in t.services)
-    cycle = await blast_radius(demo, "order-service", 10, max_depth=10, at=iso(NOW))
+    cycle = await blast_radius(CatalogReader(demo), "order-service", 10, max_depth=10, at=iso(NOW))
     names = {s.name for t in cycle.teams for s in t.services} | {s.name for s in cycle.unowned.services}
     assert {"inventory", "shipping"} <= names and "order-service" not in names
 

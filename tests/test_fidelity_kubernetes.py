@@ -15,6 +15,7 @@ from catalog.answers.audits import audits
 from catalog.answers.blast_radius import blast_radius
 from catalog.answers.ownership import who_owns
 from catalog.config import load_config
+from catalog.read import CatalogReader
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 
@@ -58,7 +59,7 @@ async def test_a_cluster_alone_gives_discovered_services_with_owners_platform_an
     assert "app.kubernetes.io/part-of=payments-team" in (checkout.owner_evidence[0].evidence or "")
 
     # The call found in cart's environment is a service dependency: checkout going down hits cart's team.
-    impact = await blast_radius(store, "shop/checkout", max_depth=5, at=T1)
+    impact = await blast_radius(CatalogReader(store), "shop/checkout", max_depth=5, at=T1)
     assert impact.service is not None and impact.service.key == CHECKOUT
     assert [(t.key, [s.key for s in t.services]) for t in impact.teams] == [(STOREFRONT, [CART])]
 
