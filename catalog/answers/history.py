@@ -34,6 +34,7 @@ from catalog.answers.oncall import (
     routing,
     shifts_starting,
 )
+from catalog.read import CatalogReader
 from catalog.refs import InvalidReference, parse_ref
 from catalog.store.base import GraphStore
 
@@ -96,7 +97,7 @@ async def owner_at(store: GraphStore, service: str, at: str | None) -> OwnerAtAn
     chosen = ident.unique
     if chosen is None:
         return OwnerAtAnswer(service, t, ident, message=ident.message)
-    edges = await ownership_edges(store, chosen.key)
+    edges = await ownership_edges(CatalogReader(store), chosen.key)
     owners, _ = held([e for e in edges if e.rel == "ACCOUNTABLE_FOR"], t, assume_earliest=False)
     claims, _ = held([e for e in edges if e.rel == "OWNS"], t, assume_earliest=False)
     starts = min((e.interval.first_seen for e in edges if e.interval.first_seen), default=None)
@@ -214,12 +215,13 @@ async def changes(
     chosen = ident.unique
     if chosen is None:
         return ChangesAnswer(service, t0, t1, ident, message=ident.message)
-    events = _ownership_events(await ownership_edges(store, chosen.key), t0, t1)
-    route = await routing(store, chosen.key, t0, t1)
+    reader = CatalogReader(store)
+    events = _ownership_events(await ownership_edges(reader, chosen.key), t0, t1)
+    route = await routing(reader, chosen.key, t0, t1)
     policies = sorted({lk.policy for lk in route.links})
     names = await _policy_names(store, policies)
-    shifts = await shifts_starting(store, policies, t0, t1)
-    people, schedules = await people_and_schedules(store, {s.person for s in shifts}, {s.schedule for s in shifts if s.schedule})
+    shifts = await shifts_starting(reader, policies, t0, t1)
+    people, schedules = await people_and_schedules(reader, {s.person for s in shifts}, {s.schedule for s in shifts if s.schedule})
     for s in shifts:
         who = people.get(s.person) or Contact(s.person, "Person", s.person.rpartition("/")[2])
         schedule = schedules.get(s.schedule, (None, None))[0] if s.schedule else None

@@ -16,6 +16,7 @@ from catalog.answers.oncall import on_call_for
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
 from catalog.commands.oncall import TIME_HELP, checked_service, checked_time, print_candidates
 from catalog.commands.oncall import print_answer as print_on_call
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 
 MAX_LIMIT = 10_000
@@ -81,7 +82,7 @@ async def _at(store: GraphStore, service: str, at: str, *, as_json: bool) -> int
             print(owners.message)
             print_candidates(owners.identification)
         return EXIT_NOT_FOUND
-    paging = await on_call_for(store, owners.service, at, owners.identification)
+    paging = await on_call_for(CatalogReader(store), owners.service, at, owners.identification)
     if as_json:
         print_json({"owners": owners, "on_call": paging})
         return EXIT_OK

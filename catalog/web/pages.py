@@ -152,7 +152,7 @@ class Pages:
             # connections), as GraphQL runs the resolvers of one document.
             async with asyncio.TaskGroup() as group:
                 described = group.create_task(describe(store, [candidate]))
-                paging = group.create_task(on_call_for(store, candidate, now))
+                paging = group.create_task(on_call_for(reader, candidate, now))
                 repositories = group.create_task(reader.repositories_of([key]))
                 dependencies = group.create_task(reader.dependencies([key]))
                 dependents = group.create_task(reader.dependents([key]))
@@ -234,7 +234,7 @@ class Pages:
             selection = await reader.select_services(ServiceFilter(owner_team=key))
             services = await reader.list_services(selection, PAGE_SIZE, after)
             total = await reader.count_services(selection)
-            chains = await team_chains(store, key)
+            chains = await team_chains(reader, key)
             return {
                 "node": node,
                 "members": members[:MEMBERS_SHOWN],
