@@ -209,7 +209,7 @@ async def _owner_lookup(store: GraphStore, variables: Variables) -> object:
 
 
 async def _who_owns(store: GraphStore, variables: Variables) -> object:
-    return await who_owns(store, str(variables["id"]))
+    return await who_owns(CatalogReader(store), str(variables["id"]))
 
 
 async def _on_call(store: GraphStore, variables: Variables) -> object:
@@ -234,8 +234,8 @@ async def _service_page_answers(store: GraphStore, variables: Variables) -> obje
     key = key_of("Service", "default", str(variables["s"]))
     candidate = Candidate(key, str(variables["s"]), "key")
     return await asyncio.gather(
-        describe(store, [candidate]),
-        on_call_for(CatalogReader(store), candidate, str(variables["to"])),
+        describe(reader, [candidate]),
+        on_call_for(reader, candidate, str(variables["to"])),
         changes(store, key, str(variables["from"]), str(variables["to"]), first=20),
         reader.repositories_of([key]),
         reader.dependencies([key]),

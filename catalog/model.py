@@ -368,6 +368,16 @@ SYNC_LOCK = NodeType(
     ),
 )
 
+SYNC_GENERATION = NodeType(
+    "SyncGeneration",
+    "The catalog's sync generation: one node (key `catalog`) whose `generation` each finished `catalog sync` advances. API "
+    "processes poll it (`CATALOG_SNAPSHOT_POLL_SECONDS`) and rebuild their in-memory snapshot when it changes.",
+    (
+        Prop("generation", PropType.INT, "Advanced by one at the end of every finished sync (not a dry run)."),
+        Prop("synced_at", PropType.TIME, "When the sync that last advanced it finished."),
+    ),
+)
+
 API_TOKEN = NodeType(
     "ApiToken",
     "An API token for `CATALOG_AUTH=token`, made by `catalog token create`. Only a hash of the token is kept, so a copy of the "
@@ -404,6 +414,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     IMPORT_RUN,
     API_TOKEN,
     SYNC_LOCK,
+    SYNC_GENERATION,
 )
 
 OWNERS = ("Team", "Person")

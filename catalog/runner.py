@@ -27,6 +27,7 @@ from catalog.reconcile import reconcile
 from catalog.records import ImportBatch, NodeRecord
 from catalog.refs import platform_key
 from catalog.store.base import GraphStore, StoreError
+from catalog.store.generation import advance_generation
 from catalog.store.runs import SyncInProgress
 from catalog.sync import ImportReport, sync
 from importers.base import SourceError
@@ -159,6 +160,8 @@ async def sync_sources(
                 sync(store, sightings, now=taken_at, force=True, lock_seconds=lock_seconds, lock_wait=lock_wait),
             )
         )
+        # The last write of a sync: API processes see a new generation and rebuild their snapshot.
+        await advance_generation(store, now or now_iso())
     return outcomes
 
 

@@ -161,6 +161,18 @@ class Settings(BaseSettings):
     rate_limit: float = Field(20, ge=0, description="Requests per second each principal may make on average (per server process); 0: off.")
     rate_burst: int = Field(100, ge=1, description="Requests a principal may make at once before `rate_limit` applies (the bucket size).")
     metrics_public: bool = Field(False, description="Serve /metrics without authentication (for a scraper that cannot send a token).")
+    snapshot: bool = Field(
+        True,
+        description="Answer current-state reads (owners, whoOwns, team pages, ...) from an in-memory snapshot of the catalog that "
+        "each server process builds on start and again after every finished sync; off: every answer is read from the store.",
+    )
+    snapshot_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="How often a server process checks the store's sync generation (one key lookup) to rebuild its snapshot "
+        "after a sync finished: the most a snapshot answer lags behind a finished sync, plus the rebuild.",
+    )
     introspection: bool = Field(False, description="Answer GraphQL introspection queries (schema tools, IDEs); on with GraphiQL.")
     cors_origins: str = Field("", description="Browser origins (comma-separated) allowed to call the API; CORS is off when empty.")
 

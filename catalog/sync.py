@@ -40,6 +40,7 @@ from catalog.model import (
     RUN_FINISHED,
     RUN_INTERRUPTED,
     RUN_STARTED,
+    SYNC_GENERATION,
     SYNC_LOCK,
     RelType,
 )
@@ -52,7 +53,7 @@ R = TypeVar("R", NodeRecord, RelRecord)
 
 WRITE_BATCH = 2000
 """Rows per write transaction."""
-NOT_SYNCED = (IMPORT_RUN.label, SYNC_LOCK.label)
+NOT_SYNCED = (IMPORT_RUN.label, SYNC_LOCK.label, SYNC_GENERATION.label)
 """Labels the sync engine writes for itself, never from a batch."""
 
 

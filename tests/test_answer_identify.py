@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.answers.identify import MAX_MATCHES, Identification, identify, read_forms
+from catalog.answers.identify import MAX_NAMED, Identification, identify, read_forms
 from catalog.config import load_config
 from catalog.records import ImportBatch, NodeRecord
 from catalog.runner import sync_sources
@@ -191,12 +191,12 @@ spec:
 
 async def test_a_widely_shared_identifier_lists_a_bounded_number_and_counts_the_rest(store: GraphStore) -> None:
     batch = ImportBatch("backstage", "bs")
-    for i in range(MAX_MATCHES + 3):
+    for i in range(MAX_NAMED + 3):
         batch.nodes.append(NodeRecord("Service", f"component:team-{i:02}/api", {"name": "api", "namespace": f"team-{i:02}"}, f"x#{i}"))
     await sync(store, batch, now="2026-01-01T00:00:00.000000Z")
     found = await identify(store, "api")
-    assert (len(found.matches), found.more) == (MAX_MATCHES, 3)
-    assert found.message.startswith(f"{MAX_MATCHES + 3} services share the service name 'api': api, api")
+    assert (len(found.matches), found.more) == (MAX_NAMED, 3)
+    assert found.message.startswith(f"{MAX_NAMED + 3} services share the service name 'api': api, api")
     assert found.message.endswith("and 3 more")
 
 

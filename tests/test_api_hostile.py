@@ -13,7 +13,7 @@ import pytest
 from catalog.api.app import create_app
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
-from tests._api_fixtures import api_settings
+from tests._api_fixtures import answer_of, api_settings
 from tests.test_read_layer import shop
 
 LOOKUP = {"query": '{ service(name: "checkout") { name ownershipClaims { owner { ... on Team { name } } } } }'}
@@ -33,7 +33,7 @@ async def _http(store: GraphStore, settings: Settings | None = None) -> AsyncIte
 async def beside_a_lookup(http: httpx.AsyncClient, attack: Awaitable[httpx.Response]) -> httpx.Response:
     """The attack's answer, after checking that a lookup sent at the same time answered in full."""
     attacked, looked_up = await asyncio.gather(attack, http.post("/graphql", json=LOOKUP))
-    assert looked_up.status_code == 200 and looked_up.json() == LOOKUP_ANSWER
+    assert looked_up.status_code == 200 and answer_of(looked_up) == LOOKUP_ANSWER
     return attacked
 
 
@@ -164,7 +164,7 @@ async def test_huge_variable_lists_and_list_arguments_are_refused(store: GraphSt
     ]
     assert messages(nested) == ["`$f.search` has 501 items, above the limit of 500 (CATALOG_MAX_LIST_ITEMS); send several smaller requests"]
     assert messages(literal) == ["`ids` has 501 items, above the limit of 500 (CATALOG_MAX_LIST_ITEMS); send several smaller requests"]
-    assert within.json() == {"data": {"nodes": []}}
+    assert answer_of(within) == {"data": {"nodes": []}}
 
 
 def _held(answer: Callable[..., Awaitable[Any]], release: asyncio.Event, seen: list[str]) -> Callable[..., Awaitable[Any]]:
@@ -230,5 +230,5 @@ async def test_heavy_answers_past_the_waiting_limit_get_429_at_once(store: Graph
         assert response.status_code == 429
         assert response.headers["retry-after"].isdigit() and int(response.headers["retry-after"]) >= 1
         assert "(CATALOG_MAX_WAITING_WALKS=1, CATALOG_MAX_CONCURRENT_WALKS=1)" in messages(response)[0]
-    assert looked_up.json() == LOOKUP_ANSWER
+    assert answer_of(looked_up) == LOOKUP_ANSWER
     assert [r.status_code for r in served] == [200, 200] and seen == ["finished", "finished"]

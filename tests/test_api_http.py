@@ -13,7 +13,7 @@ import pytest
 from catalog.api.app import create_app
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
-from tests._api_fixtures import api_settings
+from tests._api_fixtures import answer_of, api_settings
 from tests.test_read_layer import shop
 
 
@@ -32,7 +32,7 @@ async def test_graphql_over_http(store: GraphStore) -> None:
             },
         )
         assert response.status_code == 200
-        assert response.json() == {"data": {"service": {"name": "checkout", "ownershipClaims": [{"owner": {"name": "payments"}}]}}}
+        assert answer_of(response) == {"data": {"service": {"name": "checkout", "ownershipClaims": [{"owner": {"name": "payments"}}]}}}
 
         refused = await http.post(
             "/graphql", json={"query": '{ service(name: "checkout") { dependents(depth: 40) { nodes { distance } } } }'}
@@ -40,7 +40,7 @@ async def test_graphql_over_http(store: GraphStore) -> None:
         assert refused.json()["errors"][0]["message"] == "depth 40 exceeds the limit of 10 (CATALOG_MAX_DEPTH)"
 
         via_get = await http.get("/graphql", params={"query": '{ team(name: "search") { name } }'})
-        assert via_get.json() == {"data": {"team": {"name": "search"}}}
+        assert answer_of(via_get) == {"data": {"team": {"name": "search"}}}
 
         health = await http.get("/healthz")
         assert health.status_code == 200
@@ -69,14 +69,14 @@ async def test_automatic_persisted_queries(store: GraphStore) -> None:
         assert "not the SHA-256 of the query" in mismatch["errors"][0]["message"]
 
         registered = await http.post("/graphql", json={"query": document, "variables": {"n": "checkout"}, "extensions": persisted})
-        assert registered.json() == {"data": {"service": {"name": "checkout"}}}
+        assert answer_of(registered) == {"data": {"service": {"name": "checkout"}}}
         by_hash = await http.post("/graphql", json={"variables": {"n": "ledger"}, "extensions": persisted})
-        assert by_hash.json() == {"data": {"service": {"name": "ledger"}}}
+        assert answer_of(by_hash) == {"data": {"service": {"name": "ledger"}}}
         via_get = await http.get(
             "/graphql",
             params={"variables": '{"n": "checkout"}', "extensions": f'{{"persistedQuery": {{"version": 1, "sha256Hash": "{digest}"}}}}'},
         )
-        assert via_get.json() == {"data": {"service": {"name": "checkout"}}}
+        assert answer_of(via_get) == {"data": {"service": {"name": "checkout"}}}
 
         malformed = (await http.post("/graphql", json={"extensions": {"persistedQuery": {"sha256Hash": 7}}})).json()
         assert malformed["errors"][0]["extensions"] == {"code": "PERSISTED_QUERY_INVALID"}
@@ -124,7 +124,7 @@ async def test_the_lifespan_opens_the_configured_store_and_closes_it(tmp_path: P
             ready = await http.get("/readyz")
             assert ready.json() == {"status": "ready"}
             response = await http.post("/graphql", json={"query": "{ services { totalCount } }"})
-            assert response.json() == {"data": {"services": {"totalCount": 0}}}
+            assert answer_of(response) == {"data": {"services": {"totalCount": 0}}}
         after = await http.get("/readyz")
         assert after.status_code == 503
         # Neither answer says where the store is.

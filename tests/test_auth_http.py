@@ -26,7 +26,7 @@ from catalog.auth.scopes import principal_of
 from catalog.auth.startup import refusal
 from catalog.settings import Settings
 from catalog.store.embedded import EmbeddedStore
-from tests._api_fixtures import api_settings
+from tests._api_fixtures import answer_of, api_settings
 from tests.test_auth_tokens import OWNERS_QUERY, client, owners_by_service, staffed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -154,9 +154,9 @@ async def test_introspection_is_off_by_default_and_on_with_the_setting(staffed_s
     async with client(create_app(api_settings(), store=staffed_store)) as http:
         refused = (await http.post("/graphql", json=query)).json()
         assert "introspection" in refused["errors"][0]["message"].lower()
-        assert (await http.post("/graphql", json={"query": "{ __typename }"})).json() == {"data": {"__typename": "Query"}}
+        assert answer_of(await http.post("/graphql", json={"query": "{ __typename }"})) == {"data": {"__typename": "Query"}}
     async with client(create_app(api_settings(introspection=True), store=staffed_store)) as http:
-        assert (await http.post("/graphql", json=query)).json() == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
+        assert answer_of(await http.post("/graphql", json=query)) == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
 
 
 async def test_cors_is_off_unless_origins_are_listed(staffed_store: EmbeddedStore) -> None:
@@ -237,7 +237,7 @@ def test_catalog_serve_with_token_auth_end_to_end(tmp_path: Path) -> None:
         refused = httpx.post(f"{base}/graphql", json=query, timeout=10)
         assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
         answer = httpx.post(f"{base}/graphql", json=query, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-        assert answer.json() == {"data": {"services": {"totalCount": 0}}}
+        assert answer_of(answer) == {"data": {"services": {"totalCount": 0}}}
     finally:
         server.terminate()
         server.wait(timeout=30)

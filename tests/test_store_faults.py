@@ -28,7 +28,7 @@ from catalog.api.app import create_app
 from catalog.settings import Settings
 from catalog.store.base import StoreTimeouts
 from catalog.store.neo4j_store import Neo4jStore
-from tests._api_fixtures import api_settings
+from tests._api_fixtures import answer_of, api_settings
 from tests.neo4j import launcher
 from tests.neo4j.launcher import EmbeddedNeo4j
 from tests.test_read_layer import shop
@@ -143,7 +143,7 @@ async def test_a_paused_neo4j_gets_fast_clear_errors_and_everything_answers_agai
     await shop().sync(neo)
     app = create_app(api_settings(readiness_timeout=1.0), store=neo)
     async with http(app) as client:
-        assert (await client.post("/graphql", json=LOOKUP)).json() == ANSWER
+        assert answer_of(await client.post("/graphql", json=LOOKUP)) == ANSWER
 
         server.pause()
         try:
@@ -175,7 +175,7 @@ async def lookup_answers_within(client: httpx.AsyncClient, seconds: float) -> bo
     its first queries slowly, past the short query limit these tests set)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if (await client.post("/graphql", json=LOOKUP)).json() == ANSWER:
+        if answer_of(await client.post("/graphql", json=LOOKUP)) == ANSWER:
             return True
         await asyncio.sleep(0.5)
     return False
@@ -276,7 +276,7 @@ async def test_a_neo4j_killed_mid_sync_leaves_a_visible_interrupted_run_and_a_re
         assert (await (await audits(neo, AuditFilter(kinds=(AuditKind.INTERRUPTED_SYNC,)))).page(10)).audits == ()
         after = await neo.read("MATCH (n) WHERE n.source_instance = 'test-catalog' RETURN count(n) AS n")
         assert after == before
-        assert (await client.post("/graphql", json=LOOKUP)).json() == ANSWER
+        assert answer_of(await client.post("/graphql", json=LOOKUP)) == ANSWER
 
 
 def test_a_sync_against_a_paused_neo4j_fails_fast_in_one_line_and_a_later_sync_completes(server: RestartableNeo4j, tmp_path: Path) -> None:

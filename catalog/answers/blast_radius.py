@@ -289,7 +289,7 @@ async def impact(reader: CatalogReader, text: str, depth: int = DEFAULT_DEPTH, *
     Raises ``DepthRefused`` for a depth outside 1..``max_depth``.
     """
     check_depth(depth, max_depth)
-    found = await identify(reader.store, text)
+    found = await identify(reader, text)
     answer = Impact(reader, text, depth, at or now_iso(), found.message)
     answer.matches, answer.nearest = found.matches, found.nearest
     root = found.unique

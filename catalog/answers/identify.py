@@ -24,9 +24,10 @@ catalog service still answers, in ``others``, so its own owners can be shown. Wh
 matches, ``nearest`` holds the closest services (by name and alias tokens, then by string
 similarity over a bounded set of names), so the answer is never an empty shrug.
 
-Every step is one indexed lookup (node keys, ``Service.name``, ``Identifier.value``,
-``Workload.name``, ``Repository.slug``); a match costs one to four round trips, the nearest
-candidates one or two more.
+Every step is one indexed lookup through the reader (``catalog.read.identify``: node keys,
+``Service.name``, ``Identifier`` keys, ``Workload.name``, ``Repository.slug``); on the Cypher
+reader a match costs one to five round trips, the nearest candidates one or two more; the
+snapshot reader answers from memory.
 """
 
 from __future__ import annotations
@@ -39,18 +40,17 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from catalog.identity import NAME_SCHEMES, SCHEMES, identifier_key, identifier_value, name_token
-from catalog.read.hops import IDENTIFIED_SERVICES, anchor, hop_table
+from catalog.read.identify import NEAR_ROWS, SIMILAR_ROWS, IdentifiedService, ServiceAliases
+from catalog.read.reader import CatalogReader
 from catalog.refs import entity_key, repository_key
-from catalog.store.base import GraphStore, Row
+from catalog.store.base import GraphStore
 
 MAX_IDENTIFIER_LENGTH = 1024
 """Longer text is no identifier; front ends refuse it and ``identify`` reads only this much."""
-MAX_MATCHES = 25
+MAX_NAMED = 25
 """Most services one identifier is reported to name; the message says how many more there are."""
 NEAREST = 5
 """How many nearest candidates an unmatched identifier gets."""
-_NEAR_ROWS = 200
-_SIMILAR_ROWS = 2000
 _MIN_TOKEN = 3
 _MIN_SIMILARITY = 0.5
 
@@ -98,7 +98,7 @@ class Identification:
     others: list[Candidate] = field(default_factory=list)
     """Repositories or workloads the identifier names that run no catalog service: their own owners still answer."""
     more: int = 0
-    """Matches left out beyond ``MAX_MATCHES``."""
+    """Matches left out beyond ``MAX_NAMED``."""
 
     @property
     def unique(self) -> Candidate | None:
@@ -335,8 +335,14 @@ def read_forms(text: str) -> _Forms:
 # -- looking it up -------------------------------------------------------------------------------
 
 
-async def identify(store: GraphStore, text: str) -> Identification:
+def as_reader(source: CatalogReader | GraphStore) -> CatalogReader:
+    """The reader to read through; a bare store (callers not moved to a reader yet) gets the Cypher reader."""
+    return source if isinstance(source, CatalogReader) else CatalogReader(source)
+
+
+async def identify(reader: CatalogReader | GraphStore, text: str) -> Identification:
     """The services ``text`` names, read as described in the module docs; never raises on odd input."""
+    reader = as_reader(reader)
     query = text.strip()[:MAX_IDENTIFIER_LENGTH]
     if not query:
         return Identification(query, interpreted_as="nothing: the identifier is empty", kind="empty")
@@ -345,10 +351,10 @@ async def identify(store: GraphStore, text: str) -> Identification:
     steps += [_by_repository, _by_workload] if forms.url_like else [_by_workload, _by_repository]
     steps.append(_by_escalation)
     for step in steps:
-        found = await step(store, forms)
+        found = await step(reader, forms)
         if found is not None:
             return found
-    return Identification(query, nearest=await nearest(store, forms.cores), interpreted_as="nothing in the catalog", kind="none")
+    return Identification(query, nearest=await nearest(reader, forms.cores), interpreted_as="nothing in the catalog", kind="none")
 
 
 def _answer(forms: _Forms, kind: str, reading: str, matches: Sequence[Candidate], others: Sequence[Candidate] = ()) -> Identification:
@@ -357,53 +363,28 @@ def _answer(forms: _Forms, kind: str, reading: str, matches: Sequence[Candidate]
         merged.setdefault(c.key, c)
     ordered = sorted(merged.values(), key=lambda c: (c.name.lower(), c.key))
     return Identification(
-        forms.text, ordered[:MAX_MATCHES], interpreted_as=reading, kind=kind, others=list(others), more=max(0, len(ordered) - MAX_MATCHES)
+        forms.text, ordered[:MAX_NAMED], interpreted_as=reading, kind=kind, others=list(others), more=max(0, len(ordered) - MAX_NAMED)
     )
 
 
-async def _by_name(store: GraphStore, forms: _Forms) -> Identification | None:
-    if not forms.service_keys and not forms.service_names:
-        return None
-    rows = await store.read(
-        "MATCH (s:Service) WHERE (s.id IN $keys OR s.name IN $names) AND s.retired_at IS NULL "
-        "RETURN s.id AS id, s.name AS name, s.namespace AS namespace",
-        {"keys": forms.service_keys, "names": forms.service_names},
-    )
+async def _by_name(reader: CatalogReader, forms: _Forms) -> Identification | None:
+    rows = await reader.services_named(forms.service_keys, forms.service_names)
     if not rows:
         return None
-    exact = [r for r in rows if r["id"] in forms.service_keys]
+    exact = [r for r in rows if r.id in forms.service_keys]
     chosen = exact or rows
     why = "service key" if forms.name_reading == "service key" else "name"
-    matches = [Candidate(r["id"], r["name"] or r["id"], why if r in exact else f"name in namespace {r['namespace']}") for r in chosen]
+    matches = [Candidate(r.id, r.name or r.id, why if r in exact else f"name in namespace {r.namespace}") for r in chosen]
     return _answer(forms, "service", forms.name_reading, matches)
 
 
-async def _by_identifier(store: GraphStore, forms: _Forms) -> Identification | None:
-    if not forms.values:
-        return None
-    # Keys, not values: LadybugDB indexes keys only, and would scan every identifier for a value
-    # (6.5 ms at scale M against a key lookup's fraction of one).
+async def _by_identifier(reader: CatalogReader, forms: _Forms) -> Identification | None:
     keys = list(
         dict.fromkeys(
             identifier_key(scheme, v) for v, allowed in forms.values for scheme in SCHEMES if allowed is None or scheme in allowed
         )
     )
-    if not keys:
-        return None
-    # Which of the keys exist first, a key lookup each: LadybugDB plans a hop from unwound keys
-    # poorly, and most lookups find none or one (then bound in the pattern, see ``anchor``).
-    found = await store.read(
-        "UNWIND $ids AS key MATCH (i:Identifier {id: key}) WHERE i.retired_at IS NULL RETURN i.id AS id", {"ids": keys}
-    )
-    if not found:
-        return None
-    form, params = anchor([row["id"] for row in found])
-    rows = await store.read(
-        f"{hop_table(IDENTIFIED_SERVICES, store.dialect, form).match}\n"
-        "RETURN a.scheme AS scheme, a.value AS value, a.display AS display, b.id AS id, b.name AS name, "
-        "r.strength AS strength, r.evidence AS evidence, r.source AS source",
-        params,
-    )
+    rows = await reader.identified_services(keys)
     if not rows:
         return None
     # The value the text most directly is wins: the text itself, then the forms derived from it.
@@ -417,132 +398,113 @@ async def _by_identifier(store: GraphStore, forms: _Forms) -> Identification | N
             if identifier_value(s, v) not in rank
         }
     )
-    best = min(rank.get(r["value"], len(rank)) for r in rows)
-    rows = [r for r in rows if rank.get(r["value"], len(rank)) == best]
-    schemes = sorted({r["scheme"] for r in rows})
-    by_service: dict[str, list[Row]] = defaultdict(list)
+    best = min(rank.get(r.value or "", len(rank)) for r in rows)
+    rows = [r for r in rows if rank.get(r.value or "", len(rank)) == best]
+    schemes = sorted({r.scheme or "" for r in rows})
+    by_service: dict[str, list[IdentifiedService]] = defaultdict(list)
     for r in rows:
-        by_service[r["id"]].append(r)
+        by_service[r.id].append(r)
     matches = []
     for key, said in by_service.items():
-        strongest = min(said, key=lambda r: (_STRENGTH.get(r["strength"] or "", 9), r["source"] or ""))
+        strongest = min(said, key=lambda r: (_STRENGTH.get(r.strength or "", 9), r.source or ""))
         evidence = "; ".join(sorted({_said(r) for r in said}))
-        matches.append(Candidate(key, strongest["name"] or key, evidence, strength=strongest["strength"], source=strongest["source"]))
-    value = rows[0]["display"] or rows[0]["value"]
-    reading = " or ".join(SCHEME_NAMES.get(s, s) for s in schemes) + ("" if rows[0]["value"] == forms.text.lower() else f" {value}")
+        matches.append(Candidate(key, strongest.name or key, evidence, strength=strongest.strength, source=strongest.source))
+    value = rows[0].display or rows[0].value
+    reading = " or ".join(SCHEME_NAMES.get(s, s) for s in schemes) + ("" if rows[0].value == forms.text.lower() else f" {value}")
     return _answer(forms, schemes[0] if len(schemes) == 1 else "identifier", reading, matches)
 
 
 _STRENGTH = {"declared": 0, "configured": 1, "inferred": 2}
 
 
-def _said(row: Row) -> str:
-    scheme = SCHEME_NAMES.get(row["scheme"], row["scheme"])
-    by = f" ({row['evidence']})" if row.get("evidence") else ""
-    return f"{scheme} {row['display'] or row['value']}{by}"
+def _said(row: IdentifiedService) -> str:
+    scheme = SCHEME_NAMES.get(row.scheme or "", row.scheme or "")
+    by = f" ({row.evidence})" if row.evidence else ""
+    return f"{scheme} {row.display or row.value}{by}"
 
 
-async def _by_repository(store: GraphStore, forms: _Forms) -> Identification | None:
+async def _by_repository(reader: CatalogReader, forms: _Forms) -> Identification | None:
     if not forms.repos:
         return None
     keys = [repository_key(host or "github.com", slug) for host, slug in forms.repos]
     slugs = list(dict.fromkeys(v for _, slug in forms.repos for v in (slug, slug.lower())))
-    rows = await store.read(
-        "MATCH (r:Repository) WHERE (r.id IN $keys OR r.slug IN $slugs) AND r.retired_at IS NULL "
-        "OPTIONAL MATCH (s:Service)-[b:BUILT_FROM]->(r) WHERE b.active = true AND s.retired_at IS NULL "
-        "RETURN r.id AS repo, r.slug AS slug, r.host AS host, s.id AS id, s.name AS name, b.evidence AS evidence, b.source AS source",
-        {"keys": keys, "slugs": slugs},
-    )
+    rows = await reader.repository_services(keys, slugs)
     hosts = {host for host, _ in forms.repos if host}
-    if hosts and any(r["host"] in hosts for r in rows):
-        rows = [r for r in rows if r["host"] in hosts]
+    if hosts and any(r.host in hosts for r in rows):
+        rows = [r for r in rows if r.host in hosts]
     if not rows:
         return None
-    repos = sorted({(r["repo"], r["host"] or "", r["slug"] or r["repo"]) for r in rows})
+    repos = sorted({(r.repo, r.host or "", r.slug or r.repo) for r in rows})
     reading = "repository " + " and ".join(f"{host + '/' if host else ''}{slug}" for _, host, slug in repos)
     matches = [
-        Candidate(
-            r["id"], r["name"] or r["id"], f"built from {r['host']}/{r['slug']} ({r['evidence'] or 'BUILT_FROM'})", source=r["source"]
-        )
+        Candidate(r.id, r.name or r.id, f"built from {r.host}/{r.slug} ({r.evidence or 'BUILT_FROM'})", source=r.source)
         for r in rows
-        if r["id"] is not None
+        if r.id is not None
     ]
-    served = {r["repo"] for r in rows if r["id"] is not None}
+    served = {r.repo for r in rows if r.id is not None}
     others = [Candidate(key, slug, f"repository {host}/{slug}", label="Repository") for key, host, slug in repos if key not in served]
     return _answer(forms, "repository", reading, matches, others)
 
 
-async def _by_workload(store: GraphStore, forms: _Forms) -> Identification | None:
+async def _by_workload(reader: CatalogReader, forms: _Forms) -> Identification | None:
     if forms.workload_name is None:
         return None
-    names = [forms.workload_name, *(g.name for g in forms.pod_guesses)]
-    rows = await store.read(
-        "MATCH (w:Workload) WHERE w.name IN $names AND w.retired_at IS NULL "
-        "OPTIONAL MATCH (w)-[r:INSTANCE_OF]->(s:Service) WHERE r.active = true AND s.retired_at IS NULL "
-        "RETURN w.id AS workload, w.name AS wname, w.namespace AS namespace, w.kind AS kind, w.cluster AS cluster, "
-        "s.id AS id, s.name AS name, r.strength AS strength, r.evidence AS evidence, r.source AS source",
-        {"names": list(dict.fromkeys(names))},
-    )
+    rows = await reader.workload_services([forms.workload_name, *(g.name for g in forms.pod_guesses)])
     if forms.workload_ns is not None:
-        rows = [r for r in rows if (r["namespace"] or "").lower() == forms.workload_ns]
+        rows = [r for r in rows if (r.namespace or "").lower() == forms.workload_ns]
     if not rows:
         return None
-    exact = [r for r in rows if r["wname"] == forms.workload_name]
+    exact = [r for r in rows if r.wname == forms.workload_name]
     guess: _PodGuess | None = None
     if exact:
         chosen = exact
     else:
         # The longest real workload name that the pod name can stand for, of a kind that makes such pods.
-        fits = [(g, r) for g in forms.pod_guesses for r in rows if r["wname"] == g.name]
-        kind_fits = [(g, r) for g, r in fits if r["kind"] in g.kinds or not r["kind"]]
+        fits = [(g, r) for g in forms.pod_guesses for r in rows if r.wname == g.name]
+        kind_fits = [(g, r) for g, r in fits if r.kind in g.kinds or not r.kind]
         if not kind_fits:
             return None
         longest = max(len(g.name) for g, _ in kind_fits)
         guess = next(g for g, _ in kind_fits if len(g.name) == longest)
         chosen = [r for g, r in kind_fits if len(g.name) == longest]
-    unique = list({(r["workload"], r["id"]): r for r in chosen}.values())
-    where = sorted({f"{r['kind']} {r['namespace']}/{r['wname']}" for r in unique})
+    unique = list({(r.workload, r.id): r for r in chosen}.values())
+    where = sorted({f"{r.kind} {r.namespace}/{r.wname}" for r in unique})
     reading = ("pod of " if guess is not None else "Kubernetes workload ") + " and ".join(where)
     matches = [
         Candidate(
-            r["id"],
-            r["name"] or r["id"],
-            f"{r['kind']} {r['namespace']}/{r['wname']} in cluster {r['cluster']} runs it ({r['evidence'] or 'INSTANCE_OF'})",
-            strength=r["strength"],
-            source=r["source"],
+            r.id,
+            r.name or r.id,
+            f"{r.kind} {r.namespace}/{r.wname} in cluster {r.cluster} runs it ({r.evidence or 'INSTANCE_OF'})",
+            strength=r.strength,
+            source=r.source,
         )
         for r in unique
-        if r["id"] is not None
+        if r.id is not None
     ]
-    served = {r["workload"] for r in unique if r["id"] is not None}
+    served = {r.workload for r in unique if r.id is not None}
     others = [
-        Candidate(r["workload"], f"{r['namespace']}/{r['wname']}", f"{r['kind']} in cluster {r['cluster']}", label="Workload")
+        Candidate(r.workload, f"{r.namespace}/{r.wname}", f"{r.kind} in cluster {r.cluster}", label="Workload")
         for r in unique
-        if r["workload"] not in served
+        if r.workload not in served
     ]
     return _answer(forms, "pod" if guess is not None else "workload", reading, matches, others)
 
 
-async def _by_escalation(store: GraphStore, forms: _Forms) -> Identification | None:
+async def _by_escalation(reader: CatalogReader, forms: _Forms) -> Identification | None:
     """A PagerDuty service linked by name only is written as an escalation, not as an identifier."""
     if forms.pagerduty is None:
         return None
-    rows = await store.read(
-        "MATCH (s:Service)-[r:ESCALATES_VIA]->(p:EscalationPolicy) WHERE r.external_service CONTAINS $id "
-        "AND r.active = true AND s.retired_at IS NULL "
-        "RETURN s.id AS id, s.name AS name, r.external_service AS ids, r.strength AS strength, r.evidence AS evidence, r.source AS source",
-        {"id": forms.pagerduty},
-    )
+    rows = await reader.escalating_services(forms.pagerduty)
     matches = [
         Candidate(
-            r["id"],
-            r["name"] or r["id"],
-            f"PagerDuty service {forms.pagerduty} pages for it ({r['evidence'] or 'ESCALATES_VIA'})",
-            strength=r["strength"],
-            source=r["source"],
+            r.id,
+            r.name or r.id,
+            f"PagerDuty service {forms.pagerduty} pages for it ({r.evidence or 'ESCALATES_VIA'})",
+            strength=r.strength,
+            source=r.source,
         )
         for r in rows
-        if forms.pagerduty in str(r["ids"] or "").split(",")
+        if forms.pagerduty in str(r.ids or "").split(",")
     ]
     reading = "PagerDuty service id" + ("" if forms.pagerduty == forms.text else f" {forms.pagerduty}")
     return _answer(forms, "pagerduty-service", reading, matches) if matches else None
@@ -563,52 +525,42 @@ def _tokens(cores: Sequence[str]) -> list[str]:
     return list(tokens)[:8]
 
 
-async def nearest(store: GraphStore, cores: Sequence[str], limit: int = NEAREST) -> list[Candidate]:
+async def nearest(reader: CatalogReader | GraphStore, cores: Sequence[str], limit: int = NEAREST) -> list[Candidate]:
     """The services whose names or aliases come closest to ``cores`` (the name-like parts of the text).
 
     First services whose search text or aliases contain a token of the text; when fewer than
     ``limit`` turn up, also services whose names share the first two letters, ranked by
-    string similarity. Both reads are bounded (``LIMIT``).
+    string similarity. Both reads are bounded.
     """
+    reader = as_reader(reader)
     cores = [c for c in cores if c][:6]
     if not cores:
         return []
     tokens = _tokens(cores)
-    rows: list[Row] = []
-    if tokens:
-        rows = await store.read(
-            "UNWIND $tokens AS t MATCH (s:Service) WHERE s.retired_at IS NULL "
-            "AND (s.search_text CONTAINS t OR any(a IN s.aliases WHERE lower(a) CONTAINS t)) "
-            f"RETURN DISTINCT s.id AS id, s.name AS name, s.aliases AS aliases ORDER BY id LIMIT {_NEAR_ROWS}",
-            {"tokens": tokens},
-        )
-    if len({r["id"] for r in rows}) < limit:
+    rows: list[ServiceAliases] = await reader.services_containing(tokens, NEAR_ROWS) if tokens else []
+    if len({r.id for r in rows}) < limit:
         prefixes = sorted({c[:2] for c in cores if len(c) >= 2})
         if prefixes:
-            rows += await store.read(
-                "UNWIND $prefixes AS p MATCH (s:Service) WHERE s.retired_at IS NULL AND s.search_text STARTS WITH p "
-                f"RETURN DISTINCT s.id AS id, s.name AS name, s.aliases AS aliases ORDER BY id LIMIT {_SIMILAR_ROWS}",
-                {"prefixes": prefixes},
-            )
+            rows += await reader.services_starting(prefixes, SIMILAR_ROWS)
     scored: dict[str, tuple[float, Candidate]] = {}
     for row in rows:
-        if row["id"] in scored:
+        if row.id in scored:
             continue
         found = _score(cores, tokens, row)
         if found is not None:
-            scored[row["id"]] = found
+            scored[row.id] = found
     ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].name.lower(), item[1].key))
     return [candidate for _, candidate in ranked[:limit]]
 
 
-def _score(cores: Sequence[str], tokens: Sequence[str], row: Row) -> tuple[float, Candidate] | None:
-    name = str(row["name"] or row["id"])
+def _score(cores: Sequence[str], tokens: Sequence[str], row: ServiceAliases) -> tuple[float, Candidate] | None:
+    name = row.name or row.id
     lname = name.lower()
-    aliases = [str(a) for a in row.get("aliases") or []]
+    aliases = row.aliases
     best: tuple[float, str] = (0.0, "")
     for core in cores:
         if core == lname:
-            return 1.0, Candidate(row["id"], name, f"named {core!r}, like the identifier")
+            return 1.0, Candidate(row.id, name, f"named {core!r}, like the identifier")
         for alias in aliases:
             if core == alias.lower():
                 best = max(best, (0.95, f"alias {alias!r}"))
@@ -622,4 +574,4 @@ def _score(cores: Sequence[str], tokens: Sequence[str], row: Row) -> tuple[float
                 best = max(best, (0.55 + 0.3 * len(token) / max(len(alias), 1), f"alias {alias!r} contains {token!r}"))
     if best[0] < _MIN_SIMILARITY:
         return None
-    return best[0], Candidate(row["id"], name, best[1])
+    return best[0], Candidate(row.id, name, best[1])

@@ -553,7 +553,7 @@ def _refresh_text(chain: Chain) -> str:
 async def on_call(reader: CatalogReader, service: str, at: str | None = None) -> OnCallAnswer:
     """Who is on call for ``service`` at ``at`` (ISO-8601 or ``now``; default now), level by level."""
     t = parse_instant(at)
-    ident = await identify(reader.store, service)
+    ident = await identify(reader, service)
     chosen = ident.unique
     if chosen is None:
         return OnCallAnswer(service, t, ident, message=ident.message)

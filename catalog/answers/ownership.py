@@ -10,36 +10,29 @@ names, or the repository or workload when no service runs from it, reads:
 - links from the descriptor, runbooks flagged, plus the PagerDuty service(s) that page for it;
 - the platforms it runs on (``RUNS_ON``, with the evidence per source).
 
-Cost: the identification (one to four round trips, one or two more for nearest candidates),
-then one batch read per label of the subjects, one each for owners, claims, platforms and
-escalations, and one for the members of the owning teams, however many subjects there are.
+Every read goes through the reader (``catalog.read.ownership``, ``catalog.read.teams``). On the
+Cypher reader the cost is the identification (one to five round trips, one or two more for
+nearest candidates), then one batch read per label of the subjects, one each for owners, claims,
+platforms and escalations, and one for the members of the owning teams, however many subjects
+there are; the snapshot reader answers them from memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalog.answers.identify import Candidate, Identification, identify
-from catalog.model import ACCOUNTABLE_FOR, ESCALATES_VIA, OWNS, RUNS_ON
-from catalog.read.base import ReadBase, read_nodes
-from catalog.read.hops import MEMBERS, Hop
+from catalog.answers.identify import Candidate, Identification, as_reader, identify
 from catalog.read.nodes import GraphNode, Linked
+from catalog.read.reader import CatalogReader
 from catalog.store.base import GraphStore
 
 MEMBERS_PER_TEAM = 5
 """Members listed per owning team; the count of the rest is given."""
 PAGERDUTY_SERVICE_ANNOTATION = "pagerduty.com/service-id"
-
-_SUBJECTS = ("Service", "Repository", "Workload")
-_OWNER_LABELS = ("Team", "Person")
-ACCOUNTABLE = Hop("accountable owners", ACCOUNTABLE_FOR, _SUBJECTS, _OWNER_LABELS, forward=False)
-CLAIMS = Hop("owner claims", OWNS, _SUBJECTS, _OWNER_LABELS, forward=False)
-PLATFORMS = Hop("platforms run on", RUNS_ON, ("Service", "Workload"), ("Platform",))
-ESCALATIONS = Hop("escalations", ESCALATES_VIA, ("Service",), ("EscalationPolicy",))
 
 
 @dataclass(frozen=True)
@@ -162,23 +155,24 @@ class WhoOwns:
     matches: list[OwnedService] = field(default_factory=list)
     nearest: list[Candidate] = field(default_factory=list)
     more: int = 0
-    """Services the identifier also names beyond ``catalog.answers.identify.MAX_MATCHES``."""
+    """Services the identifier also names beyond ``catalog.answers.identify.MAX_NAMED``."""
 
     @property
     def found(self) -> bool:
         return bool(self.matches)
 
 
-async def who_owns(store: GraphStore, identifier: str, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
+async def who_owns(reader: CatalogReader | GraphStore, identifier: str, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
     """Who owns what ``identifier`` names: owners with evidence, contacts, links and platforms per match."""
-    found = await identify(store, identifier)
-    return await answer(store, found, members_per_team=members_per_team)
+    reader = as_reader(reader)
+    found = await identify(reader, identifier)
+    return await answer(reader, found, members_per_team=members_per_team)
 
 
-async def answer(store: GraphStore, found: Identification, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
+async def answer(reader: CatalogReader | GraphStore, found: Identification, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
     """``who_owns`` for an identification already made."""
     subjects = [*found.matches, *found.others]
-    owned = await describe(store, subjects, members_per_team=members_per_team)
+    owned = await describe(reader, subjects, members_per_team=members_per_team)
     notes = []
     for o in owned:
         if not o.owner_evidence and not o.resolved_owners:
@@ -189,11 +183,13 @@ async def answer(store: GraphStore, found: Identification, *, members_per_team: 
     return WhoOwns(found.query, found.interpreted_as, found.kind, message, owned, found.nearest, found.more)
 
 
-async def describe(store: GraphStore, subjects: Sequence[Candidate], *, members_per_team: int = MEMBERS_PER_TEAM) -> list[OwnedService]:
+async def describe(
+    reader: CatalogReader | GraphStore, subjects: Sequence[Candidate], *, members_per_team: int = MEMBERS_PER_TEAM
+) -> list[OwnedService]:
     """Owners, claims, contacts, links and platforms of services, repositories or workloads, batched."""
     if not subjects:
         return []
-    reader = ReadBase(store)
+    reader = as_reader(reader)
     keys = list(dict.fromkeys(s.key for s in subjects))
     by_label: dict[str, list[str]] = {}
     for s in subjects:
@@ -204,16 +200,18 @@ async def describe(store: GraphStore, subjects: Sequence[Candidate], *, members_
     async def nodes() -> dict[str, GraphNode]:
         found: dict[str, GraphNode] = {}
         for label, ids in sorted(by_label.items()):
-            found.update(await read_nodes(store, label, ids))
+            found.update({node.id: node for node in await reader.nodes_by_ids(label, ids) if node is not None})
         return found
 
-    async def hop(h: Hop, ids: list[str]) -> dict[str, list[Linked]]:
-        if not ids:
-            return {}
-        return dict(zip(ids, await reader.neighbours(h, ids), strict=True))
+    async def by_key(ids: list[str], read: Awaitable[list[list[Linked]]]) -> dict[str, list[Linked]]:
+        return dict(zip(ids, await read, strict=True))
 
     node_of, accountable, claims, platforms, escalations = await asyncio.gather(
-        nodes(), hop(ACCOUNTABLE, keys), hop(CLAIMS, keys), hop(PLATFORMS, runs), hop(ESCALATIONS, services)
+        nodes(),
+        by_key(keys, reader.accountable_owners(keys)),
+        by_key(keys, reader.owner_claims(keys)),
+        by_key(runs, reader.platforms_run_on(runs)),
+        by_key(services, reader.escalations_of(services)),
     )
     result: list[OwnedService] = []
     for s in subjects:
@@ -316,12 +314,12 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-async def _contacts(reader: ReadBase, owned: list[OwnedService], owner_nodes: dict[str, GraphNode], members_per_team: int) -> None:
+async def _contacts(reader: CatalogReader, owned: list[OwnedService], owner_nodes: dict[str, GraphNode], members_per_team: int) -> None:
     """Contacts of each subject's owners; the owner nodes came with the edges, so only members cost a read."""
     teams = sorted({owner.key for o in owned for owner in o.owners if owner.label == "Team"})
     members: dict[str, list[GraphNode]] = {}
     if teams and members_per_team > 0:
-        members = dict(zip(teams, await reader.distinct_neighbours(MEMBERS, teams), strict=True))
+        members = dict(zip(teams, await reader.members(teams), strict=True))
     for o in owned:
         contacts = []
         for owner in o.owners:

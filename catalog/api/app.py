@@ -39,6 +39,7 @@ from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.api.walks import Busy, WalkGate
 from catalog.auth.wiring import access_control
+from catalog.read.snapshot import Snapshot, SnapshotHolder
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
 from catalog.web import console_page, web_routes
@@ -49,10 +50,15 @@ if TYPE_CHECKING:
 
 
 class StoreSlot:
-    """The one store the app serves from: passed in, or opened and closed by the lifespan."""
+    """The one store the app serves from: passed in, or opened and closed by the lifespan; and
+    the holder of the snapshot answers come from while the app runs (``CATALOG_SNAPSHOT``)."""
 
     def __init__(self, store: GraphStore | None) -> None:
         self.store = store
+        self.snapshots: SnapshotHolder | None = None
+
+    def current_snapshot(self) -> Snapshot | None:
+        return self.snapshots.current if self.snapshots is not None else None
 
     def get(self) -> GraphStore:
         if self.store is None:
@@ -92,6 +98,10 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = process_result(result)
+        read_from = request.scope.get("state", {}).get("catalog_read_from")
+        if read_from is not None:
+            # Which sync generation the answers reflect, where clients look for response metadata.
+            processed["extensions"] = {**(processed.get("extensions") or {}), "catalog": read_from}
         if request.scope.get("state", {}).get("graphql_media_type") == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
             processed.pop("data", None)
         return processed
@@ -137,7 +147,17 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         return result
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> CatalogContext:
-        return build_context(self._slot.get(), self._settings, request if isinstance(request, Request) else None, self._walks)
+        holder = self._slot.snapshots
+        context = build_context(
+            self._slot.get(),
+            self._settings,
+            request if isinstance(request, Request) else None,
+            self._walks,
+            snapshot=holder.current if holder is not None else None,
+            seen=holder.seen if holder is not None else None,
+        )
+        request.scope.setdefault("state", {})["catalog_read_from"] = context.read_from
+        return context
 
     # orjson reads and writes JSON several times faster than the standard library; large answers
     # (a blast radius, a page of services) spend much of their server time being encoded.
@@ -175,9 +195,16 @@ def create_app(
     @asynccontextmanager
     async def running(current: GraphStore) -> AsyncIterator[None]:
         task: asyncio.Task[None] | None = asyncio.create_task(background(current)) if background is not None else None
+        if settings.snapshot:
+            # Built in the background: the first requests are answered from the store until it is ready.
+            slot.snapshots = SnapshotHolder(current, poll_seconds=settings.snapshot_poll_seconds)
+            slot.snapshots.start()
         try:
             yield
         finally:
+            if slot.snapshots is not None:
+                await slot.snapshots.stop()
+                slot.snapshots = None
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -203,12 +230,13 @@ def create_app(
             Route("/graphql", CatalogGraphQL(slot, settings, walks, metrics), methods=["GET", "POST"]),
             *health_routes(lambda: slot.store, settings),
             Route("/metrics", metrics_endpoint(metrics, lambda: slot.store), methods=["GET"]),
-            *web_routes(slot.get, settings),
+            *web_routes(slot.get, settings, slot.current_snapshot),
         ],
         # Outermost first: request ids and request bounds, then CORS and access control.
         middleware=[Middleware(GuardedRequests, settings=settings, metrics=metrics), *access_control(settings, slot.get)],
         lifespan=lifespan,
     )
     app.state.walks = walks
+    app.state.store_slot = slot
     app.state.metrics = metrics
     return app

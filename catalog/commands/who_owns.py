@@ -15,6 +15,7 @@ from typing import Any
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
 from catalog.answers.ownership import OwnedService, OwnerRef, WhoOwns, who_owns
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table, to_jsonable
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 
 
@@ -42,7 +43,7 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    answer = await who_owns(store, text)
+    answer = await who_owns(CatalogReader(store), text)
     if args.json:
         print_json(with_owners(answer))
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from catalog.read.snapshot import Snapshot
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from catalog.web.console import console_page
@@ -23,9 +24,12 @@ STATIC = Path(__file__).parent / "static"
 __all__ = ["console_page", "web_routes"]
 
 
-def web_routes(store: Callable[[], GraphStore], settings: Settings) -> list[BaseRoute]:
-    """The pages' routes over the app's store (``store()`` returns it once the lifespan opened it)."""
-    pages = Pages(store, settings)
+def web_routes(
+    store: Callable[[], GraphStore], settings: Settings, snapshot: Callable[[], Snapshot | None] | None = None
+) -> list[BaseRoute]:
+    """The pages' routes over the app's store (``store()`` returns it once the lifespan opened it) and the
+    server's current snapshot (``snapshot()``: None until one is built)."""
+    pages = Pages(store, settings, snapshot)
     return [
         Route("/", pages.home, methods=["GET"]),
         Route("/suggest", pages.suggest, methods=["GET"]),

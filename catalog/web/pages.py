@@ -29,6 +29,7 @@ from catalog.answers.ownership import describe
 from catalog.clock import iso, now_iso, parse_iso
 from catalog.read import CatalogReader, GraphNode, ServiceFilter, UnknownEntity
 from catalog.read.runs import finding_counts, latest_runs
+from catalog.read.snapshot import Snapshot, SnapshotReader
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from catalog.web.chart import trend_chart
@@ -82,11 +83,16 @@ class BadRequest(ValueError):
 class Pages:
     """The page handlers over the app's one store (``store()`` raises while the app is not started)."""
 
-    def __init__(self, store: Callable[[], GraphStore], settings: Settings) -> None:
+    def __init__(self, store: Callable[[], GraphStore], settings: Settings, snapshot: Callable[[], Snapshot | None] | None = None) -> None:
         self._store = store
         self._settings = settings
+        self._snapshot = snapshot or (lambda: None)
         # Blast radius and adoption hold their whole reach in memory, as in the API: take turns.
         self._walks = asyncio.Semaphore(settings.max_concurrent_walks)
+
+    def _reader(self, store: GraphStore) -> CatalogReader:
+        """The API's reader: current state from the server's snapshot once it is built, else from the store."""
+        return SnapshotReader(store, self._snapshot())
 
     async def _page(self, template: str, build: Callable[[GraphStore], Awaitable[dict[str, Any] | Response]]) -> Response:
         started = time.perf_counter()
@@ -113,10 +119,11 @@ class Pages:
                 return {"q": "", "result": None}
             if len(query) > MAX_IDENTIFIER_LENGTH:
                 raise BadRequest(f"the search is longer than {MAX_IDENTIFIER_LENGTH} characters; give the name, URL or id alone")
-            found = await identify(store, query)
+            reader = self._reader(store)
+            found = await identify(reader, query)
             if found.unique is not None and not found.others:
                 return RedirectResponse(service_href(found.unique.key) + "?" + _q(query), status_code=303)
-            result = await who_owns_answer(store, found) if found.others and not found.matches else None
+            result = await who_owns_answer(reader, found) if found.others and not found.matches else None
             return {"q": query, "found": found, "result": result}
 
         return await self._page("home.html", build)
@@ -126,7 +133,7 @@ class Pages:
         text = request.query_params.get("q", "").strip()[:100]
         if len(text) < 2:
             return JSONResponse([])
-        reader = CatalogReader(self._store())
+        reader = self._reader(self._store())
         selection = await reader.select_services(ServiceFilter(search=text))
         found = await reader.list_services(selection, SUGGESTIONS)
         return JSONResponse(
@@ -141,7 +148,7 @@ class Pages:
         query = request.query_params.get("q", "").strip()[:MAX_IDENTIFIER_LENGTH]
 
         async def build(store: GraphStore) -> dict[str, Any] | Response:
-            reader = CatalogReader(store)
+            reader = self._reader(store)
             node = (await reader.nodes_by_ids("Service", [key]))[0]
             if node is None:
                 return RedirectResponse("/?" + _q(key.rpartition("/")[2] or key), status_code=303)
@@ -151,7 +158,7 @@ class Pages:
             # The sections are independent reads: run them side by side (the store has a pool of
             # connections), as GraphQL runs the resolvers of one document.
             async with asyncio.TaskGroup() as group:
-                described = group.create_task(describe(store, [candidate]))
+                described = group.create_task(describe(reader, [candidate]))
                 paging = group.create_task(on_call_for(reader, candidate, now))
                 repositories = group.create_task(reader.repositories_of([key]))
                 dependencies = group.create_task(reader.dependencies([key]))
@@ -159,7 +166,7 @@ class Pages:
                 system = group.create_task(reader.system_of([key]))
                 recent = group.create_task(changes(store, key, since, now, first=HISTORY_SHOWN))
                 findings = group.create_task(reader.list_findings(FINDINGS_SHOWN, subject=key))
-                searched = group.create_task(_identified(store, query))
+                searched = group.create_task(_identified(reader, query))
             [owned] = described.result()
             [part_of] = system.result()
             domain = (await reader.domain_of([part_of.id]))[0] if part_of is not None else None
@@ -224,7 +231,7 @@ class Pages:
         after = request.query_params.get("after") or None
 
         async def build(store: GraphStore) -> dict[str, Any] | Response:
-            reader = CatalogReader(store)
+            reader = self._reader(store)
             node = (await reader.nodes_by_ids("Team", [key]))[0]
             if node is None:
                 raise BadRequest(f"no team {key} in the catalog; team keys look like group:default/checkout-team")
@@ -336,9 +343,9 @@ class Pages:
         return await self._page("sync.html", build)
 
 
-async def _identified(store: GraphStore, query: str) -> str | None:
+async def _identified(reader: CatalogReader, query: str) -> str | None:
     """How the search that led to a page was read (``'pod-x' → service checkout``); None without a search."""
-    return (await identify(store, query)).message if query else None
+    return (await identify(reader, query)).message if query else None
 
 
 def _q(text: str) -> str:

@@ -43,4 +43,4 @@ class OwnershipQuery:
         "services when it names none."
     )
     async def who_owns(self, info: Info, identifier: Identifier) -> WhoOwnsAnswer | None:
-        return WhoOwnsAnswer(row=await who_owns(info.context.reader.store, checked_identifier(identifier)))
+        return WhoOwnsAnswer(row=await who_owns(info.context.reader, checked_identifier(identifier)))

@@ -1,0 +1,74 @@
+"""What a snapshot is: immutable parts loaded from the store by bulk reads, under one sync generation.
+
+A ``SnapshotPart`` is one slice of current state (services and their identifiers, owners,
+teams, the dependency graph, ...) loaded by one or a few table reads and never changed after
+it is built, so any number of requests may read it at once without locks. A ``Snapshot``
+holds one instance of every registered part (``catalog.read.snapshot.parts.PARTS``) together
+with the sync generation it was built under; ``SnapshotReads`` is the base of the reader
+mixins that answer from it and fall back to Cypher when there is no snapshot yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol, Self, TypeVar
+
+from catalog.read.reader import CatalogReader
+from catalog.store.base import GraphStore
+
+
+class SnapshotPart(Protocol):
+    """One immutable slice of current state.
+
+    ``load`` reads what the part needs with one or a few bulk reads (``store.read_table``:
+    no per-key round trips) and returns an object that is never mutated afterwards: tuples,
+    frozen dataclasses, read-only mappings (``types.MappingProxyType``) or numpy arrays with
+    ``writeable = False``. Heavy pure-Python construction belongs in ``asyncio.to_thread`` so
+    the server's event loop keeps answering while a snapshot builds. ``at`` is the instant the
+    snapshot is built for (ISO-8601 UTC): parts with a time window (on-call shifts) use it.
+    """
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str) -> Self: ...
+
+
+P = TypeVar("P", bound=SnapshotPart)
+
+
+class MissingPart(LookupError):
+    """A reader asked a snapshot for a part it was not built with (not in ``PARTS``)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every part of current state as of one sync generation."""
+
+    generation: int
+    """The store's sync generation the snapshot was built under (``catalog.store.generation``)."""
+    synced_at: str | None
+    """When the sync that advanced the store to ``generation`` finished; None before any sync."""
+    built_at: str
+    """When the build started (the ``at`` its parts were loaded for)."""
+    parts: Mapping[type, object]
+    build_seconds: float = 0.0
+
+    def part(self, kind: type[P]) -> P:
+        """The part of type ``kind``; raises ``MissingPart`` when the snapshot has none."""
+        try:
+            found = self.parts[kind]
+        except KeyError:
+            raise MissingPart(f"the snapshot has no {kind.__name__} part; register it in catalog.read.snapshot.parts.PARTS") from None
+        return found  # type: ignore[return-value]
+
+    def has(self, kind: type) -> bool:
+        return kind in self.parts
+
+
+class SnapshotReads(CatalogReader):
+    """The base of reader mixins that answer from a snapshot: each overridden method does
+    ``if (snap := self.snapshot) is not None: ...`` and otherwise calls ``super()``, the Cypher reader."""
+
+    def __init__(self, store: GraphStore, snapshot: Snapshot | None = None, **kwargs: int) -> None:
+        super().__init__(store, **kwargs)
+        self.snapshot = snapshot

@@ -1,0 +1,14 @@
+"""The one registry of snapshot parts: every part listed here is loaded into each snapshot.
+
+An area adds its part with one line (and its reader mixin to ``SnapshotReader``'s bases)."""
+
+from __future__ import annotations
+
+from catalog.read.snapshot.base import SnapshotPart
+from catalog.read.snapshot.current import CurrentGraph
+from catalog.read.snapshot.identify import IdentifyIndex
+
+PARTS: tuple[type[SnapshotPart], ...] = (
+    CurrentGraph,
+    IdentifyIndex,
+)

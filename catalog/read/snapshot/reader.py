@@ -1,0 +1,21 @@
+"""The reader the API uses: the Cypher reader, with hot current-state reads answered from a snapshot.
+
+Each area contributes a mixin (a subclass of ``SnapshotReads`` that overrides some
+``CatalogReader`` methods) and lists it among ``SnapshotReader``'s bases; every override falls
+back to ``super()`` (Cypher) when the reader has no snapshot. Reads "as of" a past instant,
+history, audits and search are not overridden: they always come from the store.
+"""
+
+from __future__ import annotations
+
+from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.current import CurrentStateFromSnapshot
+from catalog.read.snapshot.identify import IdentifyFromSnapshot
+
+
+class SnapshotReader(
+    CurrentStateFromSnapshot,
+    IdentifyFromSnapshot,
+    SnapshotReads,
+):
+    """``CatalogReader`` plus every snapshot mixin; ``snapshot`` None answers everything from Cypher."""

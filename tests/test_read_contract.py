@@ -1,0 +1,316 @@
+"""One contract for both readers: every read the snapshot answers equals the Cypher reader's answer.
+
+For both stores, over the demo and over the generated S company (1,000 services, 200 teams),
+a snapshot is built and each entry of ``CONTRACT`` is asked of the ``SnapshotReader`` over it
+and of the plain ``CatalogReader``, walking every service, team, person, identifier, repository
+and workload the store holds. An area that makes another read answer from the snapshot adds one
+``Case`` to ``CONTRACT``: a name, and a function from the world to the calls to compare.
+
+Also here: the round trips of ``whoOwns`` on the Cypher reader, counted by a counting wrapper
+around the real store.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.generate import generate
+from bench.queries import pod_name
+from catalog.answers.identify import identify
+from catalog.answers.ownership import who_owns
+from catalog.cli import demo_root
+from catalog.clock import iso
+from catalog.config import load_config
+from catalog.demo.live import write_live_sources
+from catalog.read import CatalogReader
+from catalog.read.hops import ALL_HOPS
+from catalog.read.ownership import ACCOUNTABLE, CLAIMS, ESCALATIONS, PLATFORMS
+from catalog.read.snapshot import Snapshot, SnapshotReader, build_snapshot
+from catalog.runner import sync_sources
+from catalog.store.base import GraphStore, Row
+from catalog.store.generation import read_generation
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+Read = Callable[[CatalogReader], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class World:
+    """Everything current in the store, read once by plain Cypher, for the cases to walk."""
+
+    services: list[str]
+    service_names: list[str]
+    teams: list[str]
+    people: list[str]
+    platforms: list[str]
+    owner_labels: list[str]
+    identifiers: list[str]
+    """Identifier values as written (aliases, repository slugs, hostnames, PagerDuty ids, ...)."""
+    repositories: list[str]
+    """Repository URLs."""
+    workloads: list[str]
+    """Workload names, ``namespace/name`` forms and pod names made from them."""
+    pagerduty_ids: list[str]
+    misses: list[str]
+    """Near misses and nonsense: the nearest-candidate search."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    calls: Callable[[World], Iterable[tuple[str, Read]]]
+    """Each call: a label for the failure message, and the read to ask both readers."""
+
+
+def _batch(method: str, *args: Any, **kwargs: Any) -> Read:
+    async def read(reader: CatalogReader) -> object:
+        return await getattr(reader, method)(*args, **kwargs)
+
+    return read
+
+
+def _each(method: str, keys: list[str], *rest: Any) -> Iterable[tuple[str, Read]]:
+    """The whole batch at once, and every key alone (a single key takes another path in the Cypher reader)."""
+    yield f"{method}(all {len(keys)})", _batch(method, keys, *rest)
+    for key in keys:
+        yield f"{method}({key!r})", _batch(method, [key], *rest)
+
+
+def _hops(world: World) -> Iterable[tuple[str, Read]]:
+    starts = {"Service": world.services, "Team": world.teams, "Person": world.people, "Platform": world.platforms}
+    for hop in (*ALL_HOPS, ACCOUNTABLE, CLAIMS, PLATFORMS, ESCALATIONS):
+        keys = sorted({key for label in hop.start for key in starts.get(label, ())})
+        yield f"neighbours({hop.name}, all {len(keys)})", _batch("neighbours", hop, keys)
+
+
+def _nodes(world: World) -> Iterable[tuple[str, Read]]:
+    for label, keys in (("Service", world.services), ("Team", world.teams), ("Person", world.people), ("Platform", world.platforms)):
+        yield f"nodes_by_ids({label})", _batch("nodes_by_ids", label, [*keys, "component:default/no-such-thing"])
+
+
+def _node_with(method: str) -> Callable[[World], Iterable[tuple[str, Read]]]:
+    def calls(world: World) -> Iterable[tuple[str, Read]]:
+        for key in [*world.services, "component:default/no-such-thing"]:
+            yield f"{method}(Service, {key!r})", _batch(method, "Service", key)
+
+    return calls
+
+
+def _answers(fn: Callable[[CatalogReader, str], Awaitable[object]], texts: Callable[[World], list[str]]) -> Callable[[World], Iterable]:
+    def calls(world: World) -> Iterable[tuple[str, Read]]:
+        for text in texts(world):
+
+            async def read(reader: CatalogReader, text: str = text) -> object:
+                return await fn(reader, text)
+
+            yield repr(text), read
+
+    return calls
+
+
+def _texts(world: World) -> list[str]:
+    return [*world.service_names, *world.identifiers, *world.repositories, *world.workloads, *world.pagerduty_ids, *world.misses]
+
+
+CONTRACT: tuple[Case, ...] = (
+    Case("nodes_by_ids", _nodes),
+    Case("neighbours, over every hop", _hops),
+    Case(
+        "owners_of",
+        lambda w: [*_each("owners_of", w.services, "Service"), ("owners_of(all, any label)", _batch("owners_of", w.services))],
+    ),
+    Case("resolved_owners_of", lambda w: _each("resolved_owners_of", w.services, "Service")),
+    Case("node_with_owners", _node_with("node_with_owners")),
+    Case("node_with_resolved_owners", _node_with("node_with_resolved_owners")),
+    Case("members", lambda w: _each("members", w.teams)),
+    Case("teams_of", lambda w: _each("teams_of", w.people)),
+    Case("team_trees", lambda w: _each("team_trees", w.teams)),
+    Case("services_owned_by", lambda w: _each("services_owned_by", [*w.teams, *w.people])),
+    Case(
+        "team_services",
+        lambda w: [
+            *_each("team_services", w.teams),
+            ("team_services(all, direct)", _batch("team_services", w.teams, include_sub_teams=False)),
+        ],
+    ),
+    Case("identify", _answers(identify, _texts)),
+    Case("whoOwns", _answers(who_owns, _texts)),
+)
+
+
+# -- the worlds -------------------------------------------------------------------------------
+
+
+async def _column(store: GraphStore, query: str) -> list[str]:
+    return sorted({str(row["v"]) for row in await store.read(query) if row["v"] is not None})
+
+
+async def read_world(store: GraphStore, *, sample: int | None = None) -> World:
+    """Every current key and name, by plain Cypher; ``sample`` bounds the texts the answers walk."""
+    services = await _column(store, "MATCH (s:Service) WHERE s.retired_at IS NULL RETURN s.id AS v")
+    names = await _column(store, "MATCH (s:Service) WHERE s.retired_at IS NULL RETURN s.name AS v")
+    rows: list[Row] = await store.read(
+        "MATCH (w:Workload) WHERE w.retired_at IS NULL RETURN w.name AS name, w.namespace AS namespace, w.kind AS kind ORDER BY w.id"
+    )
+    rng = random.Random(7)
+    workloads: list[str] = []
+    for row in rows:
+        workloads += [str(row["name"]), f"{row['namespace']}/{row['name']}"]
+        if row["kind"] == "Deployment":
+            workloads.append(pod_name(str(row["name"]), rng))
+        elif row["kind"] == "StatefulSet":
+            workloads.append(f"{row['name']}-0")
+    repos = await store.read("MATCH (r:Repository) WHERE r.retired_at IS NULL RETURN r.host AS host, r.slug AS slug ORDER BY r.id")
+    pagerduty = await _column(
+        store, "MATCH (:Service)-[r:ESCALATES_VIA]->(:EscalationPolicy) WHERE r.active = true RETURN r.external_service AS v"
+    )
+    misses = ["", "   ", "chekout", "paymnts-gatway", "zzzz-nothing", "PZZZZZZ", "https://github.com/nobody/nothing", "x" * 2000]
+
+    def spread(items: list[str]) -> list[str]:
+        if sample is None or len(items) <= sample:
+            return items
+        return [items[int(i * len(items) / sample)] for i in range(sample)]
+
+    return World(
+        services=services,
+        service_names=spread(names),
+        teams=await _column(store, "MATCH (t:Team) WHERE t.retired_at IS NULL RETURN t.id AS v"),
+        people=await _column(store, "MATCH (p:Person) WHERE p.retired_at IS NULL RETURN p.id AS v"),
+        platforms=await _column(store, "MATCH (p:Platform) WHERE p.retired_at IS NULL RETURN p.id AS v"),
+        owner_labels=["Service"],
+        identifiers=spread(await _column(store, "MATCH (i:Identifier) WHERE i.retired_at IS NULL RETURN i.display AS v")),
+        repositories=spread([f"https://{r['host']}/{r['slug']}" for r in repos] + [str(r["slug"]) for r in repos[:20]]),
+        workloads=spread(workloads),
+        pagerduty_ids=spread(sorted({pid for ids in pagerduty for pid in ids.split(",") if pid})),
+        misses=misses,
+    )
+
+
+async def check_contract(store: GraphStore, world: World, snapshot: Snapshot, cases: Iterable[Case] = CONTRACT) -> int:
+    """Every case's every call, from the snapshot and from Cypher; fails listing the calls that differ."""
+    cypher = CatalogReader(store)
+    snapped = SnapshotReader(store, snapshot)
+    differ: list[str] = []
+    asked = 0
+    for case in cases:
+        for label, read in case.calls(world):
+            asked += 1
+            expected, got = await read(cypher), await read(snapped)
+            if got != expected:
+                differ.append(f"{case.name}: {label}\n  cypher:   {expected!r:.600}\n  snapshot: {got!r:.600}")
+    assert not differ, f"{len(differ)} of {asked} reads differ:\n" + "\n".join(differ[:10])
+    return asked
+
+
+async def _snapshot_without_store_reads(store: GraphStore) -> Snapshot:
+    snapshot = await build_snapshot(store)
+    return snapshot
+
+
+# -- the tests --------------------------------------------------------------------------------
+
+
+async def _demo(store: GraphStore, tmp_path: Path) -> None:
+    config = load_config(write_live_sources(demo_root(), tmp_path / "demo", NOW))
+    outcomes = await sync_sources(store, config, now=iso(NOW))
+    assert [o.error for o in outcomes if o.failed] == []
+
+
+async def test_the_snapshot_answers_as_cypher_does_over_the_demo(store: GraphStore, tmp_path: Path) -> None:
+    await _demo(store, tmp_path)
+    # The runner's last write advanced the sync generation: the holder would build this snapshot.
+    assert (await read_generation(store)).number == 1
+    snapshot = await build_snapshot(store)
+    assert (snapshot.generation, snapshot.synced_at) == (1, iso(NOW))
+    world = await read_world(store)
+    assert len(world.services) > 10 and len(world.teams) > 3 and world.workloads and world.pagerduty_ids
+    asked = await check_contract(store, world, snapshot)
+    assert asked > 500
+
+    # The snapshot serves reads without the store: no round trip for any of them.
+    snapped = SnapshotReader(store, snapshot)
+    before = store.round_trips
+    answer = await who_owns(snapped, "checkout-7d9f8b6c5d-x2k4q")
+    await snapped.owners_of(world.services, "Service")
+    await snapped.team_services(world.teams)
+    assert store.round_trips == before
+    assert [m.key for m in answer.matches] == ["component:default/checkout"]
+
+
+@pytest.fixture(scope="module")
+def company_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate("S", tmp_path_factory.mktemp("contract") / "S", now=NOW)
+
+
+async def test_the_snapshot_answers_as_cypher_does_over_the_s_company(store: GraphStore, company_s: Path) -> None:
+    outcomes = await sync_sources(store, load_config(company_s), now=iso(NOW))
+    assert [(o.instance, o.error) for o in outcomes if o.failed] == []
+    snapshot = await build_snapshot(store)
+    # Batch reads walk every service, team and person; the answers a spread of 150 texts of each kind.
+    world = await read_world(store, sample=150)
+    assert len(world.services) >= 1000 and len(world.teams) == 200
+    await check_contract(store, world, snapshot)
+
+
+# -- round trips --------------------------------------------------------------------------------
+
+
+class CountingStore(GraphStore):
+    """A real store, with every read and write it is asked for counted."""
+
+    def __init__(self, inner: GraphStore) -> None:
+        super().__init__()
+        self.inner = inner
+        self.dialect = inner.dialect
+        self.reads: list[str] = []
+
+    async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.reads.append(query)
+        return await self.inner.read(query, params)
+
+    async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
+        self.reads.append(match)
+        return await self.inner.read_table(match, columns, params)
+
+    async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        raise AssertionError(f"an answer wrote: {query}")
+
+    async def ensure_schema(self) -> None:
+        await self.inner.ensure_schema()
+
+    async def close(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"counting {self.inner.describe()}"
+
+
+@pytest.mark.parametrize(
+    ("text", "trips"),
+    [
+        # name → identify (1) + nodes, owners, claims, platforms, escalations (5) + members (1)
+        ("checkout", 7),
+        # pod name: name (1), identifiers (1 finds none), workload (1), then as above (6)
+        ("checkout-7d9f8b6c5d-x2k4q", 9),
+        # repository URL: identifiers (lookup + hop: 2), then as above (6)
+        ("https://github.com/acme/shipping/tree/main/src", 8),
+    ],
+)
+async def test_who_owns_round_trips_on_the_cypher_reader(store: GraphStore, tmp_path: Path, text: str, trips: int) -> None:
+    await _demo(store, tmp_path)
+    counting = CountingStore(store)
+    answer = await who_owns(CatalogReader(counting), text)
+    assert answer.matches, answer.message
+    assert len(counting.reads) == trips, "\n---\n".join(counting.reads)
+    # The snapshot reader asks the store nothing.
+    counted = CountingStore(store)
+    assert await who_owns(SnapshotReader(counted, await build_snapshot(store)), text) == answer
+    assert counted.reads == []
