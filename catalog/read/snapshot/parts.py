@@ -7,8 +7,12 @@ from __future__ import annotations
 from catalog.read.snapshot.base import SnapshotPart
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.identify import IdentifyIndex
+from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
 
 PARTS: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
     IdentifyIndex,
+    DependencyGraph,
+    ResolvedOwners,
+    Escalation,
 )

@@ -11,11 +11,13 @@ from __future__ import annotations
 from catalog.read.snapshot.base import SnapshotReads
 from catalog.read.snapshot.current import CurrentStateFromSnapshot
 from catalog.read.snapshot.identify import IdentifyFromSnapshot
+from catalog.read.snapshot.impact import ImpactFromSnapshot
 
 
 class SnapshotReader(
     CurrentStateFromSnapshot,
     IdentifyFromSnapshot,
+    ImpactFromSnapshot,
     SnapshotReads,
 ):
     """``CatalogReader`` plus every snapshot mixin; ``snapshot`` None answers everything from Cypher."""
