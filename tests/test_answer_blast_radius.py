@@ -258,3 +258,80 @@ async def test_cli_prints_a_table_by_team_or_json(store: GraphStore, tmp_path: P
 
     code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--json")
     assert code == 0 and '"total_services": 10' in out
+
+
+PAGED = """query($first: Int = 2, $after: String, $servicesAfter: String) {
+  blastRadius(service: "ledger", depth: 3) {
+    totalTeams
+    teams(first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes {
+        count owner { ... on Team { name } ... on Person { displayName } }
+        affectedServices(first: 1, after: $servicesAfter) {
+          totalCount pageInfo { hasNextPage endCursor }
+          nodes { service { name } distance via { ... on Service { name } ... on Resource { ref } } }
+        }
+      }
+    }
+    unowned { count affectedServices(first: 5) { totalCount nodes { service { name } } } }
+  }
+}"""
+
+
+def _names(data: dict[str, Any]) -> list[str]:
+    return [t["owner"].get("name") or t["owner"]["displayName"] for t in data["teams"]["nodes"]]
+
+
+async def test_teams_and_their_services_page_with_cursors_and_complete_counts(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        data = (await gql(store, PAGED, {"after": after}))["blastRadius"]
+        assert data["totalTeams"] == data["teams"]["totalCount"] == 5
+        pages.append(_names(data))
+        if not data["teams"]["pageInfo"]["hasNextPage"]:
+            break
+        after = data["teams"]["pageInfo"]["endCursor"]
+    assert pages == [["payments-team", "data-team"], ["checkout-team", "Erin Lead"], ["platform-team"]]
+
+    first = (await gql(store, PAGED))["blastRadius"]
+    payments = first["teams"]["nodes"][0]["affectedServices"]
+    assert payments["totalCount"] == 3 and payments["pageInfo"]["hasNextPage"]
+    assert payments["nodes"] == [{"service": {"name": "audit-log"}, "distance": 1, "via": {"name": "ledger"}}]
+    rest = (await gql(store, PAGED, {"first": 1, "servicesAfter": payments["pageInfo"]["endCursor"]}))["blastRadius"]
+    assert rest["teams"]["nodes"][0]["affectedServices"]["nodes"][0]["service"] == {"name": "payments-api"}
+    assert first["unowned"] == {"count": 1, "affectedServices": {"totalCount": 1, "nodes": [{"service": {"name": "orphan"}}]}}
+
+    # A cursor from elsewhere is refused with a fix, not answered with the wrong page.
+    stale = await execute(store, PAGED, {"first": 1, "servicesAfter": first["teams"]["pageInfo"]["endCursor"]})
+    assert stale.errors and "start again without `after`" in stale.errors[0].message
+    assert stale.errors[0].extensions == {"code": "BAD_USER_INPUT"}
+
+
+class _Recording(CatalogReader):
+    """The Cypher reader, noting which policies it was asked who is on call for."""
+
+    asked: list[str]
+
+    async def first_on_call(self, policies: Any, at: str) -> Any:
+        self.asked = [*getattr(self, "asked", []), *policies]
+        return await super().first_on_call(policies, at)
+
+
+async def test_on_call_is_resolved_for_the_teams_on_the_page_only(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    reader = _Recording(store)
+    answer = await blast_radius(reader, "ledger", 3, max_depth=10, first=1, at=AT_NOON)
+    assert [t.name for t in answer.teams] == ["payments-team"] and answer.total_teams == 5 and answer.has_more_teams
+    assert sorted(reader.asked) == [p.key for p in answer.teams[0].policies] and len(reader.asked) == 1
+    # The counts stay complete whatever the page.
+    assert answer.total_services == 10 and [(d.distance, d.count) for d in answer.by_distance] == [(1, 4), (2, 4), (3, 2)]
+
+    rest = await blast_radius(CatalogReader(store), "ledger", 3, max_depth=10, first=10, after=answer.teams[0].key, at=AT_NOON)
+    assert [t.name for t in rest.teams] == ["data-team", "checkout-team", "erin", "platform-team"] and not rest.has_more_teams
+
+    code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--teams", "2")
+    assert code == 0 and f"2 of 5 owners shown; the next ones: --after {key('group', 'data-team')}" in out
+    code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--teams", "2", "--after", key("group", "data-team"))
+    assert code == 0 and "checkout-team" in out and "payments-team" not in out
