@@ -65,6 +65,7 @@ class World:
     """Near misses and nonsense: the nearest-candidate search."""
     policies: list[str] = field(default_factory=list)
     """Escalation policy keys, current or retired."""
+    schedules: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,16 @@ CONTRACT: tuple[Case, ...] = (
         _answers(lambda r, key: blast_radius(r, key, 3, max_depth=10, first=25, at=iso(NOW)), lambda w: w.services),
     ),
     Case("blastRadius, second page", _answers(lambda r, key: _second_page(r, key), lambda w: w.services[:: max(1, len(w.services) // 50)])),
+    Case("ownership_edges", lambda w: [(f"ownership_edges({s!r})", _batch("ownership_edges", s)) for s in w.services]),
+    Case("escalation_links", lambda w: [(f"escalation_links({s!r})", _batch("escalation_links", s)) for s in w.services]),
+    Case("team_escalation_links", lambda w: _each("team_escalation_links", w.teams)),
+    Case("policy_facts", lambda w: [("policy_facts(all)", _batch("policy_facts", w.policies))]),
+    Case("target_edges", lambda w: [("target_edges(all)", _batch("target_edges", w.policies))]),
+    Case("shifts_covering", lambda w: [(f"shifts_covering(all, {t})", _batch("shifts_covering", w.policies, t)) for t in ON_CALL_TIMES]),
+    Case("on_call_runs", lambda w: [(f"on_call_runs({t})", _batch("on_call_runs", t)) for t in ON_CALL_TIMES]),
+    Case(
+        "people_and_schedules", lambda w: [("people_and_schedules(all)", _batch("people_and_schedules", set(w.people), set(w.schedules)))]
+    ),
     Case("onCall now", _answers(lambda r, key: on_call(r, key, iso(NOW)), lambda w: w.services)),
 )
 
@@ -227,6 +238,7 @@ async def read_world(store: GraphStore, *, sample: int | None = None) -> World:
         pagerduty_ids=spread(sorted({pid for ids in pagerduty for pid in ids.split(",") if pid})),
         misses=misses,
         policies=await _column(store, "MATCH (e:EscalationPolicy) RETURN e.id AS v"),
+        schedules=await _column(store, "MATCH (s:Schedule) RETURN s.id AS v"),
     )
 
 

@@ -311,7 +311,8 @@ async def impact(reader: CatalogReader, text: str, depth: int = DEFAULT_DEPTH, *
     owners = sorted(k for k in members if k is not None)
     named = dict(zip(owners, await reader.owner_names(owners), strict=True))
     # A service whose owners are all gone from the catalog (retired since) counts as unowned.
-    unowned = [s for s in reached if s.label == "Service" and not any(named.get(o) is not None for o in s.owners)]
+    known = {o for o, n in named.items() if n is not None}
+    unowned = [s for s in reached if s.label == "Service" and known.isdisjoint(s.owners)]
     groups = [Group(o, n.label, n.name, len(members[o]), min(s.distance for s in members[o])) for o, n in named.items() if n is not None]
     groups.sort(key=lambda g: (g.nearest, -g.count, g.name.lower(), g.key))
     answer.groups = groups

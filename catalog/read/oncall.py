@@ -21,6 +21,7 @@ from typing import Any
 from catalog.model import ON_CALL_SHIFT
 from catalog.read.base import ReadBase
 from catalog.read.intervals import Interval
+from catalog.store.dialect import Dialect
 
 ON_CALL_SOURCES = ("pagerduty",)
 """Importers that read on-call data; a service with no routing says when each of their instances was last read."""
@@ -177,7 +178,7 @@ _SHIFT_FIELDS = (
 )
 # The read that retired a shift is the run of its source instance that started at its retired_at; its
 # window says whether the shift still counts before it. The JSON report only for runs without the typed window.
-_RETIRING = (
+RETIRING = (
     "OPTIONAL MATCH (run:ImportRun) WHERE s.retired_at IS NOT NULL AND run.source_instance = s.source_instance "
     "AND run.started_at = s.retired_at\n"
     f"RETURN {_SHIFT_FIELDS}, run.shifts_since AS since, run.shifts_until AS until, "
@@ -213,122 +214,101 @@ def _rules(value: Any) -> tuple[dict[str, Any], ...] | None:
     return tuple(rule for rule in decoded if isinstance(rule, dict) and isinstance(rule.get("level"), int))
 
 
+_LINK = "r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, r.evidence AS evidence"
+
+
+def ownership_query(dialect: Dialect, service: str = "") -> str:
+    """Ownership edges into services (``service``: a property map that picks one), with the owner's contact."""
+    rel = "type(r)" if dialect.name == "neo4j" else "label(r)"
+    return (
+        f"MATCH (o)-[r:ACCOUNTABLE_FOR|OWNS]->(s:Service {service}) RETURN s.id AS service, {rel} AS rel, "
+        f"{dialect.label_of('o')} AS label, {_OWNER}, r.first_seen AS first_seen, r.retired_at AS retired_at, "
+        "r.source AS source, r.source_instance AS instance, r.strength AS strength, r.rule AS rule, r.evidence AS evidence, "
+        "r.sources AS sources"
+    )
+
+
+def escalation_query(label: str, anchor: str = "") -> str:
+    """Links of services or teams (``label``) to escalation policies, current and retired."""
+    extra = "r.external_service" if label == "Service" else "''"
+    return (
+        f"MATCH (x:{label} {anchor})-[r:ESCALATES_VIA]->(p:EscalationPolicy) "
+        f"RETURN x.id AS key, p.id AS policy, {_LINK}, {extra} AS external_service"
+    )
+
+
+POLICY_FIELDS = (
+    "p.id AS id, p.external_id AS ext, p.name AS name, p.url AS url, p.num_loops AS loops, p.rules AS rules, "
+    "p.source_instance AS instance, p.retired_at AS retired_at, p.state AS state"
+)
+
+
+def target_query(dialect: Dialect, anchor: str = "") -> str:
+    return (
+        f"MATCH (p:EscalationPolicy {anchor})-[r:ESCALATES_TO]->(t) "
+        f"RETURN p.id AS policy, t.id AS target, {dialect.label_of('t')} AS label, r.levels AS levels, "
+        "r.first_seen AS first_seen, r.retired_at AS retired_at"
+    )
+
+
+def people_query(dialect: Dialect, anchor: str = "") -> str:
+    return (
+        f"MATCH (n:Person|Schedule {anchor}) "
+        f"RETURN n.id AS id, {dialect.label_of('n')} AS label, n.name AS name, n.display_name AS display_name, "
+        "n.email AS email, n.external_id AS ext"
+    )
+
+
+RUN_FIELDS = (
+    "x.source_instance AS instance, x.started_at AS started_at, x.finished_at AS finished_at, x.complete AS complete, "
+    "x.shifts_since AS since, x.shifts_until AS until, "
+    "CASE WHEN x.shifts_since IS NULL AND x.shifts_until IS NULL THEN x.report ELSE NULL END AS report"
+)
+
+
 class OnCallReads(ReadBase):
     """The on-call answers' reads (current and retired facts alike)."""
 
-    def _rel_type(self, var: str) -> str:
-        return f"type({var})" if self.store.dialect.name == "neo4j" else f"label({var})"
-
     async def ownership_edges(self, key: str) -> list[OwnerEdge]:
         """Every ownership relationship of the service, current and retired: resolved owners and sources' claims; one read."""
-        rows = await self.store.read(
-            f"MATCH (o)-[r:ACCOUNTABLE_FOR|OWNS]->(s:Service {{id: $key}}) RETURN {self._rel_type('r')} AS rel, "
-            f"{self.store.dialect.label_of('o')} AS label, {_OWNER}, r.first_seen AS first_seen, r.retired_at AS retired_at, "
-            "r.source AS source, r.source_instance AS instance, r.strength AS strength, r.rule AS rule, r.evidence AS evidence, "
-            "r.sources AS sources",
-            {"key": key},
-        )
-        edges = [
-            OwnerEdge(
-                str(row["rel"]),
-                contact(row),
-                Interval(row["first_seen"], row["retired_at"]),
-                row["source"],
-                row["instance"],
-                row["strength"],
-                row["rule"] if row["rel"] == "ACCOUNTABLE_FOR" else row["evidence"],
-                tuple(row["sources"] or ()) if row["rel"] == "ACCOUNTABLE_FOR" else (),
-            )
-            for row in rows
-        ]
-        edges.sort(key=lambda e: (e.interval.first_seen or "", e.rel, e.owner.key, e.source_instance or ""))
-        return edges
+        return owner_edges(await self.store.read(ownership_query(self.store.dialect, "{id: $key}"), {"key": key}))
 
     async def escalation_links(self, key: str) -> list[PolicyLink]:
         """The service's own links to escalation policies, and those of every team that ever owned it
         (resolved or claimed), current and retired; one read. The caller keeps the teams that owned it then."""
-        link = "r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, r.evidence AS evidence"
         rows = await self.store.read(
             "MATCH (s:Service {id: $key})-[r:ESCALATES_VIA]->(p:EscalationPolicy)\n"
-            f"RETURN '' AS team, p.id AS policy, {link}, r.external_service AS external_service\n"
+            f"RETURN '' AS team, p.id AS policy, {_LINK}, r.external_service AS external_service\n"
             "UNION ALL\n"
             "MATCH (t:Team)-[:ACCOUNTABLE_FOR|OWNS]->(s:Service {id: $key}) WITH DISTINCT t\n"
             "MATCH (t)-[r:ESCALATES_VIA]->(p:EscalationPolicy)\n"
-            f"RETURN t.id AS team, p.id AS policy, {link}, '' AS external_service",
+            f"RETURN t.id AS team, p.id AS policy, {_LINK}, '' AS external_service",
             {"key": key},
         )
-        return sorted(
-            (
-                PolicyLink(
-                    r["policy"],
-                    Interval(r["first_seen"], r["retired_at"]),
-                    r["strength"],
-                    r["evidence"],
-                    text(r["external_service"]),
-                    text(r["team"]),
-                )
-                for r in rows
-            ),
-            key=_link_order,
-        )
+        return policy_links(rows)
 
     async def team_escalation_links(self, teams: Sequence[str]) -> list[PolicyLink]:
         """The teams' links to escalation policies, current and retired."""
         if not teams:
             return []
-        rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (t:Team {id: k})-[r:ESCALATES_VIA]->(p:EscalationPolicy) "
-            "RETURN t.id AS team, p.id AS policy, r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, "
-            "r.evidence AS evidence",
-            {"ids": sorted(set(teams))},
-        )
-        links = [
-            PolicyLink(r["policy"], Interval(r["first_seen"], r["retired_at"]), r["strength"], r["evidence"], team=r["team"]) for r in rows
-        ]
-        return sorted(links, key=_link_order)
+        rows = await self.store.read("UNWIND $ids AS k " + escalation_query("Team", "{id: k}"), {"ids": sorted(set(teams))})
+        return policy_links([{**r, "team": r["key"], "external_service": None} for r in rows])
 
     async def policy_facts(self, keys: Sequence[str]) -> dict[str, PolicyFacts]:
         """The escalation policies among ``keys``, current or retired, with their levels as last read."""
         if not keys:
             return {}
         rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (p:EscalationPolicy {id: k}) "
-            "RETURN p.id AS id, p.external_id AS ext, p.name AS name, p.url AS url, p.num_loops AS loops, p.rules AS rules, "
-            "p.source_instance AS instance, p.retired_at AS retired_at, p.state AS state",
-            {"ids": sorted(set(keys))},
+            f"UNWIND $ids AS k MATCH (p:EscalationPolicy {{id: k}}) RETURN {POLICY_FIELDS}", {"ids": sorted(set(keys))}
         )
-        return {
-            r["id"]: PolicyFacts(
-                Policy(
-                    r["id"],
-                    r["ext"],
-                    r["name"],
-                    r["url"],
-                    r["loops"],
-                    r["instance"],
-                    r["retired_at"] is not None,
-                    r["state"] == "referenced",
-                ),
-                _rules(r["rules"]),
-            )
-            for r in rows
-        }
+        return {r["id"]: policy_facts(r) for r in rows}
 
     async def target_edges(self, keys: Sequence[str]) -> list[TargetEdge]:
         """Whom the policies target directly (schedules, users) per level, current and retired."""
         if not keys:
             return []
-        rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (p:EscalationPolicy {id: k})-[r:ESCALATES_TO]->(t) "
-            f"RETURN p.id AS policy, t.id AS target, {self.store.dialect.label_of('t')} AS label, r.levels AS levels, "
-            "r.first_seen AS first_seen, r.retired_at AS retired_at",
-            {"ids": sorted(set(keys))},
-        )
-        edges = [
-            TargetEdge(r["policy"], r["target"], r["label"], tuple(r["levels"] or ()), Interval(r["first_seen"], r["retired_at"]))
-            for r in rows
-        ]
-        return sorted(edges, key=lambda e: (e.policy, e.target, e.interval.first_seen or "", e.levels))
+        rows = await self.store.read("UNWIND $ids AS k " + target_query(self.store.dialect, "{id: k}"), {"ids": sorted(set(keys))})
+        return target_edges(rows)
 
     async def shifts_covering(self, policies: Sequence[str], t: str) -> list[Shift]:
         """Shifts of the policies whose dates contain ``t`` (open bounds count), current or retired, with the
@@ -337,20 +317,20 @@ class OnCallReads(ReadBase):
             return []
         rows = await self.store.read(
             "UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k "
-            "AND (s.starts_at IS NULL OR s.starts_at <= $t) AND (s.ends_at IS NULL OR s.ends_at > $t)\n" + _RETIRING,
+            "AND (s.starts_at IS NULL OR s.starts_at <= $t) AND (s.ends_at IS NULL OR s.ends_at > $t)\n" + RETIRING,
             {"ids": sorted(set(policies)), "t": t},
         )
-        return sorted((_shift(r) for r in rows), key=lambda s: s.key)
+        return shifts_of(rows)
 
     async def shifts_starting(self, policies: Sequence[str], start: str, end: str) -> list[Shift]:
         """Shifts of the policies that start in ``[start, end)``, current or retired, as ``shifts_covering``."""
         if not policies:
             return []
         rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND s.starts_at >= $t0 AND s.starts_at < $t1\n" + _RETIRING,
+            "UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND s.starts_at >= $t0 AND s.starts_at < $t1\n" + RETIRING,
             {"ids": sorted(set(policies)), "t0": start, "t1": end},
         )
-        return sorted((_shift(r) for r in rows), key=lambda s: s.key)
+        return shifts_of(rows)
 
     async def on_call_runs(self, t: str, instances: Sequence[str] = ()) -> dict[str, Runs]:
         """For every instance of an on-call source (and every one of ``instances``) that finished a read:
@@ -364,29 +344,10 @@ class OnCallReads(ReadBase):
             "min(CASE WHEN r.started_at > $t THEN r.started_at ELSE NULL END) AS after\n"
             "MATCH (x:ImportRun) WHERE x.source_instance = instance AND x.started_at IN [first, last, before, after] "
             "AND coalesce(x.status, 'finished') = 'finished'\n"
-            "RETURN instance, first, last, before, after, x.started_at AS started_at, x.finished_at AS finished_at, "
-            "x.complete AS complete, x.shifts_since AS since, x.shifts_until AS until, "
-            "CASE WHEN x.shifts_since IS NULL AND x.shifts_until IS NULL THEN x.report ELSE NULL END AS report",
+            f"RETURN {RUN_FIELDS}",
             {"sources": list(ON_CALL_SOURCES), "instances": sorted(set(instances)), "t": t},
         )
-        runs: dict[str, dict[str, Run]] = defaultdict(dict)
-        marks: dict[str, dict[str, Any]] = {}
-        for r in sorted(rows, key=lambda r: (str(r["instance"]), str(r["started_at"]))):
-            since, until = _window(r)
-            # Two runs may share a start time; the first (by the order above) stands for it.
-            runs[r["instance"]].setdefault(r["started_at"], Run(r["started_at"], r["finished_at"], r["complete"], since, until))
-            marks[r["instance"]] = r
-        found: dict[str, Runs] = {}
-        for instance, mark in marks.items():
-            by_start = runs[instance]
-            found[instance] = Runs(
-                instance,
-                by_start[mark["first"]],
-                by_start[mark["last"]],
-                by_start.get(mark["before"] or ""),
-                by_start.get(mark["after"] or ""),
-            )
-        return found
+        return runs_around(rows, t)
 
     async def people_and_schedules(
         self, people: set[str], schedules: set[str]
@@ -395,16 +356,87 @@ class OnCallReads(ReadBase):
         keys = sorted(people | schedules)
         if not keys:
             return {}, {}
-        rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (n:Person|Schedule {id: k}) "
-            f"RETURN n.id AS id, {self.store.dialect.label_of('n')} AS label, n.name AS name, n.display_name AS display_name, "
-            "n.email AS email, n.external_id AS ext",
-            {"ids": keys},
+        rows = await self.store.read("UNWIND $ids AS k " + people_query(self.store.dialect, "{id: k}"), {"ids": keys})
+        return people_of(rows, people, schedules)
+
+
+def owner_edges(rows: Sequence[dict[str, Any]]) -> list[OwnerEdge]:
+    """Rows of ``ownership_query`` as edges, in one total order (every reader lists them alike)."""
+    edges = [
+        OwnerEdge(
+            str(row["rel"]),
+            contact(row),
+            Interval(row["first_seen"], row["retired_at"]),
+            row["source"],
+            row["instance"],
+            row["strength"],
+            row["rule"] if row["rel"] == "ACCOUNTABLE_FOR" else row["evidence"],
+            tuple(row["sources"] or ()) if row["rel"] == "ACCOUNTABLE_FOR" else (),
         )
-        persons = {r["id"]: contact({**r, "label": "Person"}) for r in rows if r["label"] == "Person" and r["id"] in people}
-        named = {r["id"]: (r["name"], r["ext"]) for r in rows if r["label"] == "Schedule" and r["id"] in schedules}
-        return persons, named
+        for row in rows
+    ]
+    edges.sort(key=lambda e: (e.interval.first_seen or "", e.rel, e.owner.key, e.source_instance or "", repr(e)))
+    return edges
 
 
-def _link_order(link: PolicyLink) -> tuple[str, str, str, str]:
-    return (link.team or "", link.policy, link.interval.first_seen or "", link.interval.retired_at or "")
+def policy_links(rows: Sequence[dict[str, Any]]) -> list[PolicyLink]:
+    links = [
+        PolicyLink(
+            r["policy"],
+            Interval(r["first_seen"], r["retired_at"]),
+            r["strength"],
+            r["evidence"],
+            text(r.get("external_service")),
+            text(r.get("team")),
+        )
+        for r in rows
+    ]
+    return sorted(links, key=lambda lk: (lk.team or "", lk.policy, lk.interval.first_seen or "", lk.interval.retired_at or "", repr(lk)))
+
+
+def policy_facts(r: dict[str, Any]) -> PolicyFacts:
+    return PolicyFacts(
+        Policy(r["id"], r["ext"], r["name"], r["url"], r["loops"], r["instance"], r["retired_at"] is not None, r["state"] == "referenced"),
+        _rules(r["rules"]),
+    )
+
+
+def target_edges(rows: Sequence[dict[str, Any]]) -> list[TargetEdge]:
+    edges = [
+        TargetEdge(r["policy"], r["target"], r["label"], tuple(r["levels"] or ()), Interval(r["first_seen"], r["retired_at"])) for r in rows
+    ]
+    return sorted(edges, key=lambda e: (e.policy, e.target, e.interval.first_seen or "", e.levels, repr(e)))
+
+
+def shifts_of(rows: Sequence[dict[str, Any]]) -> list[Shift]:
+    return sorted((_shift(r) for r in rows), key=lambda s: (s.key, repr(s)))
+
+
+def runs_around(rows: Sequence[dict[str, Any]], t: str) -> dict[str, Runs]:
+    """Per instance, from rows of finished runs (``RUN_FIELDS``; at least its first, latest and the two around ``t``)."""
+    by_instance: dict[str, dict[str, Run]] = defaultdict(dict)
+    for r in sorted(rows, key=lambda r: (str(r["instance"]), str(r["started_at"]), str(r["finished_at"]))):
+        since, until = _window(r)
+        # Two runs may share a start time; the first (by the order above) stands for it.
+        by_instance[r["instance"]].setdefault(r["started_at"], Run(r["started_at"], r["finished_at"], r["complete"], since, until))
+    found: dict[str, Runs] = {}
+    for instance, by_start in by_instance.items():
+        starts = sorted(by_start)
+        before = [s for s in starts if s <= t]
+        after = [s for s in starts if s > t]
+        found[instance] = Runs(
+            instance,
+            by_start[starts[0]],
+            by_start[starts[-1]],
+            by_start[before[-1]] if before else None,
+            by_start[after[0]] if after else None,
+        )
+    return found
+
+
+def people_of(
+    rows: Sequence[dict[str, Any]], people: set[str], schedules: set[str]
+) -> tuple[dict[str, Contact], dict[str, tuple[str | None, str | None]]]:
+    persons = {r["id"]: contact({**r, "label": "Person"}) for r in rows if r["label"] == "Person" and r["id"] in people}
+    named = {r["id"]: (r["name"], r["ext"]) for r in rows if r["label"] == "Schedule" and r["id"] in schedules}
+    return persons, named

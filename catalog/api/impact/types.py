@@ -16,6 +16,7 @@ from catalog.answers import blast_radius as impact
 from catalog.answers import identify as ident
 from catalog.api.context import Info
 from catalog.api.entity import as_time
+from catalog.api.errors import BadArgument
 from catalog.api.identification import Identification, identification_of, service_object
 from catalog.api.limits import checked_first
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
@@ -137,7 +138,10 @@ async def _services_connection(
 ) -> Connection[ImpactedService]:
     checked_first(first, info.context.settings)
     after_key = decode_cursor(after)
-    listed, more = await found.services(owner, first, after_key)
+    try:
+        listed, more = await found.services(owner, first, after_key)
+    except impact.UnknownCursor as exc:
+        raise BadArgument(str(exc)) from exc
     total = found.unowned_count if owner is None else next(g.count for g in found.groups if g.key == owner)
     return build_connection(
         [ImpactedService(row=s) for s in listed], [s.key for s in listed], has_next=more, after=after_key, counter=known_count(total)
@@ -212,7 +216,10 @@ class BlastRadius:
         checked_first(first, info.context.settings)
         after_key = decode_cursor(after)
         owner = after_key.partition(":")[2] if after_key is not None else None
-        listed, more = await self.row.teams(first, owner, services_first=self.services_per_team) if self.row.service else ([], False)
+        try:
+            listed, more = await self.row.teams(first, owner, services_first=self.services_per_team) if self.row.service else ([], False)
+        except impact.UnknownCursor as exc:
+            raise BadArgument(str(exc)) from exc
         return build_connection(
             [ImpactedTeam(row=t, found=self.row) for t in listed],
             [f"{t.label}:{t.key}" for t in listed],

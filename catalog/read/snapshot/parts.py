@@ -8,6 +8,7 @@ from catalog.read.snapshot.base import SnapshotPart
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.identify import IdentifyIndex
 from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
+from catalog.read.snapshot.oncall import OnCallFacts
 
 PARTS: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
@@ -15,4 +16,5 @@ PARTS: tuple[type[SnapshotPart], ...] = (
     DependencyGraph,
     ResolvedOwners,
     Escalation,
+    OnCallFacts,
 )
