@@ -154,37 +154,6 @@ _DATED = "r.first_seen AS first_seen, r.retired_at AS retired_at, r.source AS so
 class HistoryReads(ReadBase):
     """Dated facts, current and retired, for answers about a past instant or a window."""
 
-    async def ownership_history(self, key: str) -> list[OwnerEdge]:
-        """Every ownership relationship of the service ``key``, current and retired: resolved owners and
-        sources' claims, by first_seen. Two round trips."""
-        label = self.store.dialect.label_of("o")
-        resolved = await self.store.read(
-            f"MATCH (o)-[r:ACCOUNTABLE_FOR]->(s:Service {{id: $key}}) RETURN {label} AS label, {_OWNER}, {_DATED}, "
-            "r.strength AS strength, r.rule AS why, r.sources AS sources",
-            {"key": key},
-        )
-        claims = await self.store.read(
-            f"MATCH (o)-[r:OWNS]->(s:Service {{id: $key}}) RETURN {label} AS label, {_OWNER}, {_DATED}, "
-            "r.strength AS strength, r.evidence AS why",
-            {"key": key},
-        )
-        edges = [
-            OwnerEdge(
-                rel,
-                contact_of(row),
-                Interval(row["first_seen"], row["retired_at"]),
-                row["source"],
-                row["instance"],
-                row["strength"],
-                row["why"],
-                tuple(row.get("sources") or ()),
-            )
-            for rel, rows in (("ACCOUNTABLE_FOR", resolved), ("OWNS", claims))
-            for row in rows
-        ]
-        edges.sort(key=lambda e: (e.interval.first_seen or "", e.rel, e.owner.key, e.source_instance or ""))
-        return edges
-
     async def any_service(self, key: str) -> NamedNode | None:
         """The service ``key`` whether current or retired: history still answers for a service that is gone."""
         rows = await self.store.read(
