@@ -28,14 +28,7 @@ Graph = Mapping[str, set[str]]
 
 ANSWERS_ON_STORE: frozenset[tuple[str, str]] = frozenset(
     {
-        ("catalog.answers.adoption", "catalog.store.base"),
-        ("catalog.answers.audit_sightings", "catalog.store.base"),
-        ("catalog.answers.audits", "catalog.store.base"),
-        ("catalog.answers.audits", "catalog.store.runs"),
-        ("catalog.answers.blast_radius", "catalog.store.base"),
-        ("catalog.answers.history", "catalog.store.base"),
         ("catalog.answers.identify", "catalog.store.base"),
-        ("catalog.answers.oncall", "catalog.store.base"),
         ("catalog.answers.ownership", "catalog.store.base"),
     }
 )
