@@ -339,10 +339,6 @@ def _verdict(passing: int, counted: int) -> tuple[Verdict, float | None]:
     return (Verdict.NO, share) if passing == 0 else (Verdict.PARTLY, share)
 
 
-def percent(share: float | None) -> str:
-    return "" if share is None else f"{round(share * 100)}%"
-
-
 def _overall(verdicts: Sequence[Verdict]) -> Verdict:
     """Yes when every dimension is yes; no when every known one is no; unknown when the known ones are all
     yes but some are unknown; partly otherwise."""
@@ -845,7 +841,6 @@ __all__ = [
     "build_run",
     "build_run_company",
     "find_team",
-    "percent",
     "score_company",
     "score_team",
 ]
