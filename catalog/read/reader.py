@@ -11,6 +11,7 @@ from catalog.read.identify import IdentifyReads
 from catalog.read.impact import ImpactReads
 from catalog.read.oncall import OnCallReads
 from catalog.read.ownership import OwnershipReads
+from catalog.read.scorecard import ScorecardReads
 from catalog.read.services import ServiceReads
 
 
@@ -25,6 +26,7 @@ class CatalogReader(
     AdoptionReads,
     ImpactReads,
     OnCallReads,
+    ScorecardReads,
 ):
     """Every current-state read the API makes, as batch methods over a ``GraphStore``.
 
