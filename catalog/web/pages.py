@@ -293,6 +293,7 @@ class Pages:
                     store,
                     AuditFilter(kinds, tuple(severities) or None, team, sub_teams, label),
                     stale_after_days=self._settings.stale_after_days,
+                    ops_handoff_min_teams=self._settings.ops_handoff_min_teams,
                 )
                 page = await chosen.page(PAGE_SIZE * 2, after)
                 summary = await chosen.summary()
