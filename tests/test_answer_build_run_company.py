@@ -166,8 +166,7 @@ async def test_each_sync_adds_a_point_to_the_trend_and_groups_only_when_they_cha
     with pytest.raises(CompanyArgumentError):
         await build_run_trend(reader, 0)
     groups_at = await store.read(
-        "MATCH (a:BuildRunSnapshot) WHERE a.scope = 'org-unit' RETURN a.scope_key AS key, a.teams AS teams, a.fully AS fully "
-        "ORDER BY key"
+        "MATCH (a:BuildRunSnapshot) WHERE a.scope = 'org-unit' RETURN a.scope_key AS key, a.teams AS teams, a.fully AS fully ORDER BY key"
     )
     assert groups_at == [
         {"key": key("group", "engineering"), "teams": 3, "fully": 1},
