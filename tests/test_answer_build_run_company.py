@@ -32,10 +32,13 @@ from catalog.answers.build_run_company import (
     snapshot_batch,
 )
 from catalog.answers.scorecard import Verdict
+from catalog.api.context import build_context
+from catalog.api.schema import build_schema
 from catalog.clock import iso
 from catalog.config import load_config
 from catalog.read.reader import CatalogReader
 from catalog.runner import sync_sources
+from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from tests.fixtures.scorecard.support import NOW, key, write_world
@@ -173,3 +176,61 @@ async def test_each_sync_adds_a_point_to_the_trend_and_groups_only_when_they_cha
         {"key": key("group", "operations"), "teams": 1, "fully": 0},
         {"key": key("group", "platform"), "teams": 1, "fully": 1},
     ]
+
+
+_COMPANY = """
+query ($filter: BuildRunCompanyFilter, $after: String) {
+  buildRunCompany(filter: $filter) {
+    company { teams fullyBuildRun share knownShare overall { yes partly no unknown } support { yes no } }
+    byOrgUnit { key name tally { teams fullyBuildRun share } }
+    byDomain { key name tally { teams share } }
+    teams(first: 2, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { overall team { name } orgUnit { name } domains { name } scorecard { isFullyBuildRun } }
+    }
+    standardPlatforms { name }
+    platformTeams { team { name } foundFrom platform { name } }
+  }
+  buildRunTrend(last: 5) { totalCount nodes { takenAt share tally { teams fullyBuildRun } } }
+}
+"""
+
+
+async def graphql(store: GraphStore, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    settings = Settings(graphiql=False)
+    result = await build_schema(settings).execute(query, variable_values=variables, context_value=build_context(store, settings))
+    assert result.errors is None, [e.message for e in result.errors]
+    assert result.data is not None
+    return result.data
+
+
+async def test_graphql_company_report_with_filters_paging_and_the_trend(store: GraphStore, tmp_path: Path) -> None:
+    await sync_world(store, tmp_path)
+    data = await graphql(store, _COMPANY, {})
+    report = data["buildRunCompany"]
+    assert report["company"]["teams"] == 5 and report["company"]["fullyBuildRun"] == 2
+    assert report["company"]["share"] == pytest.approx(0.4)
+    assert [g["name"] for g in report["byOrgUnit"]] == ["Engineering", "operations", "Platform"]
+    assert [g["key"] for g in report["byDomain"]] == [key("domain", "commerce"), key("domain", "data-domain"), None]
+    teams = report["teams"]
+    assert teams["totalCount"] == 5 and teams["pageInfo"]["hasNextPage"]
+    assert [(n["team"]["name"], n["overall"]) for n in teams["nodes"]] == [("data", "NO"), ("legacy", "NO")]
+    assert teams["nodes"][0]["orgUnit"]["name"] == "engineering" and teams["nodes"][0]["domains"] == [{"name": "data-domain"}]
+    assert report["standardPlatforms"] == [{"name": "k8s"}]
+    assert report["platformTeams"] == [{"team": {"name": "platform"}, "foundFrom": "CONFIGURATION", "platform": {"name": "k8s"}}]
+    # The trend has the point the sync took; the API answers as of the clock, so its company view is today's.
+    [point] = data["buildRunTrend"]["nodes"]
+    assert point["share"] == pytest.approx(0.4) and point["tally"] == {"teams": 5, "fullyBuildRun": 2}
+    assert data["buildRunTrend"]["totalCount"] == 1
+
+    after = await graphql(store, _COMPANY, {"after": teams["pageInfo"]["endCursor"]})
+    assert [n["team"]["name"] for n in after["buildRunCompany"]["teams"]["nodes"]] == ["payments", "platform"]
+    only = await graphql(store, _COMPANY, {"filter": {"orgUnit": "engineering", "verdicts": ["YES", "PARTLY"]}})
+    listed = only["buildRunCompany"]
+    assert [n["team"]["name"] for n in listed["teams"]["nodes"]] == ["payments", "search"]
+    assert listed["company"]["teams"] == 3
+    settings = Settings(graphiql=False)
+    bad = await build_schema(settings).execute(
+        _COMPANY, variable_values={"filter": {"domain": "nowhere"}}, context_value=build_context(store, settings)
+    )
+    assert bad.errors is not None and "no current domain" in bad.errors[0].message
