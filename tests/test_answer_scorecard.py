@@ -20,7 +20,9 @@ from catalog.answers.scorecard import (
     build_run_company,
 )
 from catalog.clock import iso
+from catalog.config import load_config
 from catalog.read.reader import CatalogReader
+from catalog.runner import platform_owners_batch
 from catalog.store.base import GraphStore
 from tests.fixtures.scorecard.support import NOW, key, sync_world
 
@@ -142,3 +144,20 @@ async def test_the_company_is_read_in_a_few_bulk_queries(store: GraphStore, tmp_
     store.round_trips = 0
     await build_run_company(CatalogReader(store), now=AT)
     assert store.round_trips <= 18
+
+
+def test_catalog_yaml_names_the_platform_team_as_an_ownership_claim_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.yaml"
+    path.write_text(
+        "platforms:\n  - {name: k8s, standard: true, owner: platform}\n  - {name: vms, owner: 'group:ops/infra'}\n"
+        "  - {name: edge, owner: 'not a ref!'}\n  - {name: bare}\n"
+    )
+    batch = platform_owners_batch(load_config(path))
+    assert [(r.type, r.src_id, r.dst_id, r.props["strength"], r.props["evidence"]) for r in batch.rels] == [
+        ("OWNS", "group:default/platform", "platform:default/k8s", "configured", "catalog.yaml platforms[0].owner"),
+        ("OWNS", "group:ops/infra", "platform:default/vms", "configured", "catalog.yaml platforms[1].owner"),
+    ]
+    # A team no source declares is a finding of the sync, never a silent drop.
+    assert batch.rels[0].if_missing is not None and "platforms[0].owner names group:default/platform" in batch.rels[0].if_missing.message
+    [bad] = batch.findings
+    assert bad.kind == "invalid-reference" and bad.field == "platforms[2].owner"
