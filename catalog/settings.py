@@ -87,7 +87,7 @@ class Settings(BaseSettings):
         30, ge=1, le=3650, description="Days after which audits report an entity, or a source instance without a complete import, as stale."
     )
     ops_handoff_min_teams: int = Field(
-        3,
+        2,
         ge=1,
         le=1000,
         description="Audits report an Ops hand-off when one team answers the first page for the services of at least this many "

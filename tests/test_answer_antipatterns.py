@@ -169,9 +169,9 @@ async def test_the_ops_team_that_answers_for_three_other_teams_is_a_hand_off(sto
     for named in (PAY, SEARCH, SHOP, svc("pay-api"), "3 services of 3 other teams"):
         assert named in audit.message
     assert "escalation policy" in audit.fix
-    # The threshold is a setting: at 4 teams ops is not reported, at 2 it still is.
+    # The threshold is a setting: at 4 teams ops is not reported, at 3 it still is.
     assert await listed(store, AuditFilter(kinds=(K.OPS_HAND_OFF,)), ops_handoff_min_teams=4) == []
-    assert len(await listed(store, AuditFilter(kinds=(K.OPS_HAND_OFF,)), ops_handoff_min_teams=2)) == 1
+    assert len(await listed(store, AuditFilter(kinds=(K.OPS_HAND_OFF,)), ops_handoff_min_teams=3)) == 1
 
 
 async def test_a_hand_off_needs_known_responders_and_ends_when_the_team_takes_the_pager_back(store: GraphStore) -> None:
@@ -184,7 +184,7 @@ async def test_a_hand_off_needs_known_responders_and_ends_when_the_team_takes_th
     batch.rels.append(RelRecord("ESCALATES_TO", "EscalationPolicy", policy("shop"), "Person", person("sam"), "/x", {"levels": [1]}))
     batch.rels.append(RelRecord("ESCALATES_TO", "EscalationPolicy", policy("shop"), "Schedule", schedule("ops"), "/x", {"levels": [2]}))
     assert (await sync(store, batch, now=NOW)).complete
-    assert await listed(store, AuditFilter(kinds=(K.OPS_HAND_OFF,))) == []
+    assert await listed(store, AuditFilter(kinds=(K.OPS_HAND_OFF,)), ops_handoff_min_teams=3) == []
     [found] = hand_offs(await CatalogReader(store).support_facts(NOW), 2)
     assert [h.team for h in found.handed_off] == [PAY, SEARCH]
     # After oscar's shift, search-api has no known first-level responder: unknown, not handed off.
@@ -287,6 +287,7 @@ async def test_graphql_and_the_cli_list_the_anti_patterns(store: GraphStore) -> 
     assert result.data["audits"]["totalCount"] == 0
 
     code, out, err = await cli(store, audit_command.register, "audit", "--kind", "ops-hand-off", "--kind", "own_platform", "--json")
+    # (The command resolves CATALOG_OPS_HANDOFF_MIN_TEAMS; without settings it takes the default.)
     assert code == 0, err
     listed_keys = [(a["kind"], a["subject"]["key"]) for a in json.loads(out)["audits"]]
-    assert listed_keys == [("OWN_PLATFORM", DATA)]  # the default threshold, 3 teams
+    assert listed_keys == [("OPS_HAND_OFF", OPS), ("OWN_PLATFORM", DATA)]  # the default threshold: 2 teams, pay and shop

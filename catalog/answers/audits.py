@@ -90,7 +90,7 @@ SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 DEFAULT_STALE_AFTER_DAYS = 30
 """Used when the settings have no ``stale_after_days`` (``CATALOG_STALE_AFTER_DAYS``)."""
 
-DEFAULT_OPS_HANDOFF_MIN_TEAMS = 3
+DEFAULT_OPS_HANDOFF_MIN_TEAMS = 2
 """Used when the settings have no ``ops_handoff_min_teams`` (``CATALOG_OPS_HANDOFF_MIN_TEAMS``)."""
 
 NOT_RUNNING_TYPES: tuple[str, ...] = ("library",)
