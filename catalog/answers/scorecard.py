@@ -46,7 +46,7 @@ from typing import Literal
 
 from catalog.clock import now_iso
 from catalog.read.reader import CatalogReader
-from catalog.read.scorecard import CONFIG_SOURCE, RepositoryRow, ScorecardFacts, find_team, subteams
+from catalog.read.scorecard import CONFIG_SOURCE, ClaimRow, RepositoryRow, ScorecardFacts, ShiftRow, find_team
 
 HIERARCHY_LIMIT = 32
 """Most levels below a team its scorecard rolls up; real hierarchies are far shallower."""
@@ -256,10 +256,26 @@ async def build_run_company(reader: CatalogReader, *, now: str | None = None) ->
 
 @dataclass
 class _Context:
+    """The facts, indexed once, and what each service's evidence is regardless of the team asking (memoised):
+    the company view scores every team, and a service counts for its team and each team above it."""
+
     facts: ScorecardFacts
     standard: set[str] = field(default_factory=set)
     members_of: dict[str, set[str]] = field(default_factory=dict)
     """Team → people who are members of it directly."""
+    children: dict[str, set[str]] = field(default_factory=dict)
+    services_of: dict[str, list[str]] = field(default_factory=dict)
+    """Team → the services it owns directly (resolved owners)."""
+    shifts_of: dict[str, list[ShiftRow]] = field(default_factory=dict)
+    refs: dict[str, Ref] = field(default_factory=dict)
+    runs: dict[str, _RunFacts] = field(default_factory=dict)
+    paging: dict[str, _Paging] = field(default_factory=dict)
+    claims: dict[str, tuple[ClaimRow, ...]] = field(default_factory=dict)
+    # The same evidence for a service seen from its team and from each team above it, unless what the team
+    # covers changes the verdict: each is built once per distinct outcome, not once per team.
+    repo_results: dict[tuple[str, tuple[str, ...], tuple[str, ...]], RepositoryEvidence] = field(default_factory=dict)
+    run_results: dict[tuple[str, frozenset[str]], ServiceRun] = field(default_factory=dict)
+    support_results: dict[tuple[str, bool, bool], ServiceSupport] = field(default_factory=dict)
 
     @classmethod
     def of(cls, facts: ScorecardFacts) -> _Context:
@@ -268,22 +284,47 @@ class _Context:
         for person, teams in facts.memberships.items():
             for team in teams:
                 ctx.members_of.setdefault(team, set()).add(person)
+        for child, parents in facts.parents.items():
+            for parent in parents:
+                ctx.children.setdefault(parent, set()).add(child)
+        for key, service in facts.services.items():
+            for owner in service.owners:
+                ctx.services_of.setdefault(owner, []).append(key)
+        for shift in facts.shifts_now:
+            ctx.shifts_of.setdefault(shift.policy, []).append(shift)
         return ctx
+
+    def tree(self, key: str) -> set[str]:
+        """The team and its sub-teams at any depth (a cycle in bad data ends the walk)."""
+        seen = {key}
+        frontier = {key}
+        for _ in range(HIERARCHY_LIMIT):
+            frontier = {c for t in frontier for c in self.children.get(t, ())} - seen
+            if not frontier:
+                break
+            seen |= frontier
+        return seen
+
+    def _ref(self, key: str, name: str) -> Ref:
+        found = self.refs.get(key)
+        if found is None:
+            found = self.refs[key] = Ref(key, name)
+        return found
 
     def team(self, key: str) -> Ref:
         row = self.facts.teams.get(key)
-        return Ref(key, (row.display_name or row.name) if row else key)
+        return self._ref(key, (row.display_name or row.name) if row else key)
 
     def person(self, key: str) -> Ref:
-        return Ref(key, self.facts.person_names.get(key, key))
+        return self._ref(key, self.facts.person_names.get(key, key))
 
     def service(self, key: str) -> Ref:
         row = self.facts.services.get(key)
-        return Ref(key, row.name if row else key)
+        return self._ref(key, row.name if row else key)
 
     def platform(self, key: str) -> Ref:
         row = self.facts.platforms.get(key)
-        return Ref(key, row.name if row else key)
+        return self._ref(key, row.name if row else key)
 
     def owner(self, key: str) -> Ref:
         return self.team(key) if key in self.facts.teams else self.person(key)
@@ -296,10 +337,6 @@ def _verdict(passing: int, counted: int) -> tuple[Verdict, float | None]:
     if passing == counted:
         return Verdict.YES, share
     return (Verdict.NO, share) if passing == 0 else (Verdict.PARTLY, share)
-
-
-def percent(share: float | None) -> str:
-    return "" if share is None else f"{round(share * 100)}%"
 
 
 def _overall(verdicts: Sequence[Verdict]) -> Verdict:
@@ -335,12 +372,12 @@ def score_company(facts: ScorecardFacts) -> CompanyScorecard:
 
 
 def _services_of(ctx: _Context, tree: set[str]) -> list[str]:
-    return sorted(key for key, s in ctx.facts.services.items() if tree.intersection(s.owners))
+    return sorted({service for team in tree for service in ctx.services_of.get(team, ())})
 
 
 def _score(ctx: _Context, key: str, platform_teams: Sequence[PlatformTeam], platform_level: Sequence[ScorecardFinding]) -> TeamScorecard:
     facts = ctx.facts
-    tree = subteams(facts.parents, [key], HIERARCHY_LIMIT)
+    tree = ctx.tree(key)
     members = {person for team in tree for person in ctx.members_of.get(team, ())}
     own = tree | members
     services = _services_of(ctx, tree)
@@ -369,8 +406,15 @@ def _score(ctx: _Context, key: str, platform_teams: Sequence[PlatformTeam], plat
 
 def _repository(ctx: _Context, repo: RepositoryRow, services: Sequence[str], own: set[str]) -> RepositoryEvidence:
     facts = ctx.facts
-    claims = [c for c in facts.repository_claims.get(repo.key, ()) if c.source == "github" and "CODEOWNERS " in (c.evidence or "")]
+    claims = ctx.claims.get(repo.key)
+    if claims is None:
+        stated = facts.repository_claims.get(repo.key, ())
+        claims = ctx.claims[repo.key] = tuple(c for c in stated if c.source == "github" and "CODEOWNERS " in (c.evidence or ""))
     named = sorted({c.owner for c in claims if c.owner in own})
+    memo = (repo.key, tuple(named), tuple(services))
+    known = ctx.repo_results.get(memo)
+    if known is not None:
+        return known
     others = sorted({c.owner for c in claims if c.owner not in own})
     lines = tuple(sorted({f"{c.evidence}" for c in claims if c.owner in own}))
     state: RepositoryState
@@ -391,7 +435,7 @@ def _repository(ctx: _Context, repo: RepositoryRow, services: Sequence[str], own
         state, reason = "unknown", f"GitHub has not read {repo.slug} (no github source lists it), so its CODEOWNERS is unknown"
     else:
         state, reason = "unknown", f"the CODEOWNERS of {repo.slug} was not read (codeowners: false, or the read failed)"
-    return RepositoryEvidence(
+    found = ctx.repo_results[memo] = RepositoryEvidence(
         repository=Ref(repo.key, repo.slug),
         services=tuple(ctx.service(s) for s in services),
         state=state,
@@ -403,6 +447,7 @@ def _repository(ctx: _Context, repo: RepositoryRow, services: Sequence[str], own
         codeowners_path=repo.codeowners_path,
         reason=reason,
     )
+    return found
 
 
 def _build(ctx: _Context, services: Sequence[str], own: set[str]) -> Build:
@@ -437,33 +482,33 @@ def _build(ctx: _Context, services: Sequence[str], own: set[str]) -> Build:
 # -- run ------------------------------------------------------------------------------------------
 
 
-def _service_run(ctx: _Context, service: str, tree: set[str]) -> ServiceRun:
+@dataclass(frozen=True)
+class _RunFacts:
+    platforms: tuple[Ref, ...]
+    on_standard: bool
+    evidence: tuple[str, ...]
+    workloads: tuple[WorkloadEvidence, ...]
+    owner_teams: frozenset[str]
+    """Teams the workloads' labels name as owner."""
+
+
+def _run_facts(ctx: _Context, service: str) -> _RunFacts:
+    known = ctx.runs.get(service)
+    if known is not None:
+        return known
     facts = ctx.facts
     runs = [r for r in facts.runs_on.get(service, ()) if r.platform in facts.platforms]
     workloads = facts.workloads.get(service, ())
     platforms = sorted({r.platform for r in runs} | {p for w in workloads for p in w.platforms if p in facts.platforms})
-    on_standard = any(p in ctx.standard for p in platforms)
-    outsiders = sorted({t for w in workloads for t in w.owner_teams if t not in tree})
-    state: RunState
-    if not platforms:
-        state = "no-platform"
-    elif not on_standard:
-        state = "other-platform"
-    elif outsiders:
-        state = "deployed-by-other"
-    else:
-        state = "standard"
     evidence = [f"{r.source or '?'}: {r.evidence or 'runs on ' + ctx.platform(r.platform).name}" for r in runs]
     evidence += [
         f"workload {w.cluster}/{w.namespace}/{w.name} runs on {', '.join(ctx.platform(p).name for p in w.platforms)}"
         for w in workloads
         if w.platforms
     ]
-    return ServiceRun(
-        service=ctx.service(service),
-        state=state,
+    found = ctx.runs[service] = _RunFacts(
         platforms=tuple(ctx.platform(p) for p in platforms),
-        on_standard=on_standard,
+        on_standard=any(p in ctx.standard for p in platforms),
         evidence=tuple(evidence),
         workloads=tuple(
             WorkloadEvidence(
@@ -476,8 +521,37 @@ def _service_run(ctx: _Context, service: str, tree: set[str]) -> ServiceRun:
             )
             for w in workloads
         ),
+        owner_teams=frozenset(t for w in workloads for t in w.owner_teams),
+    )
+    return found
+
+
+def _service_run(ctx: _Context, service: str, tree: set[str]) -> ServiceRun:
+    run = _run_facts(ctx, service)
+    outside = run.owner_teams - tree if run.owner_teams else run.owner_teams
+    known = ctx.run_results.get((service, outside))
+    if known is not None:
+        return known
+    outsiders = sorted(outside)
+    state: RunState
+    if not run.platforms:
+        state = "no-platform"
+    elif not run.on_standard:
+        state = "other-platform"
+    elif outsiders:
+        state = "deployed-by-other"
+    else:
+        state = "standard"
+    found = ctx.run_results[(service, outside)] = ServiceRun(
+        service=ctx.service(service),
+        state=state,
+        platforms=run.platforms,
+        on_standard=run.on_standard,
+        evidence=run.evidence,
+        workloads=run.workloads,
         deployed_by=tuple(ctx.team(t) for t in outsiders),
     )
+    return found
 
 
 def _run(ctx: _Context, services: Sequence[str], tree: set[str]) -> Run:
@@ -516,9 +590,24 @@ def _handed_to(ctx: _Context, people: Iterable[str]) -> tuple[Ref, ...]:
     return tuple(ctx.team(t) for t, _ in sorted(counts.items(), key=lambda item: (-item[1], ctx.team(item[0]).name.lower())))
 
 
-def _service_support(ctx: _Context, service: str, tree: set[str], members: set[str]) -> ServiceSupport:
+@dataclass(frozen=True)
+class _Paging:
+    """Who a service's pages reach, whoever asks: its policies, level 1's people and who is on call now."""
+
+    policies: tuple[Ref, ...]
+    team_policy: bool
+    first: frozenset[str]
+    now: tuple[str, ...]
+    level_now: int | None
+    unknown: str | None
+    """Why who it pages is not known (no policy: the empty string)."""
+
+
+def _paging(ctx: _Context, service: str) -> _Paging:
+    known = ctx.paging.get(service)
+    if known is not None:
+        return known
     facts = ctx.facts
-    ref = ctx.service(service)
     own = [p for p in facts.service_policies.get(service, ()) if p in facts.policies]
     team_policy = False
     if not own:
@@ -526,47 +615,60 @@ def _service_support(ctx: _Context, service: str, tree: set[str], members: set[s
         own = sorted({p for t in owners for p in facts.team_policies.get(t, ()) if p in facts.policies})
         team_policy = bool(own)
     policies = tuple(Ref(p, facts.policies[p].name or p) for p in own)
-    if not own:
-        return ServiceSupport(ref, "no-policy", (), False, (), (), (), "pages no escalation policy (neither its own nor its owner team's)")
     unknown = [facts.policies[p] for p in own if facts.policies[p].levels is None]
-    if unknown:
-        names = ", ".join(p.name or p.key for p in unknown)
-        return ServiceSupport(
-            ref, "unknown", policies, team_policy, (), (), (), f"the levels of policy {names} are unknown (PagerDuty listed no rules)"
-        )
     first: set[str] = set()
-    for p in own:
-        for level, targets in facts.policies[p].levels or ():
-            if level != 1:
-                continue
-            for kind, key in targets:
-                first.update([key] if kind == "user" else facts.schedule_people.get(key, ()))
-    shifts = [s for s in facts.shifts_now if s.policy in own]
-    first.update(s.person for s in shifts if s.level == 1)
-    levels_now = sorted({s.level for s in shifts})
-    now = sorted({s.person for s in shifts if s.level == levels_now[0]}) if levels_now else []
-    first_refs = tuple(sorted((ctx.person(p) for p in first), key=lambda r: r.name.lower()))
-    now_refs = tuple(ctx.person(p) for p in now)
-    if not first and not now:
-        return ServiceSupport(
-            ref,
-            "unknown",
-            policies,
-            team_policy,
-            (),
-            (),
-            (),
-            "its policy's level 1 names nobody the catalog knows, and nobody is on call now",
-        )
-    outside_first = bool(first) and not (first & members)
-    outside_now = bool(now) and not (set(now) & members)
+    now: list[str] = []
+    level_now: int | None = None
+    reason: str | None = "" if not own else None
+    if unknown:
+        reason = f"the levels of policy {', '.join(p.name or p.key for p in unknown)} are unknown (PagerDuty listed no rules)"
+    elif own:
+        for p in own:
+            for level, targets in facts.policies[p].levels or ():
+                if level == 1:
+                    for kind, key in targets:
+                        first.update([key] if kind == "user" else facts.schedule_people.get(key, ()))
+        shifts = [s for p in own for s in ctx.shifts_of.get(p, ())]
+        first.update(s.person for s in shifts if s.level == 1)
+        if shifts:
+            level_now = min(s.level for s in shifts)
+            now = sorted({s.person for s in shifts if s.level == level_now})
+        if not first and not now:
+            reason = "its policy's level 1 names nobody the catalog knows, and nobody is on call now"
+    found = ctx.paging[service] = _Paging(policies, team_policy, frozenset(first), tuple(now), level_now, reason)
+    return found
+
+
+def _service_support(ctx: _Context, service: str, tree: set[str], members: set[str]) -> ServiceSupport:
+    paging = _paging(ctx, service)
+    first, now = paging.first, paging.now
+    outside_first = bool(first) and first.isdisjoint(members)
+    outside_now = bool(now) and members.isdisjoint(now)
+    memo = (service, outside_first, outside_now)
+    known = ctx.support_results.get(memo)
+    if known is None:
+        known = ctx.support_results[memo] = _support_of(ctx, service, paging, outside_first, outside_now)
+    return known
+
+
+def _support_of(ctx: _Context, service: str, paging: _Paging, outside_first: bool, outside_now: bool) -> ServiceSupport:
+    ref = ctx.service(service)
+    if paging.unknown == "":
+        return ServiceSupport(ref, "no-policy", (), False, (), (), (), "pages no escalation policy (neither its own nor its owner team's)")
+    if paging.unknown is not None:
+        return ServiceSupport(ref, "unknown", paging.policies, paging.team_policy, (), (), (), paging.unknown)
+    first_refs = tuple(sorted((ctx.person(p) for p in paging.first), key=lambda r: r.name.lower()))
+    now_refs = tuple(ctx.person(p) for p in paging.now)
     if outside_first or outside_now:
-        people = first if outside_first else set(now)
-        handed = _handed_to(ctx, people)
+        handed = _handed_to(ctx, paging.first if outside_first else paging.now)
         who = ", ".join(t.name for t in handed) or "people in no team the catalog knows"
-        where = "level 1" if outside_first else f"the on-call now (level {levels_now[0]})"
-        return ServiceSupport(ref, "handed-off", policies, team_policy, first_refs, now_refs, handed, f"{where} is staffed by {who}")
-    return ServiceSupport(ref, "supported", policies, team_policy, first_refs, now_refs, (), "level 1 and the on-call now are the team's")
+        where = "level 1" if outside_first else f"the on-call now (level {paging.level_now})"
+        return ServiceSupport(
+            ref, "handed-off", paging.policies, paging.team_policy, first_refs, now_refs, handed, f"{where} is staffed by {who}"
+        )
+    return ServiceSupport(
+        ref, "supported", paging.policies, paging.team_policy, first_refs, now_refs, (), "level 1 and the on-call now are the team's"
+    )
 
 
 def _support(ctx: _Context, services: Sequence[str], tree: set[str], members: set[str]) -> Support:
@@ -630,9 +732,8 @@ def _platform_role(
     facts = ctx.facts
     owns = Verdict.YES if key in facts.platforms[pt.platform.key].owners or pt.found_from == "configuration" else Verdict.NO
     policies = set(facts.team_policies.get(key, ()))
-    for service, row in facts.services.items():
-        if key in row.owners:
-            policies.update(facts.service_policies.get(service, ()))
+    for service in ctx.services_of.get(key, ()):
+        policies.update(facts.service_policies.get(service, ()))
     known = sorted(p for p in policies if p in facts.policies)
     staffed: list[str] = []
     for p in known:
@@ -740,7 +841,6 @@ __all__ = [
     "build_run",
     "build_run_company",
     "find_team",
-    "percent",
     "score_company",
     "score_team",
 ]

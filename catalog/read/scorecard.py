@@ -242,26 +242,43 @@ class ScorecardReads(ReadBase):
     async def scorecard_facts(self, now: str, team_keys: Sequence[str] | None = None) -> ScorecardFacts:
         """The facts for the teams ``team_keys`` (keys or names) and their sub-teams (None: the whole company), at ``now``."""
         facts = ScorecardFacts(now)
-        await self._scorecard_people(facts)
-        service_keys: list[str] | None = None
-        if team_keys is not None:
+        await self._scorecard_teams(facts)
+        if team_keys is None:
+            await self._scorecard_members(facts, None, ())
+            await self._scorecard_services(facts, None)
+            await self._scorecard_repositories(facts, None)
+            await self._scorecard_platforms(facts, None)
+            await self._scorecard_on_call(facts, None)
+        else:
             roots = [find_team(facts.teams, text) or text for text in team_keys]
             tree = sorted(subteams(facts.parents, roots, self.hierarchy_limit))
             rows = await self.store.read(_OWNED_BY_TEAMS, {"teams": tree})
-            service_keys = sorted({str(r["id"]) for r in rows})
-        await self._scorecard_services(facts, service_keys)
-        scoped = sorted(facts.services)
-        await self._scorecard_repositories(facts, scoped if service_keys is not None else None)
-        await self._scorecard_platforms(facts, scoped if service_keys is not None else None)
-        await self._scorecard_on_call(facts, scoped if service_keys is not None else None)
+            await self._scorecard_services(facts, sorted({str(r["id"]) for r in rows}))
+            scoped = sorted(facts.services)
+            await self._scorecard_repositories(facts, scoped)
+            await self._scorecard_platforms(facts, scoped)
+            await self._scorecard_on_call(facts, scoped)
+            # One team's memberships: its tree's members, and the teams of everyone its evidence names
+            # (responders, CODEOWNERS people), to name whom support is handed off to.
+            await self._scorecard_members(facts, tree, sorted(_people_named(facts)))
+        await self._scorecard_person_names(facts)
         return facts
 
-    async def _scorecard_people(self, facts: ScorecardFacts) -> None:
+    async def _scorecard_teams(self, facts: ScorecardFacts) -> None:
         rows = await self.store.read_table(_TEAMS, {"key": "t.id", "name": "t.name", "display": "t.display_name"})
         facts.teams = {str(r["key"]): TeamRow(str(r["key"]), str(r["name"] or r["key"]), r["display"]) for r in rows}
         edges = await self.store.read_table(_TEAM_EDGES, {"child": "c.id", "parent": "p.id"})
         facts.parents = _grouped([(str(r["child"]), str(r["parent"])) for r in edges])
-        members = await self.store.read_table(_MEMBERS, {"person": "m.id", "team": "t.id", "name": "coalesce(m.display_name, m.name)"})
+
+    async def _scorecard_members(self, facts: ScorecardFacts, teams: Sequence[str] | None, people: Sequence[str]) -> None:
+        """Memberships: all of them (``teams`` None), or those into ``teams`` and those of ``people``."""
+        columns = {"person": "m.id", "team": "t.id", "name": "coalesce(m.display_name, m.name)"}
+        if teams is None:
+            members = await self.store.read_table(_MEMBERS, columns)
+        else:
+            members = await self.store.read_table(
+                _MEMBERS + " AND (t.id IN $teams OR m.id IN $people)", columns, {"teams": teams, "people": people}
+            )
         facts.memberships = _grouped([(str(r["person"]), str(r["team"])) for r in members])
         facts.person_names = {str(r["person"]): str(r["name"] or r["person"]) for r in members}
 
@@ -435,11 +452,10 @@ class ScorecardReads(ReadBase):
                 key=lambda s: (s.policy, s.level, s.person),
             )
         )
-        named_in_policies = {
-            key for p in facts.policies.values() for _, targets in p.levels or () for kind, key in targets if kind == "user"
-        }
-        named_in_schedules = {key for people in facts.schedule_people.values() for key in people}
-        unnamed = sorted(({s.person for s in facts.shifts_now} | named_in_policies | named_in_schedules) - set(facts.person_names))
+
+    async def _scorecard_person_names(self, facts: ScorecardFacts) -> None:
+        """Names of the people the evidence names who are in no team (so not read with the memberships)."""
+        unnamed = sorted(_people_named(facts) - set(facts.person_names))
         if unnamed:
             names = await self.store.read_table(
                 f"UNWIND $ids AS key MATCH (m:Person {{id: key}}) WHERE {_current('m')}",
@@ -447,6 +463,14 @@ class ScorecardReads(ReadBase):
                 {"ids": unnamed},
             )
             facts.person_names.update({str(r["key"]): str(r["name"] or r["key"]) for r in names})
+
+
+def _people_named(facts: ScorecardFacts) -> set[str]:
+    """People the evidence names: on call now, targeted by a policy, in a schedule's rotation, named by CODEOWNERS."""
+    policies = {key for p in facts.policies.values() for _, targets in p.levels or () for kind, key in targets if kind == "user"}
+    schedules = {key for people in facts.schedule_people.values() for key in people}
+    codeowners = {c.owner for claims in facts.repository_claims.values() for c in claims if c.owner_label == "Person"}
+    return {s.person for s in facts.shifts_now} | policies | schedules | codeowners
 
 
 def subteams(parents: Mapping[str, Sequence[str]], roots: Sequence[str], limit: int) -> set[str]:
