@@ -10,11 +10,12 @@ from typing import Any
 
 from catalog.answers.audits import AuditFilter, AuditKind, audits
 from catalog.answers.build_run_company import BuildRunPoint, build_run_trend, company_report
-from catalog.answers.scorecard import TeamNotFound, build_run, percent
+from catalog.answers.scorecard import TeamNotFound, build_run
 from catalog.read import CatalogReader
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from catalog.web.chart import TrendChart, share_chart
+from catalog.web.render import percent
 
 ANTIPATTERNS = (AuditKind.SEVERAL_STANDARD_PLATFORMS, AuditKind.OPS_HAND_OFF, AuditKind.OWN_PLATFORM)
 ANTIPATTERNS_SHOWN = 25
@@ -34,8 +35,7 @@ def build_run_chart(points: list[BuildRunPoint]) -> TrendChart | None:
     if not points:
         return None
     labels = [
-        f"{p.taken_at[:16].replace('T', ' ')} UTC: {p.tally.fully} of {p.tally.teams} teams fully Build-Run "
-        f"({percent(p.tally.share) or 'n/a'})"
+        f"{p.taken_at[:16].replace('T', ' ')} UTC: {p.tally.fully} of {p.tally.teams} teams fully Build-Run ({percent(p.tally.share)})"
         for p in points
     ]
     first, last = points[0], points[-1]
