@@ -32,6 +32,8 @@ from strawberry import Schema
 
 from bench.queries import ADOPTION, OWNER_LOOKUP, TEAM_PAGE, WHO_OWNS, Targets, build_queries, find_targets, owner_lookup, team_page
 from catalog.answers.adoption import adoption
+from catalog.answers.audits import AuditFilter, audits
+from catalog.answers.build_run_company import company_report
 from catalog.answers.ownership import who_owns
 from catalog.answers.scorecard import build_run, build_run_company
 from catalog.api.app import create_app
@@ -42,6 +44,7 @@ from catalog.read.snapshot import Snapshot, SnapshotReader, build_snapshot
 from catalog.settings import Settings
 from catalog.store import open_store
 from catalog.store.base import GraphStore
+from catalog.web.build_run import ANTIPATTERNS
 
 Row = tuple[str, float | None, float | None, float | None]
 
@@ -84,6 +87,46 @@ async def _scorecard_rows(store: GraphStore, settings: Settings, team: str, call
         (f"buildRun(team) ({team})", statistics.median(graphql) * 1000, statistics.median(one) * 1000, None),
         (f"Build-Run scorecard, whole company ({teams} teams)", None, statistics.median(company) * 1000, None),
     ]
+
+
+COMPANY_ROWS = ("Build-Run company view", "anti-pattern audits")
+
+
+async def _company_rows(store: GraphStore, settings: Settings, calls: int) -> list[Row]:
+    """The Build-Run company view (every team scored, grouped by org unit and domain) through GraphQL and directly, and the
+    first page of the anti-pattern audits (their bulk reads, joined in memory)."""
+    schema = build_schema(settings)
+    reader = CatalogReader(store)
+    graphql: list[float] = []
+    direct: list[float] = []
+    found: list[float] = []
+    teams = 0
+    for _ in range(calls):
+        started = time.perf_counter()
+        result = await schema.execute(COMPANY, context_value=build_context(store, settings))
+        graphql.append(time.perf_counter() - started)
+        if result.errors:
+            raise RuntimeError(f"buildRunCompany: {result.errors[0].message}")
+        started = time.perf_counter()
+        teams = (await company_report(reader)).company.teams
+        direct.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await (await audits(reader, AuditFilter(kinds=ANTIPATTERNS))).page(50)
+        found.append(time.perf_counter() - started)
+    return [
+        (f"Build-Run company view ({teams} teams)", statistics.median(graphql) * 1000, statistics.median(direct) * 1000, None),
+        ("anti-pattern audits, first page of 50", None, statistics.median(found) * 1000, None),
+    ]
+
+
+COMPANY = """{
+  buildRunCompany {
+    company { teams fullyBuildRun share knownShare }
+    byOrgUnit { key name tally { teams fullyBuildRun share } }
+    byDomain { key name tally { teams fullyBuildRun share } }
+    teams(first: 50) { nodes { overall team { name } } }
+  }
+}"""
 
 
 async def _get_page(http: httpx.AsyncClient, path: str) -> None:
@@ -226,6 +269,8 @@ async def run(store_at: str, only: str, calls: int, *, snapshot: bool = True) ->
         results += await _from_snapshot(store, settings, only, calls)
         if any(only.lower() in name.lower() for name in SCORECARD_ROWS):
             results.extend(_shown(row) for row in await _scorecard_rows(store, settings, targets.team, calls))
+        if any(only.lower() in name.lower() for name in COMPANY_ROWS):
+            results.extend(_shown(row) for row in await _company_rows(store, settings, calls))
     finally:
         await http.aclose()
         await store.close()

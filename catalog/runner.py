@@ -18,6 +18,7 @@ from typing import Any
 
 from catalog.answers.adoption import snapshot_batch
 from catalog.answers.audit_sightings import sightings_batch
+from catalog.answers.build_run_company import snapshot_batch as build_run_snapshot
 from catalog.config import CatalogConfig, ConfiguredSource
 from catalog.core.clock import now_iso
 from catalog.core.identity import IdentityIndex
@@ -202,6 +203,13 @@ async def sync_sources(
         outcomes.append(
             await _locked(
                 "adoption", adoption.instance, sync(store, adoption, now=taken_at, lock_seconds=lock_seconds, lock_wait=lock_wait)
+            )
+        )
+        # The Build-Run scorecard as it stands after this sync: the points of the Build-Run trend.
+        build_run = await build_run_snapshot(CatalogReader(store), taken_at)
+        outcomes.append(
+            await _locked(
+                "build-run", build_run.instance, sync(store, build_run, now=taken_at, lock_seconds=lock_seconds, lock_wait=lock_wait)
             )
         )
         # When each audit problem was first seen: what `Audit.firstDetectedAt` answers with.

@@ -99,6 +99,13 @@ class Settings(BaseSettings):
     stale_after_days: int = Field(
         30, ge=1, le=3650, description="Days after which audits report an entity, or a source instance without a complete import, as stale."
     )
+    ops_handoff_min_teams: int = Field(
+        2,
+        ge=1,
+        le=1000,
+        description="Audits report an Ops hand-off when one team answers the first page for the services of at least this many "
+        "other teams.",
+    )
     config: Path = Field(Path("catalog.yaml"), description="The sources file `catalog sync` and `catalog serve` read.")
     max_retire_fraction: float = Field(
         0.2, ge=0, le=1, description="Share of a source's entities one import may retire before it refuses (override with --force)."

@@ -102,7 +102,8 @@ async def test_scale_s_syncs_through_every_importer(store: GraphStore, company_s
     assert [(o.instance, o.error) for o in outcomes if o.failed] == []
     assert all(o.report is not None and o.report.complete for o in outcomes)
     types = [o.type for o in outcomes]
-    assert types == ["backstage", "github", "pagerduty", "kubernetes", "kubernetes", "kubernetes", "reconcile", "adoption", "audits"]
+    sources = ["backstage", "github", "pagerduty", "kubernetes", "kubernetes", "kubernetes"]
+    assert types == [*sources, "reconcile", "adoption", "build-run", "audits"]
 
     findings = Counter((f.kind, f.severity) for o in outcomes if o.report for f in o.report.findings)
     expected = {

@@ -104,7 +104,8 @@ def test_demo_can_write_its_sources_for_any_store(capsys: pytest.CaptureFixture[
     assert config == tmp_path / "acme" / "catalog.yaml"
     assert main(["sync", "--config", str(config), "--embedded-path", str(tmp_path / "db"), "--json"]) == 0
     reports = json.loads(capsys.readouterr().out)
-    assert {r["type"] for r in reports} == {"backstage", "opslevel", "github", "pagerduty", "kubernetes", "reconcile", "adoption", "audits"}
+    sources = {"backstage", "opslevel", "github", "pagerduty", "kubernetes"}
+    assert {r["type"] for r in reports} == {*sources, "reconcile", "adoption", "build-run", "audits"}
 
 
 def test_import_also_resolves_owners(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ async def test_every_demo_source_syncs_and_a_second_sync_changes_nothing(store: 
         ("kubernetes", False),
         ("reconcile", False),
         ("adoption", False),
+        ("build-run", False),
         ("audits", False),
     ]
     assert all(o.report is not None and o.report.complete for o in first)
@@ -43,8 +44,8 @@ async def test_every_demo_source_syncs_and_a_second_sync_changes_nothing(store: 
     for outcome in second:
         assert outcome.report is not None
         totals = outcome.report.totals()
-        # Only the adoption trend grows: one new company point per sync.
-        expected = 1 if outcome.type == "adoption" else 0
+        # Only the adoption and Build-Run trends grow: one new company point per sync.
+        expected = 1 if outcome.type in ("adoption", "build-run") else 0
         assert (outcome.instance, totals.created, totals.updated, totals.retired) == (outcome.instance, expected, 0, 0)
 
 

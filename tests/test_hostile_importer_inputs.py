@@ -28,7 +28,8 @@ from importers.kubernetes.kubeconfig import KubeconfigError, load_kubeconfig
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = "2026-11-20T12:00:00.000000Z"
-HISTORY_LABELS = ("Finding", "ImportRun", "AdoptionSnapshot", "AuditSighting")  # bookkeeping: a refusal is a new finding
+# Bookkeeping: a refusal is a new finding.
+HISTORY_LABELS = ("Finding", "ImportRun", "AdoptionSnapshot", "BuildRunSnapshot", "AuditSighting")
 CEILING = 1536 * 1024 * 1024
 
 

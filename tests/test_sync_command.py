@@ -40,7 +40,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 async def test_sync_runs_every_source_then_reconciles_and_a_second_run_changes_nothing(store: GraphStore, tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path))
     first = await sync_sources(store, config)
-    assert [o.type for o in first] == ["config", "backstage", "reconcile", "adoption", "audits"]
+    assert [o.type for o in first] == ["config", "backstage", "config", "reconcile", "adoption", "build-run", "audits"]
     assert all(not o.failed for o in first)
     backstage = first[1].report
     assert backstage is not None and backstage.nodes["Service"].created == 28
@@ -57,8 +57,8 @@ async def test_sync_runs_every_source_then_reconciles_and_a_second_run_changes_n
     for outcome in second:
         assert outcome.report is not None
         totals = outcome.report.totals()
-        # Only the adoption trend grows: one new company point per sync.
-        expected = 1 if outcome.type == "adoption" else 0
+        # Only the adoption and Build-Run trends grow: one new company point per sync.
+        expected = 1 if outcome.type in ("adoption", "build-run") else 0
         assert (outcome.instance, totals.created, totals.updated, totals.retired) == (outcome.instance, expected, 0, 0)
 
 
@@ -122,7 +122,7 @@ async def test_the_identity_index_is_read_again_only_after_a_source_changed_the_
 async def test_only_one_source_and_an_unknown_one(store: GraphStore, tmp_path: Path) -> None:
     config = load_config(write_config(tmp_path))
     outcomes = await sync_sources(store, config, only="backstage")
-    assert [o.type for o in outcomes] == ["config", "backstage", "reconcile", "adoption", "audits"]
+    assert [o.type for o in outcomes] == ["config", "backstage", "config", "reconcile", "adoption", "build-run", "audits"]
     with pytest.raises(ValueError, match=r"no source in .* is 'jira'; configured: acme \(backstage\)"):
         await sync_sources(store, config, only="jira")
 
@@ -139,7 +139,7 @@ def test_the_sync_command_prints_a_table_and_json(
     assert "DRY RUN" in out and "acme" in out and "status" in out
     assert main(["sync", "--config", str(config), "--embedded-path", db, "--json"]) == 0
     reports = json.loads(capsys.readouterr().out)
-    assert [r["type"] for r in reports] == ["config", "backstage", "reconcile", "adoption", "audits"]
+    assert [r["type"] for r in reports] == ["config", "backstage", "config", "reconcile", "adoption", "build-run", "audits"]
     assert reports[1]["nodes"]["Service"]["created"] == 28
 
 

@@ -1,7 +1,7 @@
 """The pages in a real headless Chromium (Debian's `chromium`, driven by Playwright), on both stores, over the demo.
 
 A responder searches a pod name and sees the owner and the person on call, follows the link to
-the blast radius, and the platform team sees the adoption chart; the browser logs no console
+the blast radius, and the platform team sees the adoption chart and the Build-Run section; the browser logs no console
 error and requests nothing outside the catalog's own origin. The screenshots in the README come
 from here (`docs/screenshots/`, written by the embedded-store run).
 """
@@ -89,11 +89,20 @@ async def test_a_responder_finds_the_owner_and_the_on_call_then_what_breaks_and_
 
             await page.get_by_role("link", name="Platform adoption").click()
             await page.wait_for_url("**/platform")
-            chart = page.locator("svg.chart")
+            chart = page.locator("#trend svg.chart")
             await chart.wait_for(state="visible")
             assert await chart.locator("circle").count() >= 2
             box_size = await chart.bounding_box()
             assert box_size is not None and box_size["width"] > 300 and box_size["height"] > 150
+            # The Build-Run section: the company view, the Platform Team, the anti-patterns and its own trend.
+            build_run = page.locator("#build-run")
+            await build_run.scroll_into_view_if_needed()
+            summary = await build_run.locator(".answer").first.inner_text()
+            assert "teams" in summary and "fully Build-Run" in summary
+            assert "The Platform Team" in await build_run.inner_text()
+            build_run_chart = build_run.locator("svg.chart")
+            await build_run_chart.wait_for(state="visible")
+            assert await build_run_chart.locator("circle").count() >= 2
             if request.node.callspec.params["store"] == "embedded":
                 await page.screenshot(path=str(SCREENSHOTS / "platform.png"), full_page=False)
 

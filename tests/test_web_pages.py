@@ -125,6 +125,7 @@ async def test_audits_filter_like_the_api_and_sync_status_names_each_source(demo
             assert source in status.text
         # Every adoption snapshot is its own source instance: the status shows them as one row.
         assert "catalog:adoption" in status.text and "catalog:adoption:20" not in status.text
+        assert "catalog:build-run" in status.text and "catalog:build-run:20" not in status.text
 
 
 async def test_suggestions_and_the_offline_query_console(demo: GraphStore) -> None:

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from catalog.core.clock import iso, now_iso, parse_iso
 from catalog.core.model import NODES_BY_LABEL, OWNS
@@ -63,6 +64,9 @@ class AuditKind(StrEnum):
     DANGLING_REFERENCE = "DANGLING_REFERENCE"
     OFF_STANDARD_PLATFORM = "OFF_STANDARD_PLATFORM"
     UNKNOWN_PLATFORM = "UNKNOWN_PLATFORM"
+    SEVERAL_STANDARD_PLATFORMS = "SEVERAL_STANDARD_PLATFORMS"
+    OPS_HAND_OFF = "OPS_HAND_OFF"
+    OWN_PLATFORM = "OWN_PLATFORM"
     IMPORT_PROBLEM = "IMPORT_PROBLEM"
 
 
@@ -79,6 +83,12 @@ KIND_DOCS: dict[AuditKind, str] = {
     AuditKind.DANGLING_REFERENCE: "A reference an importer could not resolve: an unknown entity, a wrong kind, an unknown repository.",
     AuditKind.OFF_STANDARD_PLATFORM: "A service that runs only on platforms other than the standard one.",
     AuditKind.UNKNOWN_PLATFORM: "A running service no source places on any platform.",
+    AuditKind.SEVERAL_STANDARD_PLATFORMS: "More than one platform is presented as the standard one (catalog.yaml, a Backstage "
+    "annotation): the company runs several platforms, and adoption counts services on any of them as standard.",
+    AuditKind.OPS_HAND_OFF: "One team answers the first page for the services of many other teams (at least "
+    "CATALOG_OPS_HANDOFF_MIN_TEAMS): their own members are not on the first level of the services' escalation policies.",
+    AuditKind.OWN_PLATFORM: "A team operates a platform of its own: it owns a platform that is not the standard one, and services "
+    "run on it.",
     AuditKind.IMPORT_PROBLEM: "Any other problem an import found in its source, with the file, line and fix.",
 }
 
@@ -87,6 +97,9 @@ SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
 
 DEFAULT_STALE_AFTER_DAYS = 30
 """Used when the settings have no ``stale_after_days`` (``CATALOG_STALE_AFTER_DAYS``)."""
+
+DEFAULT_OPS_HANDOFF_MIN_TEAMS = 2
+"""Used when the settings have no ``ops_handoff_min_teams`` (``CATALOG_OPS_HANDOFF_MIN_TEAMS``)."""
 
 NOT_RUNNING_TYPES: tuple[str, ...] = ("library",)
 """Service types that do not run anywhere: no on-call routing or platform is expected of them."""
@@ -289,6 +302,9 @@ class _Context:
     scope: list[str] | None
     """Subject keys the team filter allows; None without a team filter."""
     standard: list[str] = field(default_factory=list)
+    ops_handoff_min_teams: int = DEFAULT_OPS_HANDOFF_MIN_TEAMS
+    memo: dict[str, Any] = field(default_factory=dict)
+    """Facts read once per ``Audits`` and shared by its producers and pages (the anti-patterns' bulk reads)."""
 
     @property
     def audit_scope(self) -> AuditScope:
@@ -825,6 +841,7 @@ async def audits(
     now: str | None = None,
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
     hierarchy_limit: int = DEFAULT_HIERARCHY_LIMIT,
+    ops_handoff_min_teams: int = DEFAULT_OPS_HANDOFF_MIN_TEAMS,
 ) -> Audits:
     """The audits ``audit_filter`` selects, as of ``now`` (default: the current time).
 
@@ -832,6 +849,8 @@ async def audits(
     ``AuditArgumentError`` for a subject label or threshold that cannot be used.
     """
     f = audit_filter or AuditFilter()
+    if ops_handoff_min_teams < 1:
+        raise AuditArgumentError(f"ops_handoff_min_teams {ops_handoff_min_teams} is below 1; give a number of teams, e.g. 3")
     if stale_after_days < 1:
         raise AuditArgumentError(f"stale_after_days {stale_after_days} is below 1; give a number of days, e.g. 30")
     if f.subject_label is not None:
@@ -845,7 +864,7 @@ async def audits(
         scope = await reader.team_scope(f.team, f.include_sub_teams, hierarchy_limit)
         if scope is None:
             raise UnknownEntity("Team", f.team)
-    ctx = _Context(reader, f, iso(parse_iso(now)), cutoff, stale_after_days, scope)
+    ctx = _Context(reader, f, iso(parse_iso(now)), cutoff, stale_after_days, scope, ops_handoff_min_teams=ops_handoff_min_teams)
     wants_standard = f.kinds is None or AuditKind.OFF_STANDARD_PLATFORM in f.kinds
     if wants_standard:
         ctx.standard = await reader.standard_platform_keys()

@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from catalog.api.audits.queries import AuditQuery
+from catalog.api.company.queries import CompanyQuery
 from catalog.api.errors import is_internal, with_code
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
@@ -57,6 +58,7 @@ class Query(
     AuthQuery,
     ListQuery,
     ScorecardQuery,
+    CompanyQuery,
 ):
     pass
 

@@ -81,7 +81,9 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
         return EXIT_USAGE
     stale_days = args.stale_after_days if args.stale_after_days is not None else _default_stale_days(args)
     try:
-        found = await answers.audits(CatalogReader(store), _filter(args), stale_after_days=stale_days)
+        given = getattr(args, "settings", None)
+        min_teams = given.ops_handoff_min_teams if isinstance(given, Settings) else answers.DEFAULT_OPS_HANDOFF_MIN_TEAMS
+        found = await answers.audits(CatalogReader(store), _filter(args), stale_after_days=stale_days, ops_handoff_min_teams=min_teams)
     except answers.AuditArgumentError as exc:
         print(f"catalog audit: {exc}", file=sys.stderr)
         return EXIT_USAGE

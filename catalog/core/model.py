@@ -319,6 +319,35 @@ ADOPTION_SNAPSHOT = NodeType(
         Prop("unknown", PropType.INT, "Services with no known platform."),
     ),
 )
+BUILD_RUN_SNAPSHOT = NodeType(
+    "BuildRunSnapshot",
+    "The Build-Run scorecard counted at the end of a sync, for the company and for each top-level org unit and domain: how "
+    "many teams (those that own services themselves) are fully Build-Run, and each dimension's verdicts; the series over "
+    "time is the Build-Run trend.",
+    (
+        Prop("taken_at", PropType.TIME, "When the sync that counted it finished.", indexed=True),
+        Prop("scope", indexed=True, doc="company, org-unit or domain."),
+        Prop("scope_key", indexed=True, doc="Key of the org unit (a team) or domain; `company` for the whole company."),
+        Prop("scope_name"),
+        Prop("teams", PropType.INT, "Teams in scope that own services themselves."),
+        Prop("fully", PropType.INT, "Of them, teams fully Build-Run (build, run and support all `yes`)."),
+        Prop("partly", PropType.INT, "Teams whose overall verdict is `partly`."),
+        Prop("no", PropType.INT, "Teams whose overall verdict is `no`."),
+        Prop("unknown", PropType.INT, "Teams whose overall verdict is `unknown` (an input is missing)."),
+        Prop("build_yes", PropType.INT, "Teams whose Build verdict is `yes`."),
+        Prop("build_partly", PropType.INT, "Teams whose Build verdict is `partly`."),
+        Prop("build_no", PropType.INT, "Teams whose Build verdict is `no`."),
+        Prop("build_unknown", PropType.INT, "Teams whose Build verdict is `unknown`."),
+        Prop("run_yes", PropType.INT, "Teams whose Run verdict is `yes`."),
+        Prop("run_partly", PropType.INT, "Teams whose Run verdict is `partly`."),
+        Prop("run_no", PropType.INT, "Teams whose Run verdict is `no`."),
+        Prop("run_unknown", PropType.INT, "Teams whose Run verdict is `unknown`."),
+        Prop("support_yes", PropType.INT, "Teams whose Support verdict is `yes`."),
+        Prop("support_partly", PropType.INT, "Teams whose Support verdict is `partly`."),
+        Prop("support_no", PropType.INT, "Teams whose Support verdict is `no`."),
+        Prop("support_unknown", PropType.INT, "Teams whose Support verdict is `unknown`."),
+    ),
+)
 AUDIT_SIGHTING = NodeType(
     "AuditSighting",
     "An audit problem seen at the end of a sync, keyed by the audit's stable id; retired when a sync no longer sees the problem.",
@@ -409,6 +438,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     SCHEDULE,
     ON_CALL_SHIFT,
     ADOPTION_SNAPSHOT,
+    BUILD_RUN_SNAPSHOT,
     AUDIT_SIGHTING,
     FINDING,
     IMPORT_RUN,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from catalog.read.adoption import AdoptionReads
+from catalog.read.antipatterns import AntipatternReads
 from catalog.read.audits import AuditReads
+from catalog.read.company import CompanyReads
 from catalog.read.entities import EntityReads
 from catalog.read.findings import FindingReads
 from catalog.read.history import HistoryReads
@@ -27,6 +29,8 @@ class CatalogReader(
     ImpactReads,
     OnCallReads,
     ScorecardReads,
+    AntipatternReads,
+    CompanyReads,
 ):
     """Every current-state read the API makes, as batch methods over a ``GraphStore``.
 

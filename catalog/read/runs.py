@@ -14,6 +14,8 @@ MAX_INSTANCES = 500
 """Most source instances the status lists; real catalogs have tens."""
 SNAPSHOT_PREFIX = "catalog:adoption:"
 """Every adoption snapshot is its own instance (``catalog.answers.adoption.snapshot_instance``): the status shows them as one."""
+BUILD_RUN_PREFIX = "catalog:build-run:"
+"""Likewise every Build-Run snapshot (``catalog.answers.build_run_company.snapshot_instance``)."""
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,14 @@ async def latest_runs(store: GraphStore) -> list[LatestRun]:
     """The latest run of every source instance, by instance: one aggregate, then one key lookup per instance."""
     rows = await store.read(
         "MATCH (r:ImportRun) WHERE r.source_instance IS NOT NULL "
-        "WITH CASE WHEN r.source_instance STARTS WITH $prefix THEN $prefix ELSE r.source_instance END AS instance, r "
+        "WITH CASE WHEN r.source_instance STARTS WITH $prefix THEN $prefix WHEN r.source_instance STARTS WITH $build_run "
+        "THEN $build_run ELSE r.source_instance END AS instance, r "
         "RETURN instance, max(r.started_at) AS started, count(r) AS runs ORDER BY instance LIMIT $limit",
-        {"limit": MAX_INSTANCES, "prefix": SNAPSHOT_PREFIX},
+        {"limit": MAX_INSTANCES, "prefix": SNAPSHOT_PREFIX, "build_run": BUILD_RUN_PREFIX},
     )
     out: list[LatestRun] = []
     for row in rows:
-        same = "STARTS WITH" if row["instance"] == SNAPSHOT_PREFIX else "="
+        same = "STARTS WITH" if row["instance"] in (SNAPSHOT_PREFIX, BUILD_RUN_PREFIX) else "="
         found = await store.read(
             f"MATCH (r:ImportRun) WHERE r.started_at = $started AND r.source_instance {same} $instance "
             "RETURN r.source AS source, r.finished_at AS finished_at, r.complete AS complete, r.report AS report LIMIT 1",

@@ -32,6 +32,7 @@ from catalog.read.runs import finding_counts, latest_runs
 from catalog.read.snapshot import Snapshot, SnapshotReader
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
+from catalog.web.build_run import platform_section, team_section
 from catalog.web.chart import trend_chart
 from catalog.web.render import blast_href, render, service_href
 
@@ -253,6 +254,7 @@ class Pages:
                 "next_after": services.items[-1].id if services.has_next and services.items else None,
                 "after": after,
                 "chains": chains,
+                **(await team_section(store, key)),
             }
 
         return await self._page("team.html", build)
@@ -278,6 +280,8 @@ class Pages:
             )
             off_page = await off.page(PAGE_SIZE)
             off_total = await off.total()
+            async with self._walks:
+                build_run = await platform_section(store, self._settings)
             return {
                 "report": report,
                 "by": by,
@@ -287,6 +291,7 @@ class Pages:
                 "trend": trend[-10:],
                 "off": off_page,
                 "off_total": off_total,
+                **build_run,
             }
 
         return await self._page("platform.html", build)
@@ -310,6 +315,7 @@ class Pages:
                     self._reader(store),
                     AuditFilter(kinds, tuple(severities) or None, team, sub_teams, label),
                     stale_after_days=self._settings.stale_after_days,
+                    ops_handoff_min_teams=self._settings.ops_handoff_min_teams,
                 )
                 page = await chosen.page(PAGE_SIZE * 2, after)
                 summary = await chosen.summary()

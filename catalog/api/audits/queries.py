@@ -53,7 +53,12 @@ async def selected(info: Info, given: AuditFilter | None) -> answers.Audits:
             include_sub_teams=sub_teams,
             subject_label=label,
         )
-        return await answers.audits(info.context.reader, audit_filter, stale_after_days=stale_after_days(info))
+        return await answers.audits(
+            info.context.reader,
+            audit_filter,
+            stale_after_days=stale_after_days(info),
+            ops_handoff_min_teams=info.context.settings.ops_handoff_min_teams,
+        )
     except answers.AuditArgumentError as exc:
         raise BadArgument(str(exc)) from exc
     except UnknownEntity as exc:
@@ -104,7 +109,12 @@ async def audit_by_id(info: Info, key: str) -> Audit | None:
     """The audit with this stable id while the problem lasts; null once it is fixed (or beyond ``SCAN_LIMIT``)."""
     kind, sep, _ = key.partition(":")
     kinds = (answers.AuditKind(kind),) if sep and kind in {k.value for k in answers.AuditKind} else None
-    found = await answers.audits(info.context.reader, answers.AuditFilter(kinds=kinds), stale_after_days=stale_after_days(info))
+    found = await answers.audits(
+        info.context.reader,
+        answers.AuditFilter(kinds=kinds),
+        stale_after_days=stale_after_days(info),
+        ops_handoff_min_teams=info.context.settings.ops_handoff_min_teams,
+    )
     after: str | None = None
     for _ in range(SCAN_LIMIT // PAGE):
         page = await found.page(PAGE, after)

@@ -33,6 +33,11 @@ class AuditKind(Enum):
     DANGLING_REFERENCE = strawberry.enum_value(Kind.DANGLING_REFERENCE.value, description=KIND_DOCS[Kind.DANGLING_REFERENCE])
     OFF_STANDARD_PLATFORM = strawberry.enum_value(Kind.OFF_STANDARD_PLATFORM.value, description=KIND_DOCS[Kind.OFF_STANDARD_PLATFORM])
     UNKNOWN_PLATFORM = strawberry.enum_value(Kind.UNKNOWN_PLATFORM.value, description=KIND_DOCS[Kind.UNKNOWN_PLATFORM])
+    SEVERAL_STANDARD_PLATFORMS = strawberry.enum_value(
+        Kind.SEVERAL_STANDARD_PLATFORMS.value, description=KIND_DOCS[Kind.SEVERAL_STANDARD_PLATFORMS]
+    )
+    OPS_HAND_OFF = strawberry.enum_value(Kind.OPS_HAND_OFF.value, description=KIND_DOCS[Kind.OPS_HAND_OFF])
+    OWN_PLATFORM = strawberry.enum_value(Kind.OWN_PLATFORM.value, description=KIND_DOCS[Kind.OWN_PLATFORM])
     IMPORT_PROBLEM = strawberry.enum_value(Kind.IMPORT_PROBLEM.value, description=KIND_DOCS[Kind.IMPORT_PROBLEM])
 
 

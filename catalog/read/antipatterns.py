@@ -1,0 +1,194 @@
+"""Bulk reads behind the Build-Run anti-pattern audits (``catalog.answers.antipatterns``).
+
+Each method is one table read over the whole company (rows, never one query per team or
+service): who owns each running service, which escalation policies page for it, who answers
+the first level of those policies (by rule and by current shift), who belongs to which team,
+and which platforms are standard or owned by a team. The answers join them in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from catalog.read.base import ReadBase
+from catalog.store.base import Row
+
+_NOT_RUNNING = ["library"]
+"""Service types that do not run anywhere: nobody is expected to carry a pager for them."""
+
+
+def _resolved_owner_teams(var: str, keep: str) -> str:
+    """Cypher adding ``owners``: the current teams accountable for ``var`` (``ACCOUNTABLE_FOR``), or its
+    ``OWNS`` teams when the reconcile step has not resolved any."""
+    return (
+        f"OPTIONAL MATCH (acc:Team)-[af:ACCOUNTABLE_FOR]->({var}) WHERE af.active = true AND acc.retired_at IS NULL\n"
+        f"WITH {keep}, collect(DISTINCT acc.id) AS accountable\n"
+        f"OPTIONAL MATCH (own:Team)-[ow:OWNS]->({var}) WHERE size(accountable) = 0 AND ow.active = true AND own.retired_at IS NULL\n"
+        f"WITH {keep}, accountable, collect(DISTINCT own.id) AS owning\n"
+        f"WITH {keep}, CASE WHEN size(accountable) > 0 THEN accountable ELSE owning END AS owners\n"
+    )
+
+
+@dataclass(frozen=True)
+class SupportFacts:
+    """Everything the Ops hand-off audit joins."""
+
+    service_owners: dict[str, tuple[str, ...]]
+    """Running service → its owner teams (services without an owner team are left out)."""
+    service_names: dict[str, str]
+    service_policies: dict[str, tuple[str, ...]]
+    """Service → the escalation policies it pages through itself."""
+    team_policies: dict[str, tuple[str, ...]]
+    """Team → the escalation policies its services fall back on."""
+    first_level: dict[str, frozenset[str]]
+    """Policy → the people who answer its first level: targeted directly, in a level-1 schedule, or on a current level-1 shift."""
+    teams_of: dict[str, frozenset[str]]
+    """Person → the teams they are a member of."""
+    parents: dict[str, tuple[str, ...]]
+    """Team → its parent teams."""
+    team_names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PlatformFacts:
+    key: str
+    name: str
+    standard: bool
+    owners: tuple[str, ...]
+    """Its owner teams (resolved)."""
+    source_instance: str | None
+    origin: str | None
+    services: int
+    """Current services that run on it."""
+    service_owners: dict[str, int]
+    """Owner team → how many of those services it owns (a service with several owner teams counts for each)."""
+
+
+class AntipatternReads(ReadBase):
+    async def support_facts(self, now: str) -> SupportFacts:
+        """Who owns, and who answers the first page for, every running service, as of ``now``: four table reads."""
+        services = await self.store.read_table(
+            "MATCH (s:Service) WHERE s.retired_at IS NULL AND (s.type IS NULL OR NOT (toLower(s.type) IN $not_running))\n"
+            + _resolved_owner_teams("s", "s")
+            + "OPTIONAL MATCH (s)-[e:ESCALATES_VIA]->(p:EscalationPolicy) WHERE e.active = true AND p.retired_at IS NULL\n"
+            "WITH s, owners, collect(DISTINCT p.id) AS policies",
+            {"id": "s.id", "name": "s.name", "owners": "owners", "policies": "policies"},
+            {"not_running": _NOT_RUNNING},
+        )
+        # Per policy: the people its first level targets, its level-1 schedules' layers, who holds a
+        # level-1 shift now, and the teams whose services fall back on it.
+        policies = await self.store.read_table(
+            "MATCH (p:EscalationPolicy) WHERE p.retired_at IS NULL\n"
+            "OPTIONAL MATCH (p)-[r:ESCALATES_TO]->(x:Person) WHERE r.active = true AND x.retired_at IS NULL AND 1 IN r.levels\n"
+            "WITH p, collect(DISTINCT x.id) AS people\n"
+            "OPTIONAL MATCH (p)-[q:ESCALATES_TO]->(sc:Schedule) WHERE q.active = true AND sc.retired_at IS NULL AND 1 IN q.levels\n"
+            "WITH p, people, collect(sc.layers) AS layers\n"
+            "OPTIONAL MATCH (h:Person)-[o:ON_CALL]->(sh:OnCallShift)-[f:SHIFT_OF]->(p) WHERE sh.retired_at IS NULL AND sh.level = 1 "
+            "AND (sh.starts_at IS NULL OR sh.starts_at <= $now) AND (sh.ends_at IS NULL OR sh.ends_at > $now)\n"
+            "WITH p, people, layers, collect(DISTINCT h.id) AS on_shift\n"
+            "OPTIONAL MATCH (t:Team)-[e:ESCALATES_VIA]->(p) WHERE e.active = true AND t.retired_at IS NULL\n"
+            "WITH p, people, layers, on_shift, collect(DISTINCT t.id) AS teams",
+            {"id": "p.id", "people": "people", "layers": "layers", "on_shift": "on_shift", "teams": "teams"},
+            {"now": now},
+        )
+        members = await self.store.read_table(
+            "MATCH (x:Person)-[m:MEMBER_OF]->(t:Team) WHERE m.active = true AND x.retired_at IS NULL AND t.retired_at IS NULL",
+            {"person": "x.id", "team": "t.id"},
+        )
+        teams = await self.store.read_table(
+            "MATCH (t:Team) WHERE t.retired_at IS NULL OPTIONAL MATCH (t)-[c:CHILD_OF]->(p:Team) "
+            "WHERE c.active = true AND p.retired_at IS NULL",
+            {"id": "t.id", "name": "t.name", "parent": "p.id"},
+        )
+        first: dict[str, set[str]] = {}
+        team_policies: dict[str, set[str]] = defaultdict(set)
+        for r in policies:
+            key = str(r["id"])
+            people = {str(x) for x in (*(r["people"] or ()), *(r["on_shift"] or ())) if x}
+            for layers in r["layers"] or ():
+                people |= _schedule_people(layers)
+            first[key] = people
+            for t in r["teams"] or ():
+                team_policies[str(t)].add(key)
+        teams_of: dict[str, set[str]] = defaultdict(set)
+        for r in members:
+            teams_of[str(r["person"])].add(str(r["team"]))
+        parents: dict[str, set[str]] = defaultdict(set)
+        names: dict[str, str] = {}
+        for r in teams:
+            names[str(r["id"])] = str(r["name"] or r["id"])
+            if r["parent"]:
+                parents[str(r["id"])].add(str(r["parent"]))
+        return SupportFacts(
+            service_owners={str(r["id"]): tuple(sorted(str(o) for o in r["owners"])) for r in services if r["owners"]},
+            service_names={str(r["id"]): str(r["name"] or r["id"]) for r in services},
+            service_policies={str(r["id"]): tuple(sorted(str(p) for p in r["policies"])) for r in services if r["policies"]},
+            team_policies={k: tuple(sorted(v)) for k, v in team_policies.items()},
+            first_level={k: frozenset(v) for k, v in first.items()},
+            teams_of={k: frozenset(v) for k, v in teams_of.items()},
+            parents={k: tuple(sorted(v)) for k, v in parents.items()},
+            team_names=names,
+        )
+
+    async def platform_facts(self) -> list[PlatformFacts]:
+        """Every current platform: whether it is standard, who owns it, where it is declared, and whose services run on it.
+
+        One table read: a row per platform and service on it (one with a null service for a platform nothing runs on).
+        """
+        rows = await self.store.read_table(
+            "MATCH (p:Platform) WHERE p.retired_at IS NULL\n" + _resolved_owner_teams("p", "p") + "WITH p, owners AS platform_owners\n"
+            "OPTIONAL MATCH (s:Service)-[r:RUNS_ON]->(p) WHERE r.active = true AND s.retired_at IS NULL\n"
+            "WITH DISTINCT p, platform_owners, s\n" + _resolved_owner_teams("s", "p, platform_owners, s"),
+            {
+                "id": "p.id",
+                "name": "p.name",
+                "standard": "p.standard",
+                "platform_owners": "platform_owners",
+                "instance": "p.source_instance",
+                "origin": "p.origin",
+                "service": "s.id",
+                "owners": "owners",
+            },
+        )
+        first: dict[str, Row] = {}
+        services: dict[str, set[str]] = defaultdict(set)
+        by_owner: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for r in rows:
+            key = str(r["id"])
+            first.setdefault(key, r)
+            if r["service"] is None or str(r["service"]) in services[key]:
+                continue
+            services[key].add(str(r["service"]))
+            for owner in r["owners"] or ():
+                by_owner[key][str(owner)] += 1
+        return [
+            PlatformFacts(
+                key=key,
+                name=str(r["name"] or key),
+                standard=r["standard"] is True,
+                owners=tuple(sorted(str(o) for o in r["platform_owners"] or ())),
+                source_instance=r["instance"],
+                origin=r["origin"],
+                services=len(services.get(key, ())),
+                service_owners=dict(by_owner.get(key, {})),
+            )
+            for key, r in sorted(first.items())
+        ]
+
+
+def _schedule_people(layers: object) -> set[str]:
+    """The people of a schedule's layers (JSON text, as the PagerDuty importer writes it); none when unknown."""
+    if not isinstance(layers, str):
+        return set()
+    try:
+        parsed = json.loads(layers)
+    except ValueError:
+        return set()
+    people: set[str] = set()
+    for layer in parsed if isinstance(parsed, list) else ():
+        for user in layer.get("users") or () if isinstance(layer, dict) else ():
+            if isinstance(user, dict) and isinstance(user.get("key"), str):
+                people.add(user["key"])
+    return people
