@@ -72,6 +72,14 @@ class PlatformConfig(BaseModel):
     description: str | None = Field(None, description="What the platform is.")
     type: str | None = Field(None, description="kubernetes, vm, serverless, ...")
     standard: bool = Field(False, description="True for the company's standard platform.")
+    owner: str | None = Field(
+        None,
+        description=(
+            "The team that builds and runs the platform: a team name (`platform-team`) or reference (`group:ns/name`). "
+            "On the standard platform it is the Platform Team of the Build-Run scorecard, whatever the platform's descriptor says; "
+            "it is also recorded as an ownership claim of source `config`, after the sources in `ownership.precedence`."
+        ),
+    )
 
 
 class OwnershipConfig(BaseModel):

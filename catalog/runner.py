@@ -21,11 +21,11 @@ from catalog.answers.audit_sightings import sightings_batch
 from catalog.clock import now_iso
 from catalog.config import CatalogConfig, ConfiguredSource
 from catalog.identity import IdentityIndex
-from catalog.model import PLATFORM
+from catalog.model import OWNS, PLATFORM, TEAM
 from catalog.progress import SyncProgress
 from catalog.reconcile import reconcile
-from catalog.records import ImportBatch, NodeRecord
-from catalog.refs import platform_key
+from catalog.records import Finding, ImportBatch, NodeRecord, RelRecord
+from catalog.refs import InvalidReference, parse_ref, platform_key
 from catalog.store.base import GraphStore, StoreError
 from catalog.store.runs import SyncInProgress
 from catalog.sync import ImportReport, sync
@@ -61,6 +61,39 @@ def platforms_batch(config: CatalogConfig) -> ImportBatch:
             "search_text": " ".join(w for w in (p.name, p.title, p.description) if w).lower(),
         }
         batch.nodes.append(NodeRecord(PLATFORM.label, platform_key(p.namespace, p.name), props, f"{config.path.name}#platforms", weak=True))
+    return batch
+
+
+def platform_owners_batch(config: CatalogConfig) -> ImportBatch:
+    """The owner teams catalog.yaml names for its platforms (``platforms[].owner``), as ``OWNS`` claims of
+    source ``config``. Synced after the sources, so a team a descriptor declares in the same run exists."""
+    batch = ImportBatch("config", f"config:{config.path.resolve()}#platform-owners")
+    for index, p in enumerate(config.platforms):
+        if p.owner is None:
+            continue
+        field = f"platforms[{index}].owner"
+        try:
+            team = parse_ref(p.owner, default_kind="group").key
+        except InvalidReference as exc:
+            batch.findings.append(
+                Finding(
+                    "invalid-reference", "error", f"{config.path.name}: {field}: {exc}", "write a team name or group:ns/name", field=field
+                )
+            )
+            continue
+        platform = platform_key(p.namespace, p.name)
+        missing = Finding(
+            "unknown-reference",
+            "error",
+            f"{config.path.name}: {field} names {team}, which no source declares; the platform has no configured owner",
+            fix=f"declare the team {team} (a Backstage Group) or correct {field}",
+            subject=platform,
+            field=field,
+            reference=team,
+            file=config.path.name,
+        )
+        props = {"evidence": f"{config.path.name} {field}", "strength": "configured"}
+        batch.rels.append(RelRecord(OWNS.type, TEAM.label, team, PLATFORM.label, platform, f"{config.path.name}#{field}", props, missing))
     return batch
 
 
@@ -124,6 +157,24 @@ async def sync_sources(
         outcomes.append(outcome)
         if outcome.report is not None and not dry_run and outcome.report.totals().changed:
             index = None
+    if config.platforms:
+        owner_claims = platform_owners_batch(config)
+        outcomes.append(
+            await _locked(
+                "config",
+                owner_claims.instance,
+                sync(
+                    store,
+                    owner_claims,
+                    dry_run=dry_run,
+                    max_retire_fraction=max_retire_fraction,
+                    force=force,
+                    now=now,
+                    lock_seconds=lock_seconds,
+                    lock_wait=lock_wait,
+                ),
+            )
+        )
     owners = await reconcile(store, config.ownership.precedence)
     outcomes.append(
         await _locked(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from catalog.read.entities import EntityReads
 from catalog.read.findings import FindingReads
+from catalog.read.scorecard import ScorecardReads
 from catalog.read.services import ServiceReads
 
 
-class CatalogReader(ServiceReads, EntityReads, FindingReads):
+class CatalogReader(ServiceReads, EntityReads, FindingReads, ScorecardReads):
     """Every current-state read the API makes, as batch methods over a ``GraphStore``.
 
     Batch methods take a list of keys and return one result per key, in key order, with one
