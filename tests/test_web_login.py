@@ -141,6 +141,13 @@ async def test_forged_sign_ins_and_cross_site_requests_are_refused(store: GraphS
             "/login", data={"csrf": http.cookies[CSRF_COOKIE], "token": token}, headers={"Origin": "https://evil.example"}
         )
         assert foreign.status_code == 403 and SESSION_COOKIE not in set_cookies(foreign)
+        # A page with `Referrer-Policy: no-referrer` sends `Origin: null`; Sec-Fetch-Site then says where it came from.
+        csrf = http.cookies[CSRF_COOKIE]
+        other = await http.post("/login", data={"csrf": csrf, "token": token}, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+        assert other.status_code == 403
+        own = await http.post("/login", data={"csrf": csrf, "token": token}, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+        assert own.status_code == 303
+        await http.post("/logout", data={"csrf": http.cookies[CSRF_COOKIE]}, headers={"Origin": "http://catalog.test"})
         # A redirect after sign-in stays on this site.
         elsewhere = await sign_in(http, token, target="//evil.example/x")
         assert elsewhere.status_code == 303 and elsewhere.headers["location"] == "/"

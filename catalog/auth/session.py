@@ -69,9 +69,10 @@ def own_origin(scope: Mapping[str, Any], headers: Mapping[str, list[str]]) -> st
 def same_origin(scope: Mapping[str, Any], headers: Mapping[str, list[str]]) -> bool:
     """True when the browser says the request comes from the catalog's own pages.
 
-    ``Origin`` is sent by every current browser on a POST; ``Sec-Fetch-Site`` covers the rest. A
-    request with neither is no browser's, and is not trusted with a cookie."""
-    origins = headers.get("origin", [])
+    ``Origin`` is sent by every current browser on a POST, but as ``null`` from a page whose
+    ``Referrer-Policy`` is ``no-referrer`` (the pages' own); ``Sec-Fetch-Site``, which no page can
+    set, covers those. A request with neither is no browser's, and is not trusted with a cookie."""
+    origins = [o for o in headers.get("origin", []) if o.strip().lower() != "null"]
     if origins:
         expected = own_origin(scope, headers)
         return len(origins) == 1 and expected is not None and origins[0].strip().lower() == expected
