@@ -21,13 +21,56 @@ from pathlib import Path
 import httpx
 
 from bench.queries import build_queries, find_targets
+from catalog.answers.scorecard import build_run, build_run_company
 from catalog.api.app import create_app
 from catalog.api.context import build_context
 from catalog.api.schema import build_schema
+from catalog.read import CatalogReader
 from catalog.settings import Settings
 from catalog.store import open_store
+from catalog.store.base import GraphStore
 
-Row = tuple[str, float, float | None, float | None]
+Row = tuple[str, float | None, float | None, float | None]
+
+BUILD_RUN = """query($t: String!) {
+  buildRun(team: $t) {
+    overall isFullyBuildRun
+    build { verdict share reason repositories(first: 100) { nodes { repository { slug } state } } }
+    run { verdict share reason services(first: 100) { nodes { service { name } state } } }
+    support { verdict share reason services(first: 100) { nodes { service { name } state handedOffTo { name } } } }
+    platformRole { owns onCall runsOnIt }
+  }
+}"""
+
+
+SCORECARD_ROWS = ("buildRun(team)", "Build-Run scorecard, whole company")
+
+
+async def _scorecard_rows(store: GraphStore, settings: Settings, team: str, calls: int) -> list[Row]:
+    """The Build-Run scorecard: one team through GraphQL and directly, and every team of the company directly
+    (one bulk read, scored in memory; what the company view and the audits build on)."""
+    schema = build_schema(settings)
+    reader = CatalogReader(store)
+    graphql: list[float] = []
+    one: list[float] = []
+    company: list[float] = []
+    teams = 0
+    for _ in range(calls):
+        started = time.perf_counter()
+        result = await schema.execute(BUILD_RUN, variable_values={"t": team}, context_value=build_context(store, settings))
+        graphql.append(time.perf_counter() - started)
+        if result.errors:
+            raise RuntimeError(f"buildRun: {result.errors[0].message}")
+        started = time.perf_counter()
+        await build_run(reader, team)
+        one.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        teams = len((await build_run_company(reader)).teams)
+        company.append(time.perf_counter() - started)
+    return [
+        (f"buildRun(team) ({team})", statistics.median(graphql) * 1000, statistics.median(one) * 1000, None),
+        (f"Build-Run scorecard, whole company ({teams} teams)", None, statistics.median(company) * 1000, None),
+    ]
 
 
 async def _get_page(http: httpx.AsyncClient, path: str) -> None:
@@ -48,7 +91,8 @@ async def run(store_at: str, only: str, calls: int) -> list[Row]:
     app = create_app(settings, store=store)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench.local")
     try:
-        queries = build_queries(await find_targets(store, seed=1), max_depth=settings.max_depth)
+        targets = await find_targets(store, seed=1)
+        queries = build_queries(targets, max_depth=settings.max_depth)
         schema = build_schema(settings)
         for query in queries:
             if only.lower() not in query.name.lower():
@@ -77,14 +121,21 @@ async def run(store_at: str, only: str, calls: int) -> list[Row]:
                 statistics.median(direct) * 1000 if direct else None,
                 statistics.median(page) * 1000 if page else None,
             )
-            results.append(row)
-            shown = f"{row[2]:9.1f} ms" if row[2] is not None else "        —   "
-            paged = f"{row[3]:9.1f} ms" if row[3] is not None else "        —"
-            print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {shown}   page p50 {paged}", flush=True)
+            results.append(_shown(row))
+        if any(only.lower() in name.lower() for name in SCORECARD_ROWS):
+            results.extend(_shown(row) for row in await _scorecard_rows(store, settings, targets.team, calls))
     finally:
         await http.aclose()
         await store.close()
     return results
+
+
+def _shown(row: Row) -> Row:
+    def ms(value: float | None) -> str:
+        return f"{value:9.1f} ms" if value is not None else "        —   "
+
+    print(f"{row[0]:45s} GraphQL p50 {ms(row[1])}   direct p50 {ms(row[2])}   page p50 {ms(row[3])}", flush=True)
+    return row
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from catalog.answers.oncall import BadInstant, parse_instant
 from catalog.clock import iso, parse_iso
-from catalog.commands import adoption, audit, blast_radius, history, oncall, token, who_owns
+from catalog.commands import adoption, audit, blast_radius, history, oncall, scorecard, token, who_owns
 from catalog.config import ConfigError
 from catalog.progress import terminal_progress
 from catalog.records import ImportBatch
@@ -33,7 +33,7 @@ from catalog.store.runs import SyncInProgress, SyncLockLost
 from catalog.sync import ImportReport, sync
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_STORE, EXIT_BUSY = 0, 1, 2, 3, 4
-ANSWER_COMMANDS = (who_owns, oncall, history, blast_radius, adoption, audit)
+ANSWER_COMMANDS = (who_owns, oncall, history, blast_radius, adoption, audit, scorecard)
 """The questions, in the order `catalog --help` lists them; each module registers its sub-command."""
 RELATIVE_TIME_OR_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$|^-(?:\d+[wdhms])+$")
 """What argparse reads as a value rather than an option: negative numbers (its own rule) and relative times like -2h."""

@@ -303,12 +303,15 @@ def percent(share: float | None) -> str:
 
 
 def _overall(verdicts: Sequence[Verdict]) -> Verdict:
-    if all(v is Verdict.YES for v in verdicts):
-        return Verdict.YES
-    if all(v is Verdict.NO for v in verdicts):
-        return Verdict.NO
-    if all(v in (Verdict.YES, Verdict.UNKNOWN) for v in verdicts):
+    """Yes when every dimension is yes; no when every known one is no; unknown when the known ones are all
+    yes but some are unknown; partly otherwise."""
+    known = [v for v in verdicts if v is not Verdict.UNKNOWN]
+    if not known:
         return Verdict.UNKNOWN
+    if all(v is Verdict.YES for v in known):
+        return Verdict.YES if len(known) == len(verdicts) else Verdict.UNKNOWN
+    if all(v is Verdict.NO for v in known):
+        return Verdict.NO
     return Verdict.PARTLY
 
 
@@ -490,9 +493,17 @@ def _run(ctx: _Context, services: Sequence[str], tree: set[str]) -> Run:
     elif not counted:
         reason = "no source says where its services run (no runs-on fact and no workload)"
     else:
-        reason = f"{passing} of {len(counted)} services run on the standard platform, deployed by the team" + (
-            f" ({len(runs) - len(counted)} on no known platform)" if len(runs) > len(counted) else ""
-        )
+        parts = [f"{passing} of {len(counted)} services run on the standard platform, deployed by the team"]
+        elsewhere = [r.service.name for r in runs if r.state == "other-platform"]
+        others = [f"{r.service.name} ({', '.join(t.name for t in r.deployed_by)})" for r in runs if r.state == "deployed-by-other"]
+        nowhere = [r.service.name for r in runs if r.state == "no-platform"]
+        if elsewhere:
+            parts.append("on another platform: " + ", ".join(elsewhere))
+        if others:
+            parts.append("deployed by another team: " + ", ".join(others))
+        if nowhere:
+            parts.append("on no known platform: " + ", ".join(nowhere))
+        reason = "; ".join(parts)
     return Run(verdict, share, passing, len(counted), reason, services=runs)
 
 
@@ -597,7 +608,7 @@ def _platform_teams(facts: ScorecardFacts) -> list[PlatformTeam]:
                     ref,
                     Ref(team, row.display_name or row.name),
                     "configuration",
-                    f"catalog.yaml: {configured[0].evidence or 'platforms[].owner'}",
+                    configured[0].evidence or "catalog.yaml platforms[].owner",
                 )
             )
         elif owners:

@@ -22,6 +22,7 @@ from catalog.api.ownership.queries import OwnershipQuery
 from catalog.api.platforms.queries import PlatformQuery
 from catalog.api.platforms.types import Platform, Repository
 from catalog.api.scalars import SCALAR_OVERRIDES
+from catalog.api.scorecard.queries import ScorecardQuery
 from catalog.api.services.queries import ServiceQuery
 from catalog.api.services.types import Resource, Service
 from catalog.api.systems.queries import SystemQuery
@@ -55,6 +56,7 @@ class Query(
     FindingQuery,
     AuthQuery,
     ListQuery,
+    ScorecardQuery,
 ):
     pass
 

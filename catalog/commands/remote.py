@@ -87,8 +87,34 @@ AUDITS = """query($filter: AuditFilter, $first: Int!) {
 }"""
 
 
+BUILD_RUN = """query($team: String!) {
+  buildRun(team: $team) {
+    team { ref name displayName }
+    subTeams { name displayName }
+    serviceCount ownedDirectlyCount overall isFullyBuildRun
+    build {
+      verdict share passing counted reason
+      repositories(first: 500) { nodes { repository { slug } state reason } }
+      servicesWithoutRepository(first: 500) { nodes { name } }
+    }
+    run {
+      verdict share passing counted reason
+      services(first: 500) { nodes { service { name } state platforms { name } deployedBy { name } } }
+    }
+    support { verdict share passing counted reason services(first: 500) { nodes { service { name } state reason } } }
+    platformRole { platform { name } foundFrom evidence owns onCall onCallReason runsOnIt }
+    findings { kind severity message fix }
+  }
+}"""
+
+
 class RemoteError(RuntimeError):
     """The server could not be asked, or refused; the message names the server and the fix."""
+
+    def __init__(self, message: str, codes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.codes = codes
+        """The ``extensions.code`` of each error the server answered with."""
 
 
 def _headers() -> dict[str, str]:
@@ -117,7 +143,8 @@ def ask(server: str, document: str, variables: dict[str, Any], *, transport: htt
         raise RemoteError(f"{url} answered HTTP {response.status_code} without JSON: is {server} a catalog server?") from exc
     errors = body.get("errors") if isinstance(body, dict) else None
     if errors:
-        raise RemoteError("; ".join(str(e.get("message")) for e in errors))
+        codes = tuple(str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict))
+        raise RemoteError("; ".join(str(e.get("message")) for e in errors), codes)
     if response.status_code != 200 or not isinstance(body.get("data"), dict):
         raise RemoteError(f"{url} answered HTTP {response.status_code}")
     data: dict[str, Any] = body["data"]
@@ -269,6 +296,26 @@ def _audit(args: argparse.Namespace, server: str, transport: httpx.BaseTransport
     return EXIT_OK
 
 
+def _scorecard(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    from catalog.commands.scorecard import print_card, view_of_answer
+
+    if getattr(args, "team", None) is None:
+        print("catalog scorecard: the company view is not available with --server yet; give a TEAM, or ask the store", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        answer = ask(server, BUILD_RUN, {"team": str(args.team).strip()}, transport=transport)["buildRun"]
+    except RemoteError as exc:
+        if "NOT_FOUND" not in exc.codes:
+            raise
+        print(f"catalog scorecard: {exc}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.json:
+        print(json.dumps(answer, indent=2))
+        return EXIT_OK
+    print_card(view_of_answer(answer))
+    return EXIT_OK
+
+
 def _instant(text: str) -> str:
     from catalog.clock import iso, parse_moment
 
@@ -288,6 +335,7 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, str, httpx.BaseTransport | None
     "adoption": _adoption,
     "audit": _audit,
     "history": _history,
+    "scorecard": _scorecard,
 }
 
 

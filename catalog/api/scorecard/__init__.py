@@ -1,0 +1,1 @@
+"""The Build-Run scorecard in the API: ``buildRun(team:)``."""
