@@ -17,6 +17,7 @@ from catalog.config import load_config
 from catalog.core.clock import iso
 from catalog.demo.live import write_live_sources
 from catalog.runner import sync_sources
+from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from tests._api_fixtures import api_settings
 
@@ -36,9 +37,9 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serving(store: GraphStore) -> AsyncIterator[str]:
-    """The catalog app over ``store`` on a free local port; yields its base URL."""
-    app = create_app(api_settings(graphiql=True), store=store)
+async def serving(store: GraphStore, settings: Settings | None = None) -> AsyncIterator[str]:
+    """The catalog app over ``store`` (with ``settings``; default: the API's, console on) on a free local port; yields its base URL."""
+    app = create_app(settings or api_settings(graphiql=True), store=store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     task = asyncio.create_task(server.serve())
     while not server.started:

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.answers.identify import Candidate, Identification, identify
+from catalog.auth.scopes import Scope, current_principal
 from catalog.core.clock import instant, now_iso, parse_moment
 from catalog.core.identity import STRENGTH_ORDER
 from catalog.read import CatalogReader
@@ -536,8 +537,12 @@ def contacts_text(owners: Sequence[Contact]) -> str:
     if not owners:
         return "the catalog knows no owner for it"
     parts = []
+    # The sentence reaches clients through `message`, which no field guard covers: a person's
+    # email goes in only when the request may see people's contacts (as `Person.email`).
+    principal = current_principal()
+    personal = principal is None or principal.has(Scope.CONTACTS)
     for o in owners:
-        ways = [w for w in (o.email, o.chat_channel) if w]
+        ways = [w for w in (o.email if o.kind != "Person" or personal else None, o.chat_channel) if w]
         parts.append(f"{o.name} ({', '.join(ways)})" if ways else o.name)
     return "contact its owner: " + "; ".join(parts)
 

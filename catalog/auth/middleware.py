@@ -10,7 +10,11 @@ For each HTTP request (``/healthz`` and ``/readyz`` excepted, and ``/metrics`` w
    Refused credentials charge the peer address's bucket, so guessing is throttled too;
 4. the principal goes into the ASGI scope (``catalog.auth.scopes.principal_of``) for the
    GraphQL context, the field guard and the pages;
-5. the principal, the peer and the GraphQL operation name join the request's access-log line,
+5. under ``token`` and ``oidc``, a browser signs in to the pages at ``/login`` (``catalog.web.login``):
+   the pasted token rides in a session cookie and is checked here exactly as a bearer token; a
+   page request without credentials is sent to ``/login`` rather than given a 401
+   (``catalog.auth.session`` has the cookie and CSRF rules);
+6. the principal, the peer and the GraphQL operation name join the request's access-log line,
    which the outer HTTP layer (``catalog.api.http_limits``) writes once per request with the
    method, path (never the query string, which can hold a document naming people), status,
    duration and request id; never a token or a header. The fields go in the dict at
@@ -23,13 +27,15 @@ import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import orjson
 
-from catalog.auth.authenticate import Authenticator, AuthFailure, peer_of
+from catalog.auth.authenticate import Authenticator, AuthFailure, headers_of, peer_of
 from catalog.auth.ratelimit import RateLimiter, retry_after
 from catalog.auth.scopes import CURRENT, SCOPE_KEY, Principal, RequestAuth, Scope
+from catalog.auth.session import LOGIN_PATHS, SAFE_METHODS, SESSION_COOKIE, same_origin, session_token, set_cookie, wants_page, with_bearer
+from catalog.web.login import LoginPages
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -104,6 +110,11 @@ class AccessControl:
         self.authenticator = authenticator
         self.limiter = limiter
         self.open_paths = OPEN_PATHS | ({"/metrics"} if metrics_public else set())
+        self.login = LoginPages(authenticator.mode, authenticator, limiter)
+
+    def _open_to_sign_in(self, path: str) -> bool:
+        """The sign-in pages and their stylesheet answer before anyone is signed in (when there is something to sign in to)."""
+        return self.login.sessions and (path in LOGIN_PATHS or path.startswith("/static/"))
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or scope.get("path") in self.open_paths:
@@ -112,6 +123,12 @@ class AccessControl:
         if scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        if self._open_to_sign_in(path):
+            await (self.login if path in LOGIN_PATHS else self.app)(scope, receive, send)
+            return
+        # Without sessions (none, proxy) the sign-in page only says who the request runs as.
+        app = self.login if path in LOGIN_PATHS else self.app
         access: dict[str, Any] = scope.setdefault(ACCESS_KEY, {})
         principal: Principal | None = None
         peeked = bytearray()
@@ -128,7 +145,7 @@ class AccessControl:
                 scope[SCOPE_KEY] = principal
                 current = CURRENT.set(RequestAuth(principal))
                 try:
-                    await self.app(scope, receive_peeking, send)
+                    await app(scope, receive_peeking, send)
                 finally:
                     CURRENT.reset(current)
         finally:
@@ -136,13 +153,22 @@ class AccessControl:
 
     async def _admit(self, scope: MutableMapping[str, Any], send: Send) -> Principal | None:
         """The principal, or None once a refusal has been sent."""
+        headers = headers_of(scope)
+        cookie = session_token(headers) if self.login.sessions and "authorization" not in headers else None
+        if cookie is not None and scope.get("method") not in SAFE_METHODS and not same_origin(scope, headers):
+            message = "a request signed in with the pages' session cookie must come from the catalog's own pages (its Origin)"
+            scope[ACCESS_KEY]["refused"] = message
+            await _answer(send, 403, "FORBIDDEN", message, [])
+            return None
         try:
-            principal = await self.authenticator.authenticate(scope)
+            principal = await self.authenticator.authenticate(with_bearer(scope, cookie) if cookie is not None else scope)
         except AuthFailure as failure:
             scope[ACCESS_KEY]["refused"] = failure.message[:200]
             wait = self.limiter.take(f"peer:{peer_of(scope)}") if failure.status == 401 else 0.0
             if wait:
                 await self._too_many(send, wait)
+            elif failure.status == 401 and self.login.sessions and wants_page(scope, headers):
+                await self._to_sign_in(scope, send, ended=cookie is not None)
             elif failure.status == 401:
                 code = "UNAUTHENTICATED"
                 await _answer(send, 401, code, failure.message, [(b"www-authenticate", _challenge(failure).encode())])
@@ -159,6 +185,19 @@ class AccessControl:
             await self._too_many(send, wait)
             return None
         return principal
+
+    async def _to_sign_in(self, scope: MutableMapping[str, Any], send: Send, *, ended: bool) -> None:
+        """A browser without (valid) credentials is sent to sign in, and brought back to the page it asked for."""
+        target = str(scope.get("path", "/"))
+        query = scope.get("query_string", b"")
+        if query:
+            target += "?" + query.decode("latin-1")
+        params = {"next": target, **({"why": "expired"} if ended else {})}
+        headers = [(b"location", ("/login?" + urlencode(params)).encode("latin-1")), (b"cache-control", b"no-store")]
+        if ended:  # the cookie's token was refused: drop it, so the next page does not try it again
+            headers.append(set_cookie(SESSION_COOKIE, "", scope, max_age=0))
+        await send({"type": "http.response.start", "status": 303, "headers": [*headers, (b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
 
     async def _too_many(self, send: Send, wait: float) -> None:
         seconds = retry_after(wait)

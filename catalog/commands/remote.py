@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ import httpx
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_table
 
 EXIT_SERVER = 3
+TOKEN_VARIABLE = "CATALOG_TOKEN"
 TIMEOUT_SECONDS = 30.0
 
 OWNER = """
@@ -115,12 +117,21 @@ class RemoteError(RuntimeError):
         """The ``extensions.code`` of each error the server answered with."""
 
 
+def _headers() -> dict[str, str]:
+    """JSON, and the API token in ``CATALOG_TOKEN`` when the server's access control needs one."""
+    headers = {"Accept": "application/json"}
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
 def ask(server: str, document: str, variables: dict[str, Any], *, transport: httpx.BaseTransport | None = None) -> dict[str, Any]:
     """The ``data`` of one GraphQL query to ``server`` (its base URL); raises ``RemoteError``."""
     url = server.rstrip("/") + "/graphql"
     try:
         with httpx.Client(timeout=TIMEOUT_SECONDS, transport=transport) as client:
-            response = client.post(url, json={"query": document, "variables": variables}, headers={"Accept": "application/json"})
+            response = client.post(url, json={"query": document, "variables": variables}, headers=_headers())
     except httpx.HTTPError as exc:
         raise RemoteError(
             f"cannot reach the catalog server at {server}: {exc}. Is `catalog serve` running there? "
@@ -145,7 +156,7 @@ def _owner_name(item: dict[str, Any]) -> str:
     return str(owner.get("title") or owner.get("name") or owner.get("ref") or "?")
 
 
-def _candidates(identification: dict[str, Any]) -> None:
+def candidates(identification: dict[str, Any]) -> None:
     shown = identification.get("matches") or identification.get("nearest") or []
     if shown:
         print()
@@ -162,7 +173,7 @@ def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
         return EXIT_OK if answer["subjects"] else EXIT_NOT_FOUND
     print(answer["identification"]["message"])
     if not answer["subjects"]:
-        _candidates(answer["identification"])
+        candidates(answer["identification"])
         return EXIT_NOT_FOUND
     rows = []
     for m in answer["subjects"]:
@@ -195,8 +206,15 @@ def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTranspo
         return EXIT_OK if service else EXIT_NOT_FOUND
     if not service:
         print(answer["message"])
-        _candidates(answer["identification"])
+        candidates(answer["identification"])
         return EXIT_NOT_FOUND
+    print_on_call(answer)
+    return EXIT_OK
+
+
+def print_on_call(answer: dict[str, Any]) -> None:
+    """An ``onCall`` answer of a found service, level by level, then its sentence."""
+    service = answer["identification"]["service"]
     rows: list[list[Any]] = []
     for level in answer["levels"]:
         mark = f"{level['level']}" + (" *" if level["level"] == answer["firstPagedLevel"] else "")
@@ -212,7 +230,6 @@ def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTranspo
     print_table(["level", "on call", "email", "until", "schedule"], rows)
     print()
     print(answer["message"])
-    return EXIT_OK
 
 
 def _blast_radius(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
@@ -223,7 +240,7 @@ def _blast_radius(args: argparse.Namespace, server: str, transport: httpx.BaseTr
         return EXIT_OK if identification["service"] else EXIT_NOT_FOUND
     print(identification["message"])
     if not identification["service"]:
-        _candidates(identification)
+        candidates(identification)
         return EXIT_NOT_FOUND
     print(f"{answer['totalServices']} services depend on it within {args.depth} steps, owned by {answer['totalTeams']} teams")
     print()
@@ -237,8 +254,9 @@ def _blast_radius(args: argparse.Namespace, server: str, transport: httpx.BaseTr
 
 def _adoption(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
     if getattr(args, "trend", False):
-        print("catalog adoption: --trend is not available with --server yet; ask the store, or query adoptionTrend", file=sys.stderr)
-        return EXIT_USAGE
+        from catalog.commands.remote_history import adoption_trend
+
+        return adoption_trend(args, server, transport)
     by = str(getattr(args, "by", "team")).replace("-", "_").upper()
     answer = ask(server, ADOPTION, {"by": by}, transport=transport)["adoption"]
     if args.json:
@@ -304,12 +322,19 @@ def _instant(text: str) -> str:
     return iso(parse_moment(text))
 
 
+def _history(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
+    from catalog.commands.remote_history import history  # it builds on this module
+
+    return history(args, server, transport)
+
+
 RUNNERS: dict[str, Callable[[argparse.Namespace, str, httpx.BaseTransport | None], int]] = {
     "who-owns": _who_owns,
     "oncall": _on_call,
     "blast-radius": _blast_radius,
     "adoption": _adoption,
     "audit": _audit,
+    "history": _history,
     "scorecard": _scorecard,
 }
 

@@ -12,6 +12,8 @@ window), so ``onCall`` answers today. What the demo shows, on purpose:
 - ``checkout-team``: level 1 of its policy has a gap right now, so level 2 is paged first;
 - ``identity-team``: follow-the-sun, an EMEA schedule 06-18 UTC and an APAC one 18-06 UTC on
   level 1;
+- ``search-team`` and ``ml-team`` hand support off: level 1 of their policies is ``sre-ops``'s
+  rotation, an Ops team that builds nothing (``HANDED_OFF``);
 - every policy's level 2 targets the team lead directly (a permanent on-call);
 - ``analytics-dashboard`` is linked to PagerDuty by name only (weaker evidence);
 - ``search-indexer`` has no PagerDuty service: its team's policy is used;
@@ -22,6 +24,8 @@ window), so ``onCall`` answers today. What the demo shows, on purpose:
 - a CronJob nobody owns, unknown to the catalog;
 - CODEOWNERS that covers only part of ``shipping``, none for ``inventory``, and an invalid
   line in ``cart``'s;
+- ``payments-ledger``'s repositories, moved from Payments Core, whose CODEOWNERS still names
+  someone else: ``payments-core`` (``ledger``) and two people outside the team (``payouts``);
 - ``gift-cards``, known only from an OpsLevel descriptor;
 - ``payments/payments-gateway`` shares the alias ``gateway`` with ``api-gateway``.
 """
@@ -74,6 +78,8 @@ PD_WEB = "https://acme-retail.pagerduty.com"
 REGISTRY = "registry.acme-retail.example"
 NO_PAGERDUTY_SERVICE = frozenset({"search-indexer"})
 """Services whose PagerDuty service the export leaves out: on-call falls back to the team's policy."""
+HANDED_OFF = {"search-team": "sre-ops", "ml-team": "sre-ops"}
+"""Teams whose policy's level 1 is another team's rotation (an Ops hand-off): team → the team on their pager."""
 
 
 @dataclass
@@ -228,6 +234,10 @@ def _github(org: _Org, out: Path) -> None:
             codeowners = f"* @{ORG}/checkout-team\n!/vendor/ @{ORG}/checkout-team\n/docs/ @{ORG}/checkout-team  # docs too\n"
         elif name == "identity":
             codeowners = f"* @{ORG}/identity-team\n/deploy/ @{ORG}/platform-team\n"
+        elif name == "ledger":
+            codeowners = f"# Moved from Payments Core; CODEOWNERS still names it\n* @{ORG}/payments-core\n"
+        elif name == "payouts":
+            codeowners = "* @priya-nair @raj-patel\n"
         if codeowners is not None:
             files.append(".github/CODEOWNERS")
             target = out / "codeowners" / name / ".github" / "CODEOWNERS"
@@ -264,7 +274,9 @@ def _pagerduty(org: _Org, out: Path, now: datetime) -> dict[str, tuple[str, str]
     rotations: dict[str, list[tuple[str, list[str], int, int]]] = {}
     """Team → [(schedule id, users, start hour UTC, length hours)]."""
     for team in teams_with_people:
-        if team == "identity-team":
+        if team in HANDED_OFF:
+            rotations[team] = []  # no rotation of its own: the Ops team's staffs level 1
+        elif team == "identity-team":
             emea, apac = _pd_id("PS", "identity-emea"), _pd_id("PS", "identity-apac")
             rotations[team] = [(emea, org.members[team], 6, 12), (apac, [contractor, *org.members[team][:1]], 18, 12)]
         else:
@@ -295,8 +307,9 @@ def _pagerduty(org: _Org, out: Path, now: datetime) -> dict[str, tuple[str, str]
     for team in teams_with_people:
         pid = policy_ids[team] = _pd_id("PE", team)
         lead = org.members[team][0]
+        level_one = rotations[HANDED_OFF.get(team, team)]
         rules = [
-            pd_rule(_pd_id("PR", team + "1"), 15, [pd_ref("schedule", sid, sid, web=web) for sid, *_ in rotations[team]]),
+            pd_rule(_pd_id("PR", team + "1"), 15, [pd_ref("schedule", sid, sid, web=web) for sid, *_ in level_one]),
             pd_rule(_pd_id("PR", team + "2"), 30, [pd_ref("user", user_ids[lead], org.display[lead], web=web)]),
         ]
         name = team.replace("-", " ").title()
@@ -337,7 +350,7 @@ def _pagerduty(org: _Org, out: Path, now: datetime) -> dict[str, tuple[str, str]
     for team in teams_with_people:
         pid = policy_ids[team]
         title = team.replace("-", " ").title()
-        for sid, members, hour, length in rotations[team]:
+        for sid, members, hour, length in rotations[HANDED_OFF.get(team, team)]:
             for start, end, member in _shifts(members, hour, length, since, until):
                 who = (uid[member], names[uid[member]])
                 if team == "checkout-team" and start <= now < end:

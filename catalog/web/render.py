@@ -15,6 +15,8 @@ from urllib.parse import quote, urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from catalog.auth.scopes import Principal, Scope, current_principal
+
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -61,6 +63,20 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.0f}%"
 
 
+def viewer() -> Principal | None:
+    """Who the page is shown to, when someone signed in (a token, the identity provider, the proxy); None if anonymous."""
+    principal = current_principal()
+    return principal if principal is not None and principal.kind in ("token", "oidc", "proxy") else None
+
+
+def contacts_visible() -> bool:
+    """Whether the page may show people's emails: as in the API, only with the ``contacts`` scope.
+
+    Outside a request (a page rendered by a test or a tool in-process) there is nobody to hide them from."""
+    principal = current_principal()
+    return principal is None or principal.has(Scope.CONTACTS)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("catalog.web", "templates"),
@@ -69,7 +85,14 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(service_href=service_href, blast_href=blast_href, team_href=team_href, query_href=query_href)
+    env.globals.update(
+        service_href=service_href,
+        blast_href=blast_href,
+        team_href=team_href,
+        query_href=query_href,
+        viewer=viewer,
+        contacts_visible=contacts_visible,
+    )
     env.filters.update(moment=moment, percent=percent)
     return env
 
