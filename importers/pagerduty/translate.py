@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -177,7 +177,14 @@ class _Translator:
                 person = self.people.key(
                     user_id, origin=origin(path, user_id), where=self.where(path), context=f"team {team_id}", summary=ref_summary(user)
                 )
-                self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, origin(path, user_id)))
+                # The listing's role (manager, responder, observer) tells a team's leads; kept whichever listing came first.
+                role = member.get("role")
+                props = {"role": role.strip().lower()} if isinstance(role, str) and role.strip() else {}
+                listed = self.rels.records.get((MEMBER_OF.type, person, team))
+                if listed is not None and props and not listed.props:
+                    self.rels.records[(MEMBER_OF.type, person, team)] = replace(listed, props=props)
+                else:
+                    self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, origin(path, user_id), props))
 
     # -- escalation policies ----------------------------------------------------------------
 

@@ -187,6 +187,11 @@ class ServiceFilter:
     platform: str | None = strawberry.field(default=None, description="Runs on this platform, written `[platform:][namespace/]name`.")
     tag: str | None = strawberry.field(default=None, description="Has this tag.")
     search: str | None = strawberry.field(default=None, description="Name, title, description or tags contain this text (ignores case).")
+    is_discovered: bool | None = strawberry.field(
+        default=None,
+        description="True: only services discovered from live sources that no descriptor declares yet (to be claimed); "
+        "false: only declared ones; unset: both.",
+    )
 
 
 def service_connection(page: Page[GraphNode], after: str | None, counter: Counter) -> Connection[Service]:
