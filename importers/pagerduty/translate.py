@@ -180,9 +180,9 @@ class _Translator:
                 # The listing's role (manager, responder, observer) tells a team's leads; kept whichever listing came first.
                 role = member.get("role")
                 props = {"role": role.strip().lower()} if isinstance(role, str) and role.strip() else {}
-                listed = self.rels.records.get((MEMBER_OF.type, person, team))
-                if listed is not None and props and not listed.props:
-                    self.rels.records[(MEMBER_OF.type, person, team)] = replace(listed, props=props)
+                known = self.rels.records.get((MEMBER_OF.type, person, team))
+                if known is not None and props and not known.props:
+                    self.rels.records[(MEMBER_OF.type, person, team)] = replace(known, props=props)
                 else:
                     self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, origin(path, user_id), props))
 
