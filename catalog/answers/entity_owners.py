@@ -87,7 +87,8 @@ _NAME = re.compile(r"^(?:(?P<ns>[A-Za-z0-9][A-Za-z0-9_.-]*)/)?(?P<name>[A-Za-z0-
 _SLUG_PART = re.compile(r"^[A-Za-z0-9_.-]+$")
 _LINE = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d{1,9}))?(?::\d{1,9})?$")
 _FRAGMENT_LINE = re.compile(r"^L(?P<line>\d{1,9})")
-_BROWSE = frozenset({"blob", "tree", "blame", "raw", "edit"})
+_BROWSE = frozenset({"blob", "blame", "raw", "edit"})
+"""Path segments after which a URL names a file (a `tree` URL names a directory: it reads as its repository)."""
 
 
 @dataclass(frozen=True)

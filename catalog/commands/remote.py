@@ -31,9 +31,11 @@ fragment Candidates on Identification { matches { service { name ref } why } nea
 WHO_OWNS = (
     """query($identifier: String!) {
   whoOwns(identifier: $identifier) {
-    identification { message status ...Candidates }
+    identification { message status kind ...Candidates }
     subjects {
-      name why
+      name why kind
+      derivation { method description via { id } }
+      file { path line codeownersPath rule { line pattern owners { text kind owner { ...OwnerName } } } services { name ref } }
       owners { owner { ...OwnerName } rule strength sources }
       ownershipClaims { owner { ...OwnerName } source evidence strength lastSeenAt }
       contacts { owner { ...OwnerName } chatChannel email }
@@ -156,7 +158,16 @@ def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
     if evidence:
         print()
         print_table(["service", "owner", "source", "strength", "evidence", "last seen"], evidence)
+    derived = [(m["name"], m["derivation"]["description"]) for m in answer["subjects"] if derived_shown(m["derivation"]["method"])]
+    if derived:
+        print()
+        print_table(["subject", "how the owner was found"], derived)
     return EXIT_OK
+
+
+def derived_shown(method: str | None) -> bool:
+    """Whether a derivation says more than the owners table: anything but a subject's own owners."""
+    return (method or "").lower().replace("_", "-") not in ("", "direct")
 
 
 def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:
