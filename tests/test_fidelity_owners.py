@@ -374,3 +374,45 @@ async def test_search_opens_a_team_page_and_shows_the_owners_of_kinds_without_a_
         )
         service = await http.get("/", params={"q": "checkout"})
         assert service.status_code == 303 and service.headers["location"].startswith("/service/component:default/checkout")
+
+
+# -- discovered services in GraphQL ----------------------------------------------------------------
+
+DISCOVERED = """{
+  discovered: services(filter: { isDiscovered: true }) {
+    totalCount
+    nodes {
+      ref isDiscovered
+      discovery { evidence source sourceInstance origin discoveredAt workloads { ref namespace name } pagerdutyServices }
+    }
+  }
+  declared: services(filter: { isDiscovered: false }) { totalCount nodes { ref isDiscovered discovery { evidence } } }
+  cart: service(name: "cart", namespace: "discovered") {
+    dependencies { nodes { service { ref } resource { ref } node { ... on Service { ref } } } }
+  }
+}"""
+
+
+async def test_discovered_services_show_their_evidence_and_the_services_list_filters_on_it(store: GraphStore) -> None:
+    fidelity = Path(__file__).parent / "fixtures" / "fidelity"
+    for config in (fidelity / "kubernetes" / "catalog.yaml", fidelity / "pagerduty" / "catalog.yaml"):
+        outcomes = await sync_sources(store, load_config(config), now="2026-11-20T12:00:00.000000Z")
+        assert [o.error for o in outcomes if o.failed] == []
+    data = await execute(store, DISCOVERED, {})
+    found = {s["ref"]: s for s in data["discovered"]["nodes"]}
+    assert data["discovered"]["totalCount"] == len(found) >= 4
+    assert all(s["isDiscovered"] for s in found.values())
+    cart = found["component:discovered/cart"]["discovery"]
+    assert (cart["source"], cart["sourceInstance"]) == ("kubernetes", "kubernetes:prod-eu")
+    assert cart["evidence"].startswith("kubernetes:prod-eu Deployment shop/cart") and cart["discoveredAt"] and cart["origin"]
+    assert [(w["namespace"], w["name"]) for w in cart["workloads"]] == [("shop", "cart")] and cart["pagerdutyServices"] == []
+    gift = next(
+        s["discovery"] for s in found.values() if s["discovery"]["source"] == "pagerduty" and "PSVGIFT" in s["discovery"]["evidence"]
+    )
+    assert gift["pagerdutyServices"] == ["PSVGIFT"] and gift["workloads"] == []
+    # Declared services are the rest, and have no discovery.
+    assert all(not s["isDiscovered"] and s["discovery"] is None for s in data["declared"]["nodes"])
+    assert not set(found) & {s["ref"] for s in data["declared"]["nodes"]}
+    # The deprecated DependencyEdge fields still answer, beside `node`.
+    [edge] = data["cart"]["dependencies"]["nodes"]
+    assert edge["service"] == edge["node"] == {"ref": "component:discovered/checkout"} and edge["resource"] is None
