@@ -6,8 +6,10 @@ What it writes (source ``github``, instance ``github:<org>``):
   ones included, with ``archived``, ``visibility``, ``default_branch``, ``topics``,
   ``language`` and, from CODEOWNERS, ``codeowners_path``, ``owned_share`` (percent of the
   default branch's files that CODEOWNERS gives an owner; 0 without a CODEOWNERS, null when the
-  tree could not be listed completely) and ``default_owners`` (the owners of the last
-  catch-all rule, as written).
+  tree could not be listed completely), ``default_owners`` (the owners of the last
+  catch-all rule, as written) and ``codeowners_rules`` (every valid rule with its line, pattern
+  and owners, each owner with the catalog team or person it resolved to), so that who owns a
+  single file answers from the catalog (``catalog.answers.entity_owners``).
 - Teams resolve against the catalog: the Backstage ``github.com/team-slug: <org>/<slug>``
   annotation first, then the team name; a team the catalog does not know becomes a weak
   ``Team`` ``group:default/<slug>`` (weak: a descriptor that declares it wins). Members the

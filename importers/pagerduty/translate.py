@@ -10,6 +10,8 @@
   ``ESCALATES_VIA`` service → policy, ``OWNS`` from its PagerDuty teams (``inferred``) and
   PagerDuty's dependencies between linked services as ``DEPENDS_ON``. A policy's teams
   ``ESCALATES_VIA`` it too: the fallback for their services that have no policy of their own.
+- ``MEMBER_OF`` person → team from each user's ``teams`` and from ``/teams/{id}/members``, whose
+  ``role`` (``manager``, ``responder``, ``observer``) the edge keeps: a manager is one of the team's leads.
 """
 
 from __future__ import annotations
