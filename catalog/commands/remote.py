@@ -147,9 +147,12 @@ def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
         runbook = m["runbooks"][0]["url"] if m["runbooks"] else None
         for r in m["owners"] or [{"owner": {"name": "(no owner)"}, "strength": None}]:
             contact = contacts.get(_owner_name(r), {})
-            rows.append([m["name"], _owner_name(r), r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
+            kind = "file" if m["file"] else str(m["kind"]).lower()
+            subject = m["name"] if m["kind"] == "SERVICE" else f"{m['name']} ({kind})"
+            rows.append([subject, _owner_name(r), r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
     print()
-    print_table(["service", "owner", "strength", "channel", "platform", "runbook"], rows)
+    first = "service" if all(m["kind"] == "SERVICE" for m in answer["subjects"]) else "subject"
+    print_table([first, "owner", "strength", "channel", "platform", "runbook"], rows)
     evidence = [
         [m["name"], _owner_name(e), e["source"], e["strength"], e["evidence"], e["lastSeenAt"]]
         for m in answer["subjects"]

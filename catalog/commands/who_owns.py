@@ -90,7 +90,8 @@ def with_owners(answer: WhoOwns) -> dict[str, Any]:
 def _owners_rows(o: OwnedService) -> list[list[str | None]]:
     platforms = ", ".join(dict.fromkeys(p.name + (" (standard)" if p.standard else "") for p in o.platforms)) or "unknown"
     runbook = o.runbooks[0].url if o.runbooks else None
-    subject = o.name if o.label == "Service" else f"{o.name} ({o.label.lower()})"
+    kind = "file" if isinstance(o, OwnedEntity) and o.file is not None else o.label.lower()
+    subject = o.name if o.label == "Service" else f"{o.name} ({kind})"
     owners: list[tuple[OwnerRef | None, str | None]]
     if o.resolved_owners:
         owners = [(r.owner, r.strength) for r in o.resolved_owners]
@@ -115,7 +116,14 @@ def print_answer(answer: WhoOwns) -> None:
         return
     print()
     print_table(
-        ["service", "owner", "strength", "channel", "platform", "runbook"],
+        [
+            "service" if all(o.label == "Service" for o in answer.matches) else "subject",
+            "owner",
+            "strength",
+            "channel",
+            "platform",
+            "runbook",
+        ],
         [row for o in answer.matches for row in _owners_rows(o)],
     )
     # Grouped by owner: each owner named once, with what every source says about it below.
