@@ -106,6 +106,8 @@ async def test_inherited_owners_say_where_they_come_from_and_a_kind_reference_th
     assert ledger.resolved_owners[0].rule == "inherited from system payments: only backstage names an owner"
     [team] = (await who_owns_any(reader, "payments-team")).matches
     assert team.contacts[0].owner.key == PAYMENTS and team.contacts[0].chat_channel == "#payments"
+    parent = next(r for r in team.resolved_owners if r.owner.key == "group:default/engineering")
+    assert (parent.rule, parent.sources, parent.strength) == ("parent team of Payments", ("backstage",), "declared") and parent.since
     bob = next(r for r in team.resolved_owners if r.owner.key == "user:default/bob")
     assert bob.rule == "manager of Payments (pagerduty membership role)" and bob.sources == ("pagerduty",)
     missing = await who_owns_any(reader, "team:nobody")

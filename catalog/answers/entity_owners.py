@@ -372,11 +372,14 @@ async def _from_built_services(reader: CatalogReader, o: OwnedEntity) -> None:
 
 async def _team(reader: CatalogReader, o: OwnedEntity, node: GraphNode, members_per_team: int) -> None:
     """A team is answered by its parent team and its leads; its own contact comes first."""
-    [parent], [members] = await asyncio.gather(reader.parent_team([node.id]), reader.member_links([node.id]))
+    [parents], [members] = await asyncio.gather(reader.parent_team_links([node.id]), reader.member_links([node.id]))
+    parent = parents[0].node if parents else None
     if parent is not None:
-        o.resolved_owners.append(
-            ResolvedOwner(_ref(parent), f"parent team of {o.name}", _sources(parent), "declared", parent.provenance.first_seen)
+        said = tuple(
+            dict.fromkeys(link.edge.provenance.source for link in parents if link.node.id == parent.id and link.edge.provenance.source)
         )
+        started = min((link.edge.provenance.first_seen or "" for link in parents if link.node.id == parent.id), default="") or None
+        o.resolved_owners.append(ResolvedOwner(_ref(parent), f"parent team of {o.name}", said, "declared", started))
     leads: dict[str, ResolvedOwner] = {}
     for link in members:
         role = (link.edge.text("role") or "").lower()
@@ -578,10 +581,6 @@ async def _repository_ref(reader: CatalogReader, text: str, body: str, members_p
 
 def _ref(node: GraphNode) -> OwnerRef:
     return OwnerRef(node.id, node.label, node.text("display_name") or node.text("title") or node.text("name") or node.id)
-
-
-def _sources(node: GraphNode) -> tuple[str, ...]:
-    return (node.provenance.source,) if node.provenance.source else ()
 
 
 def _resolved(link: Linked) -> ResolvedOwner:

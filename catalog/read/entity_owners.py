@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from catalog.model import ESCALATES_VIA, INSTANCE_OF, PART_OF
 from catalog.read.base import ReadBase
 from catalog.read.entities import key_of
-from catalog.read.hops import MEMBERS, Hop, accountable_hop, owners_hop
+from catalog.read.hops import MEMBERS, PARENT_TEAM, Hop, accountable_hop, owners_hop
 from catalog.read.nodes import GraphNode, Linked, node_map
 
 ENTITY_LABELS: tuple[str, ...] = ("System", "Domain", "API", "Resource", "Team", "Platform", "Repository")
@@ -86,6 +86,10 @@ class EntityOwnerReads(ReadBase):
     async def claim_links(self, label: str, ids: Sequence[str]) -> list[list[Linked]]:
         """For each entity of ``label``, every source's ownership claim (``OWNS``) with the edge facts."""
         return await self.neighbours(owners_hop(label), ids)
+
+    async def parent_team_links(self, team_ids: Sequence[str]) -> list[list[Linked]]:
+        """For each team, its parent team with the ``CHILD_OF`` edge (which source says so); several when sources disagree."""
+        return await self.neighbours(PARENT_TEAM, team_ids)
 
     async def member_links(self, team_ids: Sequence[str]) -> list[list[Linked]]:
         """For each team, its members with the membership edge (its ``role``, when a source states one)."""
