@@ -295,6 +295,17 @@ async def test_graphql_answers_any_kind_with_its_derivation(store: GraphStore) -
     assert [o["owner"]["ref"] for o in subject["owners"]] == ["group:default/engineering", "user:default/bob"]
 
 
+async def test_a_name_several_kinds_share_lists_each_and_is_ambiguous(store: GraphStore) -> None:
+    await load(store)
+    answer = (await execute(store, WHO_OWNS, {"id": "storefront"}))["whoOwns"]
+    assert (answer["identification"]["status"], answer["identification"]["kind"]) == ("AMBIGUOUS", "IDENTIFIER")
+    assert "2 entities share the name 'storefront': system storefront, team storefront" in answer["identification"]["message"]
+    assert [(s["kind"], s["node"]["ref"]) for s in answer["subjects"]] == [
+        ("SYSTEM", "system:default/storefront"),
+        ("TEAM", "group:default/storefront"),
+    ]
+
+
 async def test_graphql_answers_a_file_with_its_rule(store: GraphStore) -> None:
     await load(store)
     data = await execute(store, WHO_OWNS, {"id": "https://github.com/acme/shop/blob/main/lib/generated/x.py#L2"})

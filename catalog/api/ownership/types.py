@@ -16,7 +16,7 @@ from catalog.answers import identify as ident
 from catalog.answers import ownership as answers
 from catalog.api.context import Info
 from catalog.api.entity import Link, as_time
-from catalog.api.identification import Identification, identification_of, service_object
+from catalog.api.identification import Identification, IdentificationRow, IdentificationStatus, identification_of, service_object
 from catalog.api.node import Node, NodeKind, present
 from catalog.api.owners import (
     Contact,
@@ -161,6 +161,11 @@ class OwnedSubject:
 
 
 def _identification(row: answers.WhoOwns) -> Identification:
+    entities = [m for m in row.matches if m.label not in ("Service", "Repository", "Workload")]
+    if len(entities) > 1 and len(entities) == len(row.matches):
+        # Several entities of other kinds share the name: ask again with a key (`system:payments`); each is a subject.
+        ambiguous = IdentificationRow(row.query, IdentificationStatus.AMBIGUOUS, row.message, row.interpreted_as, row.kind)
+        return Identification(row=ambiguous)
     services = [m for m in row.matches if m.label == "Service"]
     found = ident.Identification(
         query=row.query,
