@@ -75,14 +75,14 @@ async def test_a_departments_services_roll_up_with_owners_and_dependents(demo: G
     owning_teams = set().union(*(owner_refs(s) for s in services))
     assert {"group:payments/payments-risk", "group:payments/payments-ledger"} <= owning_teams
     gateway = next(s for s in services if s["ref"] == "component:payments/payments-gateway")
-    direct = {d["service"]["ref"] for d in gateway["dependents"]["nodes"] if d["distance"] == 1}
+    direct = {d["node"]["ref"] for d in gateway["dependents"]["nodes"] if d["distance"] == 1}
     assert "component:default/checkout" in direct
     assert all(d["distance"] in (1, 2) for d in gateway["dependents"]["nodes"])
 
 
 async def test_the_blast_radius_of_the_hub_is_breadth_first_and_distinct(demo: GraphStore) -> None:
     dependents = (await gql(demo, QUERIES[2]))["service"]["dependents"]["nodes"]
-    refs = [d["service"]["ref"] for d in dependents]
+    refs = [d["node"]["ref"] for d in dependents]
     assert len(refs) == len(set(refs)) >= 15
     distances = [d["distance"] for d in dependents]
     assert distances == sorted(distances) and distances[0] == 1

@@ -45,6 +45,13 @@ class IdentifierKind(Enum):
     POD = strawberry.enum_value("pod", description="A pod name with its generated suffix.")
     PAGERDUTY_SERVICE = strawberry.enum_value("pagerduty-service", description="A PagerDuty service id or URL.")
     HOSTNAME = strawberry.enum_value("hostname", description="A hostname or URL.")
+    SYSTEM = strawberry.enum_value("system", description="A system's name or `system:` key.")
+    DOMAIN = strawberry.enum_value("domain", description="A domain's name or `domain:` key.")
+    API = strawberry.enum_value("api", description="An API's name or `api:` key.")
+    RESOURCE = strawberry.enum_value("resource", description="A resource's name or `resource:` key.")
+    TEAM = strawberry.enum_value("team", description="A team's name or `group:` (or `team:`) key.")
+    PLATFORM = strawberry.enum_value("platform", description="A platform's name or `platform:` key.")
+    FILE = strawberry.enum_value("file", description="A file of a repository: a blob URL, `org/repo/path` or `org/repo/path:line`.")
     IDENTIFIER = strawberry.enum_value("identifier", description="A value sources state under several of these schemes.")
     NONE = strawberry.enum_value("none", description="Nothing matched.")
 

@@ -33,9 +33,11 @@ fragment Candidates on Identification { matches { service { name ref } why } nea
 WHO_OWNS = (
     """query($identifier: String!) {
   whoOwns(identifier: $identifier) {
-    identification { message status ...Candidates }
+    identification { message status kind ...Candidates }
     subjects {
-      name why
+      name why kind
+      derivation { method description via { id } }
+      file { path line codeownersPath rule { line pattern owners { text kind owner { ...OwnerName } } } services { name ref } }
       owners { owner { ...OwnerName } rule strength sources }
       ownershipClaims { owner { ...OwnerName } source evidence strength lastSeenAt }
       contacts { owner { ...OwnerName } chatChannel email }
@@ -183,9 +185,12 @@ def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
         runbook = m["runbooks"][0]["url"] if m["runbooks"] else None
         for r in m["owners"] or [{"owner": {"name": "(no owner)"}, "strength": None}]:
             contact = contacts.get(_owner_name(r), {})
-            rows.append([m["name"], _owner_name(r), r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
+            kind = "file" if m["file"] else str(m["kind"]).lower()
+            subject = m["name"] if m["kind"] == "SERVICE" else f"{m['name']} ({kind})"
+            rows.append([subject, _owner_name(r), r["strength"], contact.get("chatChannel") or contact.get("email"), platforms, runbook])
     print()
-    print_table(["service", "owner", "strength", "channel", "platform", "runbook"], rows)
+    first = "service" if all(m["kind"] == "SERVICE" for m in answer["subjects"]) else "subject"
+    print_table([first, "owner", "strength", "channel", "platform", "runbook"], rows)
     evidence = [
         [m["name"], _owner_name(e), e["source"], e["strength"], e["evidence"], e["lastSeenAt"]]
         for m in answer["subjects"]
@@ -194,7 +199,16 @@ def _who_owns(args: argparse.Namespace, server: str, transport: httpx.BaseTransp
     if evidence:
         print()
         print_table(["service", "owner", "source", "strength", "evidence", "last seen"], evidence)
+    derived = [(m["name"], m["derivation"]["description"]) for m in answer["subjects"] if derived_shown(m["derivation"]["method"])]
+    if derived:
+        print()
+        print_table(["subject", "how the owner was found"], derived)
     return EXIT_OK
+
+
+def derived_shown(method: str | None) -> bool:
+    """Whether a derivation says more than the owners table: anything but a subject's own owners."""
+    return (method or "").lower().replace("_", "-") not in ("", "direct")
 
 
 def _on_call(args: argparse.Namespace, server: str, transport: httpx.BaseTransport | None) -> int:

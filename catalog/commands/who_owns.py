@@ -12,9 +12,11 @@ import argparse
 import sys
 from typing import Any
 
+from catalog.answers.entity_owners import OwnedEntity, who_owns_any
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
-from catalog.answers.ownership import OwnedService, OwnerRef, WhoOwns, who_owns
+from catalog.answers.ownership import OwnedService, OwnerRef, WhoOwns
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table, to_jsonable
+from catalog.commands.remote import derived_shown
 from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 
@@ -22,10 +24,12 @@ from catalog.store.base import GraphStore
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = commands.add_parser(
         "who-owns",
-        help="who owns a service, repository, workload, pod, PagerDuty service or hostname",
+        help="who owns a service, system, domain, API, resource, team, platform, repository, file, workload, pod, PagerDuty id or host",
         description="Who owns what IDENTIFIER names, how sure the catalog is, and how to reach them. IDENTIFIER may be a service "
         "name, key or alias; a repository URL (https://github.com/org/repo, git@github.com:org/repo.git) or org/repo; a "
-        "workload namespace/name or a pod name; a PagerDuty service id (PABC123); or a hostname.",
+        "workload namespace/name or a pod name; a PagerDuty service id (PABC123); a hostname; a system, domain, API, resource, team or "
+        "platform name or key (system:payments, group:payments-team); or a file: a blob URL, org/repo/path or org/repo/path:line "
+        "(the CODEOWNERS rule that matches it).",
     )
     parser.add_argument("identifier", help="what you have: e.g. checkout, acme/checkout, payments/checkout-7d9f8b6c5d-x2x9q, PCK9T2V")
     parser.add_argument("--json", action="store_true", help="print the whole answer as JSON")
@@ -43,7 +47,7 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    answer = await who_owns(CatalogReader(store), text)
+    answer = await who_owns_any(CatalogReader(store), text)
     if args.json:
         print_json(with_owners(answer))
     else:
@@ -86,7 +90,8 @@ def with_owners(answer: WhoOwns) -> dict[str, Any]:
 def _owners_rows(o: OwnedService) -> list[list[str | None]]:
     platforms = ", ".join(dict.fromkeys(p.name + (" (standard)" if p.standard else "") for p in o.platforms)) or "unknown"
     runbook = o.runbooks[0].url if o.runbooks else None
-    subject = o.name if o.label == "Service" else f"{o.name} ({o.label.lower()})"
+    kind = "file" if isinstance(o, OwnedEntity) and o.file is not None else o.label.lower()
+    subject = o.name if o.label == "Service" else f"{o.name} ({kind})"
     owners: list[tuple[OwnerRef | None, str | None]]
     if o.resolved_owners:
         owners = [(r.owner, r.strength) for r in o.resolved_owners]
@@ -111,7 +116,14 @@ def print_answer(answer: WhoOwns) -> None:
         return
     print()
     print_table(
-        ["service", "owner", "strength", "channel", "platform", "runbook"],
+        [
+            "service" if all(o.label == "Service" for o in answer.matches) else "subject",
+            "owner",
+            "strength",
+            "channel",
+            "platform",
+            "runbook",
+        ],
         [row for o in answer.matches for row in _owners_rows(o)],
     )
     # Grouped by owner: each owner named once, with what every source says about it below.
@@ -138,6 +150,14 @@ def print_answer(answer: WhoOwns) -> None:
     if contacts:
         print()
         print_table(["contact", "channel", "email", "members"], contacts)
+    derived = [
+        [o.name, o.derivation.description]
+        for o in answer.matches
+        if isinstance(o, OwnedEntity) and o.derivation is not None and derived_shown(o.derivation.method)
+    ]
+    if derived:
+        print()
+        print_table(["subject", "how the owner was found"], derived)
     if len(answer.matches) > 1:
         print()
         print_table(["candidate", "key", "why"], [[o.name, o.key, o.why] for o in answer.matches])

@@ -203,6 +203,13 @@ REPOSITORY = NodeType(
         Prop("codeowners_path", doc="Where CODEOWNERS was found: `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS`."),
         Prop("owned_share", PropType.INT, "Percent of the repository's files that CODEOWNERS gives an owner; null when unknown."),
         Prop("default_owners", PropType.STRING_LIST, "Owners of the catch-all CODEOWNERS rule, as written."),
+        Prop(
+            "codeowners_rules",
+            PropType.JSON,
+            "The valid CODEOWNERS rules in file order, for who owns a file: `[{line, pattern, owners: [{text, kind, label, key}]}]`, "
+            "the pattern and owners as written, each owner with the catalog team or person it resolved to (null: none). The last "
+            "rule that matches a path decides its owners. Null when the file was not read or is past the catalog's bounds.",
+        ),
     ),
     ownable=True,
 )
@@ -470,7 +477,18 @@ ACCOUNTABLE_FOR = RelType(
         Prop("strength", doc="The strongest evidence for it: declared, configured or inferred."),
     ),
 )
-MEMBER_OF = RelType("MEMBER_OF", "A person belongs to a team.", (("Person", "Team"),))
+MEMBER_OF = RelType(
+    "MEMBER_OF",
+    "A person belongs to a team.",
+    (("Person", "Team"),),
+    (
+        Prop(
+            "role",
+            doc="The person's role in the team as the source states it, lower-cased (PagerDuty `manager`, `responder`, `observer`); "
+            "`manager`, `lead`, `maintainer` and `owner` make the person one of the team's leads.",
+        ),
+    ),
+)
 CHILD_OF = RelType("CHILD_OF", "Team hierarchy: the child team belongs to the parent.", (("Team", "Team"),))
 PART_OF = RelType(
     "PART_OF",

@@ -7,6 +7,7 @@ from catalog.read.antipatterns import AntipatternReads
 from catalog.read.audits import AuditReads
 from catalog.read.company import CompanyReads
 from catalog.read.entities import EntityReads
+from catalog.read.entity_owners import EntityOwnerReads
 from catalog.read.findings import FindingReads
 from catalog.read.history import HistoryReads
 from catalog.read.identify import IdentifyReads
@@ -31,6 +32,7 @@ class CatalogReader(
     ScorecardReads,
     AntipatternReads,
     CompanyReads,
+    EntityOwnerReads,
 ):
     """Every current-state read the API makes, as batch methods over a ``GraphStore``.
 

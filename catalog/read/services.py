@@ -43,6 +43,8 @@ class ServiceFilter:
     tag: str | None = None
     search: str | None = None
     """Case-insensitive substring of name, title, description or tags."""
+    discovered: bool | None = None
+    """Only discovered services (True), only declared ones (False), or both (None)."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ def _selection_query(selection: ServiceSelection, params: dict[str, Any]) -> tup
     if f.search is not None and f.search.strip():
         where.append("n.search_text CONTAINS $search")
         params["search"] = f.search.strip().lower()
+    if f.discovered is not None:
+        where.append("coalesce(n.discovered, false) = $discovered")
+        params["discovered"] = f.discovered
     if f.system is not None:
         where.append("EXISTS { MATCH (n)-[rs:PART_OF]->(s:System) WHERE s.id = $system AND rs.active = true }")
         params["system"] = f.system

@@ -21,10 +21,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from catalog.answers.adoption import GROUPINGS, AdoptionGroup, Grouping, adoption, adoption_trend
 from catalog.answers.audits import SEVERITIES, AuditArgumentError, AuditFilter, AuditKind, audits, parse_kind, team_key
 from catalog.answers.blast_radius import DepthRefused, impact
+from catalog.answers.entity_owners import after_identify, before_identify, derived_answer
 from catalog.answers.history import changes
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH, Candidate, identify
 from catalog.answers.oncall import on_call_for, team_chains
-from catalog.answers.ownership import answer as who_owns_answer
 from catalog.answers.ownership import describe
 from catalog.core.clock import iso, now_iso, parse_iso
 from catalog.read import CatalogReader, GraphNode, ServiceFilter, UnknownEntity
@@ -34,7 +34,7 @@ from catalog.settings import Settings
 from catalog.store.base import GraphStore
 from catalog.web.build_run import platform_section, team_section
 from catalog.web.chart import trend_chart
-from catalog.web.render import blast_href, render, service_href
+from catalog.web.render import blast_href, render, service_href, team_href
 
 PAGE_SIZE = 25
 """Rows per page of every paged list."""
@@ -121,11 +121,20 @@ class Pages:
             if len(query) > MAX_IDENTIFIER_LENGTH:
                 raise BadRequest(f"the search is longer than {MAX_IDENTIFIER_LENGTH} characters; give the name, URL or id alone")
             reader = self._reader(store)
-            found = await identify(reader, query)
-            if found.unique is not None and not found.others:
-                return RedirectResponse(service_href(found.unique.key) + "?" + _q(query), status_code=303)
-            result = await who_owns_answer(reader, found) if found.others and not found.matches else None
-            return {"q": query, "found": found, "result": result}
+            # A file of a repository, or a reference with its kind (system:payments), reads before a service name.
+            entity = await before_identify(reader, query)
+            if entity is None:
+                found = await identify(reader, query)
+                if found.unique is not None and not found.others:
+                    return RedirectResponse(service_href(found.unique.key) + "?" + _q(query), status_code=303)
+                if found.others and not found.matches:
+                    return {"q": query, "found": found, "result": await derived_answer(reader, found)}
+                entity = await after_identify(reader, found) if not found.matches else None
+                if entity is None:
+                    return {"q": query, "found": found, "result": None}
+            if len(entity.matches) == 1 and entity.matches[0].label == "Team":
+                return RedirectResponse(team_href(entity.matches[0].key), status_code=303)
+            return {"q": query, "entity": entity}
 
         return await self._page("home.html", build)
 

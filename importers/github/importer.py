@@ -6,8 +6,10 @@ What it writes (source ``github``, instance ``github:<org>``):
   ones included, with ``archived``, ``visibility``, ``default_branch``, ``topics``,
   ``language`` and, from CODEOWNERS, ``codeowners_path``, ``owned_share`` (percent of the
   default branch's files that CODEOWNERS gives an owner; 0 without a CODEOWNERS, null when the
-  tree could not be listed completely) and ``default_owners`` (the owners of the last
-  catch-all rule, as written).
+  tree could not be listed completely), ``default_owners`` (the owners of the last
+  catch-all rule, as written) and ``codeowners_rules`` (every valid rule with its line, pattern
+  and owners, each owner with the catalog team or person it resolved to), so that who owns a
+  single file answers from the catalog (``catalog.answers.entity_owners``).
 - Teams resolve against the catalog: the Backstage ``github.com/team-slug: <org>/<slug>``
   annotation first, then the team name; a team the catalog does not know becomes a weak
   ``Team`` ``group:default/<slug>`` (weak: a descriptor that declares it wins). Members the
@@ -51,6 +53,8 @@ OWNING_ROLES = ("admin", "maintain")
 """Team roles on a repository that count as (inferred) ownership, strongest first."""
 MAX_LINE_FINDINGS = 20
 """Invalid CODEOWNERS lines reported one by one per file; the rest are summed up in one finding."""
+MAX_STORED_RULES = 1024 * 1024
+"""Most bytes of CODEOWNERS rules stored per repository (``Repository.codeowners_rules``); real files take a few KiB."""
 
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 T = TypeVar("T")
@@ -259,6 +263,7 @@ class _Import:
                 "codeowners_path": None,
                 "owned_share": None,
                 "default_owners": None,
+                "codeowners_rules": None,
             }
             self.repos[name.lower()] = _Repo(repo_id, name, full_name, key, origin, default_branch, props)
 
@@ -564,16 +569,55 @@ class _Import:
             coverage = parsed.coverage(paths)
             props["owned_share"] = coverage.share
             governed = set(coverage.governed)
-        self._owners(repo, file, parsed, governed, display)
+        resolved = self._owners(repo, file, parsed, governed, display)
+        props["codeowners_rules"] = self._stored_rules(repo, display, parsed, resolved)
 
-    def _owners(self, repo: _Repo, file: FoundFile, parsed: co.Codeowners, governed: set[int] | None, display: str) -> None:
-        """OWNS claims for the owners of rules that own at least one file (all rules when the tree is unknown)."""
+    def _stored_rules(self, repo: _Repo, display: str, parsed: co.Codeowners, resolved: dict[str, tuple[str, str] | None]) -> str | None:
+        """The rules as ``Repository.codeowners_rules``, so who owns a file answers from the catalog; None past ``MAX_STORED_RULES``."""
+        rules = [
+            {
+                "line": rule.line,
+                "pattern": rule.pattern,
+                "owners": [
+                    {
+                        "text": o.text,
+                        "kind": o.kind,
+                        "label": (resolved.get(o.text) or (None, None))[0],
+                        "key": (resolved.get(o.text) or (None, None))[1],
+                    }
+                    for o in rule.owners
+                ],
+            }
+            for rule in parsed.rules
+        ]
+        text = json.dumps(rules, separators=(",", ":"), sort_keys=True)
+        if len(text) > MAX_STORED_RULES:
+            self._finding(
+                "codeowners-not-stored",
+                "warning",
+                f"{display}: its rules take {len(text):,} bytes, more than the {MAX_STORED_RULES:,} the catalog stores "
+                "(importers.github.importer.MAX_STORED_RULES), so the owner of a single file in it is not answered",
+                fix="merge rules into broader patterns",
+                subject=repo.key,
+                file=display,
+            )
+            return None
+        return text
+
+    def _owners(
+        self, repo: _Repo, file: FoundFile, parsed: co.Codeowners, governed: set[int] | None, display: str
+    ) -> dict[str, tuple[str, str] | None]:
+        """OWNS claims for the owners of rules that own at least one file (all rules when the tree is unknown); returns
+        what each owner, as written, resolved to."""
         lines: dict[tuple[str, str], list[int]] = defaultdict(list)
         unknown: dict[str, list[int]] = defaultdict(list)
         why: dict[str, str] = {}
+        resolutions: dict[str, tuple[tuple[str, str] | None, str]] = {}
         for rule in parsed.rules:
             for owner in rule.owners:
-                resolved, reason = self._owner(owner)
+                if owner.text not in resolutions:
+                    resolutions[owner.text] = self._owner(owner)
+                resolved, reason = resolutions[owner.text]
                 if resolved is None:
                     if reason:
                         unknown[owner.text].append(rule.line)
@@ -616,6 +660,7 @@ class _Import:
                 file=display,
                 line=numbers[0],
             )
+        return {text: found for text, (found, _) in resolutions.items()}
 
     def _owner(self, owner: co.Owner) -> tuple[tuple[str, str] | None, str]:
         """The catalog node an owner names, or ``None`` and why (empty: already reported elsewhere)."""

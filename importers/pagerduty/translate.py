@@ -10,6 +10,8 @@
   ``ESCALATES_VIA`` service → policy, ``OWNS`` from its PagerDuty teams (``inferred``) and
   PagerDuty's dependencies between linked services as ``DEPENDS_ON``. A policy's teams
   ``ESCALATES_VIA`` it too: the fallback for their services that have no policy of their own.
+- ``MEMBER_OF`` person → team from each user's ``teams`` and from ``/teams/{id}/members``, whose
+  ``role`` (``manager``, ``responder``, ``observer``) the edge keeps: a manager is one of the team's leads.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -177,7 +179,14 @@ class _Translator:
                 person = self.people.key(
                     user_id, origin=origin(path, user_id), where=self.where(path), context=f"team {team_id}", summary=ref_summary(user)
                 )
-                self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, origin(path, user_id)))
+                # The listing's role (manager, responder, observer) tells a team's leads; kept whichever listing came first.
+                role = member.get("role")
+                props = {"role": role.strip().lower()} if isinstance(role, str) and role.strip() else {}
+                known = self.rels.records.get((MEMBER_OF.type, person, team))
+                if known is not None and props and not known.props:
+                    self.rels.records[(MEMBER_OF.type, person, team)] = replace(known, props=props)
+                else:
+                    self.rels.add(RelRecord(MEMBER_OF.type, PERSON.label, person, TEAM.label, team, origin(path, user_id), props))
 
     # -- escalation policies ----------------------------------------------------------------
 

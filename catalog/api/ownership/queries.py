@@ -8,8 +8,8 @@ from typing import Annotated
 
 import strawberry
 
+from catalog.answers.entity_owners import who_owns_any
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
-from catalog.answers.ownership import who_owns
 from catalog.api.context import Info
 from catalog.api.errors import BadArgument
 from catalog.api.ownership.types import WhoOwnsAnswer
@@ -39,8 +39,10 @@ def checked_identifier(text: str, argument: str = "identifier") -> str:
 class OwnershipQuery:
     @strawberry.field(
         description="Who owns what the identifier names: the owning team(s) with the evidence per source and its strength, "
-        "contacts, runbook and other links, and platforms. Several services when the identifier is shared; the nearest "
-        "services when it names none."
+        "how they were derived, contacts, runbook and other links, and platforms. Any kind: a service, system, domain, API, "
+        "resource, team (its parent team and leads), platform, repository, workload, or a file of a repository (a blob URL, "
+        "`org/repo/path` or `org/repo/path:line`: the CODEOWNERS rule that matches it). Several subjects when the identifier is "
+        "shared; the nearest services when it names nothing."
     )
     async def who_owns(self, info: Info, identifier: Identifier) -> WhoOwnsAnswer | None:
-        return WhoOwnsAnswer(row=await who_owns(info.context.reader, checked_identifier(identifier)))
+        return WhoOwnsAnswer(row=await who_owns_any(info.context.reader, checked_identifier(identifier)))

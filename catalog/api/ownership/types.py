@@ -16,8 +16,8 @@ from catalog.answers import identify as ident
 from catalog.answers import ownership as answers
 from catalog.api.context import Info
 from catalog.api.entity import Link, as_time
-from catalog.api.identification import Identification, identification_of, service_object
-from catalog.api.node import NodeKind
+from catalog.api.identification import Identification, IdentificationRow, IdentificationStatus, identification_of, service_object
+from catalog.api.node import Node, NodeKind, present
 from catalog.api.owners import (
     Contact,
     EvidenceStrength,
@@ -29,6 +29,7 @@ from catalog.api.owners import (
     resolution_of_answer,
     strength_of,
 )
+from catalog.api.ownership.derivation import FileOwnership, OwnershipDerivation, derivation_of, file_of
 from catalog.api.platforms.types import Platform, Repository, Workload, platform_object
 from catalog.api.scalars import URI
 from catalog.api.services.types import Service
@@ -70,7 +71,10 @@ def _link(row: answers.LinkInfo) -> Link:
 class OwnedSubject:
     row: strawberry.Private[answers.OwnedService]
 
-    @strawberry.field(description="What the subject is: SERVICE, or REPOSITORY or WORKLOAD when no catalog service runs from it.")
+    @strawberry.field(
+        description="What the subject is: SERVICE; REPOSITORY or WORKLOAD when no catalog service runs from it; SYSTEM, DOMAIN, API, "
+        "RESOURCE, TEAM or PLATFORM when the identifier names one; REPOSITORY for a file of it."
+    )
     def kind(self) -> NodeKind:
         return NodeKind(self.row.label)
 
@@ -104,7 +108,26 @@ class OwnedSubject:
         row = await info.context.loaders.node_with_retired("Workload").load(self.row.key)
         return None if row is None else Workload(row=row)
 
-    @strawberry.field(description="The owners the catalog answers with, resolved across sources by ownership precedence.")
+    @strawberry.field(description="The subject as a catalog object, of whatever kind it is (a file: its repository).")
+    async def node(self, info: Info) -> Node | None:
+        row = await info.context.loaders.node_with_retired(self.row.label).load(self.row.key)
+        return None if row is None else present(row)
+
+    @strawberry.field(
+        description="How its owners were found: its own, inherited (e.g. a component with no owner of its own takes its "
+        "system's), through CODEOWNERS or the services built from a repository, or a team's parent team and leads."
+    )
+    def derivation(self) -> OwnershipDerivation | None:
+        return derivation_of(self.row)
+
+    @strawberry.field(description="For a file of a repository: the CODEOWNERS rule that decides its owners, and the repository's services.")
+    def file(self) -> FileOwnership | None:
+        return file_of(self.row)
+
+    @strawberry.field(
+        description="The owners the catalog answers with: resolved across sources by ownership precedence, or as `derivation` "
+        "says when it has none of its own (inherited, a file's CODEOWNERS rule, a team's parent team and leads)."
+    )
     def owners(self) -> list[ResolvedOwnership]:
         return [ResolvedOwnership(row=resolution_of_answer(row)) for row in self.row.resolved_owners]
 
@@ -138,6 +161,11 @@ class OwnedSubject:
 
 
 def _identification(row: answers.WhoOwns) -> Identification:
+    entities = [m for m in row.matches if m.label not in ("Service", "Repository", "Workload")]
+    if len(entities) > 1 and len(entities) == len(row.matches):
+        # Several entities of other kinds share the name: ask again with a key (`system:payments`); each is a subject.
+        ambiguous = IdentificationRow(row.query, IdentificationStatus.AMBIGUOUS, row.message, row.interpreted_as, row.kind)
+        return Identification(row=ambiguous)
     services = [m for m in row.matches if m.label == "Service"]
     found = ident.Identification(
         query=row.query,

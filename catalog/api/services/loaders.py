@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from strawberry.dataloader import DataLoader
 
 from catalog.read import CatalogReader, GraphNode, Reached
+from catalog.read.entity_owners import Discovery
 
 Walk = Callable[[Sequence[str], int], Awaitable[list[list[Reached]]]]
 DepthKey = tuple[str, int]
@@ -36,5 +37,6 @@ class ServiceLoaders:
         self.platforms: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.platforms_of)
         self.parent_component: DataLoader[str, GraphNode | None] = DataLoader(load_fn=reader.parent_component)
         self.subcomponents: DataLoader[str, list[GraphNode]] = DataLoader(load_fn=reader.subcomponents)
+        self.discovery: DataLoader[str, Discovery | None] = DataLoader(load_fn=reader.discovery_of)
         self.dependencies = _walk_loader(reader.transitive_dependencies)
         self.dependents = _walk_loader(reader.transitive_dependents)

@@ -37,6 +37,7 @@ def _filter_row(given: ServiceFilter | None) -> ServiceFilterRow:
         platform=None if given.platform is None else ref_key(given.platform, "Platform", "filter.platform"),
         tag=given.tag,
         search=given.search,
+        discovered=given.is_discovered,
     )
 
 

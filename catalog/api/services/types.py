@@ -16,6 +16,7 @@ from catalog.api.node import node_type
 from catalog.api.owners import OwnershipClaim, ResolvedOwnership, claims_field, owners_field
 from catalog.api.pagination import After, Connection, Counter, First, build_connection, rows_connection
 from catalog.api.ranks import Lifecycle, Tier, lifecycle_of, tier_of
+from catalog.api.services.discovery import Discovery
 from catalog.core.model import RESOURCE, SERVICE
 from catalog.read import GraphNode, Reached
 from catalog.read.pagination import Page
@@ -45,6 +46,21 @@ class Service(Entity):
         return tier_of(self.row.text("tier"))
 
     aliases: list[str] = texts_prop(SERVICE, "aliases")
+
+    @strawberry.field(
+        description="True for a service no descriptor declares, discovered from what a live source saw (a Kubernetes workload, a "
+        "PagerDuty service) and waiting to be claimed; `discovery` has its evidence."
+    )
+    def is_discovered(self) -> bool:
+        return bool(self.row.flag("discovered"))
+
+    @strawberry.field(description="For a discovered service: the live evidence it stands on; null for a declared service.")
+    async def discovery(self, info: Info) -> Discovery | None:
+        if not self.row.flag("discovered"):
+            return None
+        row = await info.context.loaders.services.discovery.load(self.row.id)
+        return None if row is None else Discovery(row=row)
+
     owners: list[ResolvedOwnership] = owners_field()
     ownership_claims: list[OwnershipClaim] = claims_field()
 
@@ -140,11 +156,17 @@ class DependencyEdge:
     def node(self) -> DependencyTarget:
         return _target(self.reached.node)
 
-    @strawberry.field(description="The node reached when it is a service; null for a resource.")
+    @strawberry.field(
+        description="The node reached when it is a service; null for a resource.",
+        deprecation_reason="Use `node` (`... on Service`), which holds the same object. Removal: 2027-06-30.",
+    )
     def service(self) -> Service | None:
         return Service(row=self.reached.node) if self.reached.node.label == "Service" else None
 
-    @strawberry.field(description="The node reached when it is a resource; null for a service.")
+    @strawberry.field(
+        description="The node reached when it is a resource; null for a service.",
+        deprecation_reason="Use `node` (`... on Resource`), which holds the same object. Removal: 2027-06-30.",
+    )
     def resource(self) -> Resource | None:
         return Resource(row=self.reached.node) if self.reached.node.label == "Resource" else None
 
@@ -176,6 +198,11 @@ class ServiceFilter:
     platform: str | None = strawberry.field(default=None, description="Runs on this platform, written `[platform:][namespace/]name`.")
     tag: str | None = strawberry.field(default=None, description="Has this tag.")
     search: str | None = strawberry.field(default=None, description="Name, title, description or tags contain this text (ignores case).")
+    is_discovered: bool | None = strawberry.field(
+        default=None,
+        description="True: only services discovered from live sources that no descriptor declares yet (to be claimed); "
+        "false: only declared ones; unset: both.",
+    )
 
 
 def service_connection(page: Page[GraphNode], after: str | None, counter: Counter) -> Connection[Service]:
