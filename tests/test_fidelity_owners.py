@@ -32,10 +32,10 @@ from catalog.cli import build_parser
 from catalog.commands import remote
 from catalog.commands import who_owns as command
 from catalog.config import load_config
+from catalog.core import codeowners as co
 from catalog.read import CatalogReader
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
-from importers.github import codeowners as co
 from tests._api_fixtures import api_settings
 from tests._web_fixtures import serving
 

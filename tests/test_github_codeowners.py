@@ -1,10 +1,10 @@
-"""CODEOWNERS parsing and matching with GitHub's semantics (importers.github.codeowners, pure)."""
+"""CODEOWNERS parsing and matching with GitHub's semantics (catalog.core.codeowners, pure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from importers.github import codeowners as co
+from catalog.core import codeowners as co
 
 # Pattern → {path: matches?}. GitHub's documented examples plus gitignore corner cases.
 PATTERNS: dict[str, dict[str, bool]] = {

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from catalog.core.codeowners import MAX_FILE_BYTES
 from catalog.core.identity import IdentityIndex
 from catalog.core.records import ImportBatch
 from catalog.store.base import GraphStore
@@ -25,7 +26,6 @@ from catalog.sync import ImportReport, sync
 from importers.backstage import read_backstage
 from importers.base import SourceError
 from importers.github import Config, GitHubSource
-from importers.github.codeowners import MAX_FILE_BYTES
 from importers.http import RetryPolicy
 from tests.fakes.http_server import FakeApi, Reply
 

@@ -5,7 +5,7 @@
 1. a file: a repository blob URL (``https://github.com/org/repo/blob/main/src/x.py#L10``), or
    ``org/repo/path`` with an optional ``:line`` as a stack trace prints it, when ``org/repo`` is a
    repository the catalog knows → the CODEOWNERS rule that decides the file's owners (the last
-   rule that matches, GitHub's semantics: ``importers.github.codeowners``), its line and pattern,
+   rule that matches, GitHub's semantics: ``catalog.core.codeowners``), its line and pattern,
    its owners resolved to catalog teams and people, and the services built from the repository;
 2. a reference with its kind (``system:payments``, ``group:default/payments``, ``team:payments``,
    ``domain:``, ``api:``, ``resource:``, ``platform:``, ``repository:org/repo``) → that entity;
@@ -49,10 +49,10 @@ from catalog.answers.ownership import (
     WhoOwns,
     describe,
 )
+from catalog.core.codeowners import LOCATIONS, PatternError, translate
 from catalog.core.refs import repository_key
 from catalog.read import CatalogReader, GraphNode, Linked
 from catalog.read.entity_owners import ENTITY_LABELS
-from importers.github.codeowners import LOCATIONS, PatternError, translate
 
 DIRECT, INHERITED, CODEOWNERS, BUILT_SERVICES, TEAM_HIERARCHY, CODEOWNERS_RULE, NONE = (
     "direct",

@@ -16,7 +16,7 @@ from catalog.api.node import present_label
 from catalog.read import GraphNode
 
 if TYPE_CHECKING:
-    from catalog.api.platforms.types import Platform, Repository
+    from catalog.api.platforms.types import Platform, Repository, Workload
     from catalog.api.services.types import Resource, Service
     from catalog.api.systems.types import API, Domain, System
 
@@ -47,3 +47,7 @@ def platform(row: GraphNode) -> Platform:
 
 def repository(row: GraphNode) -> Repository:
     return cast("Repository", present_label("Repository", row))
+
+
+def workload(row: GraphNode) -> Workload:
+    return cast("Workload", present_label("Workload", row))

@@ -53,7 +53,7 @@ one is known, the bound and the fix. A file that is refused retires nothing it s
   most {MAX_DEPTH} levels (`nested-too-deeply`).
 - **Kubeconfigs** at most {MAX_KUBECONFIG_BYTES:,} bytes; **`catalog.yaml`** is loaded with the same YAML bounds.
 - **CODEOWNERS**: GitHub's 3 MB limit, lines of at most 4,096 characters (longer ones are reported and
-  skipped), and at most 5,000 rules (`importers.github.codeowners.MAX_RULES`; past it the file is reported
+  skipped), and at most 5,000 rules (`catalog.core.codeowners.MAX_RULES`; past it the file is reported
   and what it said before is kept).
 - **Descriptor files**: `max_file_bytes` per source; symlinks out of the folder given are not followed.
 

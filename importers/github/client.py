@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
+from catalog.core.codeowners import MAX_FILE_BYTES
 from catalog.core.safe_load import MAX_EXPORT_BYTES, InputRefused, decode_utf8, load_json_values, read_bounded
-from importers.github.codeowners import MAX_FILE_BYTES
 from importers.http import ApiClient, ApiError
 
 PER_PAGE = 100

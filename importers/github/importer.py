@@ -40,12 +40,12 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard, TypeVar
 
+from catalog.core import codeowners as co
 from catalog.core.identity import STRENGTH_ORDER, IdentityIndex, Strength, identifier_records
 from catalog.core.model import BUILT_FROM, CHILD_OF, MEMBER_OF, OWNS, PERSON, REPOSITORY, SERVICE, TEAM
 from catalog.core.records import Finding, ImportBatch, NodeRecord, RelRecord, Severity
 from catalog.core.refs import InvalidReference, entity_key, parse_ref, repository_key
 from importers.base import SourceError
-from importers.github import codeowners as co
 from importers.github.client import FetchError, FoundFile, Listing, Reader, TreeFetch
 
 SOURCE = "github"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from catalog.api import present
 from catalog.api.entity import as_time
 from catalog.read.entity_owners import Discovery as DiscoveryRow
 
@@ -45,9 +46,7 @@ class Discovery:
 
     @strawberry.field(description="The Kubernetes workloads that run it now.")
     def workloads(self) -> list[Annotated[Workload, strawberry.lazy("catalog.api.platforms.types")]]:
-        from catalog.api.platforms.types import Workload
-
-        return [Workload(row=row) for row in self.row.workloads]
+        return [present.workload(row) for row in self.row.workloads]
 
     @strawberry.field(description="The PagerDuty service ids that page for it now.")
     def pagerduty_services(self) -> list[str]:

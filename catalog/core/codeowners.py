@@ -174,7 +174,7 @@ def load(data: bytes) -> Codeowners:
     if len(parsed.rules) > MAX_RULES:
         return Codeowners(
             file_error=f"the file has more than the {MAX_RULES:,} rules the catalog evaluates "
-            "(importers.github.codeowners.MAX_RULES); what it said before is kept; merge rules into broader patterns",
+            "(catalog.core.codeowners.MAX_RULES); what it said before is kept; merge rules into broader patterns",
             kept_back=True,
         )
     return parsed
