@@ -141,7 +141,7 @@ async def build(store: GraphStore, *, second_standard: bool = False) -> None:
 
 
 async def listed(store: GraphStore, audit_filter: AuditFilter | None = None, **options: Any) -> list[Audit]:
-    found = await audits(store, audit_filter, now=NOW, **options)
+    found = await audits(CatalogReader(store), audit_filter, now=NOW, **options)
     page = await found.page(100)
     assert not page.has_next
     return list(page.audits)
@@ -225,7 +225,7 @@ async def test_anti_patterns_sit_in_the_one_order_with_filters_counts_and_paging
         ("warning", K.OPS_HAND_OFF, OPS),
         ("warning", K.OWN_PLATFORM, DATA),
     ]
-    found = await audits(store, AuditFilter(kinds=ANTIPATTERNS), now=NOW)
+    found = await audits(CatalogReader(store), AuditFilter(kinds=ANTIPATTERNS), now=NOW)
     first = await found.page(3)
     rest = await found.page(3, first.audits[-1].cursor)
     assert first.has_next and not rest.has_next
@@ -247,7 +247,7 @@ async def test_anti_patterns_sit_in_the_one_order_with_filters_counts_and_paging
 
 async def test_the_threshold_must_be_a_number_of_teams(store: GraphStore) -> None:
     try:
-        await audits(store, ops_handoff_min_teams=0)
+        await audits(CatalogReader(store), ops_handoff_min_teams=0)
     except AuditArgumentError as exc:
         assert "ops_handoff_min_teams 0" in str(exc)
     else:
