@@ -53,17 +53,17 @@ class CurrentGraph:
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
         d = store.dialect
-        node_reads = [
-            store.read_table(f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
+        reads: list[tuple[str, dict[str, str]]] = [
+            (f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
         ]
-        edge_reads = [
-            store.read_table(
+        reads += [
+            (
                 f"MATCH (a:{'|'.join(rel.from_labels)})-[r:{rel.type}]->(b:{'|'.join(rel.to_labels)}) WHERE r.active = true",
                 {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b"), "edge": rel_map("r", rel)},
             )
             for rel in RELS
         ]
-        tables = await asyncio.gather(*node_reads, *edge_reads)
+        tables = [await store.read_table(match, columns) for match, columns in reads]
         # Building tens of thousands of values is CPU work: off the event loop, so requests keep being answered.
         return await asyncio.to_thread(cls._build, tables[: len(LABELS)], tables[len(LABELS) :])
 
