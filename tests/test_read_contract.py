@@ -54,7 +54,6 @@ class World:
     teams: list[str]
     people: list[str]
     platforms: list[str]
-    owner_labels: list[str]
     identifiers: list[str]
     """Identifier values as written (aliases, repository slugs, hostnames, PagerDuty ids, ...)."""
     repositories: list[str]
@@ -258,7 +257,6 @@ async def read_world(store: GraphStore, *, sample: int | None = None) -> World:
         teams=await _column(store, "MATCH (t:Team) WHERE t.retired_at IS NULL RETURN t.id AS v"),
         people=await _column(store, "MATCH (p:Person) WHERE p.retired_at IS NULL RETURN p.id AS v"),
         platforms=await _column(store, "MATCH (p:Platform) WHERE p.retired_at IS NULL RETURN p.id AS v"),
-        owner_labels=["Service"],
         identifiers=spread(await _column(store, "MATCH (i:Identifier) WHERE i.retired_at IS NULL RETURN i.display AS v")),
         repositories=spread([f"https://{r['host']}/{r['slug']}" for r in repos] + [str(r["slug"]) for r in repos[:20]]),
         workloads=spread(workloads),
@@ -284,11 +282,6 @@ async def check_contract(store: GraphStore, world: World, snapshot: Snapshot, ca
                 differ.append(f"{case.name}: {label}\n  cypher:   {expected!r:.600}\n  snapshot: {got!r:.600}")
     assert not differ, f"{len(differ)} of {asked} reads differ:\n" + "\n".join(differ[:10])
     return asked
-
-
-async def _snapshot_without_store_reads(store: GraphStore) -> Snapshot:
-    snapshot = await build_snapshot(store)
-    return snapshot
 
 
 # -- the tests --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ are of a label the snapshot does not hold (a service's repositories) goes to Cyp
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,17 +53,17 @@ class CurrentGraph:
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
         d = store.dialect
-        node_reads = [
-            store.read_table(f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
+        reads: list[tuple[str, dict[str, str]]] = [
+            (f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
         ]
-        edge_reads = [
-            store.read_table(
+        reads += [
+            (
                 f"MATCH (a:{'|'.join(rel.from_labels)})-[r:{rel.type}]->(b:{'|'.join(rel.to_labels)}) WHERE r.active = true",
                 {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b"), "edge": rel_map("r", rel)},
             )
             for rel in RELS
         ]
-        tables = await asyncio.gather(*node_reads, *edge_reads)
+        tables = [await store.read_table(match, columns) for match, columns in reads]
         # Building tens of thousands of values is CPU work: off the event loop, so requests keep being answered.
         return await asyncio.to_thread(cls._build, tables[: len(LABELS)], tables[len(LABELS) :])
 
@@ -81,10 +82,14 @@ class CurrentGraph:
             for row in rows:
                 facts = intern.edge(rel, row["edge"])
                 a, b = str(row["a"]), str(row["b"])
-                if (target := current.get(b)) is not None and target.label == row["b_label"]:
-                    ahead[(a, str(row["a_label"]))].append(Linked(target, facts))
-                if (source := current.get(a)) is not None and source.label == row["a_label"]:
-                    behind[(b, str(row["b_label"]))].append(Linked(source, facts))
+                source, target = current.get(a), current.get(b)
+                # Keys are shared with the nodes' own (or interned): each is held once however many edges name it.
+                a = source.id if source is not None else sys.intern(a)
+                b = target.id if target is not None else sys.intern(b)
+                if target is not None and target.label == row["b_label"]:
+                    ahead[(a, sys.intern(str(row["a_label"])))].append(Linked(target, facts))
+                if source is not None and source.label == row["a_label"]:
+                    behind[(b, sys.intern(str(row["b_label"])))].append(Linked(source, facts))
             forward[rel.type] = _frozen(ahead)
             backward[rel.type] = _frozen(behind)
         return cls(MappingProxyType(nodes), MappingProxyType(forward), MappingProxyType(backward))

@@ -126,7 +126,7 @@ class IdentifyIndex:
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
-        tables = await asyncio.gather(*(store.read_table(match, columns) for match, columns in _TABLES))
+        tables = [await store.read_table(match, columns) for match, columns in _TABLES]
         return await asyncio.to_thread(cls._build, *tables)
 
     @classmethod

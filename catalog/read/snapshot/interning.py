@@ -10,6 +10,7 @@ The values built equal the ones the Cypher reader builds (``GraphNode.from_map``
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from operator import itemgetter
 from types import MappingProxyType
@@ -19,6 +20,18 @@ from catalog.core.model import RelType
 from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Provenance
 
 _provenance_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*PROVENANCE_FIELDS)
+
+
+def _interned(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= _SHORT else value
+    if isinstance(value, list):
+        return [_interned(v) for v in value]
+    return value
+
+
+_SHORT = 256
+"""Longer strings (descriptions, JSON links) are rarely repeated: not worth a lookup."""
 
 
 def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -38,9 +51,11 @@ class Interner:
         return found
 
     def node(self, label: str, values: Mapping[str, Any]) -> GraphNode:
-        """``GraphNode.from_map(label, values)``, with its provenance shared."""
+        """``GraphNode.from_map(label, values)``, with its provenance shared and its short strings interned
+        (namespaces, types, lifecycles, tags repeat across nodes)."""
         node = GraphNode.from_map(label, values)
-        return GraphNode(node.label, node.id, node.props, self.provenance(values), node.retired_at)
+        props = MappingProxyType({name: _interned(value) for name, value in node.props.items()})
+        return GraphNode(node.label, sys.intern(node.id), props, self.provenance(values), node.retired_at)
 
     def edge(self, rel: RelType, values: Mapping[str, Any]) -> EdgeFacts:
         """``EdgeFacts.from_map(rel, values)``, with its properties and provenance shared."""
