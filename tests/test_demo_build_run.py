@@ -84,7 +84,7 @@ async def test_the_demo_has_a_case_for_each_build_run_verdict(demo: GraphStore) 
     fulfilment = team(company, "group:default/fulfilment-team")
     assert fulfilment.run.verdict == PARTLY
     assert {s.service.name for s in fulfilment.run.services if s.state == "other-platform"} == {"inventory", "shipping", "wms-sync"}
-    owned = {(t.team.key, t.platform.name) for t in (await adoption(demo, "team")).teams_with_own_platforms if t.owns}
+    owned = {(t.team.key, t.platform.name) for t in (await adoption(CatalogReader(demo), "team")).teams_with_own_platforms if t.owns}
     assert {("group:default/data-team", "data-team-emr"), ("group:default/fulfilment-team", "legacy-vms")} <= owned
 
     # CODEOWNERS names someone else: another team, or people outside the team.
