@@ -85,7 +85,7 @@ async def test_cycles_end_the_walk_depth_bounds_it_and_the_limit_refuses_more(st
     assert sorted(s.name for t in near.teams for s in t.services) == ["audit-log", "payments-api", "reports"]
 
     identified_with = store.round_trips
-    await identify(store, "ledger")
+    await identify(CatalogReader(store), "ledger")
     identify_cost = store.round_trips - identified_with
     before = store.round_trips
     far = await blast_radius(CatalogReader(store), "ledger", 10, max_depth=10, at=AT_NOON)

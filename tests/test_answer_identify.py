@@ -16,6 +16,7 @@ import pytest
 from catalog.answers.identify import MAX_NAMED, Identification, identify, read_forms
 from catalog.config import load_config
 from catalog.core.records import ImportBatch, NodeRecord
+from catalog.read import CatalogReader
 from catalog.runner import sync_sources
 from catalog.store.base import GraphStore
 from catalog.sync import sync
@@ -71,7 +72,7 @@ FORMS: list[tuple[str, str, list[str], list[str]]] = [
 async def test_every_identifier_form_names_its_service_or_subject(store: GraphStore) -> None:
     await catalog(store)
     for text, kind, services, others in FORMS:
-        found = await identify(store, text)
+        found = await identify(CatalogReader(store), text)
         assert (found.kind, keys(found), [c.key for c in found.others]) == (kind, services, others), text
         assert found.nearest == [], text
 
@@ -93,7 +94,7 @@ async def test_a_repository_url_in_every_spelling_names_the_service_built_from_i
         "ACME/Checkout.git",
     ]
     for text in spellings:
-        found = await identify(store, text)
+        found = await identify(CatalogReader(store), text)
         assert (found.kind, keys(found)) == ("repository", [CHECKOUT]), text
         assert found.interpreted_as == "repository github.com/acme/checkout", text
         assert "project-slug" in found.matches[0].why, text
@@ -101,7 +102,7 @@ async def test_a_repository_url_in_every_spelling_names_the_service_built_from_i
 
 async def test_a_shared_alias_names_every_service_that_has_it(store: GraphStore) -> None:
     await catalog(store)
-    found = await identify(store, "shop")
+    found = await identify(CatalogReader(store), "shop")
     assert keys(found) == [CHECKOUT, "component:default/storefront"]
     assert found.unique is None
     assert found.kind == "alias"
@@ -112,45 +113,45 @@ async def test_a_shared_alias_names_every_service_that_has_it(store: GraphStore)
 async def test_a_pod_name_picks_the_longest_workload_of_a_kind_that_makes_such_pods(store: GraphStore) -> None:
     await catalog(store)
     # `search-indexer-x7k2p` fits Deployment `search` (hash `indexer`) and DaemonSet `search-indexer`: the longer one wins.
-    found = await identify(store, "search-indexer-x7k2p")
+    found = await identify(CatalogReader(store), "search-indexer-x7k2p")
     assert keys(found) == ["component:default/search-api"]
     assert found.interpreted_as == "pod of DaemonSet search/search-indexer"
     # A StatefulSet ordinal does not fit a Deployment, and a Deployment's pod does not fit a StatefulSet.
-    assert (await identify(store, "search-0")).kind == "none"
-    assert (await identify(store, "ledger-5c9d7f8b6-x2x9q")).kind == "none"
+    assert (await identify(CatalogReader(store), "search-0")).kind == "none"
+    assert (await identify(CatalogReader(store), "ledger-5c9d7f8b6-x2x9q")).kind == "none"
     # A namespace prefix must agree.
-    assert (await identify(store, "search/payments-gateway-5c9d7f8b6-x2x9q")).matches == []
+    assert (await identify(CatalogReader(store), "search/payments-gateway-5c9d7f8b6-x2x9q")).matches == []
     # A name that merely ends in a word is no ReplicaSet of a shorter Deployment (hashes have no vowels).
-    assert (await identify(store, "search-engine")).kind == "none"
+    assert (await identify(CatalogReader(store), "search-engine")).kind == "none"
 
 
 async def test_names_come_before_identifiers_and_identifiers_before_workloads(store: GraphStore) -> None:
     await catalog(store)
     # `payments-gateway` is a service name, a Deployment and the app of a Kubernetes Service.
-    found = await identify(store, "payments-gateway")
+    found = await identify(CatalogReader(store), "payments-gateway")
     assert (found.kind, keys(found), found.matches[0].why) == ("service", [GATEWAY], "name")
     # `search/search` is a workload identifier (written by the Kubernetes importer) and a Deployment.
-    found = await identify(store, "search/search")
+    found = await identify(CatalogReader(store), "search/search")
     assert (found.kind, keys(found)) == ("workload", ["component:default/storefront"])
     assert found.matches[0].source == "kubernetes"
 
 
 async def test_nothing_matching_answers_with_the_nearest_services(store: GraphStore) -> None:
     await catalog(store)
-    found = await identify(store, "chekout")
+    found = await identify(CatalogReader(store), "chekout")
     assert (found.kind, found.matches, found.others) == ("none", [], [])
     assert [c.key for c in found.nearest][:1] == [CHECKOUT]
     assert found.message.startswith("no service matches 'chekout'; nearest: checkout")
     # A token of a pod name of an unknown workload finds the service named like it.
-    found = await identify(store, "ledger-worker-7c8d9f6b5-q2w3e")
+    found = await identify(CatalogReader(store), "ledger-worker-7c8d9f6b5-q2w3e")
     assert found.kind == "none" and found.nearest[0].key == "component:default/ledger"
-    found = await identify(store, "payment")
+    found = await identify(CatalogReader(store), "payment")
     assert [c.key for c in found.nearest] == [GATEWAY]
     assert found.nearest[0].why == "name contains 'payment'"
     # An alias counts too.
-    found = await identify(store, "checkout-service")
+    found = await identify(CatalogReader(store), "checkout-service")
     assert CHECKOUT in [c.key for c in found.nearest]
-    nothing = await identify(store, "zzqx")
+    nothing = await identify(CatalogReader(store), "zzqx")
     assert (nothing.nearest, nothing.message) == ([], "no service matches 'zzqx', and none has a similar name")
 
 
@@ -159,10 +160,10 @@ async def test_lookups_cost_a_few_round_trips(store: GraphStore) -> None:
     # An identifier (the alias "shop") costs two: which of its possible keys exist, then their services.
     for text, most in [("checkout", 1), ("shop", 3), ("https://github.com/acme/checkout", 3), ("payments/ledger-0", 4), ("PSRCH01", 4)]:
         before = store.round_trips
-        assert (await identify(store, text)).matches, text
+        assert (await identify(CatalogReader(store), text)).matches, text
         assert store.round_trips - before <= most, text
     before = store.round_trips
-    assert (await identify(store, "chekout")).nearest
+    assert (await identify(CatalogReader(store), "chekout")).nearest
     assert store.round_trips - before <= 6
 
 
@@ -181,12 +182,12 @@ spec:
 """
     descriptor.write_text("---\n".join(component.format(name=f"svc-{i}", alias="common") for i in range(6)))
     await sync(store, read_backstage([descriptor], instance="bs"), now="2026-01-01T00:00:00.000000Z")
-    assert len((await identify(store, "common")).matches) == 6
+    assert len((await identify(CatalogReader(store), "common")).matches) == 6
     descriptor.write_text("---\n".join(component.format(name=f"svc-{i}", alias="common") for i in range(5)))
     await sync(store, read_backstage([descriptor], instance="bs"), now="2026-02-01T00:00:00.000000Z")
-    assert [c.key for c in (await identify(store, "common")).matches] == [f"component:default/svc-{i}" for i in range(5)]
-    assert (await identify(store, "svc-5")).matches == []
-    assert "svc-5" not in [c.name for c in (await identify(store, "svc-5")).nearest]
+    assert [c.key for c in (await identify(CatalogReader(store), "common")).matches] == [f"component:default/svc-{i}" for i in range(5)]
+    assert (await identify(CatalogReader(store), "svc-5")).matches == []
+    assert "svc-5" not in [c.name for c in (await identify(CatalogReader(store), "svc-5")).nearest]
 
 
 async def test_a_widely_shared_identifier_lists_a_bounded_number_and_counts_the_rest(store: GraphStore) -> None:
@@ -194,14 +195,14 @@ async def test_a_widely_shared_identifier_lists_a_bounded_number_and_counts_the_
     for i in range(MAX_NAMED + 3):
         batch.nodes.append(NodeRecord("Service", f"component:team-{i:02}/api", {"name": "api", "namespace": f"team-{i:02}"}, f"x#{i}"))
     await sync(store, batch, now="2026-01-01T00:00:00.000000Z")
-    found = await identify(store, "api")
+    found = await identify(CatalogReader(store), "api")
     assert (len(found.matches), found.more) == (MAX_NAMED, 3)
     assert found.message.startswith(f"{MAX_NAMED + 3} services share the service name 'api': api, api")
     assert found.message.endswith("and 3 more")
 
 
 async def test_empty_input_is_read_as_nothing(store: GraphStore) -> None:
-    found = await identify(store, "   ")
+    found = await identify(CatalogReader(store), "   ")
     assert (found.kind, found.matches, found.nearest) == ("empty", [], [])
     assert store.round_trips == 0
 

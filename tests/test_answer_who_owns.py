@@ -22,6 +22,7 @@ from catalog.api.services.types import Resource, Service
 from catalog.api.systems.types import API, Domain, System
 from catalog.api.teams.types import Person, Team
 from catalog.commands import who_owns as command
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage
@@ -38,7 +39,7 @@ def only(answer: WhoOwns) -> OwnedService:
 
 async def test_the_owner_comes_with_each_sources_evidence_contacts_and_platform(store: GraphStore) -> None:
     await catalog(store)
-    gateway = only(await who_owns(store, "payments-gateway-5c9d7f8b6-x2x9q"))
+    gateway = only(await who_owns(CatalogReader(store), "payments-gateway-5c9d7f8b6-x2x9q"))
     assert (gateway.label, gateway.key) == ("Service", "component:default/payments-gateway")
     [resolved] = gateway.resolved_owners
     assert (resolved.owner.key, resolved.owner.name, resolved.strength) == (PAYMENTS, "Payments", "declared")
@@ -60,13 +61,13 @@ async def test_the_owner_comes_with_each_sources_evidence_contacts_and_platform(
         ("platform:default/k8s-standard", True, "kubernetes", "cluster prod-eu namespace payments Deployment/payments-gateway")
     ]
     # The weaker claim shows as weaker: the StatefulSet's owner comes from a plain `team` label.
-    ledger = only(await who_owns(store, "payments/ledger-1"))
+    ledger = only(await who_owns(CatalogReader(store), "payments/ledger-1"))
     assert [(c.source, c.strength) for c in ledger.owner_evidence] == [("backstage", "declared"), ("kubernetes", "inferred")]
 
 
 async def test_runbooks_links_and_pagerduty_come_with_the_owner(store: GraphStore) -> None:
     await catalog(store)
-    checkout = only(await who_owns(store, "PCK9T2V"))
+    checkout = only(await who_owns(CatalogReader(store), "PCK9T2V"))
     assert [link.url for link in checkout.runbooks] == ["https://runbooks.acme.example/checkout"]
     assert [(link.title, link.icon) for link in checkout.links] == [("Checkout runbook", None), ("Dashboard", "dashboard")]
     assert checkout.pagerduty_services == ["PCK9T2V"]
@@ -74,10 +75,10 @@ async def test_runbooks_links_and_pagerduty_come_with_the_owner(store: GraphStor
         ("platform:default/k8s-standard", "backstage", "annotation ownership-catalog.io/platform")
     ]
     # A title that says runbook is a runbook too.
-    storefront = only(await who_owns(store, "storefront"))
+    storefront = only(await who_owns(CatalogReader(store), "storefront"))
     assert [link.url for link in storefront.runbooks] == ["https://wiki.acme.example/storefront/on-call"]
     # A PagerDuty service linked by name: its escalation policy gives the PagerDuty links.
-    search = only(await who_owns(store, "PSRCH01"))
+    search = only(await who_owns(CatalogReader(store), "PSRCH01"))
     assert search.pagerduty_services == ["PSRCH01"]
     assert [(link.type, link.url) for link in search.links] == [
         ("pagerduty", "https://acme.pagerduty.com/escalation_policies/PSRE001"),
@@ -88,7 +89,7 @@ async def test_runbooks_links_and_pagerduty_come_with_the_owner(store: GraphStor
 
 async def test_a_shared_alias_answers_every_service_with_its_own_owner(store: GraphStore) -> None:
     await catalog(store)
-    answer = await who_owns(store, "shop")
+    answer = await who_owns(CatalogReader(store), "shop")
     assert answer.message == "2 services share the alias 'shop': checkout, storefront"
     assert [(m.name, [o.key for o in m.owners], [c.chat_channel for c in m.contacts]) for m in answer.matches] == [
         ("checkout", [PAYMENTS], ["#payments-oncall"]),
@@ -98,7 +99,7 @@ async def test_a_shared_alias_answers_every_service_with_its_own_owner(store: Gr
 
 async def test_a_repository_no_service_is_built_from_answers_with_its_own_owners(store: GraphStore) -> None:
     await catalog(store)
-    answer = await who_owns(store, "git@github.com:acme/infra-tools.git")
+    answer = await who_owns(CatalogReader(store), "git@github.com:acme/infra-tools.git")
     repo = only(answer)
     assert (repo.label, repo.key, answer.kind) == ("Repository", "repository:github.com/acme/infra-tools", "repository")
     assert [(o.owner.key, o.sources, o.strength) for o in repo.resolved_owners] == [
@@ -112,7 +113,7 @@ async def test_a_repository_no_service_is_built_from_answers_with_its_own_owners
 
 async def test_a_workload_no_service_runs_in_answers_with_its_own_owners(store: GraphStore) -> None:
     await catalog(store)
-    answer = await who_owns(store, "search/orphan-worker-7c8d9f6b5-q2w3e")
+    answer = await who_owns(CatalogReader(store), "search/orphan-worker-7c8d9f6b5-q2w3e")
     workload = only(answer)
     assert (workload.label, workload.name, answer.kind) == ("Workload", "search/orphan-worker", "pod")
     assert [(c.owner.key, c.source, c.strength) for c in workload.owner_evidence] == [
@@ -124,15 +125,17 @@ async def test_a_workload_no_service_runs_in_answers_with_its_own_owners(store: 
 
 async def test_before_reconciliation_every_claim_answers_and_a_missing_owner_is_said(store: GraphStore, tmp_path: Path) -> None:
     await sync(store, read_backstage([FIXTURES / "backstage"], instance="bs"), now="2026-01-01T00:00:00.000000Z")
-    answer = await who_owns(store, "checkout")
+    answer = await who_owns(CatalogReader(store), "checkout")
     checkout = only(answer)
     assert checkout.resolved_owners == []
     assert [o.key for o in checkout.owners] == [PAYMENTS]
     assert [c.chat_channel for c in checkout.contacts] == ["#payments-oncall"]
     assert "not reconciled yet" in answer.message
     # With Backstage alone, the project slug still leads from a repository URL, and a pod name offers the service named like it.
-    assert [m.key for m in (await who_owns(store, "https://github.com/acme/checkout")).matches] == ["component:default/checkout"]
-    pod = await who_owns(store, "payments-gateway-5c9d7f8b6-x2x9q")
+    assert [m.key for m in (await who_owns(CatalogReader(store), "https://github.com/acme/checkout")).matches] == [
+        "component:default/checkout"
+    ]
+    pod = await who_owns(CatalogReader(store), "payments-gateway-5c9d7f8b6-x2x9q")
     assert (pod.matches, [c.key for c in pod.nearest][:1]) == ([], ["component:default/payments-gateway"])
     orphan = tmp_path / "orphan.yaml"
     orphan.write_text(
@@ -140,14 +143,14 @@ async def test_before_reconciliation_every_claim_answers_and_a_missing_owner_is_
         "spec:\n  type: service\n  lifecycle: production\n  owner: nobody\n"
     )
     await sync(store, read_backstage([orphan], instance="orphans"), now="2026-01-01T00:00:00.000000Z")
-    answer = await who_owns(store, "orphan")
+    answer = await who_owns(CatalogReader(store), "orphan")
     assert (only(answer).owner_evidence, only(answer).contacts) == ([], [])
     assert answer.message.endswith("orphan has no owner in the catalog")
 
 
 async def test_nothing_matching_answers_with_candidates(store: GraphStore) -> None:
     await catalog(store)
-    answer = await who_owns(store, "ledgr")
+    answer = await who_owns(CatalogReader(store), "ledgr")
     assert (answer.matches, answer.kind) == ([], "none")
     assert [c.key for c in answer.nearest] == ["component:default/ledger"]
 
@@ -156,7 +159,7 @@ async def test_the_answer_costs_a_handful_of_round_trips(store: GraphStore) -> N
     await catalog(store)
     for text in ("checkout", "shop", "payments-gateway-5c9d7f8b6-x2x9q"):
         before = store.round_trips
-        await who_owns(store, text)
+        await who_owns(CatalogReader(store), text)
         assert store.round_trips - before <= 10, text
 
 

@@ -15,6 +15,7 @@ from catalog.answers.oncall import BadInstant, parse_instant
 from catalog.cli import build_parser, main, port_taken
 from catalog.commands import remote
 from catalog.core.clock import parse_moment
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.store.embedded import EmbeddedStore
 from tests._web_fixtures import load_demo_now, serving
@@ -131,7 +132,7 @@ async def test_who_owns_json_gives_one_entry_per_owner_with_its_sources(
     from catalog.commands.who_owns import with_owners
 
     await load_demo_now(store, tmp_path / "demo")
-    data = with_owners(await who_owns(store, "checkout"))
+    data = with_owners(await who_owns(CatalogReader(store), "checkout"))
     [owner] = data["subjects"][0]["claimants"]
     assert owner["owner"]["key"] == "group:default/checkout-team" and owner["resolved"] is True
     assert {s["source"] for s in owner["sources"]} >= {"backstage", "kubernetes", "pagerduty"}

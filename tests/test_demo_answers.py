@@ -32,20 +32,20 @@ async def demo(store: GraphStore, tmp_path: Path) -> GraphStore:
 
 
 async def test_who_owns_a_pod_a_repository_url_a_pagerduty_id_and_a_shared_alias(demo: GraphStore) -> None:
-    pod = await who_owns(demo, "checkout-7d9f8b6c5d-x2k4q")
+    pod = await who_owns(CatalogReader(demo), "checkout-7d9f8b6c5d-x2k4q")
     [match] = pod.matches
     assert match.key == "component:default/checkout"
     assert [o.owner.key for o in match.resolved_owners] == ["group:default/checkout-team"]
     assert {c.source for c in match.owner_evidence} >= {"backstage", "kubernetes", "pagerduty"}
     assert any(link.runbook for link in match.links)
 
-    assert [m.key for m in (await who_owns(demo, "https://github.com/acme/shipping/tree/main/src")).matches] == [
+    assert [m.key for m in (await who_owns(CatalogReader(demo), "https://github.com/acme/shipping/tree/main/src")).matches] == [
         "component:default/shipping"
     ]
-    assert [m.key for m in (await who_owns(demo, "PIDN7X2")).matches] == ["component:default/identity"]
-    shared = await who_owns(demo, "gateway")
+    assert [m.key for m in (await who_owns(CatalogReader(demo), "PIDN7X2")).matches] == ["component:default/identity"]
+    shared = await who_owns(CatalogReader(demo), "gateway")
     assert sorted(m.key for m in shared.matches) == ["component:default/api-gateway", "component:payments/payments-gateway"]
-    nothing = await who_owns(demo, "chekout")
+    nothing = await who_owns(CatalogReader(demo), "chekout")
     assert not nothing.matches and "component:default/checkout" in [c.key for c in nothing.nearest]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from catalog.answers.identify import identify
 from catalog.answers.ownership import who_owns
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.store.identity_index import load_identity_index
 from catalog.sync import sync
@@ -41,7 +42,7 @@ async def test_display_names_resolve_like_names_wherever_an_identifier_is_accept
         ("Gift Cards", GIFTS),
         ("gift cards!", GIFTS),
     ):
-        found = await identify(store, text)
+        found = await identify(CatalogReader(store), text)
         assert [m.key for m in found.matches] == [key], text
 
 
@@ -59,15 +60,18 @@ async def test_every_alert_source_and_tool_is_kept_as_an_identifier(store: Graph
         ("ident:pagerduty-service:pord123", ORDERS),
     ]
     # A responder holding the alert answers with the service.
-    assert [m.key for m in (await identify(store, "datadog:73145921")).matches] == [ORDERS]
+    assert [m.key for m in (await identify(CatalogReader(store), "datadog:73145921")).matches] == [ORDERS]
 
 
 async def test_a_team_only_the_descriptor_names_is_its_own_until_another_source_declares_it(store: GraphStore, tmp_path: Path) -> None:
     kinds = await read_both(store, T0)
     assert kinds.count("source-only-team") == 2
-    owners = {m.key: [(c.owner.key, c.strength) for c in m.owner_evidence] for m in (await who_owns(store, "Order Service")).matches}
+    owners = {
+        m.key: [(c.owner.key, c.strength) for c in m.owner_evidence]
+        for m in (await who_owns(CatalogReader(store), "Order Service")).matches
+    }
     assert owners == {ORDERS: [("group:opslevel/fulfilment-team", "inferred")]}
-    [gifts] = (await who_owns(store, "gift-cards")).matches
+    [gifts] = (await who_owns(CatalogReader(store), "gift-cards")).matches
     assert [(c.owner.key, c.strength) for c in gifts.owner_evidence] == [("group:cortex/vouchers", "inferred")]
 
     # Backstage declares both teams; the next read links the ownership to them, and the stand-ins retire.

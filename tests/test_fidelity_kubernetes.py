@@ -47,14 +47,14 @@ async def test_a_cluster_alone_gives_discovered_services_with_owners_platform_an
     assert "kubernetes:prod-eu Deployment shop/cart" in rows[0]["discovery"]
 
     # Owners come from the configured owner keys, recorded as this source's evidence.
-    owned = await who_owns(store, "shop/cart")
+    owned = await who_owns(CatalogReader(store), "shop/cart")
     [cart] = owned.matches
     assert cart.key == CART and [o.key for o in cart.owners] == [STOREFRONT]
     assert [(c.source, c.evidence) for c in cart.owner_evidence] == [
         ("kubernetes", "label team=storefront-team on prod-eu/shop/Deployment/cart")
     ]
     assert [(p.key, p.standard) for p in cart.platforms] == [("platform:default/k8s-standard", True)]
-    [checkout] = (await who_owns(store, "checkout")).matches
+    [checkout] = (await who_owns(CatalogReader(store), "checkout")).matches
     assert [o.key for o in checkout.owners] == [PAYMENTS]
     assert "app.kubernetes.io/part-of=payments-team" in (checkout.owner_evidence[0].evidence or "")
 
@@ -87,7 +87,7 @@ async def test_a_descriptor_that_declares_a_discovered_service_takes_its_place_a
     shutil.copy(root / "claim" / "cart.yaml", root / "backstage" / "cart.yaml")
     await sync(store, root, T2)
 
-    [owned] = (await who_owns(store, "shop/cart")).matches
+    [owned] = (await who_owns(CatalogReader(store), "shop/cart")).matches
     assert owned.key == DECLARED_CART and [o.key for o in owned.owners] == [STOREFRONT]
     [old] = await store.read(
         "MATCH (s:Service {id: $key}) RETURN s.first_seen AS first_seen, s.retired_at AS retired_at, s.discovered AS discovered",

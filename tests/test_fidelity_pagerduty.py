@@ -60,7 +60,7 @@ async def test_membership_from_users_schedules_from_the_listing_and_discovered_s
     assert sorted(m.split(" was discovered")[0].split(": ")[-1] for m in findings(outcomes, "discovered-service")) == [GIFTS, ORDERS]
     # Names as people write them resolve like names.
     for text, key in (("Order Service", ORDERS), ("order service", ORDERS), ("Gift Cards", GIFTS), ("GIFT-CARDS", GIFTS)):
-        owned = await who_owns(store, text)
+        owned = await who_owns(CatalogReader(store), text)
         assert [m.key for m in owned.matches] == [key], text
         assert [o.key for o in owned.matches[0].owners] == [TEAM]
 

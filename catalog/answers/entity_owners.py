@@ -162,7 +162,7 @@ async def who_owns_any(reader: CatalogReader, identifier: str, *, members_per_te
     early = await before_identify(reader, identifier, members_per_team=members_per_team)
     if early is not None:
         return early
-    found = await identify(reader.store, identifier)
+    found = await identify(reader, identifier)
     if not found.matches and not found.others:
         late = await after_identify(reader, found, members_per_team=members_per_team)
         if late is not None:
@@ -190,7 +190,7 @@ async def before_identify(reader: CatalogReader, identifier: str, *, members_per
     if not nodes:
         cores = [ref.group("name").lower()]
         return WhoOwns(text, f"{label.lower()} reference", "none", f"no {_KIND_OF_LABEL[label]} {ref.group('name')!r} in the catalog",
-                       nearest=await nearest(reader.store, cores))  # fmt: skip
+                       nearest=await nearest(reader, cores))  # fmt: skip
     return await _entities_answer(reader, text, nodes, "key", members_per_team)
 
 
@@ -209,7 +209,7 @@ async def after_identify(reader: CatalogReader, found: Identification, *, member
 async def derived_answer(reader: CatalogReader, found: Identification, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
     """``catalog.answers.ownership.answer`` for an identification, each subject with how its owners were derived."""
     subjects = [*found.matches, *found.others]
-    described = await describe(reader.store, subjects, members_per_team=members_per_team)
+    described = await describe(reader, subjects, members_per_team=members_per_team)
     owned = [_entity(o) for o in described]
     await asyncio.gather(*(_derive(reader, o, members_per_team) for o in owned))
     return WhoOwns(found.query, found.interpreted_as, found.kind, _message(found.message, owned), list(owned), found.nearest, found.more)

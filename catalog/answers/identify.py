@@ -43,7 +43,6 @@ from catalog.core.identity import NAME_SCHEMES, SCHEMES, identifier_key, identif
 from catalog.core.refs import entity_key, repository_key
 from catalog.read.identify import NEAR_ROWS, SIMILAR_ROWS, IdentifiedService, ServiceAliases
 from catalog.read.reader import CatalogReader
-from catalog.store.base import GraphStore
 
 MAX_IDENTIFIER_LENGTH = 1024
 """Longer text is no identifier; front ends refuse it and ``identify`` reads only this much."""
@@ -335,14 +334,8 @@ def read_forms(text: str) -> _Forms:
 # -- looking it up -------------------------------------------------------------------------------
 
 
-def as_reader(source: CatalogReader | GraphStore) -> CatalogReader:
-    """The reader to read through; a bare store (callers not moved to a reader yet) gets the Cypher reader."""
-    return source if isinstance(source, CatalogReader) else CatalogReader(source)
-
-
-async def identify(reader: CatalogReader | GraphStore, text: str) -> Identification:
+async def identify(reader: CatalogReader, text: str) -> Identification:
     """The services ``text`` names, read as described in the module docs; never raises on odd input."""
-    reader = as_reader(reader)
     query = text.strip()[:MAX_IDENTIFIER_LENGTH]
     if not query:
         return Identification(query, interpreted_as="nothing: the identifier is empty", kind="empty")
@@ -525,14 +518,13 @@ def _tokens(cores: Sequence[str]) -> list[str]:
     return list(tokens)[:8]
 
 
-async def nearest(reader: CatalogReader | GraphStore, cores: Sequence[str], limit: int = NEAREST) -> list[Candidate]:
+async def nearest(reader: CatalogReader, cores: Sequence[str], limit: int = NEAREST) -> list[Candidate]:
     """The services whose names or aliases come closest to ``cores`` (the name-like parts of the text).
 
     First services whose search text or aliases contain a token of the text; when fewer than
     ``limit`` turn up, also services whose names share the first two letters, ranked by
     string similarity. Both reads are bounded.
     """
-    reader = as_reader(reader)
     cores = [c for c in cores if c][:6]
     if not cores:
         return []

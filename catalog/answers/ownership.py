@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalog.answers.identify import Candidate, Identification, as_reader, identify
+from catalog.answers.identify import Candidate, Identification, identify
 from catalog.read.nodes import GraphNode, Linked
 from catalog.read.reader import CatalogReader
-from catalog.store.base import GraphStore
 
 MEMBERS_PER_TEAM = 5
 """Members listed per owning team; the count of the rest is given."""
@@ -162,14 +161,13 @@ class WhoOwns:
         return bool(self.matches)
 
 
-async def who_owns(reader: CatalogReader | GraphStore, identifier: str, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
+async def who_owns(reader: CatalogReader, identifier: str, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
     """Who owns what ``identifier`` names: owners with evidence, contacts, links and platforms per match."""
-    reader = as_reader(reader)
     found = await identify(reader, identifier)
     return await answer(reader, found, members_per_team=members_per_team)
 
 
-async def answer(reader: CatalogReader | GraphStore, found: Identification, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
+async def answer(reader: CatalogReader, found: Identification, *, members_per_team: int = MEMBERS_PER_TEAM) -> WhoOwns:
     """``who_owns`` for an identification already made."""
     subjects = [*found.matches, *found.others]
     owned = await describe(reader, subjects, members_per_team=members_per_team)
@@ -184,12 +182,11 @@ async def answer(reader: CatalogReader | GraphStore, found: Identification, *, m
 
 
 async def describe(
-    reader: CatalogReader | GraphStore, subjects: Sequence[Candidate], *, members_per_team: int = MEMBERS_PER_TEAM
+    reader: CatalogReader, subjects: Sequence[Candidate], *, members_per_team: int = MEMBERS_PER_TEAM
 ) -> list[OwnedService]:
     """Owners, claims, contacts, links and platforms of services, repositories or workloads, batched."""
     if not subjects:
         return []
-    reader = as_reader(reader)
     keys = list(dict.fromkeys(s.key for s in subjects))
     by_label: dict[str, list[str]] = {}
     for s in subjects:
