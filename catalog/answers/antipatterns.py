@@ -155,7 +155,13 @@ class _InMemory(_Computed):
 
 
 def _in_scope(ctx: _Context, keys: Iterable[str]) -> bool:
-    return ctx.scope is None or any(k in ctx.scope for k in keys)
+    """Whether the team filter (if any) allows an audit about ``keys`` (its subject and the teams or platform it names)."""
+    if ctx.scope is None:
+        return True
+    if "scope" not in ctx.memo:
+        ctx.memo["scope"] = frozenset(ctx.scope)
+    scope: frozenset[str] = ctx.memo["scope"]
+    return any(k in scope for k in keys)
 
 
 class OpsHandOff(_InMemory):

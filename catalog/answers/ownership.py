@@ -181,9 +181,7 @@ async def answer(reader: CatalogReader, found: Identification, *, members_per_te
     return WhoOwns(found.query, found.interpreted_as, found.kind, message, owned, found.nearest, found.more)
 
 
-async def describe(
-    reader: CatalogReader, subjects: Sequence[Candidate], *, members_per_team: int = MEMBERS_PER_TEAM
-) -> list[OwnedService]:
+async def describe(reader: CatalogReader, subjects: Sequence[Candidate], *, members_per_team: int = MEMBERS_PER_TEAM) -> list[OwnedService]:
     """Owners, claims, contacts, links and platforms of services, repositories or workloads, batched."""
     if not subjects:
         return []
