@@ -12,7 +12,7 @@ Three snapshot parts, each loaded by a few bulk table reads:
   on-call shift (the ones the latest PagerDuty read holds, inside its read window) by policy.
 
 ``ImpactFromSnapshot`` answers ``ImpactReads``' methods from them, equal to the Cypher reader's
-(``tests/test_impact_contract.py``), and falls back to Cypher when there is no snapshot.
+(``tests/test_read_contract.py``), and falls back to Cypher when there is no snapshot.
 """
 
 from __future__ import annotations
