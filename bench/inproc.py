@@ -1,4 +1,4 @@
-"""``python -m bench.inproc STORE [--only TEXT] [--calls N]``: each benchmark query in process, one call at a time.
+"""``python -m bench.inproc STORE [--only TEXT] [--calls N] [--no-snapshot]``: each benchmark query in process, one call at a time.
 
 STORE is an embedded store's path or a Neo4j URI (auth from CATALOG_NEO4J_USER/PASSWORD). For
 each query of ``bench.queries`` (inputs found in the store as ``python -m bench`` finds them), it
@@ -6,26 +6,40 @@ prints the p50 of the GraphQL document run through ``schema.execute``, of the sa
 taken directly from the answers and read layers, and of the web page that shows it (a GET
 through the ASGI app, rendering included, no socket): what a request costs before HTTP and
 concurrency. Use it on a store a benchmark left behind (``--workdir``), to profile one query.
+
+Then the snapshot (``catalog.read.snapshot``): its build time, the memory it holds (traced by
+``tracemalloc``: what stays allocated after the build, and the peak during it) and the growth of
+the process's resident set, and the hot reads it serves, each from the snapshot and from Cypher
+(GraphQL through ``schema.execute`` and the direct reads).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+import tracemalloc
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
+from strawberry import Schema
 
-from bench.queries import build_queries, find_targets
+from bench.queries import OWNER_LOOKUP, TEAM_PAGE, WHO_OWNS, Targets, build_queries, find_targets, owner_lookup, team_page
+from catalog.answers.ownership import who_owns
 from catalog.api.app import create_app
 from catalog.api.context import build_context
 from catalog.api.schema import build_schema
+from catalog.read import CatalogReader
+from catalog.read.snapshot import Snapshot, SnapshotReader, build_snapshot
 from catalog.settings import Settings
 from catalog.store import open_store
+from catalog.store.base import GraphStore
 
 Row = tuple[str, float, float | None, float | None]
 
@@ -37,7 +51,93 @@ async def _get_page(http: httpx.AsyncClient, path: str) -> None:
         raise RuntimeError(f"page {path}: HTTP {response.status_code}")
 
 
-async def run(store_at: str, only: str, calls: int) -> list[Row]:
+def _rss_bytes() -> int:
+    """The process's resident set now (Linux), 0 where /proc is not there."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
+async def measure_build(store: GraphStore) -> tuple[Snapshot, dict[str, float]]:
+    """A snapshot, with its build time (untraced), the growth of RSS across that build, and, from a
+    second build under ``tracemalloc``, the memory it keeps and the peak while it builds."""
+    gc.collect()
+    rss = _rss_bytes()
+    started = time.perf_counter()
+    snapshot = await build_snapshot(store)
+    seconds = time.perf_counter() - started
+    grown = _rss_bytes() - rss
+    del snapshot
+    gc.collect()
+    tracemalloc.start()
+    snapshot = await build_snapshot(store)
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return snapshot, {"seconds": seconds, "rss_mb": grown / 1e6, "kept_mb": kept / 1e6, "peak_mb": peak / 1e6}
+
+
+async def _p50(call: Callable[[int], Awaitable[object]], calls: int) -> float:
+    times = []
+    for i in range(calls):
+        started = time.perf_counter()
+        await call(i)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+async def snapshot_rows(store: GraphStore, settings: Settings, schema: Schema, targets: Targets, calls: int) -> list[Row]:
+    """(read, from the snapshot p50 ms, from Cypher p50 ms, None) for the hot reads, GraphQL and direct; prints the build first."""
+    snapshot, built = await measure_build(store)
+    print(
+        f"{'snapshot: build':45s} {built['seconds'] * 1000:9.1f} ms   kept {built['kept_mb']:7.1f} MB (tracemalloc)   "
+        f"peak {built['peak_mb']:7.1f} MB   RSS +{built['rss_mb']:7.1f} MB   generation {snapshot.generation}",
+        flush=True,
+    )
+    rows: list[Row] = [("snapshot: build (ms)", built["seconds"] * 1000, None, None)]
+    rows.append(("snapshot: kept / peak MB (tracemalloc)", built["kept_mb"], built["peak_mb"], None))
+    pods = [{"id": p} for p in targets.pods]
+    names = [{"n": n} for n in targets.services]
+    team = [{"t": targets.team, "ns": targets.team_namespace}]
+
+    def graphql(document: str, variables: list[dict[str, Any]], snap: Snapshot | None) -> Callable[[int], Awaitable[object]]:
+        async def call(i: int) -> object:
+            context = build_context(store, settings, snapshot=snap)
+            result = await schema.execute(document, variable_values=variables[i % len(variables)], context_value=context)
+            if result.errors:
+                raise RuntimeError(result.errors[0].message)
+            return result.data
+
+        return call
+
+    Direct = Callable[[CatalogReader, dict[str, Any]], Awaitable[object]]
+
+    def direct(read: Direct, variables: list[dict[str, Any]], snap: Snapshot | None) -> Callable[[int], Awaitable[object]]:
+        async def call(i: int) -> object:
+            return await read(SnapshotReader(store, snap), variables[i % len(variables)])
+
+        return call
+
+    async def pod_owner(reader: CatalogReader, variables: dict[str, Any]) -> object:
+        return await who_owns(reader, str(variables["id"]))
+
+    cases = [
+        ("owner lookup (service + owners)", OWNER_LOOKUP, names, owner_lookup),
+        ("whoOwns(pod name)", WHO_OWNS, pods, pod_owner),
+        ("team services page of 100 + owners", TEAM_PAGE, team, team_page),
+    ]
+    for name, document, variables, read in cases:
+        for how, use in (("GraphQL", graphql(document, variables, snapshot)), ("direct", direct(read, variables, snapshot))):
+            cypher = graphql(document, variables, None) if how == "GraphQL" else direct(read, variables, None)
+            from_snapshot, from_cypher = await _p50(use, calls), await _p50(cypher, calls)
+            label = f"snapshot vs Cypher: {name}, {how}"
+            rows.append((label, from_snapshot, from_cypher, None))
+            print(f"{label:60s} snapshot p50 {from_snapshot:8.2f} ms   Cypher p50 {from_cypher:8.2f} ms", flush=True)
+    return rows
+
+
+async def run(store_at: str, only: str, calls: int, *, snapshot: bool = True) -> list[Row]:
     """(query, GraphQL p50 ms, direct p50 ms or None, page p50 ms or None) for each query whose name contains ``only``."""
     if "://" in store_at:
         settings = Settings(store="neo4j", neo4j_uri=store_at)
@@ -48,7 +148,8 @@ async def run(store_at: str, only: str, calls: int) -> list[Row]:
     app = create_app(settings, store=store)
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench.local")
     try:
-        queries = build_queries(await find_targets(store, seed=1), max_depth=settings.max_depth)
+        targets = await find_targets(store, seed=1)
+        queries = build_queries(targets, max_depth=settings.max_depth)
         schema = build_schema(settings)
         for query in queries:
             if only.lower() not in query.name.lower():
@@ -81,6 +182,8 @@ async def run(store_at: str, only: str, calls: int) -> list[Row]:
             shown = f"{row[2]:9.1f} ms" if row[2] is not None else "        —   "
             paged = f"{row[3]:9.1f} ms" if row[3] is not None else "        —"
             print(f"{row[0]:45s} GraphQL p50 {row[1]:9.1f} ms   direct p50 {shown}   page p50 {paged}", flush=True)
+        if snapshot:
+            results += await snapshot_rows(store, settings, schema, targets, calls)
     finally:
         await http.aclose()
         await store.close()
@@ -92,11 +195,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("store", help="embedded store path, or a Neo4j URI such as neo4j://127.0.0.1:7687")
     parser.add_argument("--only", default="", help="only the queries whose name contains this text")
     parser.add_argument("--calls", type=int, default=20, help="calls per query (default 20)")
+    parser.add_argument("--no-snapshot", action="store_true", help="leave out the snapshot's build and the snapshot-vs-Cypher rows")
     parser.add_argument(
         "--incident", action="store_true", help="instead: blast radius page and onCall now, snapshot vs Cypher (bench.incident)"
     )
     args = parser.parse_args(argv)
-    asyncio.run(incident(args.store, args.calls) if args.incident else run(args.store, args.only, args.calls))
+    asyncio.run(
+        incident(args.store, args.calls) if args.incident else run(args.store, args.only, args.calls, snapshot=not args.no_snapshot)
+    )
     return 0
 
 

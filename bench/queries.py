@@ -201,7 +201,11 @@ ADOPTION = """
 
 
 async def _owner_lookup(store: GraphStore, variables: Variables) -> object:
-    reader = CatalogReader(store)
+    return await owner_lookup(CatalogReader(store), variables)
+
+
+async def owner_lookup(reader: CatalogReader, variables: Variables) -> object:
+    """What ``service(name:) { ownershipClaims }`` reads, through ``reader``."""
     [node] = await reader.nodes_by_ids("Service", [key_of("Service", "default", str(variables["n"]))])
     if node is None:
         raise LookupError(f"no service {variables['n']!r}")
@@ -255,7 +259,11 @@ def _service_page_variables(names: Sequence[str]) -> list[Variables]:
 async def _team_page(store: GraphStore, variables: Variables) -> object:
     """What ``team(name:).services(first: 100) { owners }`` reads: the team, its services with its
     sub-teams', the first page of them, and their owners."""
-    reader = CatalogReader(store)
+    return await team_page(CatalogReader(store), variables)
+
+
+async def team_page(reader: CatalogReader, variables: Variables) -> object:
+    """``_team_page`` through ``reader``."""
     [team] = await reader.nodes_by_ids("Team", [key_of("Team", str(variables["ns"]), str(variables["t"]))])
     if team is None:
         raise LookupError(f"no team {variables['t']!r}")

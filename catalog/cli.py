@@ -199,8 +199,10 @@ def print_report(report: ImportReport, *, as_json: bool = False) -> None:
 
 
 async def _sync_into(settings: Settings, batch: ImportBatch, *, dry_run: bool = False, force: bool = False) -> ImportReport:
+    from catalog.clock import now_iso
     from catalog.config import DEFAULT_PRECEDENCE
     from catalog.reconcile import reconcile
+    from catalog.store.generation import advance_generation
 
     store = await open_store(settings)
     try:
@@ -217,6 +219,8 @@ async def _sync_into(settings: Settings, batch: ImportBatch, *, dry_run: bool = 
         if not dry_run:
             # Owners resolved across everything the store holds, as after `catalog sync`.
             await sync(store, await reconcile(store, DEFAULT_PRECEDENCE), force=True, lock_seconds=lock_seconds, lock_wait=lock_wait)
+            # Servers rebuild their snapshots from the new generation, as after `catalog sync`.
+            await advance_generation(store, now_iso())
         return report
     finally:
         await store.close()

@@ -116,14 +116,18 @@ def test_import_also_resolves_owners(capsys: pytest.CaptureFixture[str], tmp_pat
     assert main(["import", "backstage", str(FIXTURE), "--embedded-path", str(db), "--json"]) == 0
     capsys.readouterr()
 
-    async def resolved() -> list[dict[str, object]]:
+    async def resolved() -> tuple[list[dict[str, object]], int]:
+        from catalog.store.generation import read_generation
+
         store = EmbeddedStore(db)
         try:
-            return await store.read(
+            rows = await store.read(
                 "MATCH (t:Team)-[r:ACCOUNTABLE_FOR]->(s:Service {id: 'component:default/checkout'}) WHERE r.active = true "
                 "RETURN t.id AS owner, r.sources AS sources"
             )
+            return rows, (await read_generation(store)).number
         finally:
             await store.close()
 
-    assert asyncio.run(resolved()) == [{"owner": "group:default/checkout-team", "sources": ["backstage"]}]
+    # The import, like a sync, advances the generation servers rebuild their snapshots on.
+    assert asyncio.run(resolved()) == ([{"owner": "group:default/checkout-team", "sources": ["backstage"]}], 1)

@@ -109,6 +109,7 @@ async def test_first_requests_are_answered_from_the_store_until_the_snapshot_is_
     app = create_app(api_settings(snapshot_poll_seconds=0.01), store=store)
     query = {"query": '{ service(name: "checkout") { name ownershipClaims { owner { ... on Team { name } } } } }'}
     async with _client(app) as http, app.router.lifespan_context(app):
+        assert "catalog_snapshot_generation -1.0" in (await http.get("/metrics")).text
         early = (await http.post("/graphql", json=query)).json()
         assert "errors" not in early, early
         assert early["data"] == {"service": {"name": "checkout", "ownershipClaims": [{"owner": {"name": "payments"}}]}}
@@ -118,6 +119,8 @@ async def test_first_requests_are_answered_from_the_store_until_the_snapshot_is_
         holder = app.state.store_slot.snapshots
         await until(lambda: holder.current is not None)
         later = (await http.post("/graphql", json=query)).json()
+        metrics = (await http.get("/metrics")).text
+        assert "catalog_snapshot_generation 1.0" in metrics and "catalog_snapshot_build_failures 0.0" in metrics
         assert later["data"] == early["data"]
         assert later["extensions"]["catalog"] == {
             "source": "snapshot",

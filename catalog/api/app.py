@@ -191,6 +191,7 @@ def create_app(
     slot = StoreSlot(store)
     walks = WalkGate(settings.max_concurrent_walks, settings.max_waiting_walks)
     metrics = Metrics(walks)
+    metrics.watch_snapshot(lambda: slot.snapshots)
 
     @asynccontextmanager
     async def running(current: GraphStore) -> AsyncIterator[None]:

@@ -29,6 +29,7 @@ from starlette.responses import Response
 
 from catalog.api.walks import Busy, WalkGate
 from catalog.read.runs import LastRun, last_runs
+from catalog.read.snapshot import SnapshotHolder
 from catalog.store.base import GraphStore, StoreError
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,24 @@ class Metrics:
             waiting.set_function(lambda: walks.waiting)
             running = Gauge("catalog_heavy_answers_running", "Blast-radius and adoption answers being computed.", registry=self.registry)
             running.set_function(lambda: walks.running)
+
+    def watch_snapshot(self, holder: Callable[[], SnapshotHolder | None]) -> None:
+        """Gauges of the snapshot answers come from: its generation (-1 while answers come from the store),
+        its last build's seconds, and the builds failed since the last one that succeeded."""
+
+        def value(read: Callable[[SnapshotHolder], float]) -> Callable[[], float]:
+            return lambda: read(h) if (h := holder()) is not None else -1.0
+
+        generation = Gauge(
+            "catalog_snapshot_generation", "Sync generation of the snapshot answers come from; -1: none yet.", registry=self.registry
+        )
+        generation.set_function(value(lambda h: h.current.generation if h.current is not None else -1.0))
+        built = Gauge("catalog_snapshot_build_seconds", "Seconds the current snapshot took to build.", registry=self.registry)
+        built.set_function(value(lambda h: h.current.build_seconds if h.current is not None else -1.0))
+        failed = Gauge(
+            "catalog_snapshot_build_failures", "Snapshot builds failed since the last one that succeeded.", registry=self.registry
+        )
+        failed.set_function(value(lambda h: float(h.failures)))
 
     def operation_label(self, name: str | None) -> str:
         """The operation name when it is sane and among the first ``MAX_OPERATIONS`` seen, else ``other``."""

@@ -9,21 +9,21 @@ and the snapshot reader (``catalog.read.snapshot.identify``) can answer the same
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TypeVar
 
 from catalog.read.base import ReadBase
 from catalog.read.hops import IDENTIFIED_SERVICES, anchor, hop_table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NamedService:
     id: str
     name: str | None
     namespace: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IdentifiedService:
     """A current identifier and one source's current ``IDENTIFIES`` edge to a current service."""
 
@@ -37,7 +37,7 @@ class IdentifiedService:
     source: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RepositoryService:
     """A current repository and, when one is built from it, a current service over one ``BUILT_FROM`` edge."""
 
@@ -50,7 +50,7 @@ class RepositoryService:
     source: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkloadService:
     """A current workload and, when it runs one, a current service over one ``INSTANCE_OF`` edge."""
 
@@ -66,7 +66,7 @@ class WorkloadService:
     source: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EscalatingService:
     """A current service whose ``ESCALATES_VIA`` edge names PagerDuty services (``ids``, comma-separated)."""
 
@@ -78,7 +78,7 @@ class EscalatingService:
     source: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceAliases:
     id: str
     name: str | None
@@ -87,7 +87,7 @@ class ServiceAliases:
 
 def _order(value: object) -> tuple[tuple[bool, str], ...]:
     """A sort key over every field, nulls first."""
-    return tuple((v is not None, str(v)) for v in vars(value).values())
+    return tuple((v is not None, str(v)) for v in (getattr(value, f.name) for f in fields(value)))  # type: ignore[arg-type]
 
 
 T = TypeVar("T")

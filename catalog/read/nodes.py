@@ -21,7 +21,7 @@ PROVENANCE_FIELDS = ("source", "source_instance", "origin", "first_seen", "last_
 _NOT_READ = frozenset({"search_text", "content_hash", "run_id", "retired_at", "active"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Provenance:
     """Which source stated a fact, where, and when it was first and last seen."""
 
@@ -36,7 +36,7 @@ class Provenance:
         return cls(*(values.get(name) for name in PROVENANCE_FIELDS))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GraphNode:
     """One node: its label, key, declared properties and provenance; ``retired_at`` is set only
     by reads that also return retired nodes (``nodes_with_retired``)."""
@@ -80,7 +80,7 @@ class GraphNode:
         return cls(label, str(values[declared.key]), MappingProxyType(props), Provenance.from_map(values), values.get("retired_at"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EdgeFacts:
     """The relationship that joined two nodes: its own properties (evidence, ...) and provenance."""
 
@@ -96,7 +96,7 @@ class EdgeFacts:
         return cls(MappingProxyType({p.name: values.get(p.name) for p in rel.props}), Provenance.from_map(values))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Linked:
     """A node reached over one relationship from a given node."""
 
@@ -104,7 +104,7 @@ class Linked:
     edge: EdgeFacts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ownership:
     """One owner of an entity as one source asserts it: several sources give several entries."""
 
@@ -132,7 +132,7 @@ class Ownership:
         return cls(link.node, p.source, p.source_instance, evidence, p.origin, p.first_seen, p.last_seen, strength)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolution:
     """A resolved owner of an entity (``ACCOUNTABLE_FOR``): the owner the catalog answers with, and why."""
 
@@ -149,7 +149,7 @@ class Resolution:
         return cls(link.node, link.edge.text("rule"), names, link.edge.text("strength"), link.edge.provenance.first_seen)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reached:
     """A node found by a transitive traversal, at its shortest distance from the start."""
 

@@ -1,8 +1,7 @@
-"""Building a snapshot: every registered part, loaded concurrently, under the generation read first."""
+"""Building a snapshot: every registered part, loaded one after the other, under the generation read first."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 from types import MappingProxyType
@@ -29,7 +28,9 @@ async def build_snapshot(
     started = time.perf_counter()
     generation = generation if generation is not None else await read_generation(store)
     at = at or now_iso()
-    loaded = await asyncio.gather(*(kind.load(store, at=at) for kind in parts))
+    # One part, and one table read, at a time: a build runs beside the requests it must not starve,
+    # and each bulk read must finish within CATALOG_QUERY_TIMEOUT on a busy store.
+    loaded = [await kind.load(store, at=at) for kind in parts]
     return Snapshot(
         generation.number,
         generation.synced_at,

@@ -7,7 +7,7 @@ people, platforms, escalation policies) and every current edge of the relationsh
 the order it returns them. It is loaded by one table read per label and per relationship type.
 
 ``CurrentStateFromSnapshot`` answers from it the batch reads behind owner lookups, whoOwns and
-team pages: ``nodes_by_ids``, ``neighbours`` (so ``owners_of``, ``resolved_owners_of``,
+team pages: ``nodes_by_ids``, ``nodes_with_retired`` (current ones), ``neighbours`` (so ``owners_of``, ``resolved_owners_of``,
 ``members``, ``parent_team``, ``child_teams``, ``platform_of``, ... follow), ``node_with_owners``,
 ``node_with_resolved_owners``, ``team_trees`` and ``services_owned_by``. A hop whose neighbours
 are of a label the snapshot does not hold (a service's repositories) goes to Cypher.
@@ -16,6 +16,7 @@ are of a label the snapshot does not hold (a service's repositories) goes to Cyp
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 RELS: tuple[RelType, ...] = (OWNS, ACCOUNTABLE_FOR, MEMBER_OF, CHILD_OF, RUNS_ON, ESCALATES_VIA, BUILT_FROM)
 """Relationship types whose current edges the snapshot holds, both ways."""
 
-Adjacency = Mapping[str, tuple[tuple[str, Linked], ...]]
-"""Key → (the key's own label, a link to a current neighbour), sorted as ``links_of`` sorts."""
+Adjacency = Mapping[str, tuple[tuple[str, tuple[Linked, ...]], ...]]
+"""Key → its links to current neighbours, grouped by the key's own label (one group but for a key two
+labels share), each group sorted as ``links_of`` sorts."""
 
 
 @dataclass(frozen=True)
@@ -51,17 +53,17 @@ class CurrentGraph:
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
         d = store.dialect
-        node_reads = [
-            store.read_table(f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
+        reads: list[tuple[str, dict[str, str]]] = [
+            (f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
         ]
-        edge_reads = [
-            store.read_table(
+        reads += [
+            (
                 f"MATCH (a:{'|'.join(rel.from_labels)})-[r:{rel.type}]->(b:{'|'.join(rel.to_labels)}) WHERE r.active = true",
                 {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b"), "edge": rel_map("r", rel)},
             )
             for rel in RELS
         ]
-        tables = await asyncio.gather(*node_reads, *edge_reads)
+        tables = [await store.read_table(match, columns) for match, columns in reads]
         # Building tens of thousands of values is CPU work: off the event loop, so requests keep being answered.
         return await asyncio.to_thread(cls._build, tables[: len(LABELS)], tables[len(LABELS) :])
 
@@ -75,15 +77,19 @@ class CurrentGraph:
         forward: dict[str, Adjacency] = {}
         backward: dict[str, Adjacency] = {}
         for rel, rows in zip(RELS, edge_tables, strict=True):
-            ahead: dict[str, list[tuple[str, Linked]]] = defaultdict(list)
-            behind: dict[str, list[tuple[str, Linked]]] = defaultdict(list)
+            ahead: dict[tuple[str, str], list[Linked]] = defaultdict(list)
+            behind: dict[tuple[str, str], list[Linked]] = defaultdict(list)
             for row in rows:
                 facts = intern.edge(rel, row["edge"])
                 a, b = str(row["a"]), str(row["b"])
-                if (target := current.get(b)) is not None and target.label == row["b_label"]:
-                    ahead[a].append((str(row["a_label"]), Linked(target, facts)))
-                if (source := current.get(a)) is not None and source.label == row["a_label"]:
-                    behind[b].append((str(row["b_label"]), Linked(source, facts)))
+                source, target = current.get(a), current.get(b)
+                # Keys are shared with the nodes' own (or interned): each is held once however many edges name it.
+                a = source.id if source is not None else sys.intern(a)
+                b = target.id if target is not None else sys.intern(b)
+                if target is not None and target.label == row["b_label"]:
+                    ahead[(a, sys.intern(str(row["a_label"])))].append(Linked(target, facts))
+                if source is not None and source.label == row["a_label"]:
+                    behind[(b, sys.intern(str(row["b_label"])))].append(Linked(source, facts))
             forward[rel.type] = _frozen(ahead)
             backward[rel.type] = _frozen(behind)
         return cls(MappingProxyType(nodes), MappingProxyType(forward), MappingProxyType(backward))
@@ -96,20 +102,19 @@ class CurrentGraph:
         """What ``CatalogReader.neighbours`` answers, for a hop this snapshot ``serves``."""
         table = (self.forward if hop.forward else self.backward)[hop.rel.type]
         start, end = hop.start, hop.end
-        return [[link for label, link in table.get(key, ()) if label in start and link.node.label in end] for key in ids]
+        return [[link for label, links in table.get(key, ()) if label in start for link in links if link.node.label in end] for key in ids]
 
     def neighbour_keys(self, hop: Hop, key: str) -> list[str]:
         """The distinct keys of a node's current neighbours over ``hop``, sorted."""
         return sorted({link.node.id for link in self.neighbours(hop, [key])[0]})
 
 
-def _frozen(table: Mapping[str, list[tuple[str, Linked]]]) -> Adjacency:
-    return MappingProxyType(
-        {
-            key: tuple(sorted(links, key=lambda item: (item[1].node.id, item[1].edge.provenance.source_instance or "")))
-            for key, links in table.items()
-        }
-    )
+def _frozen(table: Mapping[tuple[str, str], list[Linked]]) -> Adjacency:
+    grouped: dict[str, list[tuple[str, tuple[Linked, ...]]]] = defaultdict(list)
+    for (key, label), links in table.items():
+        links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
+        grouped[key].append((label, tuple(links)))
+    return MappingProxyType({key: tuple(groups) for key, groups in grouped.items()})
 
 
 class CurrentStateFromSnapshot(SnapshotReads):
@@ -124,6 +129,17 @@ class CurrentStateFromSnapshot(SnapshotReads):
             found = graph.nodes[label]
             return [found.get(key) for key in ids]
         return await super().nodes_by_ids(label, ids)
+
+    async def nodes_with_retired(self, label: str, ids: Sequence[str]) -> list[GraphNode | None]:
+        """Current nodes from the snapshot; only keys it does not hold (retired or unknown) are asked of the store."""
+        if (graph := self._graph()) is None or label not in graph.nodes:
+            return await super().nodes_with_retired(label, ids)
+        current = graph.nodes[label]
+        missing = [key for key in ids if key not in current]
+        found: dict[str, GraphNode | None] = (
+            dict(zip(missing, await super().nodes_with_retired(label, missing), strict=True)) if missing else {}
+        )
+        return [current[key] if key in current else found[key] for key in ids]
 
     async def neighbours(self, hop: Hop, ids: Sequence[str]) -> list[list[Linked]]:
         if (graph := self._graph()) is not None and graph.serves(hop):

@@ -8,6 +8,7 @@ workloads and PagerDuty escalations, each with the current services they lead to
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from catalog.read.identify import (
     sorted_rows,
 )
 from catalog.read.snapshot.base import SnapshotReads
-from catalog.read.snapshot.interning import Interner
 from catalog.store.base import GraphStore, Row
 
 K = TypeVar("K")
@@ -126,7 +126,7 @@ class IdentifyIndex:
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
-        tables = await asyncio.gather(*(store.read_table(match, columns) for match, columns in _TABLES))
+        tables = [await store.read_table(match, columns) for match, columns in _TABLES]
         return await asyncio.to_thread(cls._build, *tables)
 
     @classmethod
@@ -140,7 +140,7 @@ class IdentifyIndex:
         instance_of: list[Row],
         escalations: list[Row],
     ) -> Self:
-        t = Interner().text
+        t = _intern
         all_services = []
         for r in sorted(services, key=lambda r: str(r["id"])):
             aliases = tuple(t(str(a)) for a in r["aliases"] or ())
@@ -170,6 +170,11 @@ class IdentifyIndex:
                 for r in escalations
             ),
         )
+
+
+def _intern(value: Any) -> Any:
+    """Names, sources and evidence repeat across rows: one string object each."""
+    return sys.intern(value) if isinstance(value, str) and len(value) <= 256 else value
 
 
 def _served(row: Row, text: Callable[[Any], Any]) -> _Served:

@@ -1,51 +1,75 @@
-"""Sharing equal values while a snapshot is built: its size is mostly repeated small strings.
+"""Sharing equal values while a snapshot is built: its size is mostly repeated small values.
 
-Every fact a sync wrote carries the same source, instance and timestamps, and every owner edge
-of a team repeats its evidence: one shared ``Provenance`` and one string object per distinct
-value keeps a snapshot of a 20,000-service company to tens of MB. The values built are equal to
-the ones the Cypher reader builds (``GraphNode.from_map``, ``EdgeFacts.from_map``); only their
-identity is shared.
+Every fact a sync wrote carries the same source, instance and timestamps, and the owner edges of
+a source repeat the same evidence: one shared ``Provenance`` per distinct provenance and one
+shared property map per distinct set of edge properties keeps a snapshot of a 20,000-service
+company to tens of MB, and building it is a dictionary lookup per edge instead of new objects.
+The values built equal the ones the Cypher reader builds (``GraphNode.from_map``,
+``EdgeFacts.from_map``); only their identity is shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
 from catalog.model import RelType
-from catalog.read.nodes import EdgeFacts, GraphNode, Provenance
+from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Provenance
+
+_provenance_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*PROVENANCE_FIELDS)
+
+
+def _interned(value: Any) -> Any:
+    if isinstance(value, str):
+        return sys.intern(value) if len(value) <= _SHORT else value
+    if isinstance(value, list):
+        return [_interned(v) for v in value]
+    return value
+
 
 _SHORT = 256
 """Longer strings (descriptions, JSON links) are rarely repeated: not worth a lookup."""
 
 
+def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
 class Interner:
     def __init__(self) -> None:
-        self._strings: dict[str, str] = {}
-        self._provenance: dict[Provenance, Provenance] = {}
+        self._provenance: dict[tuple[Any, ...], Provenance] = {}
+        self._props: dict[tuple[str, tuple[Any, ...]], Mapping[str, Any]] = {}
 
-    def text(self, value: Any) -> Any:
-        if isinstance(value, str) and len(value) <= _SHORT:
-            return self._strings.setdefault(value, value)
-        return value
-
-    def value(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.text(v) for v in value]
-        return self.text(value)
-
-    def provenance(self, provenance: Provenance) -> Provenance:
-        shared = Provenance(*(self.text(v) for v in vars(provenance).values()))
-        return self._provenance.setdefault(shared, shared)
-
-    def props(self, props: Mapping[str, Any]) -> Mapping[str, Any]:
-        return MappingProxyType({self.text(k): self.value(v) for k, v in props.items()})
+    def provenance(self, values: Mapping[str, Any]) -> Provenance:
+        key = _provenance_of(values)
+        found = self._provenance.get(key)
+        if found is None:
+            found = self._provenance[key] = Provenance(*key)
+        return found
 
     def node(self, label: str, values: Mapping[str, Any]) -> GraphNode:
+        """``GraphNode.from_map(label, values)``, with its provenance shared and its short strings interned
+        (namespaces, types, lifecycles, tags repeat across nodes)."""
         node = GraphNode.from_map(label, values)
-        return GraphNode(node.label, self.text(node.id), self.props(node.props), self.provenance(node.provenance), node.retired_at)
+        props = MappingProxyType({name: _interned(value) for name, value in node.props.items()})
+        return GraphNode(node.label, sys.intern(node.id), props, self.provenance(values), node.retired_at)
 
     def edge(self, rel: RelType, values: Mapping[str, Any]) -> EdgeFacts:
-        facts = EdgeFacts.from_map(rel, values)
-        return EdgeFacts(self.props(facts.props), self.provenance(facts.provenance))
+        """``EdgeFacts.from_map(rel, values)``, with its properties and provenance shared."""
+        names = tuple(p.name for p in rel.props)
+        if not names:
+            props: Mapping[str, Any] = self._shared_props(rel.type, (), {})
+        else:
+            row = tuple(values.get(name) for name in names)
+            props = self._shared_props(rel.type, row, dict(zip(names, row, strict=True)))
+        return EdgeFacts(props, self.provenance(values))
+
+    def _shared_props(self, kind: str, row: tuple[Any, ...], props: dict[str, Any]) -> Mapping[str, Any]:
+        key = (kind, _hashable(row))
+        found = self._props.get(key)
+        if found is None:
+            found = self._props[key] = MappingProxyType(props)
+        return found
