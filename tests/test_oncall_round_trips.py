@@ -14,6 +14,7 @@ from typing import Any
 from catalog.answers.identify import identify
 from catalog.answers.oncall import on_call
 from catalog.read import CatalogReader
+from catalog.read.snapshot import SnapshotReader, build_snapshot
 from catalog.store.base import GraphStore, Row
 from tests.fixtures.answers.oncall.support import world
 
@@ -101,3 +102,18 @@ async def test_team_policies_and_no_routing_cost_no_more_reads(store: GraphStore
         else:
             assert answer.chains == [] and answer.sources  # links, ownership, then the on-call sources' runs
     assert costs == {"ledger": 7, "reports": 3}
+
+
+async def test_on_call_inside_the_snapshot_window_asks_the_store_nothing(store: GraphStore, tmp_path: Path) -> None:
+    await world(store, tmp_path)
+    t = "2026-11-20T15:00:00.000000Z"
+    snapshot = await build_snapshot(store, at=t)
+    counting = CountingStore(store)
+    for name in ("checkout", "ledger", "reports"):
+        expected = await on_call(CatalogReader(store), name, t)
+        assert await on_call(SnapshotReader(counting, snapshot), name, t) == expected
+    assert counting.queries == []
+    # Outside the window the shifts come from the store, and the answer is the same as Cypher's.
+    later = "2027-03-01T00:00:00.000000Z"
+    assert await on_call(SnapshotReader(counting, snapshot), "checkout", later) == await on_call(CatalogReader(store), "checkout", later)
+    assert counting.queries and all("OnCallShift" in q for q in counting.queries)

@@ -12,14 +12,14 @@ Three snapshot parts, each loaded by a few bulk table reads:
   on-call shift (the ones the latest PagerDuty read holds, inside its read window) by policy.
 
 ``ImpactFromSnapshot`` answers ``ImpactReads``' methods from them, equal to the Cypher reader's
-(``tests/test_impact_contract.py``), and falls back to Cypher when there is no snapshot.
+(``tests/test_read_contract.py``), and falls back to Cypher when there is no snapshot.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Self
@@ -59,6 +59,11 @@ def _gather(ptr: Indices, idx: Indices, rows: Indices) -> Indices:
     return idx[shift + np.arange(total)]
 
 
+async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
+    """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
+    return [await read for read in reads]
+
+
 @dataclass(frozen=True)
 class DependencyGraph:
     """Current services and resources, and the current dependencies between them, as arrays."""
@@ -75,7 +80,7 @@ class DependencyGraph:
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
-        nodes, edges = await asyncio.gather(
+        nodes, edges = await one_at_a_time(
             store.read_table(
                 "MATCH (n:Service|Resource) WHERE n.retired_at IS NULL",
                 {"id": "n.id", "label": store.dialect.label_of("n"), "name": "n.name"},
@@ -149,7 +154,7 @@ class ResolvedOwners:
     async def load(cls, store: GraphStore, *, at: str) -> Self:
         edge = "WHERE r.active = true AND o.retired_at IS NULL AND n.retired_at IS NULL"
         columns = {"node": "n.id", "owner": "o.id"}
-        accountable, owning, people = await asyncio.gather(
+        accountable, owning, people = await one_at_a_time(
             store.read_table(f"MATCH (o:Team|Person)-[r:ACCOUNTABLE_FOR]->(n:Service|Resource) {edge}", columns),
             store.read_table(f"MATCH (o:Team|Person)-[r:OWNS]->(n:Service|Resource) {edge}", columns),
             store.read_table(
@@ -183,7 +188,7 @@ class Escalation:
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
-        links, shifts = await asyncio.gather(
+        links, shifts = await one_at_a_time(
             store.read_table(
                 "MATCH (x:Service|Team)-[r:ESCALATES_VIA]->(e:EscalationPolicy) WHERE r.active = true AND e.retired_at IS NULL",
                 {"key": "x.id", "policy": "e.id", "name": "e.name"},

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from types import MappingProxyType
@@ -60,6 +60,11 @@ def _grouped(rows: Sequence[Row], key: str) -> dict[str, list[Row]]:
     return grouped
 
 
+async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
+    """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
+    return [await read for read in reads]
+
+
 @dataclass(frozen=True)
 class OnCallFacts:
     """What on-call answers read, by key, with shifts for instants in ``[shifts_from, shifts_until)``."""
@@ -85,7 +90,7 @@ class OnCallFacts:
     async def load(cls, store: GraphStore, *, at: str) -> Self:
         start, end = iso(parse_iso(at) - SHIFTS_BEFORE), iso(parse_iso(at) + SHIFTS_AFTER)
         dialect = store.dialect
-        ownership, service_links, team_links, policies, targets, shifts, runs, people = await asyncio.gather(
+        ownership, service_links, team_links, policies, targets, shifts, runs, people = await one_at_a_time(
             store.read(ownership_query(dialect)),
             store.read(escalation_query("Service")),
             store.read(escalation_query("Team")),
