@@ -123,9 +123,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("store", help="embedded store path, or a Neo4j URI such as neo4j://127.0.0.1:7687")
     parser.add_argument("--only", default="", help="only the queries whose name contains this text")
     parser.add_argument("--calls", type=int, default=20, help="calls per query (default 20)")
+    parser.add_argument(
+        "--incident", action="store_true", help="instead: blast radius page and onCall now, snapshot vs Cypher (bench.incident)"
+    )
     args = parser.parse_args(argv)
-    asyncio.run(run(args.store, args.only, args.calls))
+    asyncio.run(incident(args.store, args.calls) if args.incident else run(args.store, args.only, args.calls))
     return 0
+
+
+async def incident(store_at: str, calls: int) -> None:
+    """The incident rows (``bench.incident``) on the store at ``store_at``."""
+    from bench.incident import incident_rows
+
+    settings = _settings(store_at)
+    store = await open_store(settings)
+    try:
+        await incident_rows(store, settings, calls)
+    finally:
+        await store.close()
+
+
+def _settings(store_at: str) -> Settings:
+    if "://" in store_at:
+        return Settings(store="neo4j", neo4j_uri=store_at)
+    return Settings(store="embedded", embedded_path=Path(store_at), neo4j_uri=None)
 
 
 if __name__ == "__main__":

@@ -213,12 +213,12 @@ async def _who_owns(store: GraphStore, variables: Variables) -> object:
 
 
 async def _on_call(store: GraphStore, variables: Variables) -> object:
-    return await on_call(store, str(variables["s"]))
+    return await on_call(CatalogReader(store), str(variables["s"]))
 
 
 def _blast_radius(max_depth: int) -> Direct:
     async def run(store: GraphStore, variables: Variables) -> object:
-        return await blast_radius(store, str(variables["s"]), int(variables["d"]), max_depth=max_depth)
+        return await blast_radius(CatalogReader(store), str(variables["s"]), int(variables["d"]), max_depth=max_depth)
 
     return run
 
@@ -235,7 +235,7 @@ async def _service_page_answers(store: GraphStore, variables: Variables) -> obje
     candidate = Candidate(key, str(variables["s"]), "key")
     return await asyncio.gather(
         describe(reader, [candidate]),
-        on_call_for(store, candidate, str(variables["to"])),
+        on_call_for(reader, candidate, str(variables["to"])),
         changes(reader, key, str(variables["from"]), str(variables["to"]), first=20),
         reader.repositories_of([key]),
         reader.dependencies([key]),

@@ -345,6 +345,13 @@ IMPORT_RUN = NodeType(
         Prop("error", doc="Why the run failed or was interrupted."),
         Prop("written", PropType.JSON, "Facts written so far, per label and relationship type; kept current while the run writes."),
         Prop("superseded_by", doc="Key of the run that found this one unfinished and took over its source."),
+        Prop(
+            "shifts_since",
+            PropType.TIME,
+            "Start of the on-call window the run read shifts over (PagerDuty's `since`); null for a source that reads no shifts. "
+            "A later read that covers an instant and no longer lists a shift replaced it.",
+        ),
+        Prop("shifts_until", PropType.TIME, "End of that on-call window (PagerDuty's `until`); null for a source that reads no shifts."),
     ),
 )
 SYNC_LOCK = NodeType(

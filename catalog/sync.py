@@ -34,6 +34,7 @@ from catalog.model import (
     FINDING,
     IMPORT_RUN,
     NODES_BY_LABEL,
+    ON_CALL_SHIFT,
     RELS_BY_TYPE,
     RUN_FAILED,
     RUN_FINISHED,
@@ -577,6 +578,7 @@ async def _record_run(store: GraphStore, report: ImportReport, params: dict[str,
     """The run's record: when started, what it read over (on-call answers need the window of a run
     that retired shifts, even one that stopped); when finished, its whole report."""
     finished = status == RUN_FINISHED
+    shifts = report.windows.get(ON_CALL_SHIFT.label) or {}
     props = {
         "started_at": report.started_at,
         "finished_at": report.finished_at if finished else None,
@@ -586,6 +588,9 @@ async def _record_run(store: GraphStore, report: ImportReport, params: dict[str,
         "error": None,
         "written": json.dumps(written, sort_keys=True),
         "superseded_by": None,
+        # The on-call window, typed, for the on-call answers (the report's `windows` says the same for people).
+        "shifts_since": shifts.get("since"),
+        "shifts_until": shifts.get("until"),
     }
     row = {"id": run_key(report.run_id), **props, "origin": report.source, "content_hash": content_hash(props)}
     await store.write(cypher.upsert_nodes(IMPORT_RUN, store.dialect), {**params, "rows": [row]})

@@ -15,6 +15,7 @@ from catalog.answers.blast_radius import BlastRadius, DepthRefused, ImpactedTeam
 from catalog.answers.identify import identify
 from catalog.clock import iso
 from catalog.commands import blast_radius as command
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage
@@ -37,7 +38,7 @@ def on_call(team: ImpactedTeam) -> list[tuple[str, str, int | None]]:
 
 async def test_dependents_by_owning_team_with_distance_via_and_who_is_on_call_now_or_later(store: GraphStore, tmp_path: Path) -> None:
     await sync_all(store, tmp_path)
-    answer = await blast_radius(store, "ledger", max_depth=10, at=AT_NOON)
+    answer = await blast_radius(CatalogReader(store), "ledger", max_depth=10, at=AT_NOON)
 
     assert answer.service is not None and answer.service.key == key("component", "ledger")
     assert answer.depth == 3
@@ -71,8 +72,8 @@ async def test_dependents_by_owning_team_with_distance_via_and_who_is_on_call_no
     assert teams[key("user", "erin")].on_call == [] and teams[key("user", "erin")].policies == []
 
     # Later that day: Bob takes level 1 of Checkout at 16:00; Alice's shift ends at 20:00 and Erin's level 2 is first.
-    evening = by_owner(await blast_radius(store, "ledger", max_depth=10, at="2026-11-20T17:00:00.000000Z"))
-    night = by_owner(await blast_radius(store, "ledger", max_depth=10, at="2026-11-20T21:00:00.000000Z"))
+    evening = by_owner(await blast_radius(CatalogReader(store), "ledger", max_depth=10, at="2026-11-20T17:00:00.000000Z"))
+    night = by_owner(await blast_radius(CatalogReader(store), "ledger", max_depth=10, at="2026-11-20T21:00:00.000000Z"))
     assert on_call(evening[key("group", "checkout-team")]) == [(key("user", "bob"), "Checkout", 1)]
     assert on_call(evening[key("group", "payments-team")]) == [(key("user", "alice"), "Payments", 1)]
     assert on_call(night[key("group", "payments-team")]) == [(key("user", "erin"), "Payments", 2)]
@@ -80,14 +81,14 @@ async def test_dependents_by_owning_team_with_distance_via_and_who_is_on_call_no
 
 async def test_cycles_end_the_walk_depth_bounds_it_and_the_limit_refuses_more(store: GraphStore, tmp_path: Path) -> None:
     await sync_all(store, tmp_path)
-    near = await blast_radius(store, "ledger", 1, max_depth=10, at=AT_NOON)
+    near = await blast_radius(CatalogReader(store), "ledger", 1, max_depth=10, at=AT_NOON)
     assert sorted(s.name for t in near.teams for s in t.services) == ["audit-log", "payments-api", "reports"]
 
     identified_with = store.round_trips
     await identify(store, "ledger")
     identify_cost = store.round_trips - identified_with
     before = store.round_trips
-    far = await blast_radius(store, "ledger", 10, max_depth=10, at=AT_NOON)
+    far = await blast_radius(CatalogReader(store), "ledger", 10, max_depth=10, at=AT_NOON)
     # Levels 1-4 find services, level 5 finds nothing new and the walk stops; then owners, owner nodes, policies and on-call.
     assert store.round_trips - before - identify_cost <= 5 + 5
     names = sorted(s.name for t in far.teams for s in t.services) + [s.name for s in far.unowned.services]
@@ -99,9 +100,9 @@ async def test_cycles_end_the_walk_depth_bounds_it_and_the_limit_refuses_more(st
 
     # Beyond the limit: refused, naming the setting, in the read layer, the API (BadArgument-like) and the CLI (exit 2).
     with pytest.raises(DepthRefused, match=r"depth 11 exceeds the limit of 10 \(CATALOG_MAX_DEPTH\)"):
-        await blast_radius(store, "ledger", 11, max_depth=10)
+        await blast_radius(CatalogReader(store), "ledger", 11, max_depth=10)
     with pytest.raises(DepthRefused, match="below 1"):
-        await blast_radius(store, "ledger", 0, max_depth=10)
+        await blast_radius(CatalogReader(store), "ledger", 0, max_depth=10)
 
     result = await execute(store, '{ blastRadius(service: "ledger", depth: 4) { totalServices } }', max_depth=3)
     assert result.errors and "CATALOG_MAX_DEPTH" in result.errors[0].message and "4" in result.errors[0].message
@@ -138,7 +139,7 @@ async def test_a_hub_with_hundreds_of_dependents_costs_a_few_queries_and_stays_s
     await sync(store, read_backstage([descriptors], instance="hub"), now=AT_NOON)
 
     before = store.round_trips
-    answer = await blast_radius(store, "hub", 3, max_depth=10, services_per_team=5, at=AT_NOON)
+    answer = await blast_radius(CatalogReader(store), "hub", 3, max_depth=10, services_per_team=5, at=AT_NOON)
     assert store.round_trips - before <= 12  # identify, 3 levels (more than 256 keys are looked up one by one), 5 lookups
     assert answer.total_services == 300
     assert [(t.name, t.count, len(t.services)) for t in answer.teams] == [("team-0", 100, 5), ("team-1", 100, 5), ("team-2", 100, 5)]
@@ -147,9 +148,9 @@ async def test_a_hub_with_hundreds_of_dependents_costs_a_few_queries_and_stays_s
     assert [s.distance for s in listed] == [1] * 5 and [s.name for s in listed] == sorted(s.name for s in listed)
     assert answer.teams[0].on_call == [] and answer.teams[0].policies == []
 
-    unknown = await blast_radius(store, "no-such-thing", max_depth=10)
+    unknown = await blast_radius(CatalogReader(store), "no-such-thing", max_depth=10)
     assert unknown.service is None and unknown.total_services == 0 and unknown.teams == []
-    twins = await blast_radius(store, "twin", max_depth=10)
+    twins = await blast_radius(CatalogReader(store), "twin", max_depth=10)
     assert twins.service is None and sorted(c.key for c in twins.matches) == ["component:east/twin", "component:west/twin"]
     assert "2 services share" in twins.message and twins.teams == []
     code, out, _ = await cli(store, command.register, "blast-radius", "twin")
@@ -175,7 +176,7 @@ async def test_via_is_the_first_by_key_of_the_nearer_services_on_both_stores(sto
     (tmp_path / "via.yaml").write_text(text, encoding="utf-8")
     await sync(store, read_backstage([tmp_path / "via.yaml"], instance="via"), now=AT_NOON)
 
-    answer = await blast_radius(store, "base", 3, max_depth=10, at=AT_NOON)
+    answer = await blast_radius(CatalogReader(store), "base", 3, max_depth=10, at=AT_NOON)
     [team] = answer.teams
     # top is at distance 2 through z-mid (its shortest way), not 3 through leaf.
     assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
@@ -257,3 +258,80 @@ async def test_cli_prints_a_table_by_team_or_json(store: GraphStore, tmp_path: P
 
     code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--json")
     assert code == 0 and '"total_services": 10' in out
+
+
+PAGED = """query($first: Int = 2, $after: String, $servicesAfter: String) {
+  blastRadius(service: "ledger", depth: 3) {
+    totalTeams
+    teams(first: $first, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes {
+        count owner { ... on Team { name } ... on Person { displayName } }
+        affectedServices(first: 1, after: $servicesAfter) {
+          totalCount pageInfo { hasNextPage endCursor }
+          nodes { service { name } distance via { ... on Service { name } ... on Resource { ref } } }
+        }
+      }
+    }
+    unowned { count affectedServices(first: 5) { totalCount nodes { service { name } } } }
+  }
+}"""
+
+
+def _names(data: dict[str, Any]) -> list[str]:
+    return [t["owner"].get("name") or t["owner"]["displayName"] for t in data["teams"]["nodes"]]
+
+
+async def test_teams_and_their_services_page_with_cursors_and_complete_counts(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        data = (await gql(store, PAGED, {"after": after}))["blastRadius"]
+        assert data["totalTeams"] == data["teams"]["totalCount"] == 5
+        pages.append(_names(data))
+        if not data["teams"]["pageInfo"]["hasNextPage"]:
+            break
+        after = data["teams"]["pageInfo"]["endCursor"]
+    assert pages == [["payments-team", "data-team"], ["checkout-team", "Erin Lead"], ["platform-team"]]
+
+    first = (await gql(store, PAGED))["blastRadius"]
+    payments = first["teams"]["nodes"][0]["affectedServices"]
+    assert payments["totalCount"] == 3 and payments["pageInfo"]["hasNextPage"]
+    assert payments["nodes"] == [{"service": {"name": "audit-log"}, "distance": 1, "via": {"name": "ledger"}}]
+    rest = (await gql(store, PAGED, {"first": 1, "servicesAfter": payments["pageInfo"]["endCursor"]}))["blastRadius"]
+    assert rest["teams"]["nodes"][0]["affectedServices"]["nodes"][0]["service"] == {"name": "payments-api"}
+    assert first["unowned"] == {"count": 1, "affectedServices": {"totalCount": 1, "nodes": [{"service": {"name": "orphan"}}]}}
+
+    # A cursor from elsewhere is refused with a fix, not answered with the wrong page.
+    stale = await execute(store, PAGED, {"first": 1, "servicesAfter": first["teams"]["pageInfo"]["endCursor"]})
+    assert stale.errors and "start again without `after`" in stale.errors[0].message
+    assert stale.errors[0].extensions == {"code": "BAD_USER_INPUT"}
+
+
+class _Recording(CatalogReader):
+    """The Cypher reader, noting which policies it was asked who is on call for."""
+
+    asked: list[str]
+
+    async def first_on_call(self, policies: Any, at: str) -> Any:
+        self.asked = [*getattr(self, "asked", []), *policies]
+        return await super().first_on_call(policies, at)
+
+
+async def test_on_call_is_resolved_for_the_teams_on_the_page_only(store: GraphStore, tmp_path: Path) -> None:
+    await sync_all(store, tmp_path)
+    reader = _Recording(store)
+    answer = await blast_radius(reader, "ledger", 3, max_depth=10, first=1, at=AT_NOON)
+    assert [t.name for t in answer.teams] == ["payments-team"] and answer.total_teams == 5 and answer.has_more_teams
+    assert sorted(reader.asked) == [p.key for p in answer.teams[0].policies] and len(reader.asked) == 1
+    # The counts stay complete whatever the page.
+    assert answer.total_services == 10 and [(d.distance, d.count) for d in answer.by_distance] == [(1, 4), (2, 4), (3, 2)]
+
+    rest = await blast_radius(CatalogReader(store), "ledger", 3, max_depth=10, first=10, after=answer.teams[0].key, at=AT_NOON)
+    assert [t.name for t in rest.teams] == ["data-team", "checkout-team", "erin", "platform-team"] and not rest.has_more_teams
+
+    code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--teams", "2")
+    assert code == 0 and f"2 of 5 owners shown; the next ones: --after {key('group', 'data-team')}" in out
+    code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--teams", "2", "--after", key("group", "data-team"))
+    assert code == 0 and "checkout-team" in out and "payments-team" not in out

@@ -47,13 +47,13 @@ async def test_on_call_at_a_past_instant_after_a_second_sync_changed_the_shifts(
     ]
 
     # The later read covered these instants and says someone else held them: it wins over the shift it replaced.
-    assert level_one(await on_call(store, "checkout", "2026-11-21T09:00:00Z")) == [FRANK]
-    assert level_one(await on_call(store, "search", "2026-11-20T20:00:00Z")) == [CAROL]
-    assert level_one(await on_call(store, "search", "2026-11-14T14:00:00Z")) == [FRANK]
+    assert level_one(await on_call(CatalogReader(store), "checkout", "2026-11-21T09:00:00Z")) == [FRANK]
+    assert level_one(await on_call(CatalogReader(store), "search", "2026-11-20T20:00:00Z")) == [CAROL]
+    assert level_one(await on_call(CatalogReader(store), "search", "2026-11-14T14:00:00Z")) == [FRANK]
     # The later read starts at 2026-11-14 12:00: at 08:00 the replaced shift is still the truth.
-    assert level_one(await on_call(store, "search", "2026-11-14T08:00:00Z")) == [DAVE]
+    assert level_one(await on_call(CatalogReader(store), "search", "2026-11-14T08:00:00Z")) == [DAVE]
     # Only the first read knew this one; it is history, not forgotten.
-    early = await on_call(store, "search", "2026-11-13T18:00:00Z")
+    early = await on_call(CatalogReader(store), "search", "2026-11-13T18:00:00Z")
     assert level_one(early) == [CAROL] and early.primary is not None and early.primary.data.coverage == COVERED
 
     data = early.primary.data
@@ -65,14 +65,14 @@ async def test_instants_between_two_reads_windows_or_reached_only_by_older_shift
     w = await world(store, tmp_path)
     await w.sync(T1 + timedelta(days=60))  # syncs stopped for two months: the windows leave a gap
 
-    gap = await on_call(store, "checkout", "2026-12-20T12:00:00Z")
+    gap = await on_call(CatalogReader(store), "checkout", "2026-12-20T12:00:00Z")
     assert gap.primary is not None and gap.primary.data.coverage == GAP
     assert all(lv.on_call == [] and lv.empty is None for lv in gap.primary.levels)
     assert "between the on-call windows of two reads" in gap.message
     assert gap.primary.data.window_until == at("2027-02-02T12:00:00Z")
 
     # Before the oldest window (2026-11-13 12:00), but a shift read then started earlier and covers it.
-    early = await on_call(store, "search", "2026-11-13T06:00:00Z")
+    early = await on_call(CatalogReader(store), "search", "2026-11-13T06:00:00Z")
     assert early.primary is not None and early.primary.data.coverage == PARTIAL
     assert level_one(early) == [CAROL] and early.primary.first_paged_level == 1
     assert "outside the on-call windows" in early.message
@@ -104,8 +104,8 @@ async def test_owner_at_both_sides_of_an_owner_change_and_the_changes_between(st
     assert "starts at 2026-11-20T12:00:00.000000Z" in earlier.message
 
     # Ledger has no policy of its own: on call follows whichever team owned it at the instant.
-    then = await on_call(store, "ledger", "2026-11-20T15:00:00Z")
-    now = await on_call(store, "ledger", "2026-11-21T17:00:00Z")
+    then = await on_call(CatalogReader(store), "ledger", "2026-11-20T15:00:00Z")
+    now = await on_call(CatalogReader(store), "ledger", "2026-11-21T17:00:00Z")
     assert then.primary is not None and then.primary.policy.key == PAY and then.primary.team is not None
     assert then.primary.team.key == PAYMENTS
     assert now.primary is not None and now.primary.policy.key == SRE and now.used_team_policy
@@ -151,7 +151,7 @@ async def test_a_service_gone_from_the_catalog_keeps_its_history(store: GraphSto
     await w.sync(T1)
     w.remove("reports")
     await w.sync(T2)
-    assert not (await on_call(store, "reports")).found  # not a current service any more
+    assert not (await on_call(CatalogReader(store), "reports")).found  # not a current service any more
 
     past = await owner_at(CatalogReader(store), "reports", "2026-11-20T18:00:00Z")
     assert past.retired_service and [e.owner.key for e in past.owners] == ["group:default/data"]

@@ -29,6 +29,7 @@ from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE
 from catalog.commands import oncall as command
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from tests._api_fixtures import api_settings
 from tests.fixtures.answers.oncall.support import ALICE, BILL, CAROL, DAVE, ERIN, FRANK, PAY, SRE, at, world
@@ -44,7 +45,7 @@ def on_call_at(answer: OnCallAnswer, level: int) -> list[tuple[str, str | None]]
 async def test_an_empty_first_level_falls_through_to_the_next(store: GraphStore, tmp_path: Path) -> None:
     await world(store, tmp_path)
 
-    noon = await on_call(store, "search", "2026-11-20T12:00:00Z")
+    noon = await on_call(CatalogReader(store), "search", "2026-11-20T12:00:00Z")
     chain = noon.primary
     assert chain is not None and chain.policy.key == SRE and not noon.used_team_policy
     assert [(lv.level, lv.empty, lv.delay_minutes) for lv in chain.levels] == [(1, True, 15), (2, False, 15)]
@@ -53,7 +54,7 @@ async def test_an_empty_first_level_falls_through_to_the_next(store: GraphStore,
     assert chain.first_paged_level == 2
     assert "level 1 is empty at 2026-11-20T12:00:00.000000Z; level 2 is paged first: Erin Lead" in noon.message
 
-    evening = await on_call(store, "component:default/search", "2026-11-20T17:00:00+00:00")
+    evening = await on_call(CatalogReader(store), "component:default/search", "2026-11-20T17:00:00+00:00")
     assert evening.primary is not None and evening.primary.first_paged_level == 1
     assert on_call_at(evening, 1) == [(DAVE, "SRE Primary")]
     assert evening.primary.levels[0].on_call[0].ends_at == at("2026-11-21T00:00:00Z")
@@ -61,21 +62,21 @@ async def test_an_empty_first_level_falls_through_to_the_next(store: GraphStore,
 
 async def test_follow_the_sun_pages_the_schedule_whose_hours_it_is(store: GraphStore, tmp_path: Path) -> None:
     await world(store, tmp_path)
-    night = await on_call(store, "checkout", "2026-11-20T03:00:00Z")
-    day = await on_call(store, "checkout", "2026-11-20T15:00:00Z")
+    night = await on_call(CatalogReader(store), "checkout", "2026-11-20T03:00:00Z")
+    day = await on_call(CatalogReader(store), "checkout", "2026-11-20T15:00:00Z")
     assert on_call_at(night, 1) == [(DAVE, "Payments APAC")]
     assert on_call_at(day, 1) == [(ALICE, "Payments EMEA")]
     assert [t.name for t in day.primary.levels[0].targets] == ["Payments EMEA", "Payments APAC"]  # type: ignore[union-attr]
 
     # In the hour both schedules cover, both people are on call at level 1.
-    overlap = await on_call(store, "checkout", "2026-11-20T17:30:00Z")
+    overlap = await on_call(CatalogReader(store), "checkout", "2026-11-20T17:30:00Z")
     assert on_call_at(overlap, 1) == [(ALICE, "Payments EMEA"), (CAROL, "Payments APAC")]
     assert "Alice Example (Payments EMEA" in overlap.message and "Carol Night (Payments APAC" in overlap.message
 
 
 async def test_users_targeted_directly_and_permanent_on_calls_are_paged_at_any_time(store: GraphStore, tmp_path: Path) -> None:
     w = await world(store, tmp_path)
-    answer = await on_call(store, "billing", "2026-11-25T04:00:00Z")
+    answer = await on_call(CatalogReader(store), "billing", "2026-11-25T04:00:00Z")
     chain = answer.primary
     assert chain is not None and chain.policy.key == BILL and chain.policy.num_loops == 2
     # Level 1: Frank, targeted directly; PagerDuty listed no on-call entry for him, the policy still pages him.
@@ -101,7 +102,7 @@ async def test_users_targeted_directly_and_permanent_on_calls_are_paged_at_any_t
 
 async def test_a_service_without_a_policy_uses_its_teams_and_one_without_either_names_its_owners(store: GraphStore, tmp_path: Path) -> None:
     await world(store, tmp_path)
-    ledger = await on_call(store, "ledger", "2026-11-20T15:00:00Z")
+    ledger = await on_call(CatalogReader(store), "ledger", "2026-11-20T15:00:00Z")
     assert ledger.used_team_policy
     chain = ledger.primary
     assert chain is not None and chain.policy.key == PAY
@@ -109,7 +110,7 @@ async def test_a_service_without_a_policy_uses_its_teams_and_one_without_either_
     assert on_call_at(ledger, 1) == [(ALICE, "Payments EMEA")]
     assert ledger.message.startswith("ledger has no escalation policy of its own; using team Payments's policy Payments.")
 
-    reports = await on_call(store, "reports", "2026-11-20T15:00:00Z")
+    reports = await on_call(CatalogReader(store), "reports", "2026-11-20T15:00:00Z")
     assert reports.found and reports.chains == [] and not reports.used_team_policy
     assert [(o.key, o.email, o.chat_channel) for o in reports.owners] == [("group:default/data", "data@acme.example", "#data-help")]
     assert "no on-call routing" in reports.message and "data@acme.example" in reports.message and "#data-help" in reports.message
@@ -120,14 +121,14 @@ async def test_a_service_without_a_policy_uses_its_teams_and_one_without_either_
 
 async def test_times_outside_the_data_say_so_instead_of_showing_an_empty_chain(store: GraphStore, tmp_path: Path) -> None:
     await world(store, tmp_path)
-    future = await on_call(store, "checkout", "2026-12-10T09:00:00Z")
+    future = await on_call(CatalogReader(store), "checkout", "2026-12-10T09:00:00Z")
     chain = future.primary
     assert chain is not None and chain.data.coverage == BEYOND and chain.first_paged_level is None
     assert [(lv.level, lv.empty, lv.on_call) for lv in chain.levels] == [(1, None, []), (2, None, [])]
     assert [t.name for t in chain.levels[1].targets] == ["Erin Lead"]  # the chain's shape is still shown
     assert "reaches only until 2026-12-04T12:00:00.000000Z" in future.message and "not known yet" in future.message
 
-    past = await on_call(store, "checkout", "2026-11-01T09:00:00Z")
+    past = await on_call(CatalogReader(store), "checkout", "2026-11-01T09:00:00Z")
     assert past.primary is not None and past.primary.data.coverage == BEFORE
     assert all(lv.on_call == [] and lv.empty is None for lv in past.primary.levels)
     assert "starts at 2026-11-13T12:00:00.000001Z" in past.message
@@ -135,7 +136,7 @@ async def test_times_outside_the_data_say_so_instead_of_showing_an_empty_chain(s
 
 async def test_an_unknown_service_gets_candidates_and_bad_times_are_refused(store: GraphStore, tmp_path: Path) -> None:
     await world(store, tmp_path)
-    unknown = await on_call(store, "checkuot", "now")
+    unknown = await on_call(CatalogReader(store), "checkuot", "now")
     assert not unknown.found and unknown.chains == []
     assert "component:default/checkout" in [c.key for c in unknown.identification.nearest]
     with pytest.raises(BadInstant, match="no timezone"):

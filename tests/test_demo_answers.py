@@ -50,36 +50,36 @@ async def test_who_owns_a_pod_a_repository_url_a_pagerduty_id_and_a_shared_alias
 
 
 async def test_on_call_falls_through_an_empty_level_follows_the_sun_and_uses_the_team_policy(demo: GraphStore) -> None:
-    checkout = await on_call(demo, "checkout", iso(NOW))
+    checkout = await on_call(CatalogReader(demo), "checkout", iso(NOW))
     chain = checkout.primary
     assert chain is not None and chain.levels[0].empty is True and chain.first_paged_level == 2
     [lead] = chain.levels[1].on_call
     assert lead.direct and lead.permanent
 
-    night = await on_call(demo, "identity", "2026-11-20T03:00:00Z")
-    day = await on_call(demo, "identity", "2026-11-20T09:00:00Z")
+    night = await on_call(CatalogReader(demo), "identity", "2026-11-20T03:00:00Z")
+    day = await on_call(CatalogReader(demo), "identity", "2026-11-20T09:00:00Z")
     assert night.primary is not None and day.primary is not None
     night_schedules = {p.schedule_name for p in night.primary.levels[0].on_call}
     day_schedules = {p.schedule_name for p in day.primary.levels[0].on_call}
     assert night_schedules == {"Identity Team APAC"} and day_schedules == {"Identity Team EMEA"}
 
-    indexer = await on_call(demo, "search-indexer", iso(NOW))
+    indexer = await on_call(CatalogReader(demo), "search-indexer", iso(NOW))
     assert indexer.used_team_policy and indexer.primary is not None and indexer.primary.policy.name == "Search Team"
 
-    nobody = await on_call(demo, "email-sender", iso(NOW))
+    nobody = await on_call(CatalogReader(demo), "email-sender", iso(NOW))
     assert nobody.chains == [] and "no" in nobody.message.lower()
 
-    beyond = await on_call(demo, "checkout", "2027-06-01T00:00:00Z")
+    beyond = await on_call(CatalogReader(demo), "checkout", "2027-06-01T00:00:00Z")
     assert beyond.primary is not None and beyond.primary.data.coverage == "beyond"
 
 
 async def test_blast_radius_of_the_hub_is_grouped_by_team_and_survives_the_cycle(demo: GraphStore) -> None:
-    hub = await blast_radius(demo, "identity", 3, max_depth=10, at=iso(NOW))
+    hub = await blast_radius(CatalogReader(demo), "identity", 3, max_depth=10, at=iso(NOW))
     assert hub.total_services >= 15
     teams = {t.key: t for t in hub.teams}
     assert "group:default/checkout-team" in teams
     assert all(s.distance <= 3 for t in hub.teams for s in t.services)
-    cycle = await blast_radius(demo, "order-service", 10, max_depth=10, at=iso(NOW))
+    cycle = await blast_radius(CatalogReader(demo), "order-service", 10, max_depth=10, at=iso(NOW))
     names = {s.name for t in cycle.teams for s in t.services} | {s.name for s in cycle.unowned.services}
     assert {"inventory", "shipping"} <= names and "order-service" not in names
 

@@ -59,7 +59,7 @@ async def test_a_cluster_alone_gives_discovered_services_with_owners_platform_an
     assert "app.kubernetes.io/part-of=payments-team" in (checkout.owner_evidence[0].evidence or "")
 
     # The call found in cart's environment is a service dependency: checkout going down hits cart's team.
-    impact = await blast_radius(store, "shop/checkout", max_depth=5, at=T1)
+    impact = await blast_radius(CatalogReader(store), "shop/checkout", max_depth=5, at=T1)
     assert impact.service is not None and impact.service.key == CHECKOUT
     assert [(t.key, [s.key for s in t.services]) for t in impact.teams] == [(STOREFRONT, [CART])]
 

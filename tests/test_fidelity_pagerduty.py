@@ -16,6 +16,7 @@ from catalog.answers.oncall import on_call
 from catalog.answers.ownership import who_owns
 from catalog.cli import main
 from catalog.config import load_config
+from catalog.read import CatalogReader
 from catalog.runner import SourceOutcome, sync_sources
 from catalog.store.base import GraphStore
 from catalog.store.embedded import EmbeddedStore
@@ -67,18 +68,18 @@ async def test_membership_from_users_schedules_from_the_listing_and_discovered_s
 async def test_the_export_is_imported_whole_and_chains_follow_the_services_own_policy(store: GraphStore, tmp_path: Path) -> None:
     outcomes = await sync(store, copy(tmp_path))
     # Shifts 50 days before and 56 days after the instant of the run are kept, not dropped silently.
-    october = await on_call(store, "Order Service", "2026-10-02T09:00:00Z")
+    october = await on_call(CatalogReader(store), "Order Service", "2026-10-02T09:00:00Z")
     assert october.primary is not None and [p.key for p in october.primary.levels[0].on_call] == [ANA]
-    january = await on_call(store, "order-service", "2027-01-12T09:00:00Z")
+    january = await on_call(CatalogReader(store), "order-service", "2027-01-12T09:00:00Z")
     assert january.primary is not None and [p.key for p in january.primary.levels[0].on_call] == [ANA]
-    now = await on_call(store, "Order Service", AT)
+    now = await on_call(CatalogReader(store), "Order Service", AT)
     assert now.primary is not None and [(lv.level, [p.key for p in lv.on_call]) for lv in now.primary.levels] == [(1, [BEN]), (2, [CAT])]
     assert now.primary.levels[0].targets[0].name == "Orders Primary"
 
     # Gift Cards' own policy is not in the listing: it is kept as referenced, never replaced by the team's policy.
     [unlisted] = findings(outcomes, "unlisted-policy")
     assert "PEPMISS" in unlisted and "no other policy stands in for it" in unlisted
-    gifts = await on_call(store, "Gift Cards", AT)
+    gifts = await on_call(CatalogReader(store), "Gift Cards", AT)
     assert not gifts.used_team_policy
     assert [(c.policy.external_id, c.policy.referenced_only) for c in gifts.chains] == [("PEPMISS", True)]
     assert "not in the export" in gifts.message and "Gift Cards Team (default)" not in gifts.message
@@ -91,7 +92,7 @@ async def test_without_a_users_listing_people_come_from_the_entries_that_name_th
     [missing] = findings(outcomes, "users-listing-missing")
     assert "users.json does not exist" in missing
     assert findings(outcomes, "unknown-user") == []
-    now = await on_call(store, "Order Service", AT)
+    now = await on_call(CatalogReader(store), "Order Service", AT)
     assert now.primary is not None
     assert [(lv.level, [p.name for p in lv.on_call]) for lv in now.primary.levels] == [(1, ["Ben Night"]), (2, ["Cat Lead"])]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,9 @@ import pytest
 from bench.generate import generate
 from bench.queries import pod_name
 from catalog.answers.adoption import GROUPINGS, adoption
+from catalog.answers.blast_radius import blast_radius
 from catalog.answers.identify import identify
+from catalog.answers.oncall import on_call
 from catalog.answers.ownership import who_owns
 from catalog.cli import demo_root
 from catalog.clock import iso
@@ -62,6 +64,9 @@ class World:
     pagerduty_ids: list[str]
     misses: list[str]
     """Near misses and nonsense: the nearest-candidate search."""
+    policies: list[str] = field(default_factory=list)
+    """Escalation policy keys, current or retired."""
+    schedules: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,23 @@ def _adoption(world: World) -> Iterable[tuple[str, Read]]:
     yield "platform_owners(all)", _batch("platform_owners", [*world.platforms, "platform:default/no-such-platform"])
 
 
+ON_CALL_TIMES = tuple(iso(NOW + timedelta(hours=h)) for h in (0, 5, -72, 24 * 30))
+"""Now, later today, three days back and beyond the on-call window."""
+
+
+async def _second_page(reader: CatalogReader, key: str) -> object:
+    """The second page of teams (two per page), and a team's services after its first two."""
+    from catalog.answers.blast_radius import impact
+
+    found = await impact(reader, key, 3, max_depth=10, at=iso(NOW))
+    if len(found.groups) < 2:
+        return found.summary()
+    first, _ = await found.teams(2, services_first=2)
+    second = await found.teams(2, first[-1].key, services_first=2)
+    services = await found.services(first[0].key, 2, first[0].services[-1].key) if first[0].services else None
+    return found.summary(), second, services
+
+
 CONTRACT: tuple[Case, ...] = (
     Case("nodes_by_ids", _nodes),
     Case("neighbours, over every hop", _hops),
@@ -166,6 +188,30 @@ CONTRACT: tuple[Case, ...] = (
     ),
     Case("identify", _answers(identify, _texts)),
     Case("whoOwns", _answers(who_owns, _texts)),
+    Case(
+        "dependents_within",
+        lambda w: [(f"dependents_within({s!r}, {d})", _batch("dependents_within", s, d)) for s in w.services for d in (1, 3)],
+    ),
+    Case("dependency_keys", lambda w: _each("dependency_keys", w.services)),
+    Case("owner_names", lambda w: [("owner_names(all)", _batch("owner_names", [*w.teams, *w.people, *w.services[:3]]))]),
+    Case("escalation_policies", lambda w: [("escalation_policies(all)", _batch("escalation_policies", [*w.services, *w.teams]))]),
+    Case("first_on_call", lambda w: [(f"first_on_call(all, {t})", _batch("first_on_call", w.policies, t)) for t in ON_CALL_TIMES]),
+    Case(
+        "blastRadius, first page of 25 teams",
+        _answers(lambda r, key: blast_radius(r, key, 3, max_depth=10, first=25, at=iso(NOW)), lambda w: w.services),
+    ),
+    Case("blastRadius, second page", _answers(lambda r, key: _second_page(r, key), lambda w: w.services[:: max(1, len(w.services) // 50)])),
+    Case("ownership_edges", lambda w: [(f"ownership_edges({s!r})", _batch("ownership_edges", s)) for s in w.services]),
+    Case("escalation_links", lambda w: [(f"escalation_links({s!r})", _batch("escalation_links", s)) for s in w.services]),
+    Case("team_escalation_links", lambda w: _each("team_escalation_links", w.teams)),
+    Case("policy_facts", lambda w: [("policy_facts(all)", _batch("policy_facts", w.policies))]),
+    Case("target_edges", lambda w: [("target_edges(all)", _batch("target_edges", w.policies))]),
+    Case("shifts_covering", lambda w: [(f"shifts_covering(all, {t})", _batch("shifts_covering", w.policies, t)) for t in ON_CALL_TIMES]),
+    Case("on_call_runs", lambda w: [(f"on_call_runs({t})", _batch("on_call_runs", t)) for t in ON_CALL_TIMES]),
+    Case(
+        "people_and_schedules", lambda w: [("people_and_schedules(all)", _batch("people_and_schedules", set(w.people), set(w.schedules)))]
+    ),
+    Case("onCall now", _answers(lambda r, key: on_call(r, key, iso(NOW)), lambda w: w.services)),
     Case("adoption", _adoption),
 )
 
@@ -215,6 +261,8 @@ async def read_world(store: GraphStore, *, sample: int | None = None) -> World:
         workloads=spread(workloads),
         pagerduty_ids=spread(sorted({pid for ids in pagerduty for pid in ids.split(",") if pid})),
         misses=misses,
+        policies=await _column(store, "MATCH (e:EscalationPolicy) RETURN e.id AS v"),
+        schedules=await _column(store, "MATCH (s:Schedule) RETURN s.id AS v"),
     )
 
 

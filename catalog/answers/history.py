@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from catalog.answers.identify import Candidate, Identification, identify
 from catalog.answers.oncall import contacts_text, parse_instant, people_and_schedules, routing, shifts_starting
 from catalog.read import CatalogReader
-from catalog.read.history import Contact, OwnerEdge, held
+from catalog.read.intervals import held
+from catalog.read.oncall import Contact, OwnerEdge
 from catalog.refs import InvalidReference, parse_ref
 
 OWNER_ADDED, OWNER_REMOVED = "owner-added", "owner-removed"
@@ -87,7 +88,7 @@ async def owner_at(reader: CatalogReader, service: str, at: str | None) -> Owner
     chosen = ident.unique
     if chosen is None:
         return OwnerAtAnswer(service, t, ident, message=ident.message)
-    edges = await reader.ownership_history(chosen.key)
+    edges = await reader.ownership_edges(chosen.key)
     owners, _ = held([e for e in edges if e.rel == "ACCOUNTABLE_FOR"], t, assume_earliest=False)
     claims, _ = held([e for e in edges if e.rel == "OWNS"], t, assume_earliest=False)
     starts = min((e.interval.first_seen for e in edges if e.interval.first_seen), default=None)
@@ -205,13 +206,12 @@ async def changes(
     chosen = ident.unique
     if chosen is None:
         return ChangesAnswer(service, t0, t1, ident, message=ident.message)
-    events = _ownership_events(await reader.ownership_history(chosen.key), t0, t1)
-    store = reader.store  # the on-call reads below are catalog.answers.oncall's, which move to the reader with it
-    route = await routing(store, chosen.key, t0, t1)
+    events = _ownership_events(await reader.ownership_edges(chosen.key), t0, t1)
+    route = await routing(reader, chosen.key, t0, t1)
     policies = sorted({lk.policy for lk in route.links})
     names = await reader.names_any("EscalationPolicy", policies)
-    shifts = await shifts_starting(store, policies, t0, t1)
-    people, schedules = await people_and_schedules(store, {s.person for s in shifts}, {s.schedule for s in shifts if s.schedule})
+    shifts = await shifts_starting(reader, policies, t0, t1)
+    people, schedules = await people_and_schedules(reader, {s.person for s in shifts}, {s.schedule for s in shifts if s.schedule})
     for s in shifts:
         who = people.get(s.person) or Contact(s.person, "Person", s.person.rpartition("/")[2])
         schedule = schedules.get(s.schedule, (None, None))[0] if s.schedule else None

@@ -1,6 +1,6 @@
 """Who is on call for a service at an instant: the escalation chain level by level, and how far the data reaches.
 
-``on_call(store, service, at)`` answers for any instant, past or future, with the rules below.
+``on_call(reader, service, at)`` answers for any instant, past or future, with the rules below.
 
 Which policy
     The service's own escalation policies (``Service -ESCALATES_VIA-> EscalationPolicy``), the
@@ -19,7 +19,7 @@ Shifts at an instant
     PagerDuty dates shifts itself, so a shift counts at T when ``starts_at <= T < ends_at`` (a
     null bound is open: a permanent on-call). A current shift always counts. A retired shift
     counts only when the read that retired it did not look at T, i.e. T is before that read's
-    on-call window (``since`` in its ImportRun report): a later read that covered T and no longer
+    on-call window (its ImportRun's ``shifts_since``): a later read that covered T and no longer
     listed the shift replaced it (an override, a swap), while one that did not reach back to T
     said nothing about it. The read that retired a shift is the ImportRun of the shift's source
     instance that started at the shift's ``retired_at``.
@@ -41,7 +41,7 @@ How far the data reaches
 
 from __future__ import annotations
 
-import json
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,26 +50,15 @@ from catalog.answers.identify import Candidate, Identification, identify
 from catalog.clock import instant, now_iso, parse_moment
 from catalog.identity import STRENGTH_ORDER
 from catalog.read import CatalogReader
-from catalog.read.history import Contact as Contact
-from catalog.read.history import Interval as Interval
-from catalog.read.history import OwnerEdge as OwnerEdge
-from catalog.read.history import contact_of as _contact
-from catalog.read.history import held as held
-from catalog.read.history import shift_at
-from catalog.read.history import text_or_none as _text
-from catalog.store.base import GraphStore
+from catalog.read.intervals import Dated, Interval, held
+from catalog.read.oncall import Contact, OwnerEdge, Policy, PolicyLink, Runs, Shift, TargetEdge
+from catalog.read.oncall import text as _text
 
-# Contact, Interval, OwnerEdge and held (catalog.read.history) are re-exported above: answers and API types name them from here.
+__all__ = ["Contact", "Dated", "Interval", "OwnerEdge", "Policy", "PolicyLink", "Shift", "held"]  # (history builds on them)
 
 COVERED, PARTIAL, BEFORE, BEYOND, GAP, NO_DATA = "covered", "partial", "before", "beyond", "gap", "no-data"
 COVERAGES = (COVERED, PARTIAL, BEFORE, BEYOND, GAP, NO_DATA)
 """How the on-call data relates to the instant asked about (see the module docs)."""
-
-SHIFT_LABEL = "OnCallShift"
-"""The windowed label whose read window each ImportRun report records."""
-
-ON_CALL_SOURCES = ("pagerduty",)
-"""Importers that read on-call data; a service with no routing says when each of their instances was last read."""
 
 
 class BadInstant(ValueError):
@@ -130,20 +119,6 @@ class Level:
 
 
 @dataclass(frozen=True)
-class Policy:
-    key: str
-    external_id: str | None
-    name: str | None
-    url: str | None
-    num_loops: int | None
-    source_instance: str | None
-    retired: bool
-    """The policy is gone from PagerDuty (retired in the catalog); the answer is history."""
-    referenced_only: bool = False
-    """A service names the policy but the source's policies listing lacked it: its levels are not known."""
-
-
-@dataclass(frozen=True)
 class DataWindow:
     """How current and how far-reaching the on-call data of one source instance is."""
 
@@ -201,45 +176,12 @@ class OnCallAnswer:
         return self.service is not None
 
 
-# -- facts read from the store -------------------------------------------------------------
+# -- ownership and routing ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PolicyLink:
-    policy: str
-    interval: Interval
-    strength: str | None
-    evidence: str | None
-    external_service: str | None = None
-    team: str | None = None
-    """The team whose policy it is (a team's link); null for the service's own."""
-
-
-@dataclass(frozen=True)
-class Shift:
-    key: str
-    policy: str
-    level: int
-    person: str
-    schedule: str | None
-    starts_at: str | None
-    ends_at: str | None
-    retired_at: str | None
-    source_instance: str | None
-
-
-@dataclass(frozen=True)
-class _TargetEdge:
-    policy: str
-    target: str
-    label: str
-    levels: tuple[int, ...]
-    interval: Interval
-
-
-async def ownership_edges(store: GraphStore, key: str) -> list[OwnerEdge]:
-    """Every ownership relationship of the service, current and retired (``HistoryReads.ownership_history``)."""
-    return await CatalogReader(store).ownership_history(key)
+async def ownership_edges(reader: CatalogReader, key: str) -> list[OwnerEdge]:
+    """Every ownership relationship of the service, current and retired: resolved owners and sources' claims."""
+    return await reader.ownership_edges(key)
 
 
 def owners_at(
@@ -260,31 +202,6 @@ def _unique(contacts: Any) -> list[Contact]:
     return sorted(seen.values(), key=lambda c: (c.kind != "Team", c.name.lower(), c.key))
 
 
-async def _service_links(store: GraphStore, key: str) -> list[PolicyLink]:
-    rows = await store.read(
-        "MATCH (s:Service {id: $key})-[r:ESCALATES_VIA]->(p:EscalationPolicy) "
-        "RETURN p.id AS policy, r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, "
-        "r.evidence AS evidence, r.external_service AS external_service",
-        {"key": key},
-    )
-    return [
-        PolicyLink(r["policy"], Interval(r["first_seen"], r["retired_at"]), r["strength"], r["evidence"], r["external_service"])
-        for r in rows
-    ]
-
-
-async def _team_links(store: GraphStore, teams: Sequence[str]) -> list[PolicyLink]:
-    if not teams:
-        return []
-    rows = await store.read(
-        "UNWIND $ids AS k MATCH (t:Team {id: k})-[r:ESCALATES_VIA]->(p:EscalationPolicy) "
-        "RETURN t.id AS team, p.id AS policy, r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, "
-        "r.evidence AS evidence",
-        {"ids": sorted(set(teams))},
-    )
-    return [PolicyLink(r["policy"], Interval(r["first_seen"], r["retired_at"]), r["strength"], r["evidence"], team=r["team"]) for r in rows]
-
-
 def _strongest_first(links: Sequence[PolicyLink]) -> list[PolicyLink]:
     best: dict[tuple[str, str | None], PolicyLink] = {}
     order = sorted(links, key=lambda lk: (STRENGTH_ORDER.get(lk.strength or "", 9), lk.team or "", lk.policy))
@@ -303,19 +220,21 @@ class Routing:
     notes: list[str]
 
 
-async def routing(store: GraphStore, key: str, start: str, end: str | None = None) -> Routing:
+async def routing(reader: CatalogReader, key: str, start: str, end: str | None = None) -> Routing:
     """The service's own policies held at ``start`` (or during ``[start, end)``), else its owner teams'."""
+    # Both reads at once: the links cover every team that ever owned the service, so they need not wait for the owners.
+    links, edges = await asyncio.gather(reader.escalation_links(key), reader.ownership_edges(key))
     notes: list[str] = []
-    own, assumed = held(await _service_links(store, key), start, end)
+    own, assumed = held([lk for lk in links if lk.team is None], start, end)
     if assumed:
         notes.append(
             f"the catalog first saw the service's escalation policy link at {assumed}, after the time asked about; assumed it held"
         )
-    owners, owners_assumed = owners_at(await ownership_edges(store, key), start, end)
+    owners, owners_assumed = owners_at(edges, start, end)
     if own:
         return Routing(_strongest_first(own), False, owners, notes)
-    teams = [o.key for o in owners if o.kind == "Team"]
-    team_links, team_assumed = held(await _team_links(store, teams), start, end)
+    teams = {o.key for o in owners if o.kind == "Team"}
+    team_links, team_assumed = held([lk for lk in links if lk.team in teams], start, end)
     if team_links:
         if owners_assumed:
             notes.append(f"the catalog's ownership record starts at {owners_assumed}, after the time asked about; assumed that owner")
@@ -326,151 +245,32 @@ async def routing(store: GraphStore, key: str, start: str, end: str | None = Non
     return Routing(_strongest_first(team_links), bool(team_links), owners, notes)
 
 
-async def _policies(store: GraphStore, keys: Sequence[str]) -> dict[str, tuple[Policy, list[dict[str, Any]] | None]]:
-    rows = await store.read(
-        "UNWIND $ids AS k MATCH (p:EscalationPolicy {id: k}) "
-        "RETURN p.id AS id, p.external_id AS ext, p.name AS name, p.url AS url, p.num_loops AS loops, p.rules AS rules, "
-        "p.source_instance AS instance, p.retired_at AS retired_at, p.state AS state",
-        {"ids": sorted(set(keys))},
-    )
-    out: dict[str, tuple[Policy, list[dict[str, Any]] | None]] = {}
-    for r in rows:
-        rules: list[dict[str, Any]] | None = None
-        if r["rules"]:
-            try:
-                decoded = json.loads(r["rules"])
-            except ValueError:
-                decoded = None
-            if isinstance(decoded, list):
-                rules = [rule for rule in decoded if isinstance(rule, dict) and isinstance(rule.get("level"), int)]
-        policy = Policy(
-            r["id"], r["ext"], r["name"], r["url"], r["loops"], r["instance"], r["retired_at"] is not None, r["state"] == "referenced"
-        )
-        out[r["id"]] = (policy, rules)
-    return out
+# -- shifts ---------------------------------------------------------------------------------
 
 
-async def _target_edges(store: GraphStore, keys: Sequence[str]) -> list[_TargetEdge]:
-    label = store.dialect.label_of("t")
-    rows = await store.read(
-        f"UNWIND $ids AS k MATCH (p:EscalationPolicy {{id: k}})-[r:ESCALATES_TO]->(t) "
-        f"RETURN p.id AS policy, t.id AS target, {label} AS label, r.levels AS levels, "
-        "r.first_seen AS first_seen, r.retired_at AS retired_at",
-        {"ids": sorted(set(keys))},
-    )
-    return [
-        _TargetEdge(r["policy"], r["target"], r["label"], tuple(r["levels"] or ()), Interval(r["first_seen"], r["retired_at"]))
-        for r in rows
-    ]
-
-
-_SHIFT_FIELDS = (
-    "s.id AS id, s.policy AS policy, s.level AS level, s.person AS person, s.schedule AS schedule, s.starts_at AS starts_at, "
-    "s.ends_at AS ends_at, s.retired_at AS retired_at, s.source_instance AS instance"
-)
-
-
-def _shift(r: dict[str, Any]) -> Shift:
-    return Shift(
-        r["id"], r["policy"], int(r["level"] or 0), r["person"], r["schedule"], r["starts_at"], r["ends_at"], r["retired_at"], r["instance"]
-    )
-
-
-async def _shifts_covering(store: GraphStore, policies: Sequence[str], t: str) -> list[Shift]:
-    rows = await store.read(
-        f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND {shift_at('s', '$t')} RETURN {_SHIFT_FIELDS}",
-        {"ids": sorted(set(policies)), "t": t},
-    )
-    return [_shift(r) for r in rows]
-
-
-async def shifts_starting(store: GraphStore, policies: Sequence[str], start: str, end: str) -> list[Shift]:
-    """Shifts of the policies that start in ``[start, end)`` and held at their start (the shift rule), by start time."""
-    rows = await store.read(
-        f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND s.starts_at >= $t0 AND s.starts_at < $t1 RETURN {_SHIFT_FIELDS}",
-        {"ids": sorted(set(policies)), "t0": start, "t1": end},
-    )
-    shifts = [_shift(r) for r in rows]
-    windows = await _retiring_windows(store, shifts)
-    kept = [s for s in shifts if s.starts_at is not None and _counts_at(s, s.starts_at, windows)]
-    kept.sort(key=lambda s: (s.starts_at or "", s.policy, s.level, s.person))
-    return kept
-
-
-async def _retiring_windows(store: GraphStore, shifts: Sequence[Shift]) -> dict[tuple[str, str], str | None]:
-    """(source instance, retired_at) → the on-call window start of the read that retired shifts then."""
-    wanted: dict[str, set[str]] = {}
-    for s in shifts:
-        if s.retired_at is not None and s.source_instance is not None:
-            wanted.setdefault(s.source_instance, set()).add(s.retired_at)
-    out: dict[tuple[str, str], str | None] = {}
-    for instance, times in sorted(wanted.items()):
-        rows = await store.read(
-            "UNWIND $times AS t MATCH (r:ImportRun) WHERE r.source_instance = $instance AND r.started_at = t "
-            "RETURN r.started_at AS at, r.report AS report",
-            {"times": sorted(times), "instance": instance},
-        )
-        for r in rows:
-            out[(instance, r["at"])] = _window(r["report"])[0]
-    return out
-
-
-def _counts_at(shift: Shift, t: str, retiring: dict[tuple[str, str], str | None]) -> bool:
+def counts_at(shift: Shift, t: str) -> bool:
     """The shift rule (module docs): current shifts count; a retired one only before the window of the read that retired it."""
     if shift.retired_at is None:
         return True
-    since = retiring.get((shift.source_instance or "", shift.retired_at))
-    return since is not None and t < since
+    return shift.retired_by_since is not None and t < shift.retired_by_since
 
 
-def _window(report: Any) -> tuple[str | None, str | None]:
-    try:
-        decoded = json.loads(report) if isinstance(report, str) else None
-    except ValueError:
-        return None, None
-    windows = decoded.get("windows") if isinstance(decoded, dict) else None
-    window = windows.get(SHIFT_LABEL) if isinstance(windows, dict) else None
-    if not isinstance(window, dict):
-        return None, None
-    return _text(window.get("since")), _text(window.get("until"))
+async def shifts_starting(reader: CatalogReader, policies: Sequence[str], start: str, end: str) -> list[Shift]:
+    """Shifts of the policies that start in ``[start, end)`` and held at their start (the shift rule), by start time."""
+    shifts = await reader.shifts_starting(policies, start, end)
+    kept = [s for s in shifts if s.starts_at is not None and counts_at(s, s.starts_at)]
+    kept.sort(key=lambda s: (s.starts_at or "", s.policy, s.level, s.person))
+    return kept
 
 
 # -- how far the data reaches -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Run:
-    started_at: str
-    finished_at: str | None
-    complete: bool | None
-    since: str | None
-    until: str | None
-
-    def covers(self, t: str) -> bool:
-        return self.since is not None and self.until is not None and self.since <= t < self.until
-
-
-async def _run(store: GraphStore, instance: str, condition: str, order: str, t: str | None = None) -> _Run | None:
-    rows = await store.read(
-        # Only finished runs: one that is running, or stopped half-way, has not refreshed the data.
-        f"MATCH (r:ImportRun) WHERE r.source_instance = $instance AND coalesce(r.status, 'finished') = 'finished'{condition} "
-        f"RETURN r.started_at AS started_at, r.finished_at AS finished_at, r.complete AS complete, r.report AS report "
-        f"ORDER BY r.started_at {order} LIMIT 1",
-        {"instance": instance, "t": t} if t is not None else {"instance": instance},
-    )
-    if not rows:
-        return None
-    r = rows[0]
-    since, until = _window(r["report"])
-    return _Run(r["started_at"], r["finished_at"], r["complete"], since, until)
-
-
-async def data_window(store: GraphStore, instance: str | None, t: str) -> DataWindow:
+def data_window(runs: Runs | None, instance: str | None, t: str) -> DataWindow:
     """When ``instance`` was last read, the window its on-call data covers, and where ``t`` falls (before the shift check)."""
-    latest = await _run(store, instance, "", "DESC") if instance else None
-    if instance is None or latest is None:
+    if instance is None or runs is None:
         return DataWindow(instance, None, None, None, None, NO_DATA)
-    earliest = await _run(store, instance, "", "ASC") or latest
+    latest, earliest = runs.latest, runs.earliest
 
     def window(coverage: str) -> DataWindow:
         return DataWindow(instance, latest.finished_at, latest.complete, earliest.since, latest.until, coverage)
@@ -481,44 +281,26 @@ async def data_window(store: GraphStore, instance: str | None, t: str) -> DataWi
         return window(BEYOND)
     if earliest.since is None or t < earliest.since:
         return window(BEFORE)
-    before = await _run(store, instance, " AND r.started_at <= $t", "DESC", t)
-    after = await _run(store, instance, " AND r.started_at > $t", "ASC", t)
-    return window(COVERED if any(r is not None and r.covers(t) for r in (before, after)) else GAP)
+    return window(COVERED if any(r is not None and r.covers(t) for r in (runs.before, runs.after)) else GAP)
 
 
-async def on_call_sources(store: GraphStore, t: str) -> list[DataWindow]:
+async def on_call_sources(reader: CatalogReader, t: str) -> list[DataWindow]:
     """Every instance of an on-call source that has been read, with its data window against ``t``."""
-    rows = await store.read(
-        "MATCH (r:ImportRun) WHERE r.source IN $sources RETURN DISTINCT r.source_instance AS instance", {"sources": list(ON_CALL_SOURCES)}
-    )
-    return [await data_window(store, r["instance"], t) for r in sorted(rows, key=lambda r: str(r["instance"]))]
+    runs = await reader.on_call_runs(t)
+    return [data_window(runs[instance], instance, t) for instance in sorted(runs)]
 
 
 # -- building the chain -------------------------------------------------------------------
 
 
 async def people_and_schedules(
-    store: GraphStore, people: set[str], schedules: set[str]
+    reader: CatalogReader, people: set[str], schedules: set[str]
 ) -> tuple[dict[str, Contact], dict[str, tuple[str | None, str | None]]]:
     """People by key (as contacts) and schedules by key (name, PagerDuty id), retired or not: history needs both."""
-    persons: dict[str, Contact] = {}
-    if people:
-        rows = await store.read(
-            "UNWIND $ids AS k MATCH (p:Person {id: k}) RETURN p.id AS id, p.name AS name, p.display_name AS display_name, p.email AS email",
-            {"ids": sorted(people)},
-        )
-        persons = {r["id"]: _contact({**r, "label": "Person"}) for r in rows}
-    named: dict[str, tuple[str | None, str | None]] = {}
-    if schedules:
-        rows = await store.read(
-            "UNWIND $ids AS k MATCH (s:Schedule {id: k}) RETURN s.id AS id, s.name AS name, s.external_id AS ext",
-            {"ids": sorted(schedules)},
-        )
-        named = {r["id"]: (r["name"], r["ext"]) for r in rows}
-    return persons, named
+    return await reader.people_and_schedules(people, schedules)
 
 
-def _levels(rules: list[dict[str, Any]] | None, edges: Sequence[_TargetEdge], t: str) -> dict[int, Level]:
+def _levels(rules: Sequence[dict[str, Any]] | None, edges: Sequence[TargetEdge], t: str) -> dict[int, Level]:
     levels: dict[int, Level] = {}
     if rules is not None:
         for rule in rules:
@@ -608,22 +390,25 @@ def _summary(policy: Policy, levels: Sequence[Level], first: int | None, data: D
     return prefix + f"level {first} is paged first: {_describe_people(level.on_call)}"
 
 
-async def _chains(store: GraphStore, links: Sequence[PolicyLink], t: str, owners: Sequence[Contact]) -> list[Chain]:
+async def _chains(reader: CatalogReader, links: Sequence[PolicyLink], t: str, owners: Sequence[Contact]) -> list[Chain]:
     keys = sorted({lk.policy for lk in links})
-    policies = await _policies(store, keys)
-    edges = await _target_edges(store, keys)
-    shifts = await _shifts_covering(store, keys, t)
-    retiring = await _retiring_windows(store, shifts)
-    shifts = [s for s in shifts if _counts_at(s, t, retiring)]
+    # Independent reads, awaited together: one wait on the store, then one for the people they name.
+    policies, edges, covering, runs = await asyncio.gather(
+        reader.policy_facts(keys), reader.target_edges(keys), reader.shifts_covering(keys, t), reader.on_call_runs(t)
+    )
+    missing = sorted({f.policy.source_instance for f in policies.values() if f.policy.source_instance} - runs.keys())
+    if missing:  # a policy read by a source not among ON_CALL_SOURCES
+        runs = {**runs, **await reader.on_call_runs(t, missing)}
+    shifts = [s for s in covering if counts_at(s, t)]
     people = {s.person for s in shifts} | {e.target for e in edges if e.label == "Person"}
     schedules = {s.schedule for s in shifts if s.schedule} | {e.target for e in edges if e.label == "Schedule"}
-    for _, rules in policies.values():
-        for rule in rules or ():
+    for facts in policies.values():
+        for rule in facts.rules or ():
             for target in rule.get("targets") or ():
                 key = _text(target.get("key")) if isinstance(target, dict) else None
                 if key:
                     (schedules if target.get("type") == "schedule" else people).add(key)
-    persons, schedule_names = await people_and_schedules(store, people, schedules)
+    persons, schedule_names = await reader.people_and_schedules(people, schedules)
     windows: dict[str | None, DataWindow] = {}
     teams = {o.key: o for o in owners}
     chains: list[Chain] = []
@@ -631,7 +416,7 @@ async def _chains(store: GraphStore, links: Sequence[PolicyLink], t: str, owners
         found = policies.get(link.policy)
         if found is None:
             continue
-        policy, rules = found
+        policy, rules = found.policy, found.rules
         policy_edges = [e for e in edges if e.policy == policy.key]
         levels = _levels(rules, policy_edges, t)
         for level in levels.values():
@@ -657,7 +442,8 @@ async def _chains(store: GraphStore, links: Sequence[PolicyLink], t: str, owners
             )
         _add_direct_targets(levels, policy_edges, persons, t)
         if policy.source_instance not in windows:
-            windows[policy.source_instance] = await data_window(store, policy.source_instance, t)
+            instance = policy.source_instance
+            windows[instance] = data_window(runs.get(instance) if instance else None, instance, t)
         data = windows[policy.source_instance]
         if data.coverage in (BEFORE, BEYOND, GAP, NO_DATA) and any(s.starts_at is not None or s.ends_at is not None for s in own_shifts):
             data = DataWindow(data.source_instance, data.refreshed_at, data.complete, data.window_from, data.window_until, PARTIAL)
@@ -717,7 +503,7 @@ def _named_target(target: Target, persons: dict[str, Contact], schedules: dict[s
     return Target(target.type, target.key, target.external_id, contact.name if contact else None)
 
 
-def _add_direct_targets(levels: dict[int, Level], edges: Sequence[_TargetEdge], persons: dict[str, Contact], t: str) -> None:
+def _add_direct_targets(levels: dict[int, Level], edges: Sequence[TargetEdge], persons: dict[str, Contact], t: str) -> None:
     """A user the policy targets directly is paged at that level, whether or not a shift says so."""
     for level in levels.values():
         for target in level.targets:
@@ -764,30 +550,30 @@ def _refresh_text(chain: Chain) -> str:
     return f" (data from {data.source_instance}, last refreshed {data.refreshed_at}{reach})"
 
 
-async def on_call(store: GraphStore, service: str, at: str | None = None) -> OnCallAnswer:
+async def on_call(reader: CatalogReader, service: str, at: str | None = None) -> OnCallAnswer:
     """Who is on call for ``service`` at ``at`` (ISO-8601 or ``now``; default now), level by level."""
     t = parse_instant(at)
-    ident = await identify(store, service)
+    ident = await identify(reader, service)
     chosen = ident.unique
     if chosen is None:
         return OnCallAnswer(service, t, ident, message=ident.message)
-    return await on_call_for(store, chosen, t, ident)
+    return await on_call_for(reader, chosen, t, ident)
 
 
-async def on_call_for(store: GraphStore, service: Candidate, t: str, ident: Identification | None = None) -> OnCallAnswer:
+async def on_call_for(reader: CatalogReader, service: Candidate, t: str, ident: Identification | None = None) -> OnCallAnswer:
     """The on-call answer for an identified service at the stored-form instant ``t``."""
     ident = ident or Identification(service.key, [service])
-    route = await routing(store, service.key, t)
+    route = await routing(reader, service.key, t)
     answer = OnCallAnswer(ident.query, t, ident, service, used_team_policy=route.used_team_policy, owners=route.owners)
     if not route.links:
-        answer.sources = await on_call_sources(store, t)
+        answer.sources = await on_call_sources(reader, t)
         read = "; ".join(f"{d.source_instance} last refreshed {d.refreshed_at}" for d in answer.sources) or "no on-call source was synced"
         answer.message = (
             f"{service.name} has no on-call routing at {t}: no escalation policy of its own or of its owner team; "
             f"{contacts_text(route.owners)} ({read})"
         )
         return answer
-    answer.chains = await _chains(store, route.links, t, route.owners)
+    answer.chains = await _chains(reader, route.links, t, route.owners)
     for chain in answer.chains:
         chain.notes[:0] = route.notes
     primary = answer.chains[0]
@@ -802,8 +588,8 @@ async def on_call_for(store: GraphStore, service: Candidate, t: str, ident: Iden
     return answer
 
 
-async def team_chains(store: GraphStore, team: str, at: str | None = None) -> list[Chain]:
+async def team_chains(reader: CatalogReader, team: str, at: str | None = None) -> list[Chain]:
     """The escalation policies of team ``team`` (a key), level by level at ``at`` (default now), strongest link first."""
     t = parse_instant(at)
-    links, _ = held(await _team_links(store, [team]), t, assume_earliest=False)
-    return await _chains(store, _strongest_first(links), t, [])
+    links, _ = held(await reader.team_escalation_links([team]), t, assume_earliest=False)
+    return await _chains(reader, _strongest_first(links), t, [])

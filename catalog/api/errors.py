@@ -21,7 +21,7 @@ from typing import ClassVar
 from graphql import GraphQLError
 
 from catalog.answers.audits import AuditArgumentError
-from catalog.answers.blast_radius import DepthRefused
+from catalog.answers.blast_radius import DepthRefused, UnknownCursor
 from catalog.answers.history import BadWindow
 from catalog.answers.oncall import BadInstant
 from catalog.read.entities import UnknownEntity
@@ -75,6 +75,7 @@ class Forbidden(ApiError):
 DOMAIN_CODES: tuple[tuple[type[Exception], str], ...] = (
     (UnknownEntity, NOT_FOUND),
     (DepthRefused, LIMIT_EXCEEDED),
+    (UnknownCursor, BAD_USER_INPUT),
     (BadWindow, BAD_USER_INPUT),
     (BadInstant, BAD_USER_INPUT),
     (AuditArgumentError, BAD_USER_INPUT),

@@ -6,9 +6,18 @@ import argparse
 import sys
 from typing import Any
 
-from catalog.answers.blast_radius import DEFAULT_DEPTH, DEFAULT_SERVICES_PER_TEAM, BlastRadius, DepthRefused, blast_radius
+from catalog.answers.blast_radius import (
+    DEFAULT_DEPTH,
+    DEFAULT_SERVICES_PER_TEAM,
+    DEFAULT_TEAMS,
+    BlastRadius,
+    DepthRefused,
+    UnknownCursor,
+    blast_radius,
+)
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
+from catalog.read import CatalogReader
 from catalog.settings import Settings
 from catalog.store.base import GraphStore
 
@@ -36,6 +45,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="N",
         help=f"services listed per team, nearest first; counts stay complete (default {DEFAULT_SERVICES_PER_TEAM})",
     )
+    parser.add_argument(
+        "--teams",
+        type=int,
+        default=DEFAULT_TEAMS,
+        metavar="N",
+        help=f"owners listed, nearest impact first, then most services; counts stay complete (default {DEFAULT_TEAMS})",
+    )
+    parser.add_argument("--after", metavar="OWNER", help="list the owners after this one (the key the previous page ends with)")
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     parser.set_defaults(answer=run)
 
@@ -47,10 +64,24 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
     if args.per_team < 0:
         print(f"catalog: --per-team {args.per_team} is negative; give 0 (counts only) or more", file=sys.stderr)
         return EXIT_USAGE
+    if args.teams < 0:
+        print(f"catalog: --teams {args.teams} is negative; give 0 (counts only) or more", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        answer = await blast_radius(store, args.service, args.depth, max_depth=_settings(args).max_depth, services_per_team=args.per_team)
+        answer = await blast_radius(
+            CatalogReader(store),
+            args.service,
+            args.depth,
+            max_depth=_settings(args).max_depth,
+            first=args.teams,
+            after=args.after,
+            services_per_team=args.per_team,
+        )
     except DepthRefused as exc:
         print(f"catalog: --depth: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnknownCursor as exc:
+        print(f"catalog: --{exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print_json(answer)
@@ -78,7 +109,7 @@ def _print_candidates(answer: BlastRadius) -> None:
 
 def _print(answer: BlastRadius) -> None:
     assert answer.service is not None
-    owners = len(answer.teams)
+    owners = answer.total_teams
     print(
         f"if {answer.service.name} goes down: {answer.total_services} services within {answer.depth} steps, "
         f"{owners} owner{'s' if owners != 1 else ''}, {answer.unowned.count} unowned"
@@ -87,6 +118,9 @@ def _print(answer: BlastRadius) -> None:
         print("by distance: " + ", ".join(f"{d.distance}: {d.count}" for d in answer.by_distance))
     print()
     print_table(["team", "on call", "service", "distance", "via"], _rows(answer), empty="nothing depends on it")
+    if answer.has_more_teams and answer.teams:
+        shown = len(answer.teams)
+        print(f"\n{shown} of {answer.total_teams} owners shown; the next ones: --after {answer.teams[-1].key}")
 
 
 def _rows(answer: BlastRadius) -> list[tuple[Any, ...]]:

@@ -82,7 +82,7 @@ async def _at(store: GraphStore, service: str, at: str, *, as_json: bool) -> int
             print(owners.message)
             print_candidates(owners.identification)
         return EXIT_NOT_FOUND
-    paging = await on_call_for(store, owners.service, at, owners.identification)
+    paging = await on_call_for(CatalogReader(store), owners.service, at, owners.identification)
     if as_json:
         print_json({"owners": owners, "on_call": paging})
         return EXIT_OK

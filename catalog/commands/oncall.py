@@ -14,6 +14,7 @@ import sys
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH, Identification
 from catalog.answers.oncall import BEFORE, BEYOND, COVERED, GAP, NO_DATA, BadInstant, Chain, Level, OnCallAnswer, on_call, parse_instant
 from catalog.commands import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, print_json, print_table
+from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 
 TIME_HELP = (
@@ -65,7 +66,7 @@ async def run(args: argparse.Namespace, store: GraphStore) -> int:
     at = checked_time(str(args.at), "oncall", "--at")
     if service is None or at is None:
         return EXIT_USAGE
-    answer = await on_call(store, service, at)
+    answer = await on_call(CatalogReader(store), service, at)
     if args.json:
         print_json(answer)
     else:

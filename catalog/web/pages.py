@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from catalog.answers.adoption import GROUPINGS, AdoptionGroup, Grouping, adoption, adoption_trend
 from catalog.answers.audits import SEVERITIES, AuditArgumentError, AuditFilter, AuditKind, audits, parse_kind, team_key
-from catalog.answers.blast_radius import DepthRefused, blast_radius
+from catalog.answers.blast_radius import DepthRefused, impact
 from catalog.answers.history import changes
 from catalog.answers.identify import MAX_IDENTIFIER_LENGTH, Candidate, identify
 from catalog.answers.oncall import on_call_for, team_chains
@@ -159,7 +159,7 @@ class Pages:
             # connections), as GraphQL runs the resolvers of one document.
             async with asyncio.TaskGroup() as group:
                 described = group.create_task(describe(reader, [candidate]))
-                paging = group.create_task(on_call_for(store, candidate, now))
+                paging = group.create_task(on_call_for(reader, candidate, now))
                 repositories = group.create_task(reader.repositories_of([key]))
                 dependencies = group.create_task(reader.dependencies([key]))
                 dependents = group.create_task(reader.dependents([key]))
@@ -199,14 +199,24 @@ class Pages:
         async def build(store: GraphStore) -> dict[str, Any] | Response:
             async with self._walks:
                 try:
-                    answer = await blast_radius(store, key, depth, max_depth=self._settings.max_depth, services_per_team=SERVICES_PER_TEAM)
+                    found = await impact(CatalogReader(store), key, depth, max_depth=self._settings.max_depth)
                 except DepthRefused as exc:
                     raise BadRequest(f"depth: {exc}") from exc
-            if answer.service is None:
+            if found.service is None:
                 return RedirectResponse("/?" + _q(key), status_code=303)
+            # Only the page's teams are resolved (their on-call, their services' via).
+            pages = max(1, (len(found.groups) + TEAMS_PER_PAGE - 1) // TEAMS_PER_PAGE)
+            shown = min(max(1, number), pages)
+            start = (shown - 1) * TEAMS_PER_PAGE
+            after = found.groups[start - 1].key if start > 0 else None
+            answer = found.summary()
+            answer.teams, answer.has_more_teams = await found.teams(
+                TEAMS_PER_PAGE, after, services_first=SERVICES_PER_TEAM, unowned_first=SERVICES_PER_TEAM
+            )
+            answer.unowned.services = found.unowned
             return {
                 "answer": answer,
-                "teams": paged(answer.teams, number, TEAMS_PER_PAGE),
+                "teams": Paged(tuple(answer.teams), shown, pages, answer.total_teams),
                 "depth": depth,
                 "depths": range(1, self._settings.max_depth + 1),
                 "key": key,
@@ -231,7 +241,7 @@ class Pages:
             selection = await reader.select_services(ServiceFilter(owner_team=key))
             services = await reader.list_services(selection, PAGE_SIZE, after)
             total = await reader.count_services(selection)
-            chains = await team_chains(store, key)
+            chains = await team_chains(reader, key)
             return {
                 "node": node,
                 "members": members[:MEMBERS_SHOWN],

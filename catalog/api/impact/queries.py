@@ -61,7 +61,8 @@ class ImpactQuery:
         services_per_team: Annotated[
             int,
             strawberry.argument(
-                description="Services listed per owner, nearest first (counts are always complete); at most CATALOG_MAX_PAGE_SIZE."
+                description="Services listed per owner by the deprecated `services` fields, nearest first; at most CATALOG_MAX_PAGE_SIZE.",
+                deprecation_reason="Page `affectedServices` with `first` and `after` instead. Removal: 2027-06-30.",
             ),
         ] = impact.DEFAULT_SERVICES_PER_TEAM,
     ) -> BlastRadius | None:
@@ -78,10 +79,9 @@ class ImpactQuery:
             raise BadArgument("service is empty; give a service name, e.g. `checkout`")
         if len(service) > MAX_IDENTIFIER_LENGTH:
             raise BadArgument(f"service is {len(service)} characters long; an identifier has at most {MAX_IDENTIFIER_LENGTH}")
-        store = info.context.reader.store
         async with info.context.walks:
-            answer = await impact.blast_radius(store, service, depth, max_depth=settings.max_depth, services_per_team=services_per_team)
-        return BlastRadius(row=answer)
+            answer = await impact.impact(info.context.reader, service, depth, max_depth=settings.max_depth)
+        return BlastRadius(row=answer, services_per_team=services_per_team)
 
     @strawberry.field(
         description="Adoption of the standard platform: for the company and per team, domain or top-level org unit, how many "

@@ -16,10 +16,12 @@ from catalog.answers import blast_radius as impact
 from catalog.answers import identify as ident
 from catalog.api.context import Info
 from catalog.api.entity import as_time
+from catalog.api.errors import BadArgument
 from catalog.api.identification import Identification, identification_of, service_object
+from catalog.api.limits import checked_first
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
-from catalog.api.pagination import After, Connection, First, rows_connection
+from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
 from catalog.api.platforms.types import Platform, platform_object
 from catalog.api.services.types import DependencyTarget, Resource, Service
 from catalog.api.systems.types import Domain
@@ -86,15 +88,19 @@ class ImpactOnCall:
         return [ImpactPolicy(key=p.policy, name=p.policy_name, level=p.level) for p in self.row.policies]
 
 
+_REMOVAL = "Removal: 2027-06-30."
+
+
 @strawberry.type(description="An owner of affected services (a team, or a person who owns services directly) and who to call.")
 class ImpactedTeam:
     row: strawberry.Private[impact.ImpactedTeam]
+    found: strawberry.Private[impact.Impact]
 
     @strawberry.field(description="The owning team or person.")
     async def owner(self, info: Info) -> Owner:
         return await owner_object(info, OwnerKey(self.row.label, self.row.key, self.row.name))
 
-    @strawberry.field(description="How many affected services it owns (`services` lists the nearest `servicesPerTeam`).")
+    @strawberry.field(description="How many affected services it owns, all of them.")
     def count(self) -> int:
         return self.row.count
 
@@ -102,9 +108,18 @@ class ImpactedTeam:
     def nearest_distance(self) -> int:
         return self.row.nearest
 
-    @strawberry.field(description="Its affected services, nearest first, at most `servicesPerTeam`.")
+    @strawberry.field(
+        description="Its affected services, nearest first, at most `servicesPerTeam`.",
+        deprecation_reason=f"Use `affectedServices`, which pages them all. {_REMOVAL}",
+    )
     def services(self) -> list[ImpactedService]:
         return [ImpactedService(row=s) for s in self.row.services]
+
+    @strawberry.field(description="Its affected services, nearest first, then by name, one page at a time; `totalCount` is `count`.")
+    async def affected_services(
+        self, info: Info, first: First = impact.DEFAULT_SERVICES_PER_TEAM, after: After = None
+    ) -> Connection[ImpactedService]:
+        return await _services_connection(info, self.found, self.row.key, first, after)
 
     @strawberry.field(
         description="Who is on call now: the first level with anyone on call of each escalation policy that pages for its "
@@ -118,17 +133,46 @@ class ImpactedTeam:
         return [ImpactPolicy(key=p.key, name=p.name, level=None) for p in self.row.policies]
 
 
+async def _services_connection(
+    info: Info, found: impact.Impact, owner: str | None, first: int, after: str | None
+) -> Connection[ImpactedService]:
+    checked_first(first, info.context.settings)
+    after_key = decode_cursor(after)
+    try:
+        listed, more = await found.services(owner, first, after_key)
+    except impact.UnknownCursor as exc:
+        raise BadArgument(str(exc)) from exc
+    total = found.unowned_count if owner is None else next(g.count for g in found.groups if g.key == owner)
+    return build_connection(
+        [ImpactedService(row=s) for s in listed], [s.key for s in listed], has_next=more, after=after_key, counter=known_count(total)
+    )
+
+
 @strawberry.type(description="Affected services without an owner.")
 class UnownedImpact:
-    row: strawberry.Private[impact.UnownedImpact]
+    found: strawberry.Private[impact.Impact]
+    services_per_team: strawberry.Private[int]
 
     @strawberry.field(description="How many affected services have no owner.")
     def count(self) -> int:
-        return self.row.count
+        return self.found.unowned_count
 
-    @strawberry.field(description="The nearest of them, at most `servicesPerTeam`.")
-    def services(self) -> list[ImpactedService]:
-        return [ImpactedService(row=s) for s in self.row.services]
+    @strawberry.field(
+        description="The nearest of them, at most `servicesPerTeam`.", deprecation_reason=f"Use `affectedServices`. {_REMOVAL}"
+    )
+    async def services(self) -> list[ImpactedService]:
+        if self.found.service is None:
+            return []
+        listed, _ = await self.found.services(None, self.services_per_team)
+        return [ImpactedService(row=s) for s in listed]
+
+    @strawberry.field(description="Affected services without an owner, nearest first, then by name, one page at a time.")
+    async def affected_services(
+        self, info: Info, first: First = impact.DEFAULT_SERVICES_PER_TEAM, after: After = None
+    ) -> Connection[ImpactedService]:
+        if self.found.service is None:
+            return build_connection([], [], has_next=False, after=None, counter=known_count(0))
+        return await _services_connection(info, self.found, None, first, after)
 
 
 @strawberry.type(description="How many affected services lie at one distance.")
@@ -139,7 +183,8 @@ class DistanceCount:
 
 @strawberry.type(description="What breaks if a service goes down: its transitive dependents, by owner, with who is on call.")
 class BlastRadius:
-    row: strawberry.Private[impact.BlastRadius]
+    row: strawberry.Private[impact.Impact]
+    services_per_team: strawberry.Private[int] = impact.DEFAULT_SERVICES_PER_TEAM
 
     @strawberry.field(description="What the service argument named; the rest is answered only when RESOLVED.")
     def identification(self) -> Identification:
@@ -161,18 +206,31 @@ class BlastRadius:
 
     @strawberry.field(description="How many owners have affected services.")
     def total_teams(self) -> int:
-        return len(self.row.teams)
+        return len(self.row.groups)
 
     @strawberry.field(
         description="Owners of affected services, nearest impact first, then most services, one page at a time. A service with "
-        "several owners is under each."
+        "several owners is under each. Who is on call is resolved for the owners on the page only."
     )
-    def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[ImpactedTeam]:
-        return rows_connection(info, self.row.teams, lambda t: ImpactedTeam(row=t), lambda t: f"{t.label}:{t.key}", first, after)
+    async def teams(self, info: Info, first: First = 50, after: After = None) -> Connection[ImpactedTeam]:
+        checked_first(first, info.context.settings)
+        after_key = decode_cursor(after)
+        owner = after_key.partition(":")[2] if after_key is not None else None
+        try:
+            listed, more = await self.row.teams(first, owner, services_first=self.services_per_team) if self.row.service else ([], False)
+        except impact.UnknownCursor as exc:
+            raise BadArgument(str(exc)) from exc
+        return build_connection(
+            [ImpactedTeam(row=t, found=self.row) for t in listed],
+            [f"{t.label}:{t.key}" for t in listed],
+            has_next=more,
+            after=after_key,
+            counter=known_count(len(self.row.groups)),
+        )
 
     @strawberry.field(description="Affected services that have no owner.")
     def unowned(self) -> UnownedImpact:
-        return UnownedImpact(row=self.row.unowned)
+        return UnownedImpact(found=self.row, services_per_team=self.services_per_team)
 
     @strawberry.field(description="How many affected services lie at each distance, nearest first.")
     def by_distance(self) -> list[DistanceCount]:

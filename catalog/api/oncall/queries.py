@@ -53,7 +53,7 @@ class OnCallQuery:
         ] = None,
     ) -> OnCallAnswer | None:
         text = checked_identifier(service, "service")
-        return OnCallAnswer(row=await oc.on_call(info.context.reader.store, text, _instant(at, "at")))
+        return OnCallAnswer(row=await oc.on_call(info.context.reader, text, _instant(at, "at")))
 
 
 @strawberry.type

@@ -8,9 +8,15 @@ from catalog.read.snapshot.adoption import AdoptionPart
 from catalog.read.snapshot.base import SnapshotPart
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.identify import IdentifyIndex
+from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
+from catalog.read.snapshot.oncall import OnCallFacts
 
 PARTS: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
     IdentifyIndex,
+    DependencyGraph,
+    ResolvedOwners,
+    Escalation,
+    OnCallFacts,
     AdoptionPart,
 )

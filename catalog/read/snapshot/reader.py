@@ -12,11 +12,15 @@ from catalog.read.snapshot.adoption import AdoptionSnapshotReads
 from catalog.read.snapshot.base import SnapshotReads
 from catalog.read.snapshot.current import CurrentStateFromSnapshot
 from catalog.read.snapshot.identify import IdentifyFromSnapshot
+from catalog.read.snapshot.impact import ImpactFromSnapshot
+from catalog.read.snapshot.oncall import OnCallFromSnapshot
 
 
 class SnapshotReader(
     CurrentStateFromSnapshot,
     IdentifyFromSnapshot,
+    ImpactFromSnapshot,
+    OnCallFromSnapshot,
     AdoptionSnapshotReads,
     SnapshotReads,
 ):

@@ -1,0 +1,193 @@
+"""Reads behind the blast radius: who depends on a service, who owns them, and who is paged for them now.
+
+Every method is a batch read that returns plain values (tuples and named tuples), so the snapshot
+reader can answer the same calls from memory and a contract test can compare the two.
+
+The walk follows ``DEPENDS_ON`` backwards (current edges, current nodes) breadth-first, so it
+touches every edge once, keeps each node at its shortest distance and stops on cycles; it passes
+through Resources (a queue that depends on the service, and the services that depend on the
+queue). Where the engine has a single-source shortest-path walk (LadybugDB's ``* SHORTEST``),
+the whole walk, with each node's owners, is one query run inside the engine; elsewhere (Neo4j)
+it is one query per level, then one for the reached nodes' names and owners.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import NamedTuple
+
+from catalog.read.base import ReadBase
+from catalog.read.hops import DEPENDENTS, anchor, current_pairs_query
+from catalog.read.intervals import shift_at
+
+_BATCH = 10000
+"""Keys per owner or policy lookup; a hub with more dependents costs one more query per batch."""
+
+
+def resolved_owners(var: str, keep: str) -> str:
+    """Cypher that adds ``owners`` (keys of teams and people) for the node bound to ``var``: its current
+    ``ACCOUNTABLE_FOR`` owners, or its ``OWNS`` owners when it has none. ``keep`` lists the variables to carry."""
+    return (
+        f"OPTIONAL MATCH (acc:Team|Person)-[af:ACCOUNTABLE_FOR]->({var}) WHERE af.active = true AND acc.retired_at IS NULL\n"
+        f"WITH {keep}, collect(DISTINCT acc.id) AS accountable\n"
+        f"OPTIONAL MATCH (own:Team|Person)-[ow:OWNS]->({var}) WHERE size(accountable) = 0 AND ow.active = true AND own.retired_at IS NULL\n"
+        f"WITH {keep}, accountable, collect(DISTINCT own.id) AS owning\n"
+        f"WITH {keep}, CASE WHEN size(accountable) > 0 THEN accountable ELSE owning END AS owners\n"
+    )
+
+
+class Dependent(NamedTuple):
+    """A current service or resource that depends on the root, at its fewest steps from it."""
+
+    key: str
+    label: str
+    """``Service`` or ``Resource``."""
+    name: str
+    distance: int
+    owners: tuple[str, ...]
+    """Resolved owner keys (teams and people), sorted: ``ACCOUNTABLE_FOR``, else ``OWNS``."""
+
+
+class OwnerName(NamedTuple):
+    label: str
+    """``Team`` or ``Person``."""
+    name: str
+
+
+class PolicyName(NamedTuple):
+    key: str
+    name: str | None
+
+
+class Holder(NamedTuple):
+    """Someone on call for a policy at an instant, at the policy's first level that has anyone."""
+
+    level: int
+    person: str
+    name: str | None
+    email: str | None
+
+
+_DEPENDENCIES = (
+    "UNWIND $ids AS key\n"
+    "MATCH (b:Service|Resource {id: key})-[r:DEPENDS_ON]->(a:Service|Resource) WHERE r.active = true AND a.retired_at IS NULL\n"
+    "RETURN collect([b.id, a.id]) AS pairs"
+)
+
+
+class ImpactReads(ReadBase):
+    """The blast radius's reads."""
+
+    async def dependents_within(self, root: str, depth: int) -> list[Dependent]:
+        """Every current service or resource that depends on ``root`` within ``depth`` steps (never ``root``
+        itself, even on a cycle), at its shortest distance, with its resolved owners; by key."""
+        walk = self.store.dialect.shortest_reach("(a:Service {id: $id})", "DEPENDS_ON", "b", ("Service", "Resource"), depth)
+        if walk is None:
+            return await self._dependents_by_level(root, depth)
+        query = (
+            f"{walk}WITH b, distance WHERE b.id <> $id\n"
+            + resolved_owners("b", "b, distance")
+            # One record per owner set and distance, not per node: records cost far more than list entries.
+            + f"RETURN owners, distance, collect([b.id, {self.store.dialect.label_of('b')}, b.name]) AS nodes"
+        )
+        found: list[Dependent] = []
+        for row in await self.store.read(query, {"id": root}):
+            owners = tuple(sorted(str(o) for o in row["owners"] or ()))
+            found.extend(
+                Dependent(str(key), str(label), str(name or key), int(row["distance"]), owners) for key, label, name in row["nodes"]
+            )
+        found.sort()
+        return found
+
+    async def _dependents_by_level(self, root: str, depth: int) -> list[Dependent]:
+        distance_of: dict[str, int] = {}
+        frontier = [root]
+        for distance in range(1, depth + 1):
+            if not frontier:
+                break
+            # One row of pairs: a hub's levels reach thousands of dependents.
+            form, params = anchor(frontier)
+            rows = await self.store.read(current_pairs_query(DEPENDENTS, form), params)
+            reached = {str(b) for row in rows for _, b in row["pairs"] or ()} - distance_of.keys() - {root}
+            distance_of.update((key, distance) for key in reached)
+            frontier = sorted(reached)
+        if not distance_of:
+            return []
+        query = (
+            "UNWIND $ids AS key\n"
+            "MATCH (n:Service|Resource {id: key}) WHERE n.retired_at IS NULL\n"
+            # (LadybugDB needs the unwound key carried along, or the second OPTIONAL MATCH fails to plan.)
+            + resolved_owners("n", "key, n")
+            + f"RETURN owners, collect([n.id, {self.store.dialect.label_of('n')}, n.name]) AS nodes"
+        )
+        found: list[Dependent] = []
+        for row in await self.store.read_batches(query, sorted(distance_of), batch_size=_BATCH):
+            owners = tuple(sorted(str(o) for o in row["owners"] or ()))
+            found.extend(
+                Dependent(str(key), str(label), str(name or key), distance_of[str(key)], owners) for key, label, name in row["nodes"]
+            )
+        found.sort()
+        return found
+
+    async def dependency_keys(self, keys: Sequence[str]) -> list[tuple[str, ...]]:
+        """For each key, the keys of the current services and resources it depends on (current edges), sorted."""
+        if not keys:
+            return []
+        found: dict[str, set[str]] = defaultdict(set)
+        for row in await self.store.read_batches(_DEPENDENCIES, sorted(set(keys)), batch_size=_BATCH):
+            for b, a in row["pairs"] or ():
+                found[str(b)].add(str(a))
+        return [tuple(sorted(found.get(key, ()))) for key in keys]
+
+    async def owner_names(self, keys: Sequence[str]) -> list[OwnerName | None]:
+        """Label and name of each current team or person among ``keys`` (None for any other key)."""
+        if not keys:
+            return []
+        query = (
+            "UNWIND $ids AS key MATCH (n:Team|Person {id: key}) WHERE n.retired_at IS NULL "
+            f"RETURN collect([n.id, {self.store.dialect.label_of('n')}, n.name]) AS owners"
+        )
+        rows = await self.store.read_batches(query, sorted(set(keys)), batch_size=_BATCH)
+        found = {str(key): OwnerName(str(label), str(name or key)) for row in rows for key, label, name in row["owners"] or ()}
+        return [found.get(key) for key in keys]
+
+    async def escalation_policies(self, keys: Sequence[str]) -> list[tuple[PolicyName, ...]]:
+        """For each service or team key, the current escalation policies it escalates via (current links), by key."""
+        if not keys:
+            return []
+        match = (
+            "UNWIND $ids AS key\n"
+            "MATCH (x:Service|Team {id: key})-[r:ESCALATES_VIA]->(e:EscalationPolicy)\n"
+            "WHERE r.active = true AND e.retired_at IS NULL"
+        )
+        columns = {"key": "x.id", "policy": "e.id", "name": "e.name"}
+        found: dict[str, set[PolicyName]] = defaultdict(set)
+        # A table read: a hub's services escalate via thousands of policies.
+        for row in await self.store.read_table_batches(match, columns, sorted(set(keys)), batch_size=_BATCH):
+            found[str(row["key"])].add(PolicyName(str(row["policy"]), row["name"]))
+        return [tuple(sorted(found.get(key, ()))) for key in keys]
+
+    async def first_on_call(self, policies: Sequence[str], at: str) -> list[tuple[Holder, ...]]:
+        """For each policy, who is on call at ``at`` (current shifts) on its first level that has anyone, by person."""
+        if not policies:
+            return []
+        match = (
+            "UNWIND $ids AS key\n"
+            "MATCH (p:Person)-[o:ON_CALL]->(s:OnCallShift)-[r:SHIFT_OF]->(e:EscalationPolicy {id: key})\n"
+            "WHERE o.active = true AND r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL\n"
+            f"AND {shift_at('s')}"
+        )
+        columns = {"policy": "e.id", "level": "s.level", "person": "p.id", "name": "coalesce(p.display_name, p.name)", "email": "p.email"}
+        held: dict[str, set[Holder]] = defaultdict(set)
+        for row in await self.store.read_table_batches(match, columns, sorted(set(policies)), {"at": at}, batch_size=_BATCH):
+            held[str(row["policy"])].add(Holder(int(row["level"] or 1), str(row["person"]), row["name"], row["email"]))
+        return [first_level(held.get(policy, ())) for policy in policies]
+
+
+def first_level(holders: Sequence[Holder] | set[Holder]) -> tuple[Holder, ...]:
+    """The holders at the lowest level among ``holders``, by person."""
+    if not holders:
+        return ()
+    level = min(h.level for h in holders)
+    return tuple(sorted({h for h in holders if h.level == level}, key=lambda h: (h.person, h.name or "", h.email or "")))

@@ -1,0 +1,441 @@
+"""Reads behind the on-call answers: escalation links, ownership, policies, shifts and import runs, with their intervals.
+
+These are history reads: every relationship comes with its interval ``[first_seen, retired_at)``,
+current or retired, and the answers decide what held at an instant (``catalog.read.intervals``).
+Reads that do not depend on each other's results are meant to be awaited together
+(``asyncio.gather``): an on-call answer costs three waits on the store after identification.
+
+The read window of an on-call import is the run's typed ``shifts_since``/``shifts_until``; runs
+recorded before those properties existed still carry it only in their JSON report, which is
+read as a fallback.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from catalog.model import ON_CALL_SHIFT
+from catalog.read.base import ReadBase
+from catalog.read.intervals import Interval, shift_at, shift_starting
+from catalog.store.dialect import Dialect
+
+ON_CALL_SOURCES = ("pagerduty",)
+"""Importers that read on-call data; a service with no routing says when each of their instances was last read."""
+
+
+def text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An owner and how to reach them."""
+
+    key: str
+    kind: str
+    """``Team`` or ``Person``."""
+    name: str
+    email: str | None = None
+    chat_channel: str | None = None
+
+
+def contact(row: dict[str, Any]) -> Contact:
+    return Contact(
+        key=str(row["id"]),
+        kind=str(row["label"]),
+        name=text(row.get("display_name")) or text(row.get("name")) or str(row["id"]),
+        email=text(row.get("email")),
+        chat_channel=text(row.get("chat")),
+    )
+
+
+@dataclass(frozen=True)
+class PolicyLink:
+    policy: str
+    interval: Interval
+    strength: str | None
+    evidence: str | None
+    external_service: str | None = None
+    team: str | None = None
+    """The team whose policy it is (a team's link); null for the service's own."""
+
+
+@dataclass(frozen=True)
+class OwnerEdge:
+    """One ownership relationship with its interval: the resolved owner, or one source's claim."""
+
+    rel: str
+    """``ACCOUNTABLE_FOR`` (resolved) or ``OWNS`` (one source's claim)."""
+    owner: Contact
+    interval: Interval
+    source: str | None
+    source_instance: str | None
+    strength: str | None
+    why: str | None
+    """The reconcile rule (resolved) or the source's evidence (claim)."""
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shift:
+    key: str
+    policy: str
+    level: int
+    person: str
+    schedule: str | None
+    starts_at: str | None
+    ends_at: str | None
+    retired_at: str | None
+    source_instance: str | None
+    retired_by_since: str | None = None
+    """For a retired shift: the start of the on-call window of the read that retired it (null when unknown)."""
+
+
+@dataclass(frozen=True)
+class TargetEdge:
+    policy: str
+    target: str
+    label: str
+    levels: tuple[int, ...]
+    interval: Interval
+
+
+@dataclass(frozen=True)
+class Policy:
+    key: str
+    external_id: str | None
+    name: str | None
+    url: str | None
+    num_loops: int | None
+    source_instance: str | None
+    retired: bool
+    """The policy is gone from PagerDuty (retired in the catalog); the answer is history."""
+    referenced_only: bool = False
+    """A service names the policy but the source's policies listing lacked it: its levels are not known."""
+
+
+@dataclass(frozen=True)
+class PolicyFacts:
+    policy: Policy
+    rules: tuple[dict[str, Any], ...] | None
+    """The levels as last read (``level``, ``delay_minutes``, ``targets``); None when not stored."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished read of an on-call source instance and the window its shifts cover."""
+
+    started_at: str
+    finished_at: str | None
+    complete: bool | None
+    since: str | None
+    until: str | None
+
+    def covers(self, t: str) -> bool:
+        return self.since is not None and self.until is not None and self.since <= t < self.until
+
+
+@dataclass(frozen=True)
+class Runs:
+    """The reads of one source instance that place an instant: the first, the latest, and the two around it."""
+
+    instance: str
+    earliest: Run
+    latest: Run
+    before: Run | None
+    """The latest read that started at or before the instant."""
+    after: Run | None
+    """The first read that started after it."""
+
+
+def report_window(report: Any) -> tuple[str | None, str | None]:
+    """The shifts' window from a run's JSON report: for runs recorded before ``shifts_since``/``shifts_until``."""
+    try:
+        decoded = json.loads(report) if isinstance(report, str) else None
+    except ValueError:
+        return None, None
+    windows = decoded.get("windows") if isinstance(decoded, dict) else None
+    window = windows.get(ON_CALL_SHIFT.label) if isinstance(windows, dict) else None
+    if not isinstance(window, dict):
+        return None, None
+    return text(window.get("since")), text(window.get("until"))
+
+
+def _window(row: dict[str, Any]) -> tuple[str | None, str | None]:
+    if row.get("since") is not None or row.get("until") is not None:
+        return row.get("since"), row.get("until")
+    return report_window(row.get("report"))
+
+
+_OWNER = "o.id AS id, o.name AS name, o.display_name AS display_name, o.email AS email, o.chat_channel AS chat"
+_SHIFT_FIELDS = (
+    "s.id AS id, s.policy AS policy, s.level AS level, s.person AS person, s.schedule AS schedule, s.starts_at AS starts_at, "
+    "s.ends_at AS ends_at, s.retired_at AS retired_at, s.source_instance AS instance"
+)
+# The read that retired a shift is the run of its source instance that started at its retired_at; its
+# window says whether the shift still counts before it. The JSON report only for runs without the typed window.
+RETIRING = (
+    "OPTIONAL MATCH (run:ImportRun) WHERE s.retired_at IS NOT NULL AND run.source_instance = s.source_instance "
+    "AND run.started_at = s.retired_at\n"
+    f"RETURN {_SHIFT_FIELDS}, run.shifts_since AS since, run.shifts_until AS until, "
+    "CASE WHEN run.shifts_since IS NULL THEN run.report ELSE NULL END AS report"
+)
+
+
+def _shift(r: dict[str, Any]) -> Shift:
+    retired_by = _window(r)[0] if r["retired_at"] is not None else None
+    return Shift(
+        r["id"],
+        r["policy"],
+        int(r["level"] or 0),
+        r["person"],
+        r["schedule"],
+        r["starts_at"],
+        r["ends_at"],
+        r["retired_at"],
+        r["instance"],
+        retired_by,
+    )
+
+
+def _rules(value: Any) -> tuple[dict[str, Any], ...] | None:
+    if not value:
+        return None
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(decoded, list):
+        return None
+    return tuple(rule for rule in decoded if isinstance(rule, dict) and isinstance(rule.get("level"), int))
+
+
+_LINK = "r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, r.evidence AS evidence"
+
+
+def ownership_query(dialect: Dialect, service: str = "") -> str:
+    """Ownership edges into services (``service``: a property map that picks one), with the owner's contact."""
+    rel = "type(r)" if dialect.name == "neo4j" else "label(r)"
+    return (
+        f"MATCH (o)-[r:ACCOUNTABLE_FOR|OWNS]->(s:Service {service}) RETURN s.id AS service, {rel} AS rel, "
+        f"{dialect.label_of('o')} AS label, {_OWNER}, r.first_seen AS first_seen, r.retired_at AS retired_at, "
+        "r.source AS source, r.source_instance AS instance, r.strength AS strength, r.rule AS rule, r.evidence AS evidence, "
+        "r.sources AS sources"
+    )
+
+
+def escalation_query(label: str, anchor: str = "") -> str:
+    """Links of services or teams (``label``) to escalation policies, current and retired."""
+    extra = "r.external_service" if label == "Service" else "''"
+    return (
+        f"MATCH (x:{label} {anchor})-[r:ESCALATES_VIA]->(p:EscalationPolicy) "
+        f"RETURN x.id AS key, p.id AS policy, {_LINK}, {extra} AS external_service"
+    )
+
+
+POLICY_FIELDS = (
+    "p.id AS id, p.external_id AS ext, p.name AS name, p.url AS url, p.num_loops AS loops, p.rules AS rules, "
+    "p.source_instance AS instance, p.retired_at AS retired_at, p.state AS state"
+)
+
+
+def target_query(dialect: Dialect, anchor: str = "") -> str:
+    return (
+        f"MATCH (p:EscalationPolicy {anchor})-[r:ESCALATES_TO]->(t) "
+        f"RETURN p.id AS policy, t.id AS target, {dialect.label_of('t')} AS label, r.levels AS levels, "
+        "r.first_seen AS first_seen, r.retired_at AS retired_at"
+    )
+
+
+def people_query(dialect: Dialect, anchor: str = "") -> str:
+    return (
+        f"MATCH (n:Person|Schedule {anchor}) "
+        f"RETURN n.id AS id, {dialect.label_of('n')} AS label, n.name AS name, n.display_name AS display_name, "
+        "n.email AS email, n.external_id AS ext"
+    )
+
+
+RUN_FIELDS = (
+    "x.source_instance AS instance, x.started_at AS started_at, x.finished_at AS finished_at, x.complete AS complete, "
+    "x.shifts_since AS since, x.shifts_until AS until, "
+    "CASE WHEN x.shifts_since IS NULL AND x.shifts_until IS NULL THEN x.report ELSE NULL END AS report"
+)
+
+
+class OnCallReads(ReadBase):
+    """The on-call answers' reads (current and retired facts alike)."""
+
+    async def ownership_edges(self, key: str) -> list[OwnerEdge]:
+        """Every ownership relationship of the service, current and retired: resolved owners and sources' claims; one read."""
+        return owner_edges(await self.store.read(ownership_query(self.store.dialect, "{id: $key}"), {"key": key}))
+
+    async def escalation_links(self, key: str) -> list[PolicyLink]:
+        """The service's own links to escalation policies, and those of every team that ever owned it
+        (resolved or claimed), current and retired; one read. The caller keeps the teams that owned it then."""
+        rows = await self.store.read(
+            "MATCH (s:Service {id: $key})-[r:ESCALATES_VIA]->(p:EscalationPolicy)\n"
+            f"RETURN '' AS team, p.id AS policy, {_LINK}, r.external_service AS external_service\n"
+            "UNION ALL\n"
+            "MATCH (t:Team)-[:ACCOUNTABLE_FOR|OWNS]->(s:Service {id: $key}) WITH DISTINCT t\n"
+            "MATCH (t)-[r:ESCALATES_VIA]->(p:EscalationPolicy)\n"
+            f"RETURN t.id AS team, p.id AS policy, {_LINK}, '' AS external_service",
+            {"key": key},
+        )
+        return policy_links(rows)
+
+    async def team_escalation_links(self, teams: Sequence[str]) -> list[PolicyLink]:
+        """The teams' links to escalation policies, current and retired."""
+        if not teams:
+            return []
+        rows = await self.store.read("UNWIND $ids AS k " + escalation_query("Team", "{id: k}"), {"ids": sorted(set(teams))})
+        return policy_links([{**r, "team": r["key"], "external_service": None} for r in rows])
+
+    async def policy_facts(self, keys: Sequence[str]) -> dict[str, PolicyFacts]:
+        """The escalation policies among ``keys``, current or retired, with their levels as last read."""
+        if not keys:
+            return {}
+        rows = await self.store.read(
+            f"UNWIND $ids AS k MATCH (p:EscalationPolicy {{id: k}}) RETURN {POLICY_FIELDS}", {"ids": sorted(set(keys))}
+        )
+        return {r["id"]: policy_facts(r) for r in rows}
+
+    async def target_edges(self, keys: Sequence[str]) -> list[TargetEdge]:
+        """Whom the policies target directly (schedules, users) per level, current and retired."""
+        if not keys:
+            return []
+        rows = await self.store.read("UNWIND $ids AS k " + target_query(self.store.dialect, "{id: k}"), {"ids": sorted(set(keys))})
+        return target_edges(rows)
+
+    async def shifts_covering(self, policies: Sequence[str], t: str) -> list[Shift]:
+        """Shifts of the policies whose dates contain ``t`` (open bounds count), current or retired, with the
+        window of the read that retired each retired one."""
+        if not policies:
+            return []
+        rows = await self.store.read(
+            f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND {shift_at('s', '$t')}\n" + RETIRING,
+            {"ids": sorted(set(policies)), "t": t},
+        )
+        return shifts_of(rows)
+
+    async def shifts_starting(self, policies: Sequence[str], start: str, end: str) -> list[Shift]:
+        """Shifts of the policies that start in ``[start, end)``, current or retired, as ``shifts_covering``."""
+        if not policies:
+            return []
+        rows = await self.store.read(
+            f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND {shift_starting('s', '$t0', '$t1')}\n" + RETIRING,
+            {"ids": sorted(set(policies)), "t0": start, "t1": end},
+        )
+        return shifts_of(rows)
+
+    async def on_call_runs(self, t: str, instances: Sequence[str] = ()) -> dict[str, Runs]:
+        """For every instance of an on-call source (and every one of ``instances``) that finished a read:
+        its first and latest reads and the two around ``t``; one read."""
+        rows = await self.store.read(
+            # Only finished runs: one that is running, or stopped half-way, has not refreshed the data.
+            "MATCH (r:ImportRun) WHERE (r.source IN $sources OR r.source_instance IN $instances) "
+            "AND coalesce(r.status, 'finished') = 'finished'\n"
+            "WITH r.source_instance AS instance, min(r.started_at) AS first, max(r.started_at) AS last, "
+            "max(CASE WHEN r.started_at <= $t THEN r.started_at ELSE NULL END) AS before, "
+            "min(CASE WHEN r.started_at > $t THEN r.started_at ELSE NULL END) AS after\n"
+            "MATCH (x:ImportRun) WHERE x.source_instance = instance AND x.started_at IN [first, last, before, after] "
+            "AND coalesce(x.status, 'finished') = 'finished'\n"
+            f"RETURN {RUN_FIELDS}",
+            {"sources": list(ON_CALL_SOURCES), "instances": sorted(set(instances)), "t": t},
+        )
+        return runs_around(rows, t)
+
+    async def people_and_schedules(
+        self, people: set[str], schedules: set[str]
+    ) -> tuple[dict[str, Contact], dict[str, tuple[str | None, str | None]]]:
+        """People by key (as contacts) and schedules by key (name, PagerDuty id), retired or not: history needs both. One read."""
+        keys = sorted(people | schedules)
+        if not keys:
+            return {}, {}
+        rows = await self.store.read("UNWIND $ids AS k " + people_query(self.store.dialect, "{id: k}"), {"ids": keys})
+        return people_of(rows, people, schedules)
+
+
+def owner_edges(rows: Sequence[dict[str, Any]]) -> list[OwnerEdge]:
+    """Rows of ``ownership_query`` as edges, in one total order (every reader lists them alike)."""
+    edges = [
+        OwnerEdge(
+            str(row["rel"]),
+            contact(row),
+            Interval(row["first_seen"], row["retired_at"]),
+            row["source"],
+            row["instance"],
+            row["strength"],
+            row["rule"] if row["rel"] == "ACCOUNTABLE_FOR" else row["evidence"],
+            tuple(row["sources"] or ()) if row["rel"] == "ACCOUNTABLE_FOR" else (),
+        )
+        for row in rows
+    ]
+    edges.sort(key=lambda e: (e.interval.first_seen or "", e.rel, e.owner.key, e.source_instance or "", repr(e)))
+    return edges
+
+
+def policy_links(rows: Sequence[dict[str, Any]]) -> list[PolicyLink]:
+    links = [
+        PolicyLink(
+            r["policy"],
+            Interval(r["first_seen"], r["retired_at"]),
+            r["strength"],
+            r["evidence"],
+            text(r.get("external_service")),
+            text(r.get("team")),
+        )
+        for r in rows
+    ]
+    return sorted(links, key=lambda lk: (lk.team or "", lk.policy, lk.interval.first_seen or "", lk.interval.retired_at or "", repr(lk)))
+
+
+def policy_facts(r: dict[str, Any]) -> PolicyFacts:
+    return PolicyFacts(
+        Policy(r["id"], r["ext"], r["name"], r["url"], r["loops"], r["instance"], r["retired_at"] is not None, r["state"] == "referenced"),
+        _rules(r["rules"]),
+    )
+
+
+def target_edges(rows: Sequence[dict[str, Any]]) -> list[TargetEdge]:
+    edges = [
+        TargetEdge(r["policy"], r["target"], r["label"], tuple(r["levels"] or ()), Interval(r["first_seen"], r["retired_at"])) for r in rows
+    ]
+    return sorted(edges, key=lambda e: (e.policy, e.target, e.interval.first_seen or "", e.levels, repr(e)))
+
+
+def shifts_of(rows: Sequence[dict[str, Any]]) -> list[Shift]:
+    return sorted((_shift(r) for r in rows), key=lambda s: (s.key, repr(s)))
+
+
+def runs_around(rows: Sequence[dict[str, Any]], t: str) -> dict[str, Runs]:
+    """Per instance, from rows of finished runs (``RUN_FIELDS``; at least its first, latest and the two around ``t``)."""
+    by_instance: dict[str, dict[str, Run]] = defaultdict(dict)
+    for r in sorted(rows, key=lambda r: (str(r["instance"]), str(r["started_at"]), str(r["finished_at"]))):
+        since, until = _window(r)
+        # Two runs may share a start time; the first (by the order above) stands for it.
+        by_instance[r["instance"]].setdefault(r["started_at"], Run(r["started_at"], r["finished_at"], r["complete"], since, until))
+    found: dict[str, Runs] = {}
+    for instance, by_start in by_instance.items():
+        starts = sorted(by_start)
+        before = [s for s in starts if s <= t]
+        after = [s for s in starts if s > t]
+        found[instance] = Runs(
+            instance,
+            by_start[starts[0]],
+            by_start[starts[-1]],
+            by_start[before[-1]] if before else None,
+            by_start[after[0]] if after else None,
+        )
+    return found
+
+
+def people_of(
+    rows: Sequence[dict[str, Any]], people: set[str], schedules: set[str]
+) -> tuple[dict[str, Contact], dict[str, tuple[str | None, str | None]]]:
+    persons = {r["id"]: contact({**r, "label": "Person"}) for r in rows if r["label"] == "Person" and r["id"] in people}
+    named = {r["id"]: (r["name"], r["ext"]) for r in rows if r["label"] == "Schedule" and r["id"] in schedules}
+    return persons, named

@@ -1,0 +1,201 @@
+"""``onCall`` from memory: the facts an on-call answer reads, for instants inside the snapshot's on-call window.
+
+``OnCallFacts`` holds, by key, what ``OnCallReads`` returns: every ownership edge into a service
+and every escalation link of services and teams (current and retired: the answer picks what held
+at the instant), every escalation policy with its levels and targets, the people and schedules,
+every finished read of the on-call sources, and the on-call shifts that overlap the window
+``at - SHIFTS_BEFORE`` .. ``at + SHIFTS_AFTER`` (PagerDuty's default read window is 7 days back
+and 14 ahead). An instant outside that window, or a source instance it does not hold, falls
+back to Cypher; so do the windowed history reads (``shifts_starting``).
+
+Rows go through the same conversions as the Cypher reader's (``catalog.read.oncall``), so both
+readers return equal lists in the same order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Any, Self
+
+from catalog.clock import iso, parse_iso
+from catalog.read.oncall import (
+    ON_CALL_SOURCES,
+    POLICY_FIELDS,
+    RETIRING,
+    RUN_FIELDS,
+    Contact,
+    OwnerEdge,
+    PolicyFacts,
+    PolicyLink,
+    Runs,
+    Shift,
+    TargetEdge,
+    escalation_query,
+    owner_edges,
+    ownership_query,
+    people_of,
+    people_query,
+    policy_facts,
+    policy_links,
+    runs_around,
+    shifts_of,
+    target_edges,
+    target_query,
+)
+from catalog.read.snapshot.base import SnapshotReads
+from catalog.store.base import GraphStore, Row
+
+SHIFTS_BEFORE = timedelta(days=7)
+SHIFTS_AFTER = timedelta(days=14)
+
+
+def _grouped(rows: Sequence[Row], key: str) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[str(row[key])].append(row)
+    return grouped
+
+
+@dataclass(frozen=True)
+class OnCallFacts:
+    """What on-call answers read, by key, with shifts for instants in ``[shifts_from, shifts_until)``."""
+
+    shifts_from: str
+    shifts_until: str
+    ownership: Mapping[str, tuple[OwnerEdge, ...]]
+    """Service key → every ownership edge into it, current and retired."""
+    owner_teams: Mapping[str, tuple[str, ...]]
+    """Service key → every team that ever owned or claimed it."""
+    links: Mapping[str, tuple[Row, ...]]
+    """Service or team key → its escalation link rows, current and retired."""
+    policies: Mapping[str, PolicyFacts]
+    targets: Mapping[str, tuple[TargetEdge, ...]]
+    shifts: Mapping[str, tuple[Row, ...]]
+    """Policy key → rows of the shifts overlapping the window, current and retired."""
+    runs: tuple[Row, ...]
+    """Every finished read of an on-call source."""
+    run_instances: frozenset[str]
+    people: Mapping[str, Row]
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str) -> Self:
+        start, end = iso(parse_iso(at) - SHIFTS_BEFORE), iso(parse_iso(at) + SHIFTS_AFTER)
+        dialect = store.dialect
+        ownership, service_links, team_links, policies, targets, shifts, runs, people = await asyncio.gather(
+            store.read(ownership_query(dialect)),
+            store.read(escalation_query("Service")),
+            store.read(escalation_query("Team")),
+            store.read(f"MATCH (p:EscalationPolicy) RETURN {POLICY_FIELDS}"),
+            store.read(target_query(dialect)),
+            store.read(
+                "MATCH (s:OnCallShift) WHERE (s.ends_at IS NULL OR s.ends_at > $from) AND (s.starts_at IS NULL OR s.starts_at < $until)\n"
+                + RETIRING,
+                {"from": start, "until": end},
+            ),
+            store.read(
+                "MATCH (x:ImportRun) WHERE x.source IN $sources AND coalesce(x.status, 'finished') = 'finished' "
+                f"RETURN x.source AS source, {RUN_FIELDS}",
+                {"sources": list(ON_CALL_SOURCES)},
+            ),
+            store.read(people_query(dialect)),
+        )
+        return await asyncio.to_thread(
+            cls._build, start, end, ownership, service_links, team_links, policies, targets, shifts, runs, people
+        )
+
+    @classmethod
+    def _build(cls, start: str, end: str, *tables: list[Row]) -> Self:
+        ownership, service_links, team_links, policies, targets, shifts, runs, people = tables
+        by_service = _grouped(ownership, "service")
+        teams = {key: tuple(sorted({str(r["id"]) for r in rows if r["label"] == "Team"})) for key, rows in by_service.items()}
+        links: dict[str, list[Row]] = defaultdict(list)
+        for row in service_links:
+            links[str(row["key"])].append({**row, "team": ""})
+        for row in team_links:
+            links[str(row["key"])].append({**row, "team": row["key"], "external_service": ""})
+        return cls(
+            start,
+            end,
+            MappingProxyType({key: tuple(owner_edges(rows)) for key, rows in by_service.items()}),
+            MappingProxyType(teams),
+            MappingProxyType({key: tuple(rows) for key, rows in links.items()}),
+            MappingProxyType({str(r["id"]): policy_facts(r) for r in policies}),
+            MappingProxyType({key: tuple(target_edges(rows)) for key, rows in _grouped(targets, "policy").items()}),
+            MappingProxyType({key: tuple(rows) for key, rows in _grouped(shifts, "policy").items()}),
+            tuple(runs),
+            frozenset(str(r["instance"]) for r in runs),
+            MappingProxyType({str(r["id"]): r for r in people}),
+        )
+
+
+class OnCallFromSnapshot(SnapshotReads):
+    """``OnCallReads`` from ``OnCallFacts``; Cypher without a snapshot, or for what it does not hold."""
+
+    def _facts(self) -> OnCallFacts | None:
+        snap = self.snapshot
+        return snap.part(OnCallFacts) if snap is not None and snap.has(OnCallFacts) else None
+
+    async def ownership_edges(self, key: str) -> list[OwnerEdge]:
+        if (facts := self._facts()) is None:
+            return await super().ownership_edges(key)
+        return list(facts.ownership.get(key, ()))
+
+    async def escalation_links(self, key: str) -> list[PolicyLink]:
+        if (facts := self._facts()) is None:
+            return await super().escalation_links(key)
+        rows = [r for r in facts.links.get(key, ()) if r["team"] == ""]
+        for team in facts.owner_teams.get(key, ()):
+            rows += [r for r in facts.links.get(team, ()) if r["team"] != ""]
+        return policy_links(rows)
+
+    async def team_escalation_links(self, teams: Sequence[str]) -> list[PolicyLink]:
+        if (facts := self._facts()) is None:
+            return await super().team_escalation_links(teams)
+        return policy_links(
+            [{**r, "external_service": None} for team in sorted(set(teams)) for r in facts.links.get(team, ()) if r["team"]]
+        )
+
+    async def policy_facts(self, keys: Sequence[str]) -> dict[str, PolicyFacts]:
+        if (facts := self._facts()) is None:
+            return await super().policy_facts(keys)
+        return {key: facts.policies[key] for key in sorted(set(keys)) if key in facts.policies}
+
+    async def target_edges(self, keys: Sequence[str]) -> list[TargetEdge]:
+        if (facts := self._facts()) is None:
+            return await super().target_edges(keys)
+        return target_edges_of([e for key in sorted(set(keys)) for e in facts.targets.get(key, ())])
+
+    async def shifts_covering(self, policies: Sequence[str], t: str) -> list[Shift]:
+        facts = self._facts()
+        if facts is None or not facts.shifts_from <= t < facts.shifts_until:
+            return await super().shifts_covering(policies, t)
+        rows = [
+            r
+            for policy in sorted(set(policies))
+            for r in facts.shifts.get(policy, ())
+            if (r["starts_at"] is None or r["starts_at"] <= t) and (r["ends_at"] is None or r["ends_at"] > t)
+        ]
+        return shifts_of(rows)
+
+    async def on_call_runs(self, t: str, instances: Sequence[str] = ()) -> dict[str, Runs]:
+        facts = self._facts()
+        if facts is None or not set(instances) <= facts.run_instances:
+            return await super().on_call_runs(t, instances)
+        return runs_around(facts.runs, t)
+
+    async def people_and_schedules(
+        self, people: set[str], schedules: set[str]
+    ) -> tuple[dict[str, Contact], dict[str, tuple[str | None, str | None]]]:
+        if (facts := self._facts()) is None:
+            return await super().people_and_schedules(people, schedules)
+        rows: list[Any] = [facts.people[key] for key in sorted(people | schedules) if key in facts.people]
+        return people_of(rows, people, schedules)
+
+
+def target_edges_of(edges: Sequence[TargetEdge]) -> list[TargetEdge]:
+    return sorted(edges, key=lambda e: (e.policy, e.target, e.interval.first_seen or "", e.levels, repr(e)))
