@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from catalog.read.base import ReadBase
+from catalog.read.history import shift_at
 from catalog.store.base import Row
 
 _NOT_RUNNING = ["library"]
@@ -86,7 +87,7 @@ class AntipatternReads(ReadBase):
             "OPTIONAL MATCH (p)-[q:ESCALATES_TO]->(sc:Schedule) WHERE q.active = true AND sc.retired_at IS NULL AND 1 IN q.levels\n"
             "WITH p, people, collect(sc.layers) AS layers\n"
             "OPTIONAL MATCH (h:Person)-[o:ON_CALL]->(sh:OnCallShift)-[f:SHIFT_OF]->(p) WHERE sh.retired_at IS NULL AND sh.level = 1 "
-            "AND (sh.starts_at IS NULL OR sh.starts_at <= $now) AND (sh.ends_at IS NULL OR sh.ends_at > $now)\n"
+            f"AND {shift_at('sh', '$now')}\n"
             "WITH p, people, layers, collect(DISTINCT h.id) AS on_shift\n"
             "OPTIONAL MATCH (t:Team)-[e:ESCALATES_VIA]->(p) WHERE e.active = true AND t.retired_at IS NULL\n"
             "WITH p, people, layers, on_shift, collect(DISTINCT t.id) AS teams",

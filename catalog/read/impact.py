@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from catalog.read.base import ReadBase
+from catalog.read.history import shift_at
 from catalog.read.hops import DEPENDENTS, anchor, current_pairs_query
 
 _BATCH = 10000
@@ -175,7 +176,7 @@ class ImpactReads(ReadBase):
             "UNWIND $ids AS key\n"
             "MATCH (p:Person)-[o:ON_CALL]->(s:OnCallShift)-[r:SHIFT_OF]->(e:EscalationPolicy {id: key})\n"
             "WHERE o.active = true AND r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL\n"
-            "AND (s.starts_at IS NULL OR s.starts_at <= $at) AND (s.ends_at IS NULL OR s.ends_at > $at)"
+            f"AND {shift_at('s')}"
         )
         columns = {"policy": "e.id", "level": "s.level", "person": "p.id", "name": "coalesce(p.display_name, p.name)", "email": "p.email"}
         held: dict[str, set[Holder]] = defaultdict(set)

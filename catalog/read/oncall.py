@@ -20,7 +20,7 @@ from typing import Any
 
 from catalog.core.model import ON_CALL_SHIFT
 from catalog.read.base import ReadBase
-from catalog.read.history import Contact, Interval, OwnerEdge
+from catalog.read.history import Contact, Interval, OwnerEdge, shift_at, shift_starting
 from catalog.read.history import contact_of as contact
 from catalog.read.history import text_or_none as text
 from catalog.store.dialect import Dialect
@@ -276,8 +276,7 @@ class OnCallReads(ReadBase):
         if not policies:
             return []
         rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k "
-            "AND (s.starts_at IS NULL OR s.starts_at <= $t) AND (s.ends_at IS NULL OR s.ends_at > $t)\n" + RETIRING,
+            f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND {shift_at('s', '$t')}\n" + RETIRING,
             {"ids": sorted(set(policies)), "t": t},
         )
         return shifts_of(rows)
@@ -287,7 +286,7 @@ class OnCallReads(ReadBase):
         if not policies:
             return []
         rows = await self.store.read(
-            "UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND s.starts_at >= $t0 AND s.starts_at < $t1\n" + RETIRING,
+            f"UNWIND $ids AS k MATCH (s:OnCallShift) WHERE s.policy = k AND {shift_starting('s', '$t0', '$t1')}\n" + RETIRING,
             {"ids": sorted(set(policies)), "t0": start, "t1": end},
         )
         return shifts_of(rows)

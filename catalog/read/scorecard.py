@@ -27,6 +27,7 @@ from catalog.core.model import (
     RUNS_ON,
 )
 from catalog.read.base import ReadBase
+from catalog.read.history import shift_at
 
 CONFIG_SOURCE = "config"
 """The source of facts catalog.yaml states (``catalog.runner``): a platform owner from configuration."""
@@ -441,8 +442,7 @@ class ScorecardReads(ReadBase):
             )
             facts.schedule_people = {str(r["key"]): people for r in rows if (people := _layer_people(r["layers"])) is not None}
         shifts = await self.store.read_table(
-            "UNWIND $ids AS key MATCH (x:OnCallShift) WHERE x.policy = key AND x.retired_at IS NULL "
-            "AND (x.starts_at IS NULL OR x.starts_at <= $now) AND (x.ends_at IS NULL OR x.ends_at > $now)",
+            f"UNWIND $ids AS key MATCH (x:OnCallShift) WHERE x.policy = key AND x.retired_at IS NULL AND {shift_at('x', '$now')}",
             {"policy": "x.policy", "level": "x.level", "person": "x.person"},
             {"ids": sorted(facts.policies), "now": facts.now},
         )
