@@ -189,7 +189,7 @@ async def test_a_request_past_its_time_is_stopped_with_504_and_its_work_cancelle
     from catalog.api.impact import queries
 
     seen: list[str] = []
-    monkeypatch.setattr(queries.impact, "blast_radius", _held(queries.impact.blast_radius, asyncio.Event(), seen))
+    monkeypatch.setattr(queries.impact, "impact", _held(queries.impact.impact, asyncio.Event(), seen))
     async for http in _http(store, api_settings(request_timeout=0.5)):
         stopped = await beside_a_lookup(
             http, http.post("/graphql", json={"query": '{ blastRadius(service: "payments") { totalServices } }'})
@@ -212,7 +212,7 @@ async def test_heavy_answers_past_the_waiting_limit_get_429_at_once(store: Graph
 
     release = asyncio.Event()
     seen: list[str] = []
-    monkeypatch.setattr(queries.impact, "blast_radius", _held(queries.impact.blast_radius, release, seen))
+    monkeypatch.setattr(queries.impact, "impact", _held(queries.impact.impact, release, seen))
     heavy = {"query": '{ blastRadius(service: "payments") { totalServices } }'}
     async for http in _http(store, api_settings(max_concurrent_walks=1, max_waiting_walks=1)):
         first = asyncio.create_task(http.post("/graphql", json=heavy))

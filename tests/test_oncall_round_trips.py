@@ -68,7 +68,7 @@ class CountingStore(GraphStore):
 async def test_on_call_reads_in_a_fixed_number_of_round_trips_four_of_them_together(store: GraphStore, tmp_path: Path) -> None:
     await world(store, tmp_path)
     counting = CountingStore(store)
-    await identify(counting, "checkout")
+    await identify(CatalogReader(counting), "checkout")
     identify_cost = len(counting.queries)
     counting.reset()
 
@@ -92,7 +92,7 @@ async def test_team_policies_and_no_routing_cost_no_more_reads(store: GraphStore
     costs = {}
     for name in ("ledger", "reports"):
         counting.reset()
-        await identify(counting, name)
+        await identify(CatalogReader(counting), name)
         costs[name] = len(counting.queries)
         counting.reset()
         answer = await on_call(reader, name, "2026-11-20T15:00:00Z")

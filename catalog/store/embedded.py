@@ -65,7 +65,18 @@ class EmbeddedStore(GraphStore):
     def _run(self, query: str, params: dict[str, Any], renew: bool = False) -> list[Row]:
         conn = self._connections.get()
         try:
-            result = conn.execute(query, params)
+            try:
+                result = conn.execute(query, params)
+            except RuntimeError as exc:
+                if renew or "buffer pool is full" not in str(exc):
+                    raise
+                # A connection keeps the buffer-pool memory its queries took until it closes (as writes do,
+                # below), so a long-lived reading connection fills a bounded pool over time. A read that finds
+                # the pool full runs once more on a fresh connection; only a read that alone needs more than
+                # the pool fails.
+                conn.close()
+                conn = self._connect()
+                result = conn.execute(query, params)
             results = result if isinstance(result, list) else [result]
             last = results[-1]
             columns = last.get_column_names()
