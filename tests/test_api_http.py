@@ -154,7 +154,7 @@ async def test_at_most_max_concurrent_walks_blast_radius_and_adoption_answers_ru
 
         return wrapper
 
-    monkeypatch.setattr(queries.impact, "blast_radius", observed(queries.impact.blast_radius))
+    monkeypatch.setattr(queries.impact, "impact", observed(queries.impact.impact))
     monkeypatch.setattr(queries.answers, "adoption", observed(queries.answers.adoption))
     documents = ['{ blastRadius(service: "payments") { totalServices } }', "{ adoption { company { total } } }"] * 3
     async with client(create_app(api_settings(max_concurrent_walks=limit), store=store)) as http:
