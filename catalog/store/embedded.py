@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,9 +52,14 @@ class EmbeddedStore(GraphStore):
                 "(the embedded store has a single writer), or the folder is not writable; "
                 f"stop that process, or set CATALOG_EMBEDDED_PATH to another location ({cause})"
             ) from exc
-        self._connections: queue.SimpleQueue[ladybug.Connection] = queue.SimpleQueue()
+        # Each idle connection with the generation it was opened in: when the buffer pool fills, the
+        # generation advances and every connection opened before it is closed, idle ones at once and
+        # busy ones when their query ends.
+        self._connections: queue.SimpleQueue[tuple[ladybug.Connection, int]] = queue.SimpleQueue()
+        self._generation = 0
+        self._renewing = threading.Lock()
         for _ in range(threads):
-            self._connections.put(self._connect())
+            self._connections.put((self._connect(), 0))
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ladybug")
         self._write_lock = asyncio.Lock()
 
@@ -62,20 +68,39 @@ class EmbeddedStore(GraphStore):
         conn.set_query_timeout(int(self.timeouts.query * 1000))
         return conn
 
+    def _release_pool(self) -> None:
+        """Close every idle connection, and mark busy ones to close when their query ends.
+
+        LadybugDB keeps the buffer-pool memory a connection's queries took until the connection
+        closes, so long-lived reading connections fill a bounded pool together: renewing only the
+        connection that found it full frees too little when the others hold the rest.
+        """
+        with self._renewing:
+            self._generation += 1
+            idle: list[ladybug.Connection] = []
+            while True:
+                try:
+                    conn, _ = self._connections.get_nowait()
+                except queue.Empty:
+                    break
+                idle.append(conn)
+            for conn in idle:
+                conn.close()
+                self._connections.put((self._connect(), self._generation))
+
     def _run(self, query: str, params: dict[str, Any], renew: bool = False) -> list[Row]:
-        conn = self._connections.get()
+        conn, generation = self._connections.get()
         try:
             try:
                 result = conn.execute(query, params)
             except RuntimeError as exc:
                 if renew or "buffer pool is full" not in str(exc):
                     raise
-                # A connection keeps the buffer-pool memory its queries took until it closes (as writes do,
-                # below), so a long-lived reading connection fills a bounded pool over time. A read that finds
-                # the pool full runs once more on a fresh connection; only a read that alone needs more than
-                # the pool fails.
+                # A read that finds the pool full runs once more after every idle connection has given
+                # back its memory; only a read that alone needs more than the pool fails.
                 conn.close()
-                conn = self._connect()
+                self._release_pool()
+                conn, generation = self._connect(), self._generation
                 result = conn.execute(query, params)
             results = result if isinstance(result, list) else [result]
             last = results[-1]
@@ -97,13 +122,13 @@ class EmbeddedStore(GraphStore):
                 ) from exc
             raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
         finally:
-            if renew:
+            if renew or generation < self._generation:
                 # LadybugDB keeps buffer-pool memory a write took (about 2 MiB per UNWIND batch of the sync)
                 # until its connection closes, and no checkpoint frees it: with a bounded pool, a second sync
                 # of even the demo filled 256 MiB. A fresh connection costs well under a millisecond.
                 conn.close()
-                conn = self._connect()
-            self._connections.put(conn)
+                conn, generation = self._connect(), self._generation
+            self._connections.put((conn, generation))
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
@@ -141,7 +166,7 @@ class EmbeddedStore(GraphStore):
     async def close(self) -> None:
         self._executor.shutdown(wait=True)
         while not self._connections.empty():
-            self._connections.get().close()
+            self._connections.get()[0].close()
         self._db.close()
 
     def describe(self) -> str:
