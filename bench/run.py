@@ -61,6 +61,8 @@ CHANGE_EVERY = 100
 """Every this-many-th Backstage Component is changed for the re-sync (1%)."""
 READY_TIMEOUT = 180.0
 """Seconds the server may take to open the store and answer /healthz."""
+SNAPSHOT_TIMEOUT = 900.0
+"""Seconds every worker may take after that to build its first snapshot (tens of seconds at M, more at L)."""
 NEO4J_HEAP = {"S": "1g", "M": "2g", "L": "4g"}
 """Heap of the dev launcher's Neo4j per scale."""
 NEO4J_PAGECACHE_MB = {"S": 256, "M": 2048, "L": 8192}
@@ -369,6 +371,7 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[
                     f"the server did not answer /healthz within {READY_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}"
                 )
             time.sleep(0.1)
+        _wait_for_snapshot(proc, base, env, workers, log_path)
         yield proc, base
     finally:
         if proc.poll() is None:
@@ -378,6 +381,39 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _wait_for_snapshot(proc: subprocess.Popen[bytes], base: str, env: dict[str, str], workers: int, log_path: Path) -> None:
+    """Until every worker answers from its in-memory snapshot (``extensions.catalog.source``).
+
+    A worker answers through Cypher while it builds its first snapshot (tens of seconds at M):
+    measuring then would mix the two readers. With ``CATALOG_SNAPSHOT=off`` there is nothing to wait for.
+    """
+    import httpx
+
+    if env.get("CATALOG_SNAPSHOT", "on").lower() in ("off", "false", "0", "no"):
+        return
+    wanted = 4 * workers  # requests land on any worker: several answers in a row from snapshots
+    in_a_row = 0
+    deadline = time.monotonic() + SNAPSHOT_TIMEOUT
+    while in_a_row < wanted:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"the server exited with code {proc.returncode} while building its snapshot; its log ({log_path}):\n{_tail(log_path)}"
+            )
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"the server answered from no snapshot within {SNAPSHOT_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}"
+            )
+        try:
+            answer = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=5).json()
+            source = answer.get("extensions", {}).get("catalog", {}).get("source")
+        except (httpx.HTTPError, ValueError):
+            source = None
+        in_a_row = in_a_row + 1 if source == "snapshot" else 0
+        if in_a_row < wanted:
+            time.sleep(0.05 if source == "snapshot" else 0.5)
+    log("every worker answers from its snapshot")
 
 
 def run_loadgen(spec: dict[str, Any], spec_path: Path) -> list[dict[str, Any]]:
