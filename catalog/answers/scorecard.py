@@ -46,7 +46,7 @@ from typing import Literal
 
 from catalog.core.clock import now_iso
 from catalog.read.reader import CatalogReader
-from catalog.read.scorecard import CONFIG_SOURCE, ClaimRow, RepositoryRow, ScorecardFacts, ShiftRow, find_team
+from catalog.read.scorecard import CONFIG_SOURCE, ClaimRow, RepositoryRow, ScorecardFacts, find_team
 
 HIERARCHY_LIMIT = 32
 """Most levels below a team its scorecard rolls up; real hierarchies are far shallower."""
@@ -266,7 +266,6 @@ class _Context:
     children: dict[str, set[str]] = field(default_factory=dict)
     services_of: dict[str, list[str]] = field(default_factory=dict)
     """Team → the services it owns directly (resolved owners)."""
-    shifts_of: dict[str, list[ShiftRow]] = field(default_factory=dict)
     refs: dict[str, Ref] = field(default_factory=dict)
     runs: dict[str, _RunFacts] = field(default_factory=dict)
     paging: dict[str, _Paging] = field(default_factory=dict)
@@ -290,8 +289,6 @@ class _Context:
         for key, service in facts.services.items():
             for owner in service.owners:
                 ctx.services_of.setdefault(owner, []).append(key)
-        for shift in facts.shifts_now:
-            ctx.shifts_of.setdefault(shift.policy, []).append(shift)
         return ctx
 
     def tree(self, key: str) -> set[str]:
@@ -624,12 +621,8 @@ def _paging(ctx: _Context, service: str) -> _Paging:
         reason = f"the levels of policy {', '.join(p.name or p.key for p in unknown)} are unknown (PagerDuty listed no rules)"
     elif own:
         for p in own:
-            for level, targets in facts.policies[p].levels or ():
-                if level == 1:
-                    for kind, key in targets:
-                        first.update([key] if kind == "user" else facts.schedule_people.get(key, ()))
-        shifts = [s for p in own for s in ctx.shifts_of.get(p, ())]
-        first.update(s.person for s in shifts if s.level == 1)
+            first |= facts.responders.first_level(p)
+        shifts = [s for p in own for s in facts.responders.shifts_of(p)]
         if shifts:
             level_now = min(s.level for s in shifts)
             now = sorted({s.person for s in shifts if s.level == level_now})
@@ -737,15 +730,7 @@ def _platform_role(
     known = sorted(p for p in policies if p in facts.policies)
     staffed: list[str] = []
     for p in known:
-        first = {
-            k
-            for level, targets in facts.policies[p].levels or ()
-            if level == 1
-            for kind, t in targets
-            for k in ([t] if kind == "user" else facts.schedule_people.get(t, ()))
-        }
-        first |= {s.person for s in facts.shifts_now if s.policy == p and s.level == 1}
-        if first & members:
+        if facts.responders.first_level(p) & members:
             staffed.append(p)
     findings: list[ScorecardFinding] = []
     if not facts.on_call_data:
