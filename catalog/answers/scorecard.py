@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -351,21 +351,66 @@ def _overall(verdicts: Sequence[Verdict]) -> Verdict:
 
 def score_team(facts: ScorecardFacts, team: str) -> TeamScorecard:
     """The scorecard of ``team`` from ``facts`` (which must hold its services)."""
-    ctx = _Context.of(facts)
-    platform_teams = _platform_teams(facts)
-    return _score(ctx, team, platform_teams, _platform_findings(ctx, platform_teams))
+    return _at(_scoring(facts).card(team), facts.now)
 
 
 def score_company(facts: ScorecardFacts) -> CompanyScorecard:
     """Every current team's scorecard, and the company's scorecard findings."""
-    ctx = _Context.of(facts)
-    platform_teams = _platform_teams(facts)
-    platform_level = _platform_findings(ctx, platform_teams)
-    cards = [_score(ctx, key, platform_teams, platform_level) for key in facts.teams]
-    cards.sort(key=lambda c: (c.team.name.lower(), c.team.key))
-    findings = platform_level + [f for card in cards for f in card.findings if f.kind == "platform-without-on-call"]
-    standard = tuple(sorted((ctx.platform(k) for k in ctx.standard), key=lambda r: r.key))
-    return CompanyScorecard(tuple(cards), standard, tuple(platform_teams), tuple(findings), facts.now)
+    company = _scoring(facts).whole()
+    if company.computed_at == facts.now:
+        return company
+    return replace(company, teams=tuple(_at(c, facts.now) for c in company.teams), computed_at=facts.now)
+
+
+@dataclass
+class _Scoring:
+    """Scoring over one set of facts: the facts indexed, the Platform Teams, and each team's card once it is scored."""
+
+    ctx: _Context
+    platform_teams: list[PlatformTeam]
+    platform_level: list[ScorecardFinding]
+    cards: dict[str, TeamScorecard] = field(default_factory=dict)
+    company: CompanyScorecard | None = None
+
+    @classmethod
+    def of(cls, facts: ScorecardFacts) -> _Scoring:
+        ctx = _Context.of(facts)
+        platform_teams = _platform_teams(facts)
+        return cls(ctx, platform_teams, _platform_findings(ctx, platform_teams))
+
+    def card(self, key: str) -> TeamScorecard:
+        found = self.cards.get(key)
+        if found is None:
+            found = self.cards[key] = _score(self.ctx, key, self.platform_teams, self.platform_level)
+        return found
+
+    def whole(self) -> CompanyScorecard:
+        if self.company is None:
+            facts = self.ctx.facts
+            cards = [self.card(key) for key in facts.teams]
+            cards.sort(key=lambda c: (c.team.name.lower(), c.team.key))
+            findings = self.platform_level + [f for card in cards for f in card.findings if f.kind == "platform-without-on-call"]
+            standard = tuple(sorted((self.ctx.platform(k) for k in self.ctx.standard), key=lambda r: r.key))
+            self.company = CompanyScorecard(tuple(cards), standard, tuple(self.platform_teams), tuple(findings), facts.now)
+        return self.company
+
+
+def _scoring(facts: ScorecardFacts) -> _Scoring:
+    """The scoring of ``facts``; kept with them when their reader keeps derived values (a snapshot's facts, per epoch
+    of on-call shifts): every request of the snapshot's life then reuses the cards already scored."""
+    if facts.derived is None:
+        return _Scoring.of(facts)
+    key = ("scoring", facts.epoch)
+    found = facts.derived.get(key)
+    if not isinstance(found, _Scoring):
+        found = _Scoring.of(facts)
+        facts.derived.put(key, found)
+    return found
+
+
+def _at(card: TeamScorecard, now: str) -> TeamScorecard:
+    """``card`` as computed at ``now`` (a kept card was scored at an earlier instant of the same epoch: same verdicts)."""
+    return card if card.computed_at == now else replace(card, computed_at=now)
 
 
 def _services_of(ctx: _Context, tree: set[str]) -> list[str]:
