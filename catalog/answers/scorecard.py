@@ -275,9 +275,19 @@ class _Context:
     repo_results: dict[tuple[str, tuple[str, ...], tuple[str, ...]], RepositoryEvidence] = field(default_factory=dict)
     run_results: dict[tuple[str, frozenset[str]], ServiceRun] = field(default_factory=dict)
     support_results: dict[tuple[str, bool, bool], ServiceSupport] = field(default_factory=dict)
+    bases: dict[str, _TeamBasis] = field(default_factory=dict)
+    """Team → what its scorecard is regardless of who is on call (its tree, services, Build and Run)."""
 
     @classmethod
-    def of(cls, facts: ScorecardFacts) -> _Context:
+    def of(cls, facts: ScorecardFacts, previous: _Context | None = None) -> _Context:
+        """The facts indexed; ``previous``, a context over the same facts at another instant, lends everything that does
+        not depend on who is on call (only Support, and the Platform Team's on-call, are scored again)."""
+        if previous is not None:
+            p = previous
+            return cls(
+                facts, p.standard, p.members_of, p.children, p.services_of, p.refs, p.runs, {}, p.claims, p.repo_results, p.run_results,
+                {}, p.bases
+            )  # fmt: skip
         ctx = cls(facts)
         ctx.standard = {key for key, p in facts.platforms.items() if p.standard}
         for person, teams in facts.memberships.items():
@@ -373,7 +383,9 @@ class _Scoring:
     company: CompanyScorecard | None = None
 
     @classmethod
-    def of(cls, facts: ScorecardFacts) -> _Scoring:
+    def of(cls, facts: ScorecardFacts, previous: _Scoring | None = None) -> _Scoring:
+        if previous is not None:
+            return cls(_Context.of(facts, previous.ctx), previous.platform_teams, previous.platform_level)
         ctx = _Context.of(facts)
         platform_teams = _platform_teams(facts)
         return cls(ctx, platform_teams, _platform_findings(ctx, platform_teams))
@@ -403,8 +415,11 @@ def _scoring(facts: ScorecardFacts) -> _Scoring:
     key = ("scoring", facts.epoch)
     found = facts.derived.get(key)
     if not isinstance(found, _Scoring):
-        found = _Scoring.of(facts)
+        # Another epoch's scoring of the same facts lends what does not depend on the shifts.
+        latest = facts.derived.get(("scoring", "latest"))
+        found = _Scoring.of(facts, latest if isinstance(latest, _Scoring) else None)
         facts.derived.put(key, found)
+        facts.derived.put(("scoring", "latest"), found)
     return found
 
 
@@ -417,29 +432,58 @@ def _services_of(ctx: _Context, tree: set[str]) -> list[str]:
     return sorted({service for team in tree for service in ctx.services_of.get(team, ())})
 
 
-def _score(ctx: _Context, key: str, platform_teams: Sequence[PlatformTeam], platform_level: Sequence[ScorecardFinding]) -> TeamScorecard:
+@dataclass(frozen=True)
+class _TeamBasis:
+    """A team's scorecard but for who is on call."""
+
+    tree: set[str]
+    members: set[str]
+    services: list[str]
+    direct: int
+    build: Build
+    run: Run
+    sub_teams: tuple[Ref, ...]
+    service_refs: tuple[Ref, ...]
+
+
+def _basis(ctx: _Context, key: str) -> _TeamBasis:
+    known = ctx.bases.get(key)
+    if known is not None:
+        return known
     facts = ctx.facts
     tree = ctx.tree(key)
     members = {person for team in tree for person in ctx.members_of.get(team, ())}
-    own = tree | members
     services = _services_of(ctx, tree)
-    direct = sum(1 for s in services if key in facts.services[s].owners)
-    build = _build(ctx, services, own)
-    run = _run(ctx, services, tree)
-    support = _support(ctx, services, tree, members)
-    role, findings = _platform_role(ctx, key, members, run, platform_teams)
+    found = ctx.bases[key] = _TeamBasis(
+        tree,
+        members,
+        services,
+        sum(1 for s in services if key in facts.services[s].owners),
+        _build(ctx, services, tree | members),
+        _run(ctx, services, tree),
+        tuple(sorted((ctx.team(t) for t in tree - {key}), key=lambda r: r.name.lower())),
+        tuple(ctx.service(s) for s in services),
+    )
+    return found
+
+
+def _score(ctx: _Context, key: str, platform_teams: Sequence[PlatformTeam], platform_level: Sequence[ScorecardFinding]) -> TeamScorecard:
+    basis = _basis(ctx, key)
+    build, run = basis.build, basis.run
+    support = _support(ctx, basis.services, basis.tree, basis.members)
+    role, findings = _platform_role(ctx, key, basis.members, run, platform_teams)
     return TeamScorecard(
         team=ctx.team(key),
-        sub_teams=tuple(sorted((ctx.team(t) for t in tree - {key}), key=lambda r: r.name.lower())),
-        services=tuple(ctx.service(s) for s in services),
-        owns_directly=direct,
+        sub_teams=basis.sub_teams,
+        services=basis.service_refs,
+        owns_directly=basis.direct,
         build=build,
         run=run,
         support=support,
         overall=_overall([build.verdict, run.verdict, support.verdict]),
         platform_role=role,
         findings=(*platform_level, *findings),
-        computed_at=facts.now,
+        computed_at=ctx.facts.now,
     )
 
 
