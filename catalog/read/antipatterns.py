@@ -10,9 +10,11 @@ scorecard's Support uses too. The answers join them in Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 
 from catalog.read.responders import ResponderReads, Responders
+from catalog.read.scorecard import DerivedCache
 from catalog.store.base import Row
 
 _NOT_RUNNING = ["library"]
@@ -49,6 +51,9 @@ class SupportFacts:
     parents: dict[str, tuple[str, ...]]
     """Team → its parent teams."""
     team_names: dict[str, str]
+    derived: DerivedCache | None = field(default=None, compare=False, repr=False)
+    """Set by a snapshot's reader: answers derived from these facts (the hand-offs) are kept there, under ``epoch``."""
+    epoch: Hashable = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

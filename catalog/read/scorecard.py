@@ -157,7 +157,7 @@ class DerivedCache:
     The snapshot's scorecard part owns one; the answers layer fills it (``catalog.answers.scorecard``),
     so the whole company is scored once per snapshot and shift change, not once per request."""
 
-    def __init__(self, limit: int = 6) -> None:
+    def __init__(self, limit: int = 10) -> None:
         self._limit = limit
         self._values: dict[Hashable, object] = {}
 

@@ -14,7 +14,8 @@ is computed once per epoch and kept, and so is the scored company (``ScorecardFa
 filled by ``catalog.answers.scorecard``): a request scores nothing the snapshot has scored already.
 
 ``ScorecardFromSnapshot`` overrides ``scorecard_facts`` (the whole company's facts, whatever team
-is asked about: scoring one team reads only what it needs), ``responders``, ``support_basis``,
+is asked about: scoring one team reads only what it needs), ``responders``, ``support_facts`` (kept
+per epoch, with the hand-offs found in them), ``support_basis``,
 ``platform_facts``, ``domain_facts`` and, for current teams, ``subject_names``. The trend (stored Build-Run snapshots) stays on the store.
 """
 
@@ -26,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Self
 
-from catalog.read.antipatterns import PlatformFacts, SupportBasis
+from catalog.read.antipatterns import PlatformFacts, SupportBasis, SupportFacts
 from catalog.read.company import DomainFacts
 from catalog.read.reader import CatalogReader
 from catalog.read.responders import PolicyRow, Responders, ShiftRow, scheduled
@@ -172,6 +173,16 @@ class ScorecardFromSnapshot(SnapshotReads):
         if (part := self._scorecard()) is None:
             return await super().responders(now, policies)
         return part.responders(now, policies)
+
+    async def support_facts(self, now: str) -> SupportFacts:
+        if (part := self._scorecard()) is None:
+            return await super().support_facts(now)
+        key = ("support", part.epoch(now))
+        found = part.derived.get(key)
+        if not isinstance(found, SupportFacts):
+            found = replace(part.support.at(part.responders(now, None)), derived=part.derived, epoch=part.epoch(now))
+            part.derived.put(key, found)
+        return found
 
     async def support_basis(self) -> SupportBasis:
         if (part := self._scorecard()) is None:
