@@ -30,8 +30,9 @@ from catalog.store.base import GraphStore
 from tests.test_read_contract import NOW, CountingStore, Read, World, _demo, _empty, check_contract, read_world
 from tests.test_read_contract import Case as ContractCase
 
-TIMES = tuple(iso(NOW + timedelta(hours=h)) for h in (0, 5, -72, 24 * 30))
-"""Now, later today, three days back and beyond the on-call read window: shifts differ between them."""
+TIMES = (*(iso(NOW + timedelta(hours=h)) for h in (0, 5, -72, 24 * 30)), iso(NOW + timedelta(minutes=1)))
+"""Now, later today, three days back, beyond the on-call read window (shifts differ between them), and a minute
+after now (the same shifts: what the snapshot kept at now answers, for that minute)."""
 ANTIPATTERNS = (AuditKind.OPS_HAND_OFF, AuditKind.OWN_PLATFORM, AuditKind.SEVERAL_STANDARD_PLATFORMS)
 
 
@@ -68,6 +69,12 @@ def _company(world: World) -> Iterable[tuple[str, Read]]:
                 return repr(exc)
 
         yield f"company_report({f})", report
+    for t in TIMES[1:]:
+
+        async def later(reader: CatalogReader, t: str = t) -> object:
+            return await company_report(reader, now=t)
+
+        yield f"company_report(at {t})", later
 
 
 def _audits(world: World) -> Iterable[tuple[str, Read]]:
