@@ -15,8 +15,9 @@ filled by ``catalog.answers.scorecard``): a request scores nothing the snapshot 
 
 ``ScorecardFromSnapshot`` overrides ``scorecard_facts`` (the whole company's facts, whatever team
 is asked about: scoring one team reads only what it needs), ``responders``, ``support_facts`` (kept
-per epoch, with the hand-offs found in them), ``support_basis``,
-``platform_facts``, ``domain_facts`` and, for current teams, ``subject_names``. The trend (stored Build-Run snapshots) stays on the store.
+per epoch, with the hand-offs found in them), ``support_basis``, ``platform_facts``,
+``domain_facts`` and, for current teams, ``subject_names``. The trend (stored Build-Run snapshots),
+the scorecard "as of" a past instant and audits filtered by team stay on the store.
 """
 
 from __future__ import annotations
