@@ -30,7 +30,18 @@ from typing import Any
 import httpx
 from strawberry import Schema
 
-from bench.queries import ADOPTION, OWNER_LOOKUP, TEAM_PAGE, WHO_OWNS, Targets, build_queries, find_targets, owner_lookup, team_page
+from bench.queries import (
+    ADOPTION,
+    OWNER_LOOKUP,
+    TEAM_PAGE,
+    WHO_OWNS,
+    Targets,
+    _team_web_page,
+    build_queries,
+    find_targets,
+    owner_lookup,
+    team_page,
+)
 from catalog.answers.adoption import adoption
 from catalog.answers.audits import AuditFilter, audits
 from catalog.answers.build_run_company import company_report
@@ -117,6 +128,69 @@ async def _company_rows(store: GraphStore, settings: Settings, calls: int) -> li
         (f"Build-Run company view ({teams} teams)", statistics.median(graphql) * 1000, statistics.median(direct) * 1000, None),
         ("anti-pattern audits, first page of 50", None, statistics.median(found) * 1000, None),
     ]
+
+
+SNAPSHOT_SCORECARD = "from the snapshot: Build-Run and pages"
+
+
+async def _snapshot_scorecard_rows(store: GraphStore, settings: Settings, targets: Targets, calls: int) -> list[Row]:
+    """The Build-Run answers and the team and platform pages served from one snapshot (as the server serves them), beside
+    the GraphQL answers the pages show from the same snapshot. The first whole-company scoring of a snapshot is shown
+    alone: later calls reuse it while the same on-call shifts hold."""
+    from starlette.applications import Starlette
+
+    from catalog.web import web_routes
+
+    snapshot = await build_snapshot(store)
+    print(f"{'snapshot build':45s} {snapshot.build_seconds * 1000:9.1f} ms", flush=True)
+    schema = build_schema(settings)
+    reader = SnapshotReader(store, snapshot)
+    pages = Starlette(routes=list(web_routes(lambda: store, settings, lambda: snapshot)))
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=pages), base_url="http://bench.local")
+    team = {"t": targets.team, "ns": targets.team_namespace}
+    rows: list[Row] = []
+
+    async def timed(call: Callable[[], Awaitable[object]]) -> float:
+        started = time.perf_counter()
+        await call()
+        return (time.perf_counter() - started) * 1000
+
+    async def graphql(document: str, variables: dict[str, Any] | None = None) -> None:
+        result = await schema.execute(document, variable_values=variables, context_value=build_context(store, settings, snapshot=snapshot))
+        if result.errors:
+            raise RuntimeError(result.errors[0].message)
+
+    first = await timed(lambda: build_run_company(reader))
+    rows.append(_shown((f"{SNAPSHOT_SCORECARD}: whole company, first scoring", None, first, None)))
+    cases: list[tuple[str, Callable[[], Awaitable[object]] | None, Callable[[], Awaitable[object]] | None, str | None]] = [
+        ("buildRun(team)", lambda: graphql(BUILD_RUN, {"t": targets.team}), lambda: build_run(reader, targets.team), None),
+        ("whole-company scorecard", None, lambda: build_run_company(reader), None),
+        ("company view", lambda: graphql(COMPANY), lambda: company_report(reader), None),
+        ("anti-pattern audits, first page", None, lambda: _audit_page(reader), None),
+        ("team services page of 100 / team page", lambda: graphql(TEAM_PAGE, team), None, _team_web_page(team)),
+        ("adoption (company, by team) / platform page", lambda: graphql(ADOPTION), None, "/platform"),
+    ]
+    try:
+        for name, on_graphql, direct, path in cases:
+            times: list[list[float]] = [[], [], []]
+            for _ in range(calls):
+                if on_graphql is not None:
+                    times[0].append(await timed(on_graphql))
+                if direct is not None:
+                    times[1].append(await timed(direct))
+                if path is not None:
+                    started = time.perf_counter()
+                    await _get_page(http, path)
+                    times[2].append((time.perf_counter() - started) * 1000)
+            p50 = [statistics.median(t) if t else None for t in times]
+            rows.append(_shown((f"{SNAPSHOT_SCORECARD}: {name}", p50[0], p50[1], p50[2])))
+    finally:
+        await http.aclose()
+    return rows
+
+
+async def _audit_page(reader: CatalogReader) -> object:
+    return await (await audits(reader, AuditFilter(kinds=ANTIPATTERNS))).page(50)
 
 
 COMPANY = """{
@@ -271,6 +345,8 @@ async def run(store_at: str, only: str, calls: int, *, snapshot: bool = True) ->
             results.extend(_shown(row) for row in await _scorecard_rows(store, settings, targets.team, calls))
         if any(only.lower() in name.lower() for name in COMPANY_ROWS):
             results.extend(_shown(row) for row in await _company_rows(store, settings, calls))
+        if only.lower() in SNAPSHOT_SCORECARD.lower():
+            results += await _snapshot_scorecard_rows(store, settings, targets, calls)
     finally:
         await http.aclose()
         await store.close()

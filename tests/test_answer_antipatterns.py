@@ -1,7 +1,7 @@
 """The Build-Run anti-patterns as audits: Ops hand-off, a team's own platform, several standard platforms.
 
 A small purpose-built graph, written as the importers write it (Backstage teams, services and
-platforms; PagerDuty policies, schedules with their layers' users, and shifts):
+platforms; PagerDuty policies with their `rules` and `ESCALATES_TO` edges, schedules with their layers' users, and shifts):
 
 - ``ops`` (olga, oscar) answers the first page of ``pay-api`` (service policy ``ep-ops``, level-1
   schedule with olga), ``shop-web`` (same policy) and ``search-api`` (through its team's policy
@@ -134,8 +134,24 @@ def pagerduty() -> ImportBatch:
     return b
 
 
+def with_rules(batch: ImportBatch) -> ImportBatch:
+    """Each policy's ``rules`` as the PagerDuty importer stores them beside its ``ESCALATES_TO`` edges (level by level)."""
+    levels: dict[str, dict[int, list[dict[str, str]]]] = {}
+    for r in batch.rels:
+        if r.type == "ESCALATES_TO":
+            kind = "schedule" if r.dst_label == "Schedule" else "user"
+            for level in r.props["levels"]:
+                levels.setdefault(r.src_id, {}).setdefault(level, []).append({"type": kind, "key": r.dst_id})
+    for node in batch.nodes:
+        if node.label == "EscalationPolicy":
+            found = levels.get(node.id, {})
+            rules = [{"level": n, "targets": found.get(n, [])} for n in range(1, max(found, default=1) + 1)]
+            node.props["rules"] = json.dumps(rules, sort_keys=True)
+    return batch
+
+
 async def build(store: GraphStore, *, second_standard: bool = False) -> None:
-    for batch in (descriptors(second_standard=second_standard), pagerduty()):
+    for batch in (descriptors(second_standard=second_standard), with_rules(pagerduty())):
         report = await sync(store, batch, now=NOW)
         assert report.complete
 
@@ -183,7 +199,7 @@ async def test_a_hand_off_needs_known_responders_and_ends_when_the_team_takes_th
     batch.rels.append(RelRecord("ESCALATES_VIA", "Service", svc("shop-web"), "EscalationPolicy", policy("shop"), "/services"))
     batch.rels.append(RelRecord("ESCALATES_TO", "EscalationPolicy", policy("shop"), "Person", person("sam"), "/x", {"levels": [1]}))
     batch.rels.append(RelRecord("ESCALATES_TO", "EscalationPolicy", policy("shop"), "Schedule", schedule("ops"), "/x", {"levels": [2]}))
-    assert (await sync(store, batch, now=NOW)).complete
+    assert (await sync(store, with_rules(batch), now=NOW)).complete
     assert await listed(store, AuditFilter(kinds=(K.OPS_HAND_OFF,)), ops_handoff_min_teams=3) == []
     [found] = hand_offs(await CatalogReader(store).support_facts(NOW), 2)
     assert [h.team for h in found.handed_off] == [PAY, SEARCH]

@@ -98,6 +98,18 @@ def hand_offs(facts: SupportFacts, min_teams: int) -> list[HandOff]:
     return found
 
 
+def kept_hand_offs(facts: SupportFacts, min_teams: int) -> list[HandOff]:
+    """``hand_offs``, kept with the facts when their reader keeps derived values (a snapshot's, per epoch of shifts)."""
+    if facts.derived is None:
+        return hand_offs(facts, min_teams)
+    key = ("hand-offs", min_teams, facts.epoch)
+    found = facts.derived.get(key)
+    if not isinstance(found, list):
+        found = hand_offs(facts, min_teams)
+        facts.derived.put(key, found)
+    return found
+
+
 @dataclass(frozen=True)
 class OwnPlatform:
     team: str
@@ -146,12 +158,20 @@ class _InMemory(_Computed):
     async def all_rows(self, ctx: _Context) -> list[_Row]:
         raise NotImplementedError
 
+    async def _rows(self, ctx: _Context) -> list[_Row]:
+        """``all_rows``, once per set of audits: a page and its total share them."""
+        key = f"rows:{self.kind.value}"
+        if key not in ctx.memo:
+            ctx.memo[key] = await self.all_rows(ctx)
+        rows: list[_Row] = ctx.memo[key]
+        return rows
+
     async def fetch(self, ctx: _Context, after: tuple[str, str] | None, limit: int) -> list[_Row]:
-        rows = await self.all_rows(ctx)
+        rows = await self._rows(ctx)
         return [r for r in rows if after is None or r.position[2:] > after][:limit]
 
     async def count(self, ctx: _Context) -> int:
-        return len(await self.all_rows(ctx))
+        return len(await self._rows(ctx))
 
 
 def _in_scope(ctx: _Context, keys: Iterable[str]) -> bool:
@@ -172,7 +192,7 @@ class OpsHandOff(_InMemory):
     async def all_rows(self, ctx: _Context) -> list[_Row]:
         facts = await _support(ctx)
         out: list[_Row] = []
-        for found in hand_offs(facts, ctx.ops_handoff_min_teams):
+        for found in kept_hand_offs(facts, ctx.ops_handoff_min_teams):
             if not _in_scope(ctx, [found.team, *(h.team for h in found.handed_off)]):
                 continue
             teams = [f"{h.team} ({len(h.services)})" for h in found.handed_off]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from catalog.answers.adoption import org_units
 from catalog.answers.scorecard import CompanyScorecard, Dimension, Ref, TeamScorecard, Verdict, score_company
@@ -34,6 +34,7 @@ from catalog.core.records import ImportBatch, NodeRecord
 from catalog.read.company import DomainFacts, snapshot_key
 from catalog.read.nodes import GraphNode
 from catalog.read.reader import CatalogReader
+from catalog.read.scorecard import ScorecardFacts
 
 SNAPSHOT_SOURCE = "catalog"
 COMPANY_KEY = "company"
@@ -213,7 +214,26 @@ async def company_report(reader: CatalogReader, company_filter: CompanyFilter | 
         raise CompanyArgumentError(f"orgUnit: no current team {f.org_unit!r}; give an org unit's team key, e.g. group:default/engineering")
     if f.domain is not None and f.domain not in domains.names:
         raise CompanyArgumentError(f"domain: no current domain {f.domain!r}; give a domain key, e.g. domain:default/commerce")
-    return company_view(score_company(facts), facts.parents, domains, f)
+    return _kept_view(facts, domains, f)
+
+
+def _kept_view(facts: ScorecardFacts, domains: DomainFacts, f: CompanyFilter) -> CompanyReport:
+    """``company_view`` of the scored company; the unfiltered one kept with the facts when their reader keeps derived
+    values (a snapshot's, per epoch of on-call shifts), then given the instant asked about."""
+    # Only the whole company's view is kept (the platform page's): views per filter would crowd the scoring out.
+    if facts.derived is None or f != CompanyFilter():
+        return company_view(score_company(facts), facts.parents, domains, f)
+    key = ("company-view", facts.epoch)
+    kept = facts.derived.get(key)
+    if not isinstance(kept, CompanyReport):
+        kept = company_view(score_company(facts), facts.parents, domains, f)
+        facts.derived.put(key, kept)
+    if kept.computed_at == facts.now:
+        return kept
+    scorecard = score_company(facts)
+    cards = {c.team.key: c for c in scorecard.teams}
+    teams = tuple(replace(t, card=cards[t.card.team.key]) for t in kept.teams)
+    return replace(kept, computed_at=facts.now, teams=teams, scorecard=scorecard)
 
 
 def page_teams(report: CompanyReport, first: int, after: str | None = None) -> tuple[list[CompanyTeam], bool]:

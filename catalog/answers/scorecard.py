@@ -40,13 +40,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
 from catalog.core.clock import now_iso
 from catalog.read.reader import CatalogReader
-from catalog.read.scorecard import CONFIG_SOURCE, ClaimRow, RepositoryRow, ScorecardFacts, ShiftRow, find_team
+from catalog.read.scorecard import CONFIG_SOURCE, ClaimRow, RepositoryRow, ScorecardFacts, find_team
 
 HIERARCHY_LIMIT = 32
 """Most levels below a team its scorecard rolls up; real hierarchies are far shallower."""
@@ -266,7 +266,6 @@ class _Context:
     children: dict[str, set[str]] = field(default_factory=dict)
     services_of: dict[str, list[str]] = field(default_factory=dict)
     """Team → the services it owns directly (resolved owners)."""
-    shifts_of: dict[str, list[ShiftRow]] = field(default_factory=dict)
     refs: dict[str, Ref] = field(default_factory=dict)
     runs: dict[str, _RunFacts] = field(default_factory=dict)
     paging: dict[str, _Paging] = field(default_factory=dict)
@@ -276,9 +275,19 @@ class _Context:
     repo_results: dict[tuple[str, tuple[str, ...], tuple[str, ...]], RepositoryEvidence] = field(default_factory=dict)
     run_results: dict[tuple[str, frozenset[str]], ServiceRun] = field(default_factory=dict)
     support_results: dict[tuple[str, bool, bool], ServiceSupport] = field(default_factory=dict)
+    bases: dict[str, _TeamBasis] = field(default_factory=dict)
+    """Team → what its scorecard is regardless of who is on call (its tree, services, Build and Run)."""
 
     @classmethod
-    def of(cls, facts: ScorecardFacts) -> _Context:
+    def of(cls, facts: ScorecardFacts, previous: _Context | None = None) -> _Context:
+        """The facts indexed; ``previous``, a context over the same facts at another instant, lends everything that does
+        not depend on who is on call (only Support, and the Platform Team's on-call, are scored again)."""
+        if previous is not None:
+            p = previous
+            return cls(
+                facts, p.standard, p.members_of, p.children, p.services_of, p.refs, p.runs, {}, p.claims, p.repo_results, p.run_results,
+                {}, p.bases
+            )  # fmt: skip
         ctx = cls(facts)
         ctx.standard = {key for key, p in facts.platforms.items() if p.standard}
         for person, teams in facts.memberships.items():
@@ -290,8 +299,6 @@ class _Context:
         for key, service in facts.services.items():
             for owner in service.owners:
                 ctx.services_of.setdefault(owner, []).append(key)
-        for shift in facts.shifts_now:
-            ctx.shifts_of.setdefault(shift.policy, []).append(shift)
         return ctx
 
     def tree(self, key: str) -> set[str]:
@@ -354,50 +361,129 @@ def _overall(verdicts: Sequence[Verdict]) -> Verdict:
 
 def score_team(facts: ScorecardFacts, team: str) -> TeamScorecard:
     """The scorecard of ``team`` from ``facts`` (which must hold its services)."""
-    ctx = _Context.of(facts)
-    platform_teams = _platform_teams(facts)
-    return _score(ctx, team, platform_teams, _platform_findings(ctx, platform_teams))
+    return _at(_scoring(facts).card(team), facts.now)
 
 
 def score_company(facts: ScorecardFacts) -> CompanyScorecard:
     """Every current team's scorecard, and the company's scorecard findings."""
-    ctx = _Context.of(facts)
-    platform_teams = _platform_teams(facts)
-    platform_level = _platform_findings(ctx, platform_teams)
-    cards = [_score(ctx, key, platform_teams, platform_level) for key in facts.teams]
-    cards.sort(key=lambda c: (c.team.name.lower(), c.team.key))
-    findings = platform_level + [f for card in cards for f in card.findings if f.kind == "platform-without-on-call"]
-    standard = tuple(sorted((ctx.platform(k) for k in ctx.standard), key=lambda r: r.key))
-    return CompanyScorecard(tuple(cards), standard, tuple(platform_teams), tuple(findings), facts.now)
+    company = _scoring(facts).whole()
+    if company.computed_at == facts.now:
+        return company
+    return replace(company, teams=tuple(_at(c, facts.now) for c in company.teams), computed_at=facts.now)
+
+
+@dataclass
+class _Scoring:
+    """Scoring over one set of facts: the facts indexed, the Platform Teams, and each team's card once it is scored."""
+
+    ctx: _Context
+    platform_teams: list[PlatformTeam]
+    platform_level: list[ScorecardFinding]
+    cards: dict[str, TeamScorecard] = field(default_factory=dict)
+    company: CompanyScorecard | None = None
+
+    @classmethod
+    def of(cls, facts: ScorecardFacts, previous: _Scoring | None = None) -> _Scoring:
+        if previous is not None:
+            return cls(_Context.of(facts, previous.ctx), previous.platform_teams, previous.platform_level)
+        ctx = _Context.of(facts)
+        platform_teams = _platform_teams(facts)
+        return cls(ctx, platform_teams, _platform_findings(ctx, platform_teams))
+
+    def card(self, key: str) -> TeamScorecard:
+        found = self.cards.get(key)
+        if found is None:
+            found = self.cards[key] = _score(self.ctx, key, self.platform_teams, self.platform_level)
+        return found
+
+    def whole(self) -> CompanyScorecard:
+        if self.company is None:
+            facts = self.ctx.facts
+            cards = [self.card(key) for key in facts.teams]
+            cards.sort(key=lambda c: (c.team.name.lower(), c.team.key))
+            findings = self.platform_level + [f for card in cards for f in card.findings if f.kind == "platform-without-on-call"]
+            standard = tuple(sorted((self.ctx.platform(k) for k in self.ctx.standard), key=lambda r: r.key))
+            self.company = CompanyScorecard(tuple(cards), standard, tuple(self.platform_teams), tuple(findings), facts.now)
+        return self.company
+
+
+def _scoring(facts: ScorecardFacts) -> _Scoring:
+    """The scoring of ``facts``; kept with them when their reader keeps derived values (a snapshot's facts, per epoch
+    of on-call shifts): every request of the snapshot's life then reuses the cards already scored."""
+    if facts.derived is None:
+        return _Scoring.of(facts)
+    key = ("scoring", facts.epoch)
+    found = facts.derived.get(key)
+    if not isinstance(found, _Scoring):
+        # Another epoch's scoring of the same facts lends what does not depend on the shifts.
+        latest = facts.derived.get(("scoring", "latest"))
+        found = _Scoring.of(facts, latest if isinstance(latest, _Scoring) else None)
+        facts.derived.put(key, found)
+        facts.derived.put(("scoring", "latest"), found)
+    return found
+
+
+def _at(card: TeamScorecard, now: str) -> TeamScorecard:
+    """``card`` as computed at ``now`` (a kept card was scored at an earlier instant of the same epoch: same verdicts)."""
+    return card if card.computed_at == now else replace(card, computed_at=now)
 
 
 def _services_of(ctx: _Context, tree: set[str]) -> list[str]:
     return sorted({service for team in tree for service in ctx.services_of.get(team, ())})
 
 
-def _score(ctx: _Context, key: str, platform_teams: Sequence[PlatformTeam], platform_level: Sequence[ScorecardFinding]) -> TeamScorecard:
+@dataclass(frozen=True)
+class _TeamBasis:
+    """A team's scorecard but for who is on call."""
+
+    tree: set[str]
+    members: set[str]
+    services: list[str]
+    direct: int
+    build: Build
+    run: Run
+    sub_teams: tuple[Ref, ...]
+    service_refs: tuple[Ref, ...]
+
+
+def _basis(ctx: _Context, key: str) -> _TeamBasis:
+    known = ctx.bases.get(key)
+    if known is not None:
+        return known
     facts = ctx.facts
     tree = ctx.tree(key)
     members = {person for team in tree for person in ctx.members_of.get(team, ())}
-    own = tree | members
     services = _services_of(ctx, tree)
-    direct = sum(1 for s in services if key in facts.services[s].owners)
-    build = _build(ctx, services, own)
-    run = _run(ctx, services, tree)
-    support = _support(ctx, services, tree, members)
-    role, findings = _platform_role(ctx, key, members, run, platform_teams)
+    found = ctx.bases[key] = _TeamBasis(
+        tree,
+        members,
+        services,
+        sum(1 for s in services if key in facts.services[s].owners),
+        _build(ctx, services, tree | members),
+        _run(ctx, services, tree),
+        tuple(sorted((ctx.team(t) for t in tree - {key}), key=lambda r: r.name.lower())),
+        tuple(ctx.service(s) for s in services),
+    )
+    return found
+
+
+def _score(ctx: _Context, key: str, platform_teams: Sequence[PlatformTeam], platform_level: Sequence[ScorecardFinding]) -> TeamScorecard:
+    basis = _basis(ctx, key)
+    build, run = basis.build, basis.run
+    support = _support(ctx, basis.services, basis.tree, basis.members)
+    role, findings = _platform_role(ctx, key, basis.members, run, platform_teams)
     return TeamScorecard(
         team=ctx.team(key),
-        sub_teams=tuple(sorted((ctx.team(t) for t in tree - {key}), key=lambda r: r.name.lower())),
-        services=tuple(ctx.service(s) for s in services),
-        owns_directly=direct,
+        sub_teams=basis.sub_teams,
+        services=basis.service_refs,
+        owns_directly=basis.direct,
         build=build,
         run=run,
         support=support,
         overall=_overall([build.verdict, run.verdict, support.verdict]),
         platform_role=role,
         findings=(*platform_level, *findings),
-        computed_at=facts.now,
+        computed_at=ctx.facts.now,
     )
 
 
@@ -624,12 +710,8 @@ def _paging(ctx: _Context, service: str) -> _Paging:
         reason = f"the levels of policy {', '.join(p.name or p.key for p in unknown)} are unknown (PagerDuty listed no rules)"
     elif own:
         for p in own:
-            for level, targets in facts.policies[p].levels or ():
-                if level == 1:
-                    for kind, key in targets:
-                        first.update([key] if kind == "user" else facts.schedule_people.get(key, ()))
-        shifts = [s for p in own for s in ctx.shifts_of.get(p, ())]
-        first.update(s.person for s in shifts if s.level == 1)
+            first |= facts.responders.first_level(p)
+        shifts = [s for p in own for s in facts.responders.shifts_of(p)]
         if shifts:
             level_now = min(s.level for s in shifts)
             now = sorted({s.person for s in shifts if s.level == level_now})
@@ -737,15 +819,7 @@ def _platform_role(
     known = sorted(p for p in policies if p in facts.policies)
     staffed: list[str] = []
     for p in known:
-        first = {
-            k
-            for level, targets in facts.policies[p].levels or ()
-            if level == 1
-            for kind, t in targets
-            for k in ([t] if kind == "user" else facts.schedule_people.get(t, ()))
-        }
-        first |= {s.person for s in facts.shifts_now if s.policy == p and s.level == 1}
-        if first & members:
+        if facts.responders.first_level(p) & members:
             staffed.append(p)
     findings: list[ScorecardFinding] = []
     if not facts.on_call_data:

@@ -38,6 +38,7 @@ from catalog.api.metrics import Metrics, metrics_endpoint
 from catalog.api.persisted import PersistedQueries
 from catalog.api.schema import build_schema
 from catalog.api.walks import Busy, WalkGate
+from catalog.api.warm import build_warm_snapshot
 from catalog.auth.wiring import access_control
 from catalog.read.snapshot import Snapshot, SnapshotHolder
 from catalog.settings import Settings
@@ -198,7 +199,7 @@ def create_app(
         task: asyncio.Task[None] | None = asyncio.create_task(background(current)) if background is not None else None
         if settings.snapshot:
             # Built in the background: the first requests are answered from the store until it is ready.
-            slot.snapshots = SnapshotHolder(current, poll_seconds=settings.snapshot_poll_seconds)
+            slot.snapshots = SnapshotHolder(current, poll_seconds=settings.snapshot_poll_seconds, builder=build_warm_snapshot)
             slot.snapshots.start()
         try:
             yield

@@ -1,19 +1,20 @@
 """Bulk reads behind the Build-Run anti-pattern audits (``catalog.answers.antipatterns``).
 
 Each method is one table read over the whole company (rows, never one query per team or
-service): who owns each running service, which escalation policies page for it, who answers
-the first level of those policies (by rule and by current shift), who belongs to which team,
-and which platforms are standard or owned by a team. The answers join them in Python.
+service): who owns each running service, which escalation policies page for it, who belongs to
+which team, and which platforms are standard or owned by a team. Who answers the first level of
+each policy (by rule and by current shift) is ``ResponderReads.responders``, the read the
+scorecard's Support uses too. The answers join them in Python.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field
 
-from catalog.read.base import ReadBase
-from catalog.read.history import shift_at
+from catalog.read.responders import ResponderReads, Responders
+from catalog.read.scorecard import DerivedCache
 from catalog.store.base import Row
 
 _NOT_RUNNING = ["library"]
@@ -50,6 +51,9 @@ class SupportFacts:
     parents: dict[str, tuple[str, ...]]
     """Team → its parent teams."""
     team_names: dict[str, str]
+    derived: DerivedCache | None = field(default=None, compare=False, repr=False)
+    """Set by a snapshot's reader: answers derived from these facts (the hand-offs) are kept there, under ``epoch``."""
+    epoch: Hashable = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,42 @@ class PlatformFacts:
     """Owner team → how many of those services it owns (a service with several owner teams counts for each)."""
 
 
-class AntipatternReads(ReadBase):
+@dataclass(frozen=True)
+class SupportBasis:
+    """What the Ops hand-off audit joins that does not depend on the instant: everything but who is on call."""
+
+    service_owners: dict[str, tuple[str, ...]]
+    service_names: dict[str, str]
+    service_policies: dict[str, tuple[str, ...]]
+    team_policies: dict[str, tuple[str, ...]]
+    teams_of: dict[str, frozenset[str]]
+    parents: dict[str, tuple[str, ...]]
+    team_names: dict[str, str]
+
+    def at(self, responders: Responders) -> SupportFacts:
+        """The facts with the first levels of ``responders`` (read at the instant the audit is for)."""
+        return SupportFacts(
+            service_owners=self.service_owners,
+            service_names=self.service_names,
+            service_policies=self.service_policies,
+            team_policies=self.team_policies,
+            first_level={key: responders.first_level(key) for key in responders.policies},
+            teams_of=self.teams_of,
+            parents=self.parents,
+            team_names=self.team_names,
+        )
+
+
+class AntipatternReads(ResponderReads):
     async def support_facts(self, now: str) -> SupportFacts:
-        """Who owns, and who answers the first page for, every running service, as of ``now``: four table reads."""
+        """Who owns, and who answers the first page for, every running service, as of ``now``.
+
+        Level 1's people come from ``responders`` (the read the scorecard's Support uses), for every current policy."""
+        basis = await self.support_basis()
+        return basis.at(await self.responders(now))
+
+    async def support_basis(self) -> SupportBasis:
+        """Running services with their owner teams and policies, teams' policies, memberships and the team hierarchy: four table reads."""
         services = await self.store.read_table(
             "MATCH (s:Service) WHERE s.retired_at IS NULL AND (s.type IS NULL OR NOT (toLower(s.type) IN $not_running))\n"
             + _resolved_owner_teams("s", "s")
@@ -78,21 +115,10 @@ class AntipatternReads(ReadBase):
             {"id": "s.id", "name": "s.name", "owners": "owners", "policies": "policies"},
             {"not_running": _NOT_RUNNING},
         )
-        # Per policy: the people its first level targets, its level-1 schedules' layers, who holds a
-        # level-1 shift now, and the teams whose services fall back on it.
-        policies = await self.store.read_table(
-            "MATCH (p:EscalationPolicy) WHERE p.retired_at IS NULL\n"
-            "OPTIONAL MATCH (p)-[r:ESCALATES_TO]->(x:Person) WHERE r.active = true AND x.retired_at IS NULL AND 1 IN r.levels\n"
-            "WITH p, collect(DISTINCT x.id) AS people\n"
-            "OPTIONAL MATCH (p)-[q:ESCALATES_TO]->(sc:Schedule) WHERE q.active = true AND sc.retired_at IS NULL AND 1 IN q.levels\n"
-            "WITH p, people, collect(sc.layers) AS layers\n"
-            "OPTIONAL MATCH (h:Person)-[o:ON_CALL]->(sh:OnCallShift)-[f:SHIFT_OF]->(p) WHERE sh.retired_at IS NULL AND sh.level = 1 "
-            f"AND {shift_at('sh', '$now')}\n"
-            "WITH p, people, layers, collect(DISTINCT h.id) AS on_shift\n"
-            "OPTIONAL MATCH (t:Team)-[e:ESCALATES_VIA]->(p) WHERE e.active = true AND t.retired_at IS NULL\n"
-            "WITH p, people, layers, on_shift, collect(DISTINCT t.id) AS teams",
-            {"id": "p.id", "people": "people", "layers": "layers", "on_shift": "on_shift", "teams": "teams"},
-            {"now": now},
+        team_via = await self.store.read_table(
+            "MATCH (t:Team)-[e:ESCALATES_VIA]->(p:EscalationPolicy) "
+            "WHERE e.active = true AND t.retired_at IS NULL AND p.retired_at IS NULL",
+            {"team": "t.id", "policy": "p.id"},
         )
         members = await self.store.read_table(
             "MATCH (x:Person)-[m:MEMBER_OF]->(t:Team) WHERE m.active = true AND x.retired_at IS NULL AND t.retired_at IS NULL",
@@ -103,16 +129,9 @@ class AntipatternReads(ReadBase):
             "WHERE c.active = true AND p.retired_at IS NULL",
             {"id": "t.id", "name": "t.name", "parent": "p.id"},
         )
-        first: dict[str, set[str]] = {}
         team_policies: dict[str, set[str]] = defaultdict(set)
-        for r in policies:
-            key = str(r["id"])
-            people = {str(x) for x in (*(r["people"] or ()), *(r["on_shift"] or ())) if x}
-            for layers in r["layers"] or ():
-                people |= _schedule_people(layers)
-            first[key] = people
-            for t in r["teams"] or ():
-                team_policies[str(t)].add(key)
+        for r in team_via:
+            team_policies[str(r["team"])].add(str(r["policy"]))
         teams_of: dict[str, set[str]] = defaultdict(set)
         for r in members:
             teams_of[str(r["person"])].add(str(r["team"]))
@@ -122,12 +141,11 @@ class AntipatternReads(ReadBase):
             names[str(r["id"])] = str(r["name"] or r["id"])
             if r["parent"]:
                 parents[str(r["id"])].add(str(r["parent"]))
-        return SupportFacts(
+        return SupportBasis(
             service_owners={str(r["id"]): tuple(sorted(str(o) for o in r["owners"])) for r in services if r["owners"]},
             service_names={str(r["id"]): str(r["name"] or r["id"]) for r in services},
             service_policies={str(r["id"]): tuple(sorted(str(p) for p in r["policies"])) for r in services if r["policies"]},
             team_policies={k: tuple(sorted(v)) for k, v in team_policies.items()},
-            first_level={k: frozenset(v) for k, v in first.items()},
             teams_of={k: frozenset(v) for k, v in teams_of.items()},
             parents={k: tuple(sorted(v)) for k, v in parents.items()},
             team_names=names,
@@ -177,19 +195,3 @@ class AntipatternReads(ReadBase):
             )
             for key, r in sorted(first.items())
         ]
-
-
-def _schedule_people(layers: object) -> set[str]:
-    """The people of a schedule's layers (JSON text, as the PagerDuty importer writes it); none when unknown."""
-    if not isinstance(layers, str):
-        return set()
-    try:
-        parsed = json.loads(layers)
-    except ValueError:
-        return set()
-    people: set[str] = set()
-    for layer in parsed if isinstance(parsed, list) else ():
-        for user in layer.get("users") or () if isinstance(layer, dict) else ():
-            if isinstance(user, dict) and isinstance(user.get("key"), str):
-                people.add(user["key"])
-    return people

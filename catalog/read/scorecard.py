@@ -11,8 +11,7 @@ Every read keeps current facts only: active edges between nodes that are not ret
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +25,7 @@ from catalog.core.model import (
     OWNS,
     RUNS_ON,
 )
-from catalog.read.base import ReadBase
-from catalog.read.history import shift_at
+from catalog.read.responders import PolicyRow, ResponderReads, Responders, ShiftRow
 
 CONFIG_SOURCE = "config"
 """The source of facts catalog.yaml states (``catalog.runner``): a platform owner from configuration."""
@@ -102,22 +100,6 @@ class WorkloadRow:
     """Teams its labels name as owner (the Kubernetes importer's ``OWNS`` to the workload)."""
 
 
-@dataclass(frozen=True)
-class PolicyRow:
-    key: str
-    name: str | None
-    state: str | None
-    levels: tuple[tuple[int, tuple[tuple[str, str], ...]], ...] | None
-    """Per level (from 1): its targets as (type, key), ``user`` or ``schedule``; None when the levels are unknown."""
-
-
-@dataclass(frozen=True)
-class ShiftRow:
-    policy: str
-    level: int
-    person: str
-
-
 @dataclass
 class ScorecardFacts:
     """Everything a scorecard is computed from, as read at ``now``."""
@@ -144,12 +126,49 @@ class ScorecardFacts:
     """Service → the workloads that run it."""
     service_policies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     team_policies: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    policies: dict[str, PolicyRow] = field(default_factory=dict)
-    schedule_people: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Schedule → the people in its layers' rotations; absent when its layers are unknown."""
-    shifts_now: tuple[ShiftRow, ...] = ()
+    responders: Responders = field(default_factory=Responders)
+    """The policies services and teams page, their schedules' people and the shifts covering ``now``
+    (``ResponderReads.responders``: the read the Ops hand-off audit shares)."""
     on_call_data: bool = False
     """True when the catalog holds any escalation policy at all (a PagerDuty source has been read)."""
+    derived: DerivedCache | None = field(default=None, compare=False, repr=False)
+    """Set by a reader whose facts stay the same while its snapshot is current: answers derived from them
+    (the scored company) are kept there, under ``epoch``. None (the Cypher reader): nothing is kept."""
+    epoch: Hashable = field(default=None, compare=False, repr=False)
+    """Tells facts of one snapshot apart that differ only by the shifts covering ``now``."""
+
+    @property
+    def policies(self) -> Mapping[str, PolicyRow]:
+        return self.responders.policies
+
+    @property
+    def schedule_people(self) -> Mapping[str, tuple[str, ...]]:
+        """Schedule → the people in its layers' rotations; absent when its layers are unknown."""
+        return self.responders.schedule_people
+
+    @property
+    def shifts_now(self) -> tuple[ShiftRow, ...]:
+        return self.responders.shifts_now
+
+
+class DerivedCache:
+    """Values derived from one snapshot's facts, kept while that snapshot is current (a few, newest last).
+
+    The snapshot's scorecard part owns one; the answers layer fills it (``catalog.answers.scorecard``),
+    so the whole company is scored once per snapshot and shift change, not once per request."""
+
+    def __init__(self, limit: int = 10) -> None:
+        self._limit = limit
+        self._values: dict[Hashable, object] = {}
+
+    def get(self, key: Hashable) -> object | None:
+        return self._values.get(key)
+
+    def put(self, key: Hashable, value: object) -> None:
+        self._values.pop(key, None)
+        self._values[key] = value
+        while len(self._values) > self._limit:
+            del self._values[next(iter(self._values))]
 
 
 def _current(*names: str) -> str:
@@ -192,44 +211,6 @@ def _texts(value: Any) -> tuple[str, ...]:
     return tuple(sorted({str(v) for v in value or () if v is not None}))
 
 
-def _levels(rules: Any) -> tuple[tuple[int, tuple[tuple[str, str], ...]], ...] | None:
-    """A policy's stored ``rules`` JSON as (level, targets); None when absent or unreadable."""
-    try:
-        decoded = json.loads(rules) if isinstance(rules, str) else rules
-    except ValueError:
-        return None
-    if not isinstance(decoded, list):
-        return None
-    out: list[tuple[int, tuple[tuple[str, str], ...]]] = []
-    for rule in decoded:
-        if not isinstance(rule, dict) or not isinstance(rule.get("level"), int):
-            continue
-        targets = tuple(
-            (str(t.get("type")), str(t.get("key")))
-            for t in rule.get("targets") or ()
-            if isinstance(t, dict) and t.get("key") and t.get("type") in ("user", "schedule")
-        )
-        out.append((int(rule["level"]), targets))
-    return tuple(sorted(out))
-
-
-def _layer_people(layers: Any) -> tuple[str, ...] | None:
-    try:
-        decoded = json.loads(layers) if isinstance(layers, str) else layers
-    except ValueError:
-        return None
-    if not isinstance(decoded, list):
-        return None
-    people = {
-        str(user["key"])
-        for layer in decoded
-        if isinstance(layer, dict)
-        for user in layer.get("users") or ()
-        if isinstance(user, dict) and user.get("key")
-    }
-    return tuple(sorted(people))
-
-
 def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, set[str]] = {}
     for key, value in pairs:
@@ -237,7 +218,7 @@ def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     return {key: tuple(sorted(values)) for key, values in out.items()}
 
 
-class ScorecardReads(ReadBase):
+class ScorecardReads(ResponderReads):
     """The Build-Run scorecard's facts, read in bulk (see the module docs)."""
 
     async def scorecard_facts(self, now: str, team_keys: Sequence[str] | None = None) -> ScorecardFacts:
@@ -420,38 +401,7 @@ class ScorecardReads(ReadBase):
         wanted = sorted(
             {p for ps in facts.service_policies.values() for p in ps} | ({p for ps in facts.team_policies.values() for p in ps})
         )
-        if not wanted:
-            return
-        policies = await self.store.read_table(
-            f"UNWIND $ids AS key MATCH (e:EscalationPolicy {{id: key}}) WHERE {_current('e')}",
-            {"key": "e.id", "name": "e.name", "state": "e.state", "rules": "e.rules"},
-            {"ids": wanted},
-        )
-        facts.policies = {
-            str(r["key"]): PolicyRow(str(r["key"]), r["name"], r["state"], None if r["state"] == "referenced" else _levels(r["rules"]))
-            for r in policies
-        }
-        schedules = sorted(
-            {key for p in facts.policies.values() for _, targets in p.levels or () for kind, key in targets if kind == "schedule"}
-        )
-        if schedules:
-            rows = await self.store.read_table(
-                f"UNWIND $ids AS key MATCH (x:Schedule {{id: key}}) WHERE {_current('x')}",
-                {"key": "x.id", "layers": "x.layers"},
-                {"ids": schedules},
-            )
-            facts.schedule_people = {str(r["key"]): people for r in rows if (people := _layer_people(r["layers"])) is not None}
-        shifts = await self.store.read_table(
-            f"UNWIND $ids AS key MATCH (x:OnCallShift) WHERE x.policy = key AND x.retired_at IS NULL AND {shift_at('x', '$now')}",
-            {"policy": "x.policy", "level": "x.level", "person": "x.person"},
-            {"ids": sorted(facts.policies), "now": facts.now},
-        )
-        facts.shifts_now = tuple(
-            sorted(
-                {ShiftRow(str(r["policy"]), int(r["level"] or 0), str(r["person"])) for r in shifts if r["person"]},
-                key=lambda s: (s.policy, s.level, s.person),
-            )
-        )
+        facts.responders = await self.responders(facts.now, wanted)
 
     async def _scorecard_person_names(self, facts: ScorecardFacts) -> None:
         """Names of the people the evidence names who are in no team (so not read with the memberships)."""

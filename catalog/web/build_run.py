@@ -13,7 +13,6 @@ from catalog.answers.build_run_company import BuildRunPoint, build_run_trend, co
 from catalog.answers.scorecard import TeamNotFound, build_run
 from catalog.read import CatalogReader
 from catalog.settings import Settings
-from catalog.store.base import GraphStore
 from catalog.web.chart import TrendChart, share_chart
 from catalog.web.render import percent
 
@@ -22,10 +21,10 @@ ANTIPATTERNS_SHOWN = 25
 TREND_POINTS = 120
 
 
-async def team_section(store: GraphStore, key: str) -> dict[str, Any]:
+async def team_section(reader: CatalogReader, key: str) -> dict[str, Any]:
     """The team's scorecard with its evidence; None when the team is gone since the page began."""
     try:
-        return {"scorecard": await build_run(CatalogReader(store), key)}
+        return {"scorecard": await build_run(reader, key)}
     except TeamNotFound:
         return {"scorecard": None}
 
@@ -47,9 +46,9 @@ def build_run_chart(points: list[BuildRunPoint]) -> TrendChart | None:
     return share_chart([(p.taken_at, p.tally.share or 0.0, label) for p, label in zip(points, labels, strict=True)], summary)
 
 
-async def platform_section(store: GraphStore, settings: Settings) -> dict[str, Any]:
-    """The company view, the Platform Teams' scorecards, the anti-patterns and the trend."""
-    reader = CatalogReader(store)
+async def platform_section(reader: CatalogReader, settings: Settings) -> dict[str, Any]:
+    """The company view, the Platform Teams' scorecards, the anti-patterns and the trend, through the page's reader
+    (current state from the server's snapshot; the trend from the store)."""
     report = await company_report(reader)
     cards = {c.team.key: c for c in report.scorecard.teams}
     platform_cards = [cards[p.team.key] for p in report.scorecard.platform_teams if p.team is not None and p.team.key in cards]

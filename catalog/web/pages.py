@@ -263,7 +263,7 @@ class Pages:
                 "next_after": services.items[-1].id if services.has_next and services.items else None,
                 "after": after,
                 "chains": chains,
-                **(await team_section(store, key)),
+                **(await team_section(reader, key)),
             }
 
         return await self._page("team.html", build)
@@ -290,7 +290,7 @@ class Pages:
             off_page = await off.page(PAGE_SIZE)
             off_total = await off.total()
             async with self._walks:
-                build_run = await platform_section(store, self._settings)
+                build_run = await platform_section(self._reader(store), self._settings)
             return {
                 "report": report,
                 "by": by,

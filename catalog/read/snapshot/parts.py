@@ -10,6 +10,7 @@ from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.identify import IdentifyIndex
 from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
 from catalog.read.snapshot.oncall import OnCallFacts
+from catalog.read.snapshot.scorecard import ScorecardPart
 
 PARTS: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
@@ -19,4 +20,5 @@ PARTS: tuple[type[SnapshotPart], ...] = (
     ResolvedOwners,
     Escalation,
     OnCallFacts,
+    ScorecardPart,
 )

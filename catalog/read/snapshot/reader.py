@@ -14,6 +14,7 @@ from catalog.read.snapshot.current import CurrentStateFromSnapshot
 from catalog.read.snapshot.identify import IdentifyFromSnapshot
 from catalog.read.snapshot.impact import ImpactFromSnapshot
 from catalog.read.snapshot.oncall import OnCallFromSnapshot
+from catalog.read.snapshot.scorecard import ScorecardFromSnapshot
 
 
 class SnapshotReader(
@@ -22,6 +23,7 @@ class SnapshotReader(
     AdoptionSnapshotReads,
     ImpactFromSnapshot,
     OnCallFromSnapshot,
+    ScorecardFromSnapshot,
     SnapshotReads,
 ):
     """``CatalogReader`` plus every snapshot mixin; ``snapshot`` None answers everything from Cypher."""
