@@ -3,8 +3,9 @@
 ``CurrentGraph`` holds every current node of the labels owner answers show (services, teams,
 people, platforms, escalation policies) and every current edge of the relationships they walk
 (``OWNS``, ``ACCOUNTABLE_FOR``, ``MEMBER_OF``, ``CHILD_OF``, ``RUNS_ON``, ``ESCALATES_VIA``,
-``BUILT_FROM``), indexed both ways with the ``Linked`` values the Cypher reader would build, in
-the order it returns them. It is loaded by one table read per label and per relationship type.
+``BUILT_FROM``), indexed both ways as arrays of numbers (``Adjacency``, ``EdgeColumns``); a hop
+builds the ``Linked`` values the Cypher reader would build, in the order it returns them, for
+the keys it is asked about only. It is loaded by one table read per label and per relationship type.
 
 ``CurrentStateFromSnapshot`` answers from it the batch reads behind owner lookups, whoOwns and
 team pages: ``nodes_by_ids``, ``nodes_with_retired`` (current ones), ``neighbours`` (so ``owners_of``, ``resolved_owners_of``,
@@ -17,15 +18,17 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Self
+from typing import Any, Self, TypeVar
+
+import numpy as np
+import numpy.typing as npt
 
 from catalog.core.model import ACCOUNTABLE_FOR, BUILT_FROM, CHILD_OF, ESCALATES_VIA, MEMBER_OF, OWNS, RUNS_ON, RelType
 from catalog.read.hops import CHILD_TEAMS, SERVICES_OWNED, Hop, accountable_hop, owners_hop
-from catalog.read.nodes import GraphNode, Linked, Ownership, Resolution, node_map, rel_map
+from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, Ownership, Provenance, Resolution, node_map
 from catalog.read.snapshot.base import SnapshotReads
 from catalog.read.snapshot.interning import Interner
 from catalog.read.traversal import _breadth_first
@@ -36,15 +39,61 @@ LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 RELS: tuple[RelType, ...] = (OWNS, ACCOUNTABLE_FOR, MEMBER_OF, CHILD_OF, RUNS_ON, ESCALATES_VIA, BUILT_FROM)
 """Relationship types whose current edges the snapshot holds, both ways."""
 
-Adjacency = Mapping[str, tuple[tuple[str, tuple[Linked, ...]], ...]]
-"""Key → its links to current neighbours, grouped by the key's own label (one group but for a key two
-labels share), each group sorted as ``links_of`` sorts."""
+Numbers = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class EdgeColumns:
+    """One relationship type's current edges, by edge number: what ``EdgeFacts`` each one is made of.
+
+    Nearly every edge has a provenance of its own (its ``origin``: the file and line a source read it
+    from), while its properties and the rest of its provenance repeat across thousands of edges. So
+    the repeated parts are held once each and numbered, the origin once per edge, and an edge's
+    ``EdgeFacts`` is put together when an answer asks for it: a few hundred bytes per edge held as
+    objects become a string and two numbers.
+    """
+
+    props: tuple[Mapping[str, Any], ...]
+    """Every distinct map of the relationship's own properties."""
+    provenance: tuple[tuple[str | None, str | None, str | None, str | None], ...]
+    """Every distinct (source, source instance, first seen, last seen)."""
+    edge_props: Numbers
+    edge_provenance: Numbers
+    origins: tuple[str | None, ...]
+
+    def facts(self, edge: int) -> EdgeFacts:
+        source, instance, first_seen, last_seen = self.provenance[self.edge_provenance[edge]]
+        return EdgeFacts(self.props[self.edge_props[edge]], Provenance(source, instance, self.origins[edge], first_seen, last_seen))
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """One relationship type seen from one end: each key's current neighbours, as rows of numbers.
+
+    Row ``index[key]`` spans ``ptr[row]:ptr[row + 1]``; each entry holds the label of the key's own node
+    on that edge (a key two labels share has entries of both), the neighbour (a number in
+    ``CurrentGraph.ordered``) and the edge (a number in the relationship's ``EdgeColumns``). Entries
+    are sorted as ``links_of`` sorts: by neighbour key, then asserting source instance.
+    """
+
+    index: Mapping[str, int]
+    ptr: Numbers
+    own: npt.NDArray[np.uint8]
+    """The own label of each entry, a number in ``CurrentGraph.label_names``."""
+    other: Numbers
+    edge: Numbers
 
 
 @dataclass(frozen=True)
 class CurrentGraph:
     nodes: Mapping[str, Mapping[str, GraphNode]]
     """Label → key → current node."""
+    ordered: tuple[GraphNode, ...]
+    """Every current node, by (key, label): an adjacency names neighbours by their number here."""
+    label_names: tuple[str, ...]
+    """Every label an edge's end may have; an adjacency names labels by their number here."""
+    edges: Mapping[str, EdgeColumns]
+    """Relationship type → its current edges' facts."""
     forward: Mapping[str, Adjacency]
     """Relationship type → start key → its current targets."""
     backward: Mapping[str, Adjacency]
@@ -59,7 +108,8 @@ class CurrentGraph:
         reads += [
             (
                 f"MATCH (a:{'|'.join(rel.from_labels)})-[r:{rel.type}]->(b:{'|'.join(rel.to_labels)}) WHERE r.active = true",
-                {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b"), "edge": rel_map("r", rel)},
+                {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b")}
+                | {f"r_{name}": f"r.{name}" for name in _edge_columns(rel)},
             )
             for rel in RELS
         ]
@@ -73,26 +123,22 @@ class CurrentGraph:
         nodes: dict[str, Mapping[str, GraphNode]] = {}
         for label, rows in zip(LABELS, node_tables, strict=True):
             nodes[label] = MappingProxyType({str(row["node"]["id"]): intern.node(label, row["node"]) for row in rows})
-        current: dict[str, GraphNode] = {key: node for by_key in nodes.values() for key, node in by_key.items()}
+        ordered = tuple(sorted((node for by_key in nodes.values() for node in by_key.values()), key=lambda n: (n.id, n.label)))
+        number = {(node.id, node.label): i for i, node in enumerate(ordered)}
+        labels: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
+        edges: dict[str, EdgeColumns] = {}
         forward: dict[str, Adjacency] = {}
         backward: dict[str, Adjacency] = {}
         for rel, rows in zip(RELS, edge_tables, strict=True):
-            ahead: dict[tuple[str, str], list[Linked]] = defaultdict(list)
-            behind: dict[tuple[str, str], list[Linked]] = defaultdict(list)
-            for row in rows:
-                facts = intern.edge(rel, row["edge"])
-                a, b = str(row["a"]), str(row["b"])
-                source, target = current.get(a), current.get(b)
-                # Keys are shared with the nodes' own (or interned): each is held once however many edges name it.
-                a = source.id if source is not None else sys.intern(a)
-                b = target.id if target is not None else sys.intern(b)
-                if target is not None and target.label == row["b_label"]:
-                    ahead[(a, sys.intern(str(row["a_label"])))].append(Linked(target, facts))
-                if source is not None and source.label == row["a_label"]:
-                    behind[(b, sys.intern(str(row["b_label"])))].append(Linked(source, facts))
-            forward[rel.type] = _frozen(ahead)
-            backward[rel.type] = _frozen(behind)
-        return cls(MappingProxyType(nodes), MappingProxyType(forward), MappingProxyType(backward))
+            edges[rel.type], forward[rel.type], backward[rel.type] = _edges(rel, rows, number, labels, intern)
+        return cls(
+            MappingProxyType(nodes),
+            ordered,
+            tuple(labels),
+            MappingProxyType(edges),
+            MappingProxyType(forward),
+            MappingProxyType(backward),
+        )
 
     def serves(self, hop: Hop) -> bool:
         """True when the snapshot holds every neighbour ``hop`` can reach."""
@@ -100,21 +146,123 @@ class CurrentGraph:
 
     def neighbours(self, hop: Hop, ids: Sequence[str]) -> list[list[Linked]]:
         """What ``CatalogReader.neighbours`` answers, for a hop this snapshot ``serves``."""
-        table = (self.forward if hop.forward else self.backward)[hop.rel.type]
-        start, end = hop.start, hop.end
-        return [[link for label, links in table.get(key, ()) if label in start for link in links if link.node.label in end] for key in ids]
+        side = (self.forward if hop.forward else self.backward)[hop.rel.type]
+        facts = self.edges[hop.rel.type]
+        names, ordered, end = self.label_names, self.ordered, hop.end
+        start = {i for i, label in enumerate(names) if label in hop.start}
+        found: list[list[Linked]] = []
+        for key in ids:
+            row = side.index.get(key)
+            if row is None:
+                found.append([])
+                continue
+            lo, hi = int(side.ptr[row]), int(side.ptr[row + 1])
+            links = []
+            for own, other, edge in zip(side.own[lo:hi].tolist(), side.other[lo:hi].tolist(), side.edge[lo:hi].tolist(), strict=True):
+                node = ordered[other]
+                if own in start and node.label in end:
+                    links.append(Linked(node, facts.facts(edge)))
+            found.append(links)
+        return found
 
     def neighbour_keys(self, hop: Hop, key: str) -> list[str]:
         """The distinct keys of a node's current neighbours over ``hop``, sorted."""
         return sorted({link.node.id for link in self.neighbours(hop, [key])[0]})
 
 
-def _frozen(table: Mapping[tuple[str, str], list[Linked]]) -> Adjacency:
-    grouped: dict[str, list[tuple[str, tuple[Linked, ...]]]] = defaultdict(list)
-    for (key, label), links in table.items():
-        links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
-        grouped[key].append((label, tuple(links)))
-    return MappingProxyType({key: tuple(groups) for key, groups in grouped.items()})
+def _edge_columns(rel: RelType) -> tuple[str, ...]:
+    return (*(p.name for p in rel.props), *PROVENANCE_FIELDS)
+
+
+def _edges(
+    rel: RelType, rows: list[Row], number: Mapping[tuple[str, str], int], labels: dict[str, int], intern: Interner
+) -> tuple[EdgeColumns, Adjacency, Adjacency]:
+    """The edges of ``rows`` as columns, and both ends' adjacency over them."""
+    names = tuple(p.name for p in rel.props)
+    prop_columns = tuple(f"r_{name}" for name in names)
+    props: dict[tuple[Any, ...], int] = {}
+    prop_maps: list[Mapping[str, Any]] = []
+    provenance: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
+    edge_props: list[int] = []
+    edge_provenance: list[int] = []
+    origins: list[str | None] = []
+    # (key, own label, neighbour, edge) of each end's entries.
+    ahead: list[tuple[str, int, int, int]] = []
+    behind: list[tuple[str, int, int, int]] = []
+    for edge, row in enumerate(rows):
+        values = tuple(row[c] for c in prop_columns)
+        key = _hashable(values)
+        found = props.get(key)
+        if found is None:
+            found = props[key] = len(prop_maps)
+            prop_maps.append(intern.props(rel.type, dict(zip(names, values, strict=True))))
+        edge_props.append(found)
+        said = (row["r_source"], row["r_source_instance"], row["r_first_seen"], row["r_last_seen"])
+        seen = provenance.get(said)
+        if seen is None:
+            seen = provenance[said] = len(provenance)
+        edge_provenance.append(seen)
+        origins.append(row["r_origin"])
+        a, b, a_label, b_label = str(row["a"]), str(row["b"]), str(row["a_label"]), str(row["b_label"])
+        if (target := number.get((b, b_label))) is not None:
+            ahead.append((a, _code(labels, a_label), target, edge))
+        if (source := number.get((a, a_label))) is not None:
+            behind.append((b, _code(labels, b_label), source, edge))
+    columns = EdgeColumns(
+        tuple(prop_maps),
+        tuple(_text(p) for p in provenance),
+        _frozen(np.array(edge_props, dtype=np.int32)),
+        _frozen(np.array(edge_provenance, dtype=np.int32)),
+        tuple(sys.intern(o) if o is not None and len(o) < 64 else o for o in origins),
+    )
+    instance_rank = _ranks(p[1] or "" for p in provenance)
+    instance_of = np.array([instance_rank[p[1] or ""] for p in provenance] or [0], dtype=np.int32)[columns.edge_provenance]
+    return columns, _adjacency(ahead, instance_of), _adjacency(behind, instance_of)
+
+
+def _text(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(sys.intern(v) if isinstance(v, str) else v for v in values)
+
+
+def _code(labels: dict[str, int], label: str) -> int:
+    found = labels.get(label)
+    if found is None:
+        found = labels[sys.intern(label)] = len(labels)
+    return found
+
+
+def _ranks(values: Any) -> dict[str, int]:
+    return {value: i for i, value in enumerate(sorted(set(values)))}
+
+
+def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
+def _adjacency(entries: list[tuple[str, int, int, int]], instance_of: Numbers) -> Adjacency:
+    """Entries grouped by key, each key's sorted by neighbour (numbered in key order), then source instance, then read order."""
+    index: dict[str, int] = {}
+    rows = np.empty(len(entries), dtype=np.int32)
+    for i, (key, _, _, _) in enumerate(entries):
+        row = index.get(key)
+        if row is None:
+            row = index[sys.intern(key)] = len(index)
+        rows[i] = row
+    own = np.array([e[1] for e in entries], dtype=np.uint8)
+    other = np.array([e[2] for e in entries], dtype=np.int32)
+    edge = np.array([e[3] for e in entries], dtype=np.int32)
+    order = np.lexsort((np.arange(len(entries)), instance_of[edge] if len(entries) else edge, other, rows))
+    ptr = np.zeros(len(index) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])
+    return Adjacency(MappingProxyType(index), _frozen(ptr), _frozen(own[order]), _frozen(other[order]), _frozen(edge[order]))
+
+
+N = TypeVar("N", bound=np.generic)
+
+
+def _frozen(values: npt.NDArray[N]) -> npt.NDArray[N]:
+    values.flags.writeable = False
+    return values
 
 
 class CurrentStateFromSnapshot(SnapshotReads):

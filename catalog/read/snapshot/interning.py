@@ -67,6 +67,10 @@ class Interner:
             props = self._shared_props(rel.type, row, dict(zip(names, row, strict=True)))
         return EdgeFacts(props, self.provenance(values))
 
+    def props(self, kind: str, props: dict[str, Any]) -> Mapping[str, Any]:
+        """``props`` (an edge's own properties, in the model's order) as a read-only map shared by every equal one."""
+        return self._shared_props(kind, tuple(props.values()), props)
+
     def _shared_props(self, kind: str, row: tuple[Any, ...], props: dict[str, Any]) -> Mapping[str, Any]:
         key = (kind, _hashable(row))
         found = self._props.get(key)
