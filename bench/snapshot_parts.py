@@ -68,7 +68,8 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
     finally:
         tracemalloc.stop()
     return [
-        PartBuild(kind.__name__, seconds, rss, kept, peak) for kind, (seconds, rss), (kept, peak) in zip(PARTS, timed, traced, strict=True)
+        PartBuild(kind.__name__, seconds, cpu, rss, kept, peak)
+        for kind, (seconds, cpu, rss), (kept, peak) in zip(PARTS, timed, traced, strict=True)
     ]
 
 
