@@ -47,23 +47,30 @@ class EdgeColumns:
     """One relationship type's current edges, by edge number: what ``EdgeFacts`` each one is made of.
 
     Nearly every edge has a provenance of its own (its ``origin``: the file and line a source read it
-    from), while its properties and the rest of its provenance repeat across thousands of edges. So
-    the repeated parts are held once each and numbered, the origin once per edge, and an edge's
+    from, ``components/components-072.yaml#115``), while its properties and the rest of its provenance
+    repeat across thousands of edges. So the repeated parts are held once each and numbered, an
+    origin as its shared part before the last ``#`` and the number after it, and an edge's
     ``EdgeFacts`` is put together when an answer asks for it: a few hundred bytes per edge held as
-    objects become a string and two numbers.
+    objects become a few numbers.
     """
 
     props: tuple[Mapping[str, Any], ...]
     """Every distinct map of the relationship's own properties."""
     provenance: tuple[tuple[str | None, str | None, str | None, str | None], ...]
     """Every distinct (source, source instance, first seen, last seen)."""
+    origins: tuple[str | None, ...]
+    """Every distinct origin, or the part of it before its last ``#`` when a line number follows."""
     edge_props: Numbers
     edge_provenance: Numbers
-    origins: tuple[str | None, ...]
+    edge_origin: Numbers
+    origin_line: Numbers
+    """The number after the origin's last ``#``; -1 when the origin is whole in ``origins``."""
 
     def facts(self, edge: int) -> EdgeFacts:
         source, instance, first_seen, last_seen = self.provenance[self.edge_provenance[edge]]
-        return EdgeFacts(self.props[self.edge_props[edge]], Provenance(source, instance, self.origins[edge], first_seen, last_seen))
+        origin, line = self.origins[self.edge_origin[edge]], int(self.origin_line[edge])
+        origin = origin if line < 0 else f"{origin}#{line}"
+        return EdgeFacts(self.props[self.edge_props[edge]], Provenance(source, instance, origin, first_seen, last_seen))
 
 
 @dataclass(frozen=True)
@@ -113,31 +120,23 @@ class CurrentGraph:
             )
             for rel in RELS
         ]
-        tables = [await store.read_table(match, columns) for match, columns in reads]
-        # Building tens of thousands of values is CPU work: off the event loop, so requests keep being answered.
-        return await asyncio.to_thread(cls._build, tables[: len(LABELS)], tables[len(LABELS) :])
-
-    @classmethod
-    def _build(cls, node_tables: Sequence[list[Row]], edge_tables: Sequence[list[Row]]) -> Self:
-        intern = Interner()
-        nodes: dict[str, Mapping[str, GraphNode]] = {}
-        for label, rows in zip(LABELS, node_tables, strict=True):
-            nodes[label] = MappingProxyType({str(row["node"]["id"]): intern.node(label, row["node"]) for row in rows})
-        ordered = tuple(sorted((node for by_key in nodes.values() for node in by_key.values()), key=lambda n: (n.id, n.label)))
-        number = {(node.id, node.label): i for i, node in enumerate(ordered)}
-        labels: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
-        edges: dict[str, EdgeColumns] = {}
-        forward: dict[str, Adjacency] = {}
-        backward: dict[str, Adjacency] = {}
-        for rel, rows in zip(RELS, edge_tables, strict=True):
-            edges[rel.type], forward[rel.type], backward[rel.type] = _edges(rel, rows, number, labels, intern)
+        # Each table is turned into columns as soon as it is read, so only one table's rows are held at a time
+        # (the rows of all twelve at once were most of the build's peak memory). Building is CPU work: off the
+        # event loop, so requests keep being answered.
+        node_tables = [await store.read_table(match, columns) for match, columns in reads[: len(LABELS)]]
+        graph = await asyncio.to_thread(_Builder, node_tables)
+        del node_tables
+        for rel, (match, columns) in zip(RELS, reads[len(LABELS) :], strict=True):
+            rows = await store.read_table(match, columns)
+            await asyncio.to_thread(graph.add, rel, rows)
+            del rows
         return cls(
-            MappingProxyType(nodes),
-            ordered,
-            tuple(labels),
-            MappingProxyType(edges),
-            MappingProxyType(forward),
-            MappingProxyType(backward),
+            MappingProxyType(graph.nodes),
+            graph.ordered,
+            tuple(graph.labels),
+            MappingProxyType(graph.edges),
+            MappingProxyType(graph.forward),
+            MappingProxyType(graph.backward),
         )
 
     def serves(self, hop: Hop) -> bool:
@@ -170,6 +169,26 @@ class CurrentGraph:
         return sorted({link.node.id for link in self.neighbours(hop, [key])[0]})
 
 
+class _Builder:
+    """A ``CurrentGraph`` while it is built: its nodes first, then one relationship type at a time."""
+
+    def __init__(self, node_tables: Sequence[list[Row]]) -> None:
+        self.intern = Interner()
+        self.nodes: dict[str, Mapping[str, GraphNode]] = {}
+        for label, rows in zip(LABELS, node_tables, strict=True):
+            self.nodes[label] = MappingProxyType({str(row["node"]["id"]): self.intern.node(label, row["node"]) for row in rows})
+        everyone = (node for by_key in self.nodes.values() for node in by_key.values())
+        self.ordered = tuple(sorted(everyone, key=lambda n: (n.id, n.label)))
+        self.number = {(node.id, node.label): i for i, node in enumerate(self.ordered)}
+        self.labels: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
+        self.edges: dict[str, EdgeColumns] = {}
+        self.forward: dict[str, Adjacency] = {}
+        self.backward: dict[str, Adjacency] = {}
+
+    def add(self, rel: RelType, rows: list[Row]) -> None:
+        self.edges[rel.type], self.forward[rel.type], self.backward[rel.type] = _edges(rel, rows, self.number, self.labels, self.intern)
+
+
 def _edge_columns(rel: RelType) -> tuple[str, ...]:
     return (*(p.name for p in rel.props), *PROVENANCE_FIELDS)
 
@@ -185,7 +204,9 @@ def _edges(
     provenance: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
     edge_props: list[int] = []
     edge_provenance: list[int] = []
-    origins: list[str | None] = []
+    origins: dict[str | None, int] = {}
+    edge_origin: list[int] = []
+    origin_line: list[int] = []
     # (key, own label, neighbour, edge) of each end's entries.
     ahead: list[tuple[str, int, int, int]] = []
     behind: list[tuple[str, int, int, int]] = []
@@ -202,7 +223,12 @@ def _edges(
         if seen is None:
             seen = provenance[said] = len(provenance)
         edge_provenance.append(seen)
-        origins.append(row["r_origin"])
+        head, line = _split_origin(row["r_origin"])
+        known = origins.get(head)
+        if known is None:
+            known = origins[head] = len(origins)
+        edge_origin.append(known)
+        origin_line.append(line)
         a, b, a_label, b_label = str(row["a"]), str(row["b"]), str(row["a_label"]), str(row["b_label"])
         if (target := number.get((b, b_label))) is not None:
             ahead.append((a, _code(labels, a_label), target, edge))
@@ -211,13 +237,24 @@ def _edges(
     columns = EdgeColumns(
         tuple(prop_maps),
         tuple(_text(p) for p in provenance),
+        tuple(origins),
         _frozen(np.array(edge_props, dtype=np.int32)),
         _frozen(np.array(edge_provenance, dtype=np.int32)),
-        tuple(sys.intern(o) if o is not None and len(o) < 64 else o for o in origins),
+        _frozen(np.array(edge_origin, dtype=np.int32)),
+        _frozen(np.array(origin_line, dtype=np.int32)),
     )
     instance_rank = _ranks(p[1] or "" for p in provenance)
     instance_of = np.array([instance_rank[p[1] or ""] for p in provenance] or [0], dtype=np.int32)[columns.edge_provenance]
     return columns, _adjacency(ahead, instance_of), _adjacency(behind, instance_of)
+
+
+def _split_origin(origin: str | None) -> tuple[str | None, int]:
+    """``path#115`` as (``path``, 115), when the number reads back as written; else (origin, -1)."""
+    if origin is not None:
+        head, hash_sign, tail = origin.rpartition("#")
+        if hash_sign and tail.isascii() and tail.isdigit() and len(tail) < 10 and str(int(tail)) == tail:
+            return head, int(tail)
+    return origin, -1
 
 
 def _text(values: tuple[Any, ...]) -> tuple[Any, ...]:

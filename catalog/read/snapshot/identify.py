@@ -33,7 +33,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Service:
     named: NamedService
     aliases: ServiceAliases
@@ -41,14 +41,14 @@ class _Service:
     lowered_aliases: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Repository:
     id: str
     slug: str | None
     host: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Workload:
     id: str
     name: str | None
@@ -57,7 +57,7 @@ class _Workload:
     cluster: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Served:
     """A current service over one current edge, with the edge's facts."""
 

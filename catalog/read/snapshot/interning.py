@@ -11,7 +11,7 @@ The values built equal the ones the Cypher reader builds (``GraphNode.from_map``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
@@ -77,3 +77,28 @@ class Interner:
         if found is None:
             found = self._props[key] = MappingProxyType(props)
         return found
+
+
+class PackedRows:
+    """Rows of one query held as tuples of (interned) values under one shared tuple of column names.
+
+    A row as a dict costs a hash table per row; most on-call rows are looked at a handful at a time
+    (one policy's shifts, one team's links), so they are held packed and unpacked when asked for.
+    """
+
+    __slots__ = ("_values", "columns")
+
+    def __init__(self, columns: tuple[str, ...], values: tuple[tuple[Any, ...], ...]) -> None:
+        self.columns = columns
+        self._values = values
+
+    @classmethod
+    def of(cls, rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...] | None = None) -> PackedRows:
+        names = columns if columns is not None else (tuple(rows[0]) if rows else ())
+        return cls(names, tuple(tuple(_interned(row[name]) for name in names) for row in rows))
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, values, strict=True)) for values in self._values]
+
+    def __len__(self) -> int:
+        return len(self._values)
