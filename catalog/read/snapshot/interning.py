@@ -34,6 +34,10 @@ _SHORT = 256
 """Longer strings (descriptions, JSON links) are rarely repeated: not worth a lookup."""
 
 
+def _shared(same: dict[Any, Any], value: Any) -> Any:
+    return same.setdefault(value, value) if isinstance(value, str) else value
+
+
 def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(tuple(v) if isinstance(v, list) else v for v in values)
 
@@ -131,9 +135,16 @@ class PackedRows:
         self._values = values
 
     @classmethod
-    def of(cls, rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...] | None = None) -> PackedRows:
+    def of(
+        cls, rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...] | None = None, shared: dict[Any, Any] | None = None
+    ) -> PackedRows:
+        """``rows`` packed; equal strings among them (and among every call given the same ``shared``) become one object.
+
+        A dictionary the caller drops after the build, not ``sys.intern``: most of these values (shift and
+        policy keys, timestamps) are distinct, and Python's table of interned strings never shrinks."""
         names = columns if columns is not None else (tuple(rows[0]) if rows else ())
-        return cls(names, tuple(tuple(_interned(row[name]) for name in names) for row in rows))
+        same = shared if shared is not None else {}
+        return cls(names, tuple(tuple(_shared(same, row[name]) for name in names) for row in rows))
 
     def rows(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, values, strict=True)) for values in self._values]

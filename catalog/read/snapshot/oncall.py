@@ -130,22 +130,18 @@ class OnCallFacts:
             end,
             MappingProxyType({key: tuple(_shared_edges(owner_edges(rows), shared)) for key, rows in by_service.items()}),
             MappingProxyType(teams),
-            MappingProxyType({key: _packed(rows, _LINK_COLUMNS) for key, rows in links.items()}),
+            MappingProxyType({key: PackedRows.of(rows, _LINK_COLUMNS, shared) for key, rows in links.items()}),
             MappingProxyType({str(r["id"]): policy_facts(r) for r in policies}),
             MappingProxyType({key: tuple(target_edges(rows)) for key, rows in _grouped(targets, "policy").items()}),
-            MappingProxyType({key: _packed(rows) for key, rows in _grouped(shifts, "policy").items()}),
+            MappingProxyType({key: PackedRows.of(rows, None, shared) for key, rows in _grouped(shifts, "policy").items()}),
             tuple(runs),
             frozenset(str(r["instance"]) for r in runs),
-            MappingProxyType({str(r["id"]): _packed([r]) for r in people}),
+            MappingProxyType({str(r["id"]): PackedRows.of([r], None, shared) for r in people}),
         )
 
 
 _LINK_COLUMNS = ("key", "policy", "first_seen", "retired_at", "strength", "evidence", "external_service", "team")
 """The columns of ``escalation_query`` and the link's ``team``: service and team links alike."""
-
-
-def _packed(rows: list[Row], columns: tuple[str, ...] | None = None) -> PackedRows:
-    return PackedRows.of(rows, columns)
 
 
 def _shared_edges(edges: list[OwnerEdge], shared: dict[object, object]) -> list[OwnerEdge]:
