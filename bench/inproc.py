@@ -10,7 +10,8 @@ concurrency. Use it on a store a benchmark left behind (``--workdir``), to profi
 Then the snapshot (``catalog.read.snapshot``): its build time, the memory it holds (traced by
 ``tracemalloc``: what stays allocated after the build, and the peak during it) and the growth of
 the process's resident set, and the hot reads it serves, each from the snapshot and from Cypher
-(GraphQL through ``schema.execute`` and the direct reads).
+(GraphQL through ``schema.execute`` and the direct reads). ``--snapshot-parts`` instead prints the
+snapshot's build part by part (``bench.snapshot_parts``).
 """
 
 from __future__ import annotations
@@ -395,9 +396,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=20, help="calls per query (default 20)")
     parser.add_argument("--no-snapshot", action="store_true", help="leave out the snapshot's build and the snapshot-vs-Cypher rows")
     parser.add_argument(
+        "--snapshot-parts",
+        action="store_true",
+        help="instead: the snapshot's build part by part (seconds, tracemalloc kept and peak, RSS growth; bench.snapshot_parts)",
+    )
+    parser.add_argument(
         "--incident", action="store_true", help="instead: blast radius page and onCall now, snapshot vs Cypher (bench.incident)"
     )
     args = parser.parse_args(argv)
+    if args.snapshot_parts:
+        asyncio.run(snapshot_parts(args.store))
+        return 0
     asyncio.run(
         incident(args.store, args.calls) if args.incident else run(args.store, args.only, args.calls, snapshot=not args.no_snapshot)
     )
@@ -412,6 +421,17 @@ async def incident(store_at: str, calls: int) -> None:
     store = await open_store(settings)
     try:
         await incident_rows(store, settings, calls)
+    finally:
+        await store.close()
+
+
+async def snapshot_parts(store_at: str) -> None:
+    """The snapshot's build part by part (``bench.snapshot_parts``) on the store at ``store_at``."""
+    from bench.snapshot_parts import measure_parts, print_parts
+
+    store = await open_store(_settings(store_at))
+    try:
+        print_parts(await measure_parts(store))
     finally:
         await store.close()
 

@@ -11,7 +11,8 @@ mixins that answer from it and fall back to Cypher when there is no snapshot yet
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol, Self, TypeVar
 
 from catalog.read.reader import CatalogReader
@@ -52,6 +53,8 @@ class Snapshot:
     """When the build started (the ``at`` its parts were loaded for)."""
     parts: Mapping[type, object]
     build_seconds: float = 0.0
+    part_seconds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    """Each part's name → the seconds its load took (reads and construction), for logs and benchmarks."""
 
     def part(self, kind: type[P]) -> P:
         """The part of type ``kind``; raises ``MissingPart`` when the snapshot has none."""

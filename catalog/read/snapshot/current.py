@@ -3,8 +3,9 @@
 ``CurrentGraph`` holds every current node of the labels owner answers show (services, teams,
 people, platforms, escalation policies) and every current edge of the relationships they walk
 (``OWNS``, ``ACCOUNTABLE_FOR``, ``MEMBER_OF``, ``CHILD_OF``, ``RUNS_ON``, ``ESCALATES_VIA``,
-``BUILT_FROM``), indexed both ways with the ``Linked`` values the Cypher reader would build, in
-the order it returns them. It is loaded by one table read per label and per relationship type.
+``BUILT_FROM``), indexed both ways as arrays of numbers (``Adjacency``, ``EdgeColumns``); a hop
+builds the ``Linked`` values the Cypher reader would build, in the order it returns them, for
+the keys it is asked about only. It is loaded by one table read per label and per relationship type.
 
 ``CurrentStateFromSnapshot`` answers from it the batch reads behind owner lookups, whoOwns and
 team pages: ``nodes_by_ids``, ``nodes_with_retired`` (current ones), ``neighbours`` (so ``owners_of``, ``resolved_owners_of``,
@@ -17,15 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
-from typing import Self
+from typing import Any, Self, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
 
 from catalog.core.model import ACCOUNTABLE_FOR, BUILT_FROM, CHILD_OF, ESCALATES_VIA, MEMBER_OF, OWNS, RUNS_ON, RelType
 from catalog.read.hops import CHILD_TEAMS, SERVICES_OWNED, Hop, accountable_hop, owners_hop
-from catalog.read.nodes import GraphNode, Linked, Ownership, Resolution, node_map, rel_map
+from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, Ownership, Provenance, Resolution, node_map
 from catalog.read.snapshot.base import SnapshotReads
 from catalog.read.snapshot.interning import Interner
 from catalog.read.traversal import _breadth_first
@@ -36,15 +41,70 @@ LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 RELS: tuple[RelType, ...] = (OWNS, ACCOUNTABLE_FOR, MEMBER_OF, CHILD_OF, RUNS_ON, ESCALATES_VIA, BUILT_FROM)
 """Relationship types whose current edges the snapshot holds, both ways."""
 
-Adjacency = Mapping[str, tuple[tuple[str, tuple[Linked, ...]], ...]]
-"""Key → its links to current neighbours, grouped by the key's own label (one group but for a key two
-labels share), each group sorted as ``links_of`` sorts."""
+Numbers: TypeAlias = "array[int]"
+"""Numbers as built with numpy, held as ``array.array``: the same bytes, and one item reads in tens of
+nanoseconds, where a numpy index costs a few hundred (a hop reads a handful per request)."""
+
+
+@dataclass(frozen=True)
+class EdgeColumns:
+    """One relationship type's current edges, by edge number: what ``EdgeFacts`` each one is made of.
+
+    Nearly every edge has a provenance of its own (its ``origin``: the file and line a source read it
+    from, ``components/components-072.yaml#115``), while its properties and the rest of its provenance
+    repeat across thousands of edges. So the repeated parts are held once each and numbered, an
+    origin as its shared part before the last ``#`` and the number after it, and an edge's
+    ``EdgeFacts`` is put together when an answer asks for it: a few hundred bytes per edge held as
+    objects become a few numbers.
+    """
+
+    props: tuple[Mapping[str, Any], ...]
+    """Every distinct map of the relationship's own properties."""
+    provenance: tuple[tuple[str | None, str | None, str | None, str | None], ...]
+    """Every distinct (source, source instance, first seen, last seen)."""
+    origins: tuple[str | None, ...]
+    """Every distinct origin, or the part of it before its last ``#`` when a line number follows."""
+    edge_props: Numbers
+    edge_provenance: Numbers
+    edge_origin: Numbers
+    origin_line: Numbers
+    """The number after the origin's last ``#``; -1 when the origin is whole in ``origins``."""
+
+    def facts(self, edge: int) -> EdgeFacts:
+        source, instance, first_seen, last_seen = self.provenance[self.edge_provenance[edge]]
+        origin, line = self.origins[self.edge_origin[edge]], self.origin_line[edge]
+        origin = origin if line < 0 else f"{origin}#{line}"
+        return EdgeFacts(self.props[self.edge_props[edge]], Provenance(source, instance, origin, first_seen, last_seen))
+
+
+@dataclass(frozen=True)
+class Adjacency:
+    """One relationship type seen from one end: each key's current neighbours, as rows of numbers.
+
+    Row ``index[key]`` spans ``ptr[row]:ptr[row + 1]``; each entry holds the label of the key's own node
+    on that edge (a key two labels share has entries of both), the neighbour (a number in
+    ``CurrentGraph.ordered``) and the edge (a number in the relationship's ``EdgeColumns``). Entries
+    are sorted as ``links_of`` sorts: by neighbour key, then asserting source instance.
+    """
+
+    index: Mapping[str, int]
+    ptr: Numbers
+    own: Numbers
+    """The own label of each entry, a number in ``CurrentGraph.label_names``."""
+    other: Numbers
+    edge: Numbers
 
 
 @dataclass(frozen=True)
 class CurrentGraph:
     nodes: Mapping[str, Mapping[str, GraphNode]]
     """Label → key → current node."""
+    ordered: tuple[GraphNode, ...]
+    """Every current node, by (key, label): an adjacency names neighbours by their number here."""
+    label_names: tuple[str, ...]
+    """Every label an edge's end may have; an adjacency names labels by their number here."""
+    edges: Mapping[str, EdgeColumns]
+    """Relationship type → its current edges' facts."""
     forward: Mapping[str, Adjacency]
     """Relationship type → start key → its current targets."""
     backward: Mapping[str, Adjacency]
@@ -59,40 +119,29 @@ class CurrentGraph:
         reads += [
             (
                 f"MATCH (a:{'|'.join(rel.from_labels)})-[r:{rel.type}]->(b:{'|'.join(rel.to_labels)}) WHERE r.active = true",
-                {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b"), "edge": rel_map("r", rel)},
+                {"a": "a.id", "a_label": d.label_of("a"), "b": "b.id", "b_label": d.label_of("b")}
+                | {f"r_{name}": f"r.{name}" for name in _edge_columns(rel)},
             )
             for rel in RELS
         ]
-        tables = [await store.read_table(match, columns) for match, columns in reads]
-        # Building tens of thousands of values is CPU work: off the event loop, so requests keep being answered.
-        return await asyncio.to_thread(cls._build, tables[: len(LABELS)], tables[len(LABELS) :])
-
-    @classmethod
-    def _build(cls, node_tables: Sequence[list[Row]], edge_tables: Sequence[list[Row]]) -> Self:
-        intern = Interner()
-        nodes: dict[str, Mapping[str, GraphNode]] = {}
-        for label, rows in zip(LABELS, node_tables, strict=True):
-            nodes[label] = MappingProxyType({str(row["node"]["id"]): intern.node(label, row["node"]) for row in rows})
-        current: dict[str, GraphNode] = {key: node for by_key in nodes.values() for key, node in by_key.items()}
-        forward: dict[str, Adjacency] = {}
-        backward: dict[str, Adjacency] = {}
-        for rel, rows in zip(RELS, edge_tables, strict=True):
-            ahead: dict[tuple[str, str], list[Linked]] = defaultdict(list)
-            behind: dict[tuple[str, str], list[Linked]] = defaultdict(list)
-            for row in rows:
-                facts = intern.edge(rel, row["edge"])
-                a, b = str(row["a"]), str(row["b"])
-                source, target = current.get(a), current.get(b)
-                # Keys are shared with the nodes' own (or interned): each is held once however many edges name it.
-                a = source.id if source is not None else sys.intern(a)
-                b = target.id if target is not None else sys.intern(b)
-                if target is not None and target.label == row["b_label"]:
-                    ahead[(a, sys.intern(str(row["a_label"])))].append(Linked(target, facts))
-                if source is not None and source.label == row["a_label"]:
-                    behind[(b, sys.intern(str(row["b_label"])))].append(Linked(source, facts))
-            forward[rel.type] = _frozen(ahead)
-            backward[rel.type] = _frozen(behind)
-        return cls(MappingProxyType(nodes), MappingProxyType(forward), MappingProxyType(backward))
+        # Each table is turned into columns as soon as it is read, so only one table's rows are held at a time
+        # (the rows of all twelve at once were most of the build's peak memory). Building is CPU work: off the
+        # event loop, so requests keep being answered.
+        node_tables = [await store.read_table(match, columns) for match, columns in reads[: len(LABELS)]]
+        graph = await asyncio.to_thread(_Builder, node_tables)
+        del node_tables
+        for rel, (match, columns) in zip(RELS, reads[len(LABELS) :], strict=True):
+            rows = await store.read_table(match, columns)
+            await asyncio.to_thread(graph.add, rel, rows)
+            del rows
+        return cls(
+            MappingProxyType(graph.nodes),
+            graph.ordered,
+            tuple(graph.labels),
+            MappingProxyType(graph.edges),
+            MappingProxyType(graph.forward),
+            MappingProxyType(graph.backward),
+        )
 
     def serves(self, hop: Hop) -> bool:
         """True when the snapshot holds every neighbour ``hop`` can reach."""
@@ -100,21 +149,187 @@ class CurrentGraph:
 
     def neighbours(self, hop: Hop, ids: Sequence[str]) -> list[list[Linked]]:
         """What ``CatalogReader.neighbours`` answers, for a hop this snapshot ``serves``."""
-        table = (self.forward if hop.forward else self.backward)[hop.rel.type]
-        start, end = hop.start, hop.end
-        return [[link for label, links in table.get(key, ()) if label in start for link in links if link.node.label in end] for key in ids]
+        side = (self.forward if hop.forward else self.backward)[hop.rel.type]
+        facts = self.edges[hop.rel.type]
+        names, ordered, end = self.label_names, self.ordered, hop.end
+        start = {i for i, label in enumerate(names) if label in hop.start}
+        found: list[list[Linked]] = []
+        for key in ids:
+            row = side.index.get(key)
+            if row is None:
+                found.append([])
+                continue
+            own, other, edge = side.own, side.other, side.edge
+            links = []
+            for i in range(side.ptr[row], side.ptr[row + 1]):
+                node = ordered[other[i]]
+                if own[i] in start and node.label in end:
+                    links.append(Linked(node, facts.facts(edge[i])))
+            found.append(links)
+        return found
 
     def neighbour_keys(self, hop: Hop, key: str) -> list[str]:
-        """The distinct keys of a node's current neighbours over ``hop``, sorted."""
-        return sorted({link.node.id for link in self.neighbours(hop, [key])[0]})
+        """The distinct keys of a node's current neighbours over ``hop``, sorted (no edge facts built)."""
+        side = (self.forward if hop.forward else self.backward)[hop.rel.type]
+        row = side.index.get(key)
+        if row is None:
+            return []
+        names, ordered, end = self.label_names, self.ordered, hop.end
+        start = {i for i, label in enumerate(names) if label in hop.start}
+        own, other = side.own, side.other
+        keys = {ordered[other[i]].id for i in range(side.ptr[row], side.ptr[row + 1]) if own[i] in start and ordered[other[i]].label in end}
+        return sorted(keys)
 
 
-def _frozen(table: Mapping[tuple[str, str], list[Linked]]) -> Adjacency:
-    grouped: dict[str, list[tuple[str, tuple[Linked, ...]]]] = defaultdict(list)
-    for (key, label), links in table.items():
-        links.sort(key=lambda link: (link.node.id, link.edge.provenance.source_instance or ""))
-        grouped[key].append((label, tuple(links)))
-    return MappingProxyType({key: tuple(groups) for key, groups in grouped.items()})
+class _Builder:
+    """A ``CurrentGraph`` while it is built: its nodes first, then one relationship type at a time."""
+
+    def __init__(self, node_tables: Sequence[list[Row]]) -> None:
+        self.intern = Interner()
+        self.nodes: dict[str, Mapping[str, GraphNode]] = {}
+        for label, rows in zip(LABELS, node_tables, strict=True):
+            self.nodes[label] = MappingProxyType({str(row["node"]["id"]): self.intern.node(label, row["node"]) for row in rows})
+        everyone = (node for by_key in self.nodes.values() for node in by_key.values())
+        self.ordered = tuple(sorted(everyone, key=lambda n: (n.id, n.label)))
+        self.number = {(node.id, node.label): i for i, node in enumerate(self.ordered)}
+        self.labels: dict[str, int] = {label: i for i, label in enumerate(LABELS)}
+        self.edges: dict[str, EdgeColumns] = {}
+        self.forward: dict[str, Adjacency] = {}
+        self.backward: dict[str, Adjacency] = {}
+
+    def add(self, rel: RelType, rows: list[Row]) -> None:
+        self.edges[rel.type], self.forward[rel.type], self.backward[rel.type] = _edges(rel, rows, self.number, self.labels, self.intern)
+
+
+def _edge_columns(rel: RelType) -> tuple[str, ...]:
+    return (*(p.name for p in rel.props), *PROVENANCE_FIELDS)
+
+
+def _edges(
+    rel: RelType, rows: list[Row], number: Mapping[tuple[str, str], int], labels: dict[str, int], intern: Interner
+) -> tuple[EdgeColumns, Adjacency, Adjacency]:
+    """The edges of ``rows`` as columns, and both ends' adjacency over them."""
+    names = tuple(p.name for p in rel.props)
+    prop_columns = tuple(f"r_{name}" for name in names)
+    props: dict[tuple[Any, ...], int] = {}
+    prop_maps: list[Mapping[str, Any]] = []
+    provenance: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
+    edge_props: list[int] = []
+    edge_provenance: list[int] = []
+    origins: dict[str | None, int] = {}
+    edge_origin: list[int] = []
+    origin_line: list[int] = []
+    # (key, own label, neighbour, edge) of each end's entries.
+    ahead: list[tuple[str, int, int, int]] = []
+    behind: list[tuple[str, int, int, int]] = []
+    # A quarter of a million rows at scale M: C-level getters, and one dictionary lookup per repeated part.
+    take_props = _getter(prop_columns)
+    take_said = itemgetter("r_source", "r_source_instance", "r_first_seen", "r_last_seen")
+    take_ends = itemgetter("a", "b", "a_label", "b_label", "r_origin")
+    for edge, row in enumerate(rows):
+        values = take_props(row)
+        try:
+            found = props.get(values)
+        except TypeError:  # a list-valued property (ACCOUNTABLE_FOR's sources)
+            values = _hashable(values)
+            found = props.get(values)
+        if found is None:
+            found = props[values] = len(prop_maps)
+            prop_maps.append(intern.props(rel.type, dict(zip(names, take_props(row), strict=True))))
+        edge_props.append(found)
+        said = take_said(row)
+        seen = provenance.get(said)
+        if seen is None:
+            seen = provenance[said] = len(provenance)
+        edge_provenance.append(seen)
+        a, b, a_label, b_label, origin = take_ends(row)
+        head, line = _split_origin(origin)
+        known = origins.get(head)
+        if known is None:
+            known = origins[head] = len(origins)
+        edge_origin.append(known)
+        origin_line.append(line)
+        if (target := number.get((b, b_label))) is not None:
+            ahead.append((a, _code(labels, a_label), target, edge))
+        if (source := number.get((a, a_label))) is not None:
+            behind.append((b, _code(labels, b_label), source, edge))
+    columns = EdgeColumns(
+        tuple(prop_maps),
+        tuple(_text(p) for p in provenance),
+        tuple(origins),
+        _frozen(np.array(edge_props, dtype=np.int32)),
+        _frozen(np.array(edge_provenance, dtype=np.int32)),
+        _frozen(np.array(edge_origin, dtype=np.int32)),
+        _frozen(np.array(origin_line, dtype=np.int32)),
+    )
+    instance_rank = _ranks(p[1] or "" for p in provenance)
+    instance_of = np.array([instance_rank[p[1] or ""] for p in provenance] or [0], dtype=np.int32)[
+        np.array(edge_provenance, dtype=np.int64)
+    ]
+    return columns, _adjacency(ahead, instance_of), _adjacency(behind, instance_of)
+
+
+def _getter(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
+    """A row's values of ``columns`` as a tuple, whatever their number."""
+    if len(columns) > 1:
+        return itemgetter(*columns)
+    if columns:
+        one = columns[0]
+        return lambda row: (row[one],)
+    return lambda row: ()
+
+
+def _split_origin(origin: str | None) -> tuple[str | None, int]:
+    """``path#115`` as (``path``, 115), when the number reads back as written; else (origin, -1)."""
+    if origin is not None:
+        head, hash_sign, tail = origin.rpartition("#")
+        if hash_sign and tail.isascii() and tail.isdigit() and len(tail) < 10 and str(int(tail)) == tail:
+            return head, int(tail)
+    return origin, -1
+
+
+def _text(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(sys.intern(v) if isinstance(v, str) else v for v in values)
+
+
+def _code(labels: dict[str, int], label: str) -> int:
+    found = labels.get(label)
+    if found is None:
+        found = labels[sys.intern(label)] = len(labels)
+    return found
+
+
+def _ranks(values: Any) -> dict[str, int]:
+    return {value: i for i, value in enumerate(sorted(set(values)))}
+
+
+def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
+def _adjacency(entries: list[tuple[str, int, int, int]], instance_of: npt.NDArray[np.int32]) -> Adjacency:
+    """Entries grouped by key, each key's sorted by neighbour (numbered in key order), then source instance, then read order."""
+    index: dict[str, int] = {}
+    rows = np.empty(len(entries), dtype=np.int32)
+    for i, (key, _, _, _) in enumerate(entries):
+        row = index.get(key)
+        if row is None:
+            row = index[sys.intern(key)] = len(index)
+        rows[i] = row
+    own = np.array([e[1] for e in entries], dtype=np.uint8)
+    other = np.array([e[2] for e in entries], dtype=np.int32)
+    edge = np.array([e[3] for e in entries], dtype=np.int32)
+    order = np.lexsort((np.arange(len(entries)), instance_of[edge] if len(entries) else edge, other, rows))
+    ptr = np.zeros(len(index) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])
+    return Adjacency(MappingProxyType(index), _frozen(ptr), _frozen(own[order]), _frozen(other[order]), _frozen(edge[order]))
+
+
+def _frozen(values: npt.NDArray[Any]) -> Numbers:
+    """``values`` (int32 or uint8) as an ``array.array`` of the same bytes; never changed after the build."""
+    held = array("B" if values.dtype == np.uint8 else "i")
+    held.frombytes(np.ascontiguousarray(values, dtype=np.uint8 if values.dtype == np.uint8 else np.int32).tobytes())
+    return held
 
 
 class CurrentStateFromSnapshot(SnapshotReads):

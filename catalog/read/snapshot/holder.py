@@ -76,7 +76,9 @@ class SnapshotHolder:
             return False
         self.current = built
         self.failures = 0
-        log.info("snapshot: generation %d (synced %s) built in %.2f s", built.generation, built.synced_at or "never", built.build_seconds)
+        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in built.part_seconds.items())
+        synced = built.synced_at or "never"
+        log.info("snapshot: generation %d (synced %s) built in %.2f s (%s)", built.generation, synced, built.build_seconds, parts)
         return True
 
     def _generation_text(self) -> str:

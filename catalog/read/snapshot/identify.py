@@ -33,7 +33,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Service:
     named: NamedService
     aliases: ServiceAliases
@@ -41,14 +41,14 @@ class _Service:
     lowered_aliases: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Repository:
     id: str
     slug: str | None
     host: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Workload:
     id: str
     name: str | None
@@ -57,7 +57,7 @@ class _Workload:
     cluster: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Served:
     """A current service over one current edge, with the edge's facts."""
 
@@ -105,7 +105,6 @@ _ESCALATIONS = (
     "AND r.external_service IS NOT NULL",
     {"id": "s.id", "name": "s.name", "ids": "r.external_service", "strength": "r.strength", "evidence": "r.evidence", "source": "r.source"},
 )
-_IDENTIFIED_FIELDS = ("scheme", "value", "display", "id", "name", "strength", "evidence", "source")
 _TABLES = (_SERVICES, _IDENTIFIED, _REPOSITORIES, _BUILT_FROM, _WORKLOADS, _INSTANCE_OF, _ESCALATIONS)
 
 
@@ -159,7 +158,7 @@ class IdentifyIndex:
             tuple(all_services),
             MappingProxyType({s.named.id: s for s in all_services}),
             _grouped((s.named.name, s) for s in all_services if s.named.name is not None),
-            _grouped((str(r["key"]), IdentifiedService(*(t(r[f]) for f in _IDENTIFIED_FIELDS))) for r in identified),
+            _grouped((str(r["key"]), _identified(r)) for r in identified),
             MappingProxyType({r.id: r for r in repos}),
             _grouped((r.slug, r) for r in repos if r.slug is not None),
             _grouped((str(r["key"]), _served(r, t)) for r in built_from),
@@ -175,6 +174,16 @@ class IdentifyIndex:
 def _intern(value: Any) -> Any:
     """Names, sources and evidence repeat across rows: one string object each."""
     return sys.intern(value) if isinstance(value, str) and len(value) <= 256 else value
+
+
+def _identified(row: Row) -> IdentifiedService:
+    # An identifier's value and display are its own (unique: not interned); the display is most often the value itself.
+    value, display = row["value"], row["display"]
+    display = value if display == value else display
+    return IdentifiedService(
+        _intern(row["scheme"]), value, display, _intern(row["id"]), _intern(row["name"]), _intern(row["strength"]),
+        _intern(row["evidence"]), _intern(row["source"]),
+    )  # fmt: skip
 
 
 def _served(row: Row, text: Callable[[Any], Any]) -> _Served:

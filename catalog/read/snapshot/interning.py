@@ -11,7 +11,7 @@ The values built equal the ones the Cypher reader builds (``GraphNode.from_map``
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
@@ -34,14 +34,52 @@ _SHORT = 256
 """Longer strings (descriptions, JSON links) are rarely repeated: not worth a lookup."""
 
 
+def _shared(same: dict[Any, Any], value: Any) -> Any:
+    return same.setdefault(value, value) if isinstance(value, str) else value
+
+
 def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(tuple(v) if isinstance(v, list) else v for v in values)
+
+
+class FrozenProps(Mapping[str, Any]):
+    """A node's properties as a read-only map: the names held once per label, the values in a tuple.
+
+    Equal to the ``MappingProxyType`` the Cypher reader builds with the same items (``Mapping``'s
+    equality), at a fraction of a dict's size: a snapshot holds tens of thousands of nodes.
+    """
+
+    __slots__ = ("_names", "_values")
+
+    def __init__(self, names: Mapping[str, int], values: tuple[Any, ...]) -> None:
+        self._names = names
+        self._values = values
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[self._names[name]]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        at = self._names.get(name)
+        return default if at is None else self._values[at]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"FrozenProps({dict(self.items())!r})"
 
 
 class Interner:
     def __init__(self) -> None:
         self._provenance: dict[tuple[Any, ...], Provenance] = {}
         self._props: dict[tuple[str, tuple[Any, ...]], Mapping[str, Any]] = {}
+        self._names: dict[tuple[str, ...], Mapping[str, int]] = {}
 
     def provenance(self, values: Mapping[str, Any]) -> Provenance:
         key = _provenance_of(values)
@@ -54,7 +92,11 @@ class Interner:
         """``GraphNode.from_map(label, values)``, with its provenance shared and its short strings interned
         (namespaces, types, lifecycles, tags repeat across nodes)."""
         node = GraphNode.from_map(label, values)
-        props = MappingProxyType({name: _interned(value) for name, value in node.props.items()})
+        names = tuple(node.props)
+        index = self._names.get(names)
+        if index is None:
+            index = self._names[names] = MappingProxyType({name: i for i, name in enumerate(names)})
+        props = FrozenProps(index, tuple(_interned(value) for value in node.props.values()))
         return GraphNode(node.label, sys.intern(node.id), props, self.provenance(values), node.retired_at)
 
     def edge(self, rel: RelType, values: Mapping[str, Any]) -> EdgeFacts:
@@ -67,9 +109,45 @@ class Interner:
             props = self._shared_props(rel.type, row, dict(zip(names, row, strict=True)))
         return EdgeFacts(props, self.provenance(values))
 
+    def props(self, kind: str, props: dict[str, Any]) -> Mapping[str, Any]:
+        """``props`` (an edge's own properties, in the model's order) as a read-only map shared by every equal one."""
+        return self._shared_props(kind, tuple(props.values()), props)
+
     def _shared_props(self, kind: str, row: tuple[Any, ...], props: dict[str, Any]) -> Mapping[str, Any]:
         key = (kind, _hashable(row))
         found = self._props.get(key)
         if found is None:
             found = self._props[key] = MappingProxyType(props)
         return found
+
+
+class PackedRows:
+    """Rows of one query held as tuples of (interned) values under one shared tuple of column names.
+
+    A row as a dict costs a hash table per row; most on-call rows are looked at a handful at a time
+    (one policy's shifts, one team's links), so they are held packed and unpacked when asked for.
+    """
+
+    __slots__ = ("_values", "columns")
+
+    def __init__(self, columns: tuple[str, ...], values: tuple[tuple[Any, ...], ...]) -> None:
+        self.columns = columns
+        self._values = values
+
+    @classmethod
+    def of(
+        cls, rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...] | None = None, shared: dict[Any, Any] | None = None
+    ) -> PackedRows:
+        """``rows`` packed; equal strings among them (and among every call given the same ``shared``) become one object.
+
+        A dictionary the caller drops after the build, not ``sys.intern``: most of these values (shift and
+        policy keys, timestamps) are distinct, and Python's table of interned strings never shrinks."""
+        names = columns if columns is not None else (tuple(rows[0]) if rows else ())
+        same = shared if shared is not None else {}
+        return cls(names, tuple(tuple(_shared(same, row[name]) for name in names) for row in rows))
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, values, strict=True)) for values in self._values]
+
+    def __len__(self) -> int:
+        return len(self._values)

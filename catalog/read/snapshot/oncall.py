@@ -47,6 +47,7 @@ from catalog.read.oncall import (
     target_query,
 )
 from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.interning import PackedRows
 from catalog.store.base import GraphStore, Row
 
 SHIFTS_BEFORE = timedelta(days=7)
@@ -75,16 +76,16 @@ class OnCallFacts:
     """Service key → every ownership edge into it, current and retired."""
     owner_teams: Mapping[str, tuple[str, ...]]
     """Service key → every team that ever owned or claimed it."""
-    links: Mapping[str, tuple[Row, ...]]
+    links: Mapping[str, PackedRows]
     """Service or team key → its escalation link rows, current and retired."""
     policies: Mapping[str, PolicyFacts]
     targets: Mapping[str, tuple[TargetEdge, ...]]
-    shifts: Mapping[str, tuple[Row, ...]]
+    shifts: Mapping[str, PackedRows]
     """Policy key → rows of the shifts overlapping the window, current and retired."""
     runs: tuple[Row, ...]
     """Every finished read of an on-call source."""
     run_instances: frozenset[str]
-    people: Mapping[str, Row]
+    people: Mapping[str, PackedRows]
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
@@ -122,19 +123,37 @@ class OnCallFacts:
             links[str(row["key"])].append({**row, "team": ""})
         for row in team_links:
             links[str(row["key"])].append({**row, "team": row["key"], "external_service": ""})
+        # Owners, intervals and contacts repeat across thousands of edges: one object each.
+        shared: dict[object, object] = {}
         return cls(
             start,
             end,
-            MappingProxyType({key: tuple(owner_edges(rows)) for key, rows in by_service.items()}),
+            MappingProxyType({key: tuple(_shared_edges(owner_edges(rows), shared)) for key, rows in by_service.items()}),
             MappingProxyType(teams),
-            MappingProxyType({key: tuple(rows) for key, rows in links.items()}),
+            MappingProxyType({key: PackedRows.of(rows, _LINK_COLUMNS, shared) for key, rows in links.items()}),
             MappingProxyType({str(r["id"]): policy_facts(r) for r in policies}),
             MappingProxyType({key: tuple(target_edges(rows)) for key, rows in _grouped(targets, "policy").items()}),
-            MappingProxyType({key: tuple(rows) for key, rows in _grouped(shifts, "policy").items()}),
+            MappingProxyType({key: PackedRows.of(rows, None, shared) for key, rows in _grouped(shifts, "policy").items()}),
             tuple(runs),
             frozenset(str(r["instance"]) for r in runs),
-            MappingProxyType({str(r["id"]): r for r in people}),
+            MappingProxyType({str(r["id"]): PackedRows.of([r], None, shared) for r in people}),
         )
+
+
+_LINK_COLUMNS = ("key", "policy", "first_seen", "retired_at", "strength", "evidence", "external_service", "team")
+"""The columns of ``escalation_query`` and the link's ``team``: service and team links alike."""
+
+
+def _shared_edges(edges: list[OwnerEdge], shared: dict[object, object]) -> list[OwnerEdge]:
+    def one(value: object) -> Any:
+        return shared.setdefault(value, value)
+
+    return [
+        OwnerEdge(
+            one(e.rel), one(e.owner), one(e.interval), one(e.source), one(e.source_instance), one(e.strength), one(e.why), one(e.sources)
+        )
+        for e in edges
+    ]
 
 
 class OnCallFromSnapshot(SnapshotReads):
@@ -152,16 +171,16 @@ class OnCallFromSnapshot(SnapshotReads):
     async def escalation_links(self, key: str) -> list[PolicyLink]:
         if (facts := self._facts()) is None:
             return await super().escalation_links(key)
-        rows = [r for r in facts.links.get(key, ()) if r["team"] == ""]
+        rows = [r for r in _rows(facts.links.get(key)) if r["team"] == ""]
         for team in facts.owner_teams.get(key, ()):
-            rows += [r for r in facts.links.get(team, ()) if r["team"] != ""]
+            rows += [r for r in _rows(facts.links.get(team)) if r["team"] != ""]
         return policy_links(rows)
 
     async def team_escalation_links(self, teams: Sequence[str]) -> list[PolicyLink]:
         if (facts := self._facts()) is None:
             return await super().team_escalation_links(teams)
         return policy_links(
-            [{**r, "external_service": None} for team in sorted(set(teams)) for r in facts.links.get(team, ()) if r["team"]]
+            [{**r, "external_service": None} for team in sorted(set(teams)) for r in _rows(facts.links.get(team)) if r["team"]]
         )
 
     async def policy_facts(self, keys: Sequence[str]) -> dict[str, PolicyFacts]:
@@ -181,7 +200,7 @@ class OnCallFromSnapshot(SnapshotReads):
         rows = [
             r
             for policy in sorted(set(policies))
-            for r in facts.shifts.get(policy, ())
+            for r in _rows(facts.shifts.get(policy))
             if (r["starts_at"] is None or r["starts_at"] <= t) and (r["ends_at"] is None or r["ends_at"] > t)
         ]
         return shifts_of(rows)
@@ -197,8 +216,12 @@ class OnCallFromSnapshot(SnapshotReads):
     ) -> tuple[dict[str, Contact], dict[str, tuple[str | None, str | None]]]:
         if (facts := self._facts()) is None:
             return await super().people_and_schedules(people, schedules)
-        rows: list[Any] = [facts.people[key] for key in sorted(people | schedules) if key in facts.people]
+        rows: list[Any] = [facts.people[key].rows()[0] for key in sorted(people | schedules) if key in facts.people]
         return people_of(rows, people, schedules)
+
+
+def _rows(packed: PackedRows | None) -> list[Row]:
+    return packed.rows() if packed is not None else []
 
 
 def target_edges_of(edges: Sequence[TargetEdge]) -> list[TargetEdge]:
