@@ -142,7 +142,7 @@ async def _services_connection(
         listed, more = await found.services(owner, first, after_key)
     except impact.UnknownCursor as exc:
         raise BadArgument(str(exc)) from exc
-    total = found.unowned_count if owner is None else next(g.count for g in found.groups if g.key == owner)
+    total = found.count_of(owner)
     return build_connection(
         [ImpactedService(row=s) for s in listed], [s.key for s in listed], has_next=more, after=after_key, counter=known_count(total)
     )

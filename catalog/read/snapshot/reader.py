@@ -14,6 +14,7 @@ from catalog.read.snapshot.current import CurrentStateFromSnapshot
 from catalog.read.snapshot.identify import IdentifyFromSnapshot
 from catalog.read.snapshot.impact import ImpactFromSnapshot
 from catalog.read.snapshot.oncall import OnCallFromSnapshot
+from catalog.read.snapshot.reach import ReachFromSnapshot
 
 
 class SnapshotReader(
@@ -21,6 +22,7 @@ class SnapshotReader(
     IdentifyFromSnapshot,
     AdoptionSnapshotReads,
     ImpactFromSnapshot,
+    ReachFromSnapshot,
     OnCallFromSnapshot,
     SnapshotReads,
 ):
