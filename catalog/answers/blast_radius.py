@@ -189,6 +189,8 @@ class Impact:
         self.reach: OwnerReach | None = None
         self.unowned: list[ImpactedService] = []
         """The first unowned services, once ``teams`` resolved them."""
+        self._via: dict[str, ImpactedService] = {}
+        """Services whose ``via`` was resolved: a team's first page lists them again (GraphQL's ``services`` and ``affectedServices``)."""
 
     @property
     def total_services(self) -> int:
@@ -263,7 +265,8 @@ class Impact:
         """The services of each list with their ``via``, in one read for all of them."""
         root, reach = self.service, self.reach
         assert root is not None and reach is not None
-        farther = sorted({s.key for services in lists for s in services if s.distance > 1})
+        done = self._via
+        farther = sorted({s.key for services in lists for s in services if s.distance > 1 and s.key not in done})
         nearer: dict[str, str] = {}
         for key, dependencies in zip(farther, await self.reader.dependency_keys(farther), strict=True):
             found = reach.dependent(key)
@@ -271,10 +274,13 @@ class Impact:
             nearer[key] = next((d for d in dependencies if (near := reach.dependent(d)) is not None and near.distance == step), "")
 
         def with_via(s: Dependent) -> ImpactedService:
+            if (known := done.get(s.key)) is not None:
+                return known
             via = root.key if s.distance == 1 else nearer.get(s.key, "")
             through = None if via == root.key else reach.dependent(via)
             via_name = root.name if via == root.key else (through.name if through is not None else via)
-            return ImpactedService(s.key, s.name, s.distance, via, via_name)
+            found = done[s.key] = ImpactedService(s.key, s.name, s.distance, via, via_name)
+            return found
 
         return [[with_via(s) for s in services] for services in lists]
 
