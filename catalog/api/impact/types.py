@@ -20,6 +20,7 @@ from catalog.api.entity import as_time
 from catalog.api.errors import BadArgument
 from catalog.api.identification import Identification, identification_of, service_stub
 from catalog.api.limits import checked_first
+from catalog.api.loaders import load_all
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
@@ -49,10 +50,10 @@ async def impacted_services(info: Info, rows: Sequence[impact.ImpactedService]) 
     if not rows:
         return []
     nodes = info.context.loaders.node_with_retired
-    found = await nodes("Service").load_many([*(s.key for s in rows), *(s.via for s in rows)])
+    found = await load_all(nodes("Service"), [*(s.key for s in rows), *(s.via for s in rows)])
     services, via_services = found[: len(rows)], found[len(rows) :]
     missing = sorted({s.via for s, row in zip(rows, via_services, strict=True) if row is None})
-    resources = dict(zip(missing, await nodes("Resource").load_many(missing), strict=True))
+    resources = dict(zip(missing, await load_all(nodes("Resource"), missing), strict=True))
     listed = []
     for s, row, via_row in zip(rows, services, via_services, strict=True):
         via: Service | Resource
