@@ -167,6 +167,24 @@ async def _second_page(reader: CatalogReader, key: str) -> object:
     return found.summary(), second, services
 
 
+async def _ranked(reader: CatalogReader, key: str) -> object:
+    """The whole ranking of a walk by owner: every group in order, each one's services in order, the unowned,
+    the position of each owner (and of a key that owns none), and a lookup of every reached node and a miss."""
+    reach = await reader.reach_by_owner(key, 3)
+    groups = reach.groups(0, reach.total_groups)
+    members = {g.key: list(reach.members(g.key)) for g in groups}
+    reached = sorted({s.key for listed in members.values() for s in listed})
+    return (
+        (reach.total_services, reach.by_distance, reach.total_groups, reach.unowned_count),
+        groups,
+        members,
+        list(reach.members(None)),
+        [(reach.position(g.key), reach.count(g.key)) for g in groups],
+        (reach.position("group:default/no-such-team"), list(reach.members("group:default/no-such-team")), reach.count(None)),
+        ([reach.dependent(k) for k in reached], reach.dependent(key), reach.dependent("component:default/no-such-service")),
+    )
+
+
 CONTRACT: tuple[Case, ...] = (
     Case("nodes_by_ids", _nodes),
     Case("neighbours, over every hop", _hops),
@@ -203,6 +221,7 @@ CONTRACT: tuple[Case, ...] = (
         "blastRadius, first page of 25 teams",
         _answers(lambda r, key: blast_radius(r, key, 3, max_depth=10, first=25, at=iso(NOW)), lambda w: w.services),
     ),
+    Case("reach_by_owner, the whole ranking at depth 3", _answers(_ranked, lambda w: w.services)),
     Case("blastRadius, second page", _answers(lambda r, key: _second_page(r, key), lambda w: w.services[:: max(1, len(w.services) // 50)])),
     Case("ownership_edges", lambda w: [(f"ownership_edges({s!r})", _batch("ownership_edges", s)) for s in w.services]),
     Case("escalation_links", lambda w: [(f"escalation_links({s!r})", _batch("escalation_links", s)) for s in w.services]),

@@ -12,8 +12,10 @@ may be a person where a person owns services directly. The groups are ordered ne
 first, then most services, then by name, and counted completely (per distance and in total).
 
 Incidents ask for the first page, so the work per page is bounded by the page: ``Impact`` holds
-the walk and the groups, and ``teams(first, after)`` resolves on-call only for the teams on that
-page, ``services(owner, first, after)`` the ``via`` of only the services listed.
+the walk counted and ranked by owner (``CatalogReader.reach_by_owner``: from the snapshot, over
+arrays, with objects built only for the owners and services read), and ``teams(first, after)``
+resolves on-call only for the teams on that page, ``services(owner, first, after)`` the ``via``
+of only the services listed.
 
 Who to call, per group: the people on call now at the first non-empty level of each escalation
 policy that pages for the group's affected services: a service's own policies
@@ -23,14 +25,14 @@ PagerDuty gives; deduplicated by person.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from catalog.answers.identify import Candidate, identify
 from catalog.core.clock import now_iso
 from catalog.read import CatalogReader
-from catalog.read.impact import Dependent, Holder, PolicyName, resolved_owners
+from catalog.read.impact import Dependent, Holder, OwnerGroup, OwnerReach, PolicyName, resolved_owners
 
 __all__ = ["resolved_owners"]  # (adoption builds on the same owner rule)
 
@@ -147,19 +149,36 @@ class BlastRadius:
     by_distance: list[DistanceCount] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Group:
-    """An owner of affected services, with its complete counts."""
+Group = OwnerGroup
+"""An owner of affected services, with its complete counts."""
 
-    key: str
-    label: str
-    name: str
-    count: int
-    nearest: int
+
+class Groups(Sequence[Group]):
+    """The ranked owners of a blast radius, built as they are read: a hub has thousands, a page shows 25."""
+
+    def __init__(self, reach: OwnerReach | None) -> None:
+        self._reach = reach
+
+    def __len__(self) -> int:
+        return 0 if self._reach is None else self._reach.total_groups
+
+    @overload
+    def __getitem__(self, index: int) -> Group: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Group]: ...
+    def __getitem__(self, index: int | slice) -> Group | list[Group]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            found = self._reach.groups(start, stop) if self._reach is not None and step == 1 and start < stop else []
+            return found if step == 1 else [self[i] for i in range(start, stop, step)]
+        at = index + len(self) if index < 0 else index
+        if not 0 <= at < len(self) or self._reach is None:
+            raise IndexError(f"owner {index} of {len(self)}")
+        return self._reach.groups(at, at + 1)[0]
 
 
 class Impact:
-    """A blast radius as the walk left it: complete counts and groups; pages of teams and services on demand."""
+    """A blast radius as the walk left it: complete counts and ranked owners; pages of teams and services on demand."""
 
     def __init__(self, reader: CatalogReader, query: str, depth: int, at: str, message: str) -> None:
         self.reader = reader
@@ -167,17 +186,31 @@ class Impact:
         self.service: Candidate | None = None
         self.matches: list[Candidate] = []
         self.nearest: list[Candidate] = []
-        self.total_services = 0
-        self.by_distance: list[DistanceCount] = []
-        self.groups: list[Group] = []
-        self.unowned_count = 0
-        self._members: dict[str | None, list[Dependent]] = {}
-        """Owner key (None: unowned) → its affected services, unordered until first listed."""
-        self._ordered: set[str | None] = set()
-        self._reached: dict[str, Dependent] = {}
-        self._position: dict[str, int] = {}
+        self.reach: OwnerReach | None = None
         self.unowned: list[ImpactedService] = []
         """The first unowned services, once ``teams`` resolved them."""
+        self._via: dict[str, ImpactedService] = {}
+        """Services whose ``via`` was resolved: a team's first page lists them again (GraphQL's ``services`` and ``affectedServices``)."""
+
+    @property
+    def total_services(self) -> int:
+        return 0 if self.reach is None else self.reach.total_services
+
+    @property
+    def by_distance(self) -> list[DistanceCount]:
+        return [] if self.reach is None else [DistanceCount(d, n) for d, n in self.reach.by_distance]
+
+    @property
+    def groups(self) -> Groups:
+        return Groups(self.reach)
+
+    @property
+    def unowned_count(self) -> int:
+        return 0 if self.reach is None else self.reach.unowned_count
+
+    def count_of(self, owner: str | None) -> int:
+        """How many affected services ``owner`` owns (None: how many have no owner)."""
+        return 0 if self.reach is None else self.reach.count(owner)
 
     async def teams(
         self, first: int, after: str | None = None, *, services_first: int = DEFAULT_SERVICES_PER_TEAM, unowned_first: int = 0
@@ -185,15 +218,19 @@ class Impact:
         """The page of ``first`` owners after the owner keyed ``after``, with their on-call now, each
         with its first ``services_first`` services; and whether more follow. With ``unowned_first``,
         the first unowned services are resolved in the same reads (then in ``unowned``)."""
+        reach = self.reach
+        if reach is None:
+            return [], False
         start = 0
         if after is not None:
-            if after not in self._position:
+            position = reach.position(after)
+            if position is None:
                 raise UnknownCursor(f"after: {after!r} is not an owner in this blast radius; start again without `after`")
-            start = self._position[after] + 1
-        page = self.groups[start : start + first]
+            start = position + 1
+        page = reach.groups(start, start + first)
         on_call, policies, names = await self._paging(page)
         owners: list[str | None] = [*(g.key for g in page), None]
-        listed = await self._with_via([self._listed(o)[: services_first if o is not None else unowned_first] for o in owners])
+        listed = await self._with_via([reach.members(o)[: services_first if o is not None else unowned_first] for o in owners])
         self.unowned = listed[-1]
         teams = []
         for group, services in zip(page, listed, strict=False):
@@ -210,50 +247,49 @@ class Impact:
                     [PolicyRef(p, names.get(p)) for p in chosen],
                 )
             )
-        return teams, start + first < len(self.groups)
+        return teams, start + first < reach.total_groups
 
     async def services(self, owner: str | None, first: int, after: str | None = None) -> tuple[list[ImpactedService], bool]:
         """The affected services of ``owner`` (None: the unowned), nearest first, then by name, ``first``
         after the one keyed ``after``, with their ``via``; and whether more follow."""
-        members = self._listed(owner)
+        members = self.reach.members(owner) if self.reach is not None else ()
         start = 0
         if after is not None:
-            keys = [m.key for m in members]
-            if after not in keys:
+            start = next((i for i, m in enumerate(members) if m.key == after), -1) + 1
+            if start == 0:
                 raise UnknownCursor(f"after: {after!r} is not among these affected services; start again without `after`")
-            start = keys.index(after) + 1
         [page] = await self._with_via([members[start : start + first]])
         return page, start + first < len(members)
 
-    def _listed(self, owner: str | None) -> list[Dependent]:
-        members = self._members.get(owner, [])
-        if owner not in self._ordered:
-            members.sort(key=lambda s: (s.distance, s.name.lower(), s.key))
-            self._ordered.add(owner)
-        return members
-
     async def _with_via(self, lists: Sequence[Sequence[Dependent]]) -> list[list[ImpactedService]]:
         """The services of each list with their ``via``, in one read for all of them."""
-        root = self.service
-        assert root is not None
-        farther = sorted({s.key for services in lists for s in services if s.distance > 1})
+        root, reach = self.service, self.reach
+        assert root is not None and reach is not None
+        done = self._via
+        farther = sorted({s.key for services in lists for s in services if s.distance > 1 and s.key not in done})
         nearer: dict[str, str] = {}
         for key, dependencies in zip(farther, await self.reader.dependency_keys(farther), strict=True):
-            step = self._reached[key].distance - 1
-            nearer[key] = next((d for d in dependencies if d in self._reached and self._reached[d].distance == step), "")
+            found = reach.dependent(key)
+            step = (found.distance if found is not None else 0) - 1
+            nearer[key] = next((d for d in dependencies if (near := reach.dependent(d)) is not None and near.distance == step), "")
 
         def with_via(s: Dependent) -> ImpactedService:
+            if (known := done.get(s.key)) is not None:
+                return known
             via = root.key if s.distance == 1 else nearer.get(s.key, "")
-            via_name = root.name if via == root.key else (self._reached[via].name if via in self._reached else via)
-            return ImpactedService(s.key, s.name, s.distance, via, via_name)
+            through = None if via == root.key else reach.dependent(via)
+            via_name = root.name if via == root.key else (through.name if through is not None else via)
+            found = done[s.key] = ImpactedService(s.key, s.name, s.distance, via, via_name)
+            return found
 
         return [[with_via(s) for s in services] for services in lists]
 
     async def _paging(self, page: Sequence[Group]) -> tuple[Mapping[str, tuple[Holder, ...]], dict[str, set[str]], dict[str, str | None]]:
         """Who is on call for each policy that pages for the page's owners, the policies per owner, and policy names."""
-        if not page:
+        if not page or self.reach is None:
             return {}, {}, {}
-        services = sorted({s.key for g in page for s in self._members[g.key]})
+        members = {g.key: self.reach.members(g.key) for g in page}
+        services = sorted({s.key for listed in members.values() for s in listed})
         teams = sorted(g.key for g in page if g.label == "Team")
         keys = [*services, *teams]
         escalation = dict(zip(keys, await self.reader.escalation_policies(keys), strict=True))
@@ -261,7 +297,7 @@ class Impact:
         chosen: dict[str, set[str]] = {}
         for group in page:
             fallback: tuple[PolicyName, ...] = escalation.get(group.key, ()) if group.label == "Team" else ()
-            chosen[group.key] = {p.key for s in self._members[group.key] for p in (escalation[s.key] or fallback)}
+            chosen[group.key] = {p.key for s in members[group.key] for p in (escalation[s.key] or fallback)}
         policies = sorted({p for held in chosen.values() for p in held})
         on_call = dict(zip(policies, await self.reader.first_on_call(policies, self.at), strict=True))
         return on_call, chosen, names
@@ -296,30 +332,7 @@ async def impact(reader: CatalogReader, text: str, depth: int = DEFAULT_DEPTH, *
     if root is None:
         return answer
     answer.service = root
-    reached = await reader.dependents_within(root.key, depth)
-    answer._reached = {d.key: d for d in reached}
-    members: dict[str | None, list[Dependent]] = defaultdict(list)
-    distances: dict[int, int] = defaultdict(int)
-    for dependent in reached:
-        if dependent.label != "Service":
-            continue
-        distances[dependent.distance] += 1
-        for owner in dependent.owners:
-            members[owner].append(dependent)
-    answer.total_services = sum(distances.values())
-    answer.by_distance = [DistanceCount(d, n) for d, n in sorted(distances.items())]
-    owners = sorted(k for k in members if k is not None)
-    named = dict(zip(owners, await reader.owner_names(owners), strict=True))
-    # A service whose owners are all gone from the catalog (retired since) counts as unowned.
-    known = {o for o, n in named.items() if n is not None}
-    unowned = [s for s in reached if s.label == "Service" and known.isdisjoint(s.owners)]
-    groups = [Group(o, n.label, n.name, len(members[o]), min(s.distance for s in members[o])) for o, n in named.items() if n is not None]
-    groups.sort(key=lambda g: (g.nearest, -g.count, g.name.lower(), g.key))
-    answer.groups = groups
-    answer._position = {g.key: i for i, g in enumerate(groups)}
-    answer._members = {g.key: members[g.key] for g in groups}
-    answer._members[None] = unowned
-    answer.unowned_count = len(unowned)
+    answer.reach = await reader.reach_by_owner(root.key, depth)
     return answer
 
 

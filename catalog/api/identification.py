@@ -108,9 +108,12 @@ async def service_object(info: Info, key: str, name: str | None = None) -> Servi
     """The service with this key, current or retired (marked so); nodes are never deleted, so the stub
     only serves one a concurrent write hid."""
     row = await info.context.loaders.node_with_retired("Service").load(key)
-    if row is None:
-        row = GraphNode("Service", key, MappingProxyType({"name": name or key}), Provenance(None, None, None, None, None))
-    return Service(row=row)
+    return Service(row=row or service_stub(key, name))
+
+
+def service_stub(key: str, name: str | None = None) -> GraphNode:
+    """A service node that could not be read (see ``service_object``): its key and name only."""
+    return GraphNode("Service", key, MappingProxyType({"name": name or key}), Provenance(None, None, None, None, None))
 
 
 @strawberry.type(description="A service an identifier may mean: one of several it names, or one of the nearest when it names none.")

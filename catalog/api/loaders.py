@@ -6,6 +6,7 @@ Every load function is a batch method of ``CatalogReader``: one store round trip
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
@@ -45,6 +46,7 @@ class Loaders:
         return _per_label(self._nodes, label, lambda ids: self._reader.nodes_by_ids(label, ids))
 
 
+K = TypeVar("K")
 V = TypeVar("V")
 
 
@@ -56,3 +58,19 @@ def _per_label(
     if loader is None:
         loader = loaders[label] = DataLoader(load_fn=load)
     return loader
+
+
+def done(loader: DataLoader[K, V], key: K) -> Future[V] | None:
+    """The future of ``key``'s value when ``loader`` already holds it (a batch read it, or it was primed), else None:
+    a resolver can then answer at once instead of returning an awaitable, which graphql-core runs as a task per list item."""
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return None
+    return future
+
+
+async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
+    """``loader.load_many(keys)`` without ``asyncio.gather``, which wraps every future in a task of its own:
+    the loads join one batch all the same, and a page of hundreds of keys costs a loop over them."""
+    futures = [loader.load(key) for key in keys]
+    return [await future for future in futures]

@@ -13,11 +13,12 @@ rows of the different answers are turned into the same private rows here first.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
+from typing import TypeVar
 
 import strawberry
 
@@ -25,11 +26,14 @@ from catalog.answers import oncall as oc
 from catalog.answers import ownership as answers
 from catalog.api.context import Info
 from catalog.api.entity import as_time
+from catalog.api.loaders import done
 from catalog.api.node import Node
 from catalog.api.teams.types import Owner, Person, Team
 from catalog.read import GraphNode, Ownership, Provenance, Resolution
 
 MEMBERS_PER_CONTACT = answers.MEMBERS_PER_TEAM
+R = TypeVar("R")
+W = TypeVar("W")
 
 
 @strawberry.enum(description="How strong the evidence for a link is, strongest first.")
@@ -67,6 +71,15 @@ async def owner_object(info: Info, ref: OwnerKey) -> Team | Person:
     """The owner as an object, retired or not (a retired one says so in ``isRetired``)."""
     row = ref.node or await info.context.loaders.node_with_retired(ref.label).load(ref.key) or _stub(ref)
     return Team(row=row) if row.label == "Team" else Person(row=row)
+
+
+def owner_at_once(info: Info, ref: OwnerKey) -> Team | Person | Awaitable[Team | Person]:
+    """``owner_object``, returned at once when the read already holds the owner's node (a claim or resolution
+    from the reader does): an awaitable costs graphql-core a task per item of a list, and a team's page of
+    services lists hundreds of claims. Fields that use it declare ``graphql_type=Owner``."""
+    if ref.node is not None:
+        return Team(row=ref.node) if ref.node.label == "Team" else Person(row=ref.node)
+    return owner_object(info, ref)
 
 
 async def person_object(info: Info, key: str, name: str | None = None) -> Person:
@@ -136,9 +149,9 @@ def resolution_of_edge(row: oc.OwnerEdge) -> ResolutionRow:
 class OwnershipClaim:
     row: strawberry.Private[ClaimRow]
 
-    @strawberry.field(description="The team or person the source names (marked `isRetired` if it was retired since).")
-    async def owner(self, info: Info) -> Owner:
-        return await owner_object(info, self.row.owner)
+    @strawberry.field(description="The team or person the source names (marked `isRetired` if it was retired since).", graphql_type=Owner)
+    def owner(self, info: Info) -> Team | Person | Awaitable[Team | Person]:
+        return owner_at_once(info, self.row.owner)
 
     @strawberry.field(description="The importer that claims it, e.g. `backstage`, `github`, `kubernetes`.")
     def source(self) -> str | None:
@@ -180,9 +193,9 @@ class OwnershipClaim:
 class ResolvedOwnership:
     row: strawberry.Private[ResolutionRow]
 
-    @strawberry.field(description="The owning team or person (marked `isRetired` if it was retired since).")
-    async def owner(self, info: Info) -> Owner:
-        return await owner_object(info, self.row.owner)
+    @strawberry.field(description="The owning team or person (marked `isRetired` if it was retired since).", graphql_type=Owner)
+    def owner(self, info: Info) -> Team | Person | Awaitable[Team | Person]:
+        return owner_at_once(info, self.row.owner)
 
     @strawberry.field(description="Why this owner was chosen, e.g. `backstage comes first in ownership.precedence`.")
     def rule(self) -> str | None:
@@ -232,9 +245,9 @@ def contacts(rows: Sequence[ContactRow]) -> list[Contact]:
 class Contact:
     row: strawberry.Private[ContactRow]
 
-    @strawberry.field(description="The team or person (marked `isRetired` if it was retired since).")
-    async def owner(self, info: Info) -> Owner:
-        return await owner_object(info, self.row.owner)
+    @strawberry.field(description="The team or person (marked `isRetired` if it was retired since).", graphql_type=Owner)
+    def owner(self, info: Info) -> Team | Person | Awaitable[Team | Person]:
+        return owner_at_once(info, self.row.owner)
 
     @strawberry.field(description="Display name.")
     def name(self) -> str:
@@ -269,20 +282,38 @@ class Contact:
         return self.row.more_members
 
 
-async def resolve_owners(root: Node, info: Info) -> list[ResolvedOwnership]:
-    rows = await info.context.loaders.resolved_owners(root.row.label).load(root.row.id)
+def _resolutions(rows: Sequence[Resolution]) -> list[ResolvedOwnership]:
     return [ResolvedOwnership(row=resolution_of_read(row)) for row in rows]
 
 
-async def resolve_claims(root: Node, info: Info) -> list[OwnershipClaim]:
-    rows = await info.context.loaders.owners(root.row.label).load(root.row.id)
+def _claims(rows: Sequence[Ownership]) -> list[OwnershipClaim]:
     return [OwnershipClaim(row=claim_of_ownership(row)) for row in rows]
+
+
+async def _later(load: Awaitable[R], wrap: Callable[[R], W]) -> W:
+    return wrap(await load)
+
+
+def resolve_owners(root: Node, info: Info) -> list[ResolvedOwnership] | Awaitable[list[ResolvedOwnership]]:
+    """At once when the request's loader already holds them (``loaded``), else through it."""
+    loader = info.context.loaders.resolved_owners(root.row.label)
+    ready = done(loader, root.row.id)
+    return _resolutions(ready.result()) if ready is not None else _later(loader.load(root.row.id), _resolutions)
+
+
+def resolve_claims(root: Node, info: Info) -> list[OwnershipClaim] | Awaitable[list[OwnershipClaim]]:
+    """At once when the request's loader already holds them (a page of services primed it), else through it."""
+    loader = info.context.loaders.owners(root.row.label)
+    ready = done(loader, root.row.id)
+    return _claims(ready.result()) if ready is not None else _later(loader.load(root.row.id), _claims)
 
 
 def owners_field() -> list[ResolvedOwnership]:
     """The ``owners`` field every ownable type has: the resolved owners."""
-    return strawberry.field(
+    # (``graphql_type``: the resolver may answer at once or later; typed ``StrawberryField`` by the stubs.)
+    return strawberry.field(  # type: ignore[return-value]
         resolver=resolve_owners,
+        graphql_type=list[ResolvedOwnership],
         description="The owners the catalog answers with, resolved across sources by ownership precedence "
         "(empty until owners are reconciled after a sync; `ownershipClaims` has every source's claim).",
     )
@@ -290,6 +321,8 @@ def owners_field() -> list[ResolvedOwnership]:
 
 def claims_field() -> list[OwnershipClaim]:
     """The ``ownershipClaims`` field every ownable type has: each source's claims."""
-    return strawberry.field(
-        resolver=resolve_claims, description="Every source's current claim of ownership, one per owner and source, with its evidence."
+    return strawberry.field(  # type: ignore[return-value]
+        resolver=resolve_claims,
+        graphql_type=list[OwnershipClaim],
+        description="Every source's current claim of ownership, one per owner and source, with its evidence.",
     )

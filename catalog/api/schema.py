@@ -16,6 +16,7 @@ from catalog.api.errors import is_internal, with_code
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
 from catalog.api.impact.queries import ImpactQuery
+from catalog.api.lean_fields import lean_resolvers
 from catalog.api.lists import ListQuery
 from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
@@ -89,14 +90,19 @@ def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
 
 
-def build_schema(settings: Settings | None = None, *, on_error: Callable[[GraphQLError], None] | None = None) -> strawberry.Schema:
-    """The schema; with settings, also the per-request guards the running API uses."""
+def build_schema(
+    settings: Settings | None = None, *, on_error: Callable[[GraphQLError], None] | None = None, lean: bool = True
+) -> strawberry.Schema:
+    """The schema; with settings, also the per-request guards the running API uses. ``lean``: fields without
+    arguments call their resolvers directly (``catalog.api.lean_fields``; False keeps Strawberry's wrapper everywhere)."""
     schema = CatalogSchema(
         query=Query,
         types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding, *EXTRA_NODE_TYPES],
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=guards(settings) if settings is not None else (),
     )
+    if lean:
+        lean_resolvers(schema)  # before the guards, which wrap the resolvers they find
     guard_fields(schema)
     schema.on_error = on_error
     return schema

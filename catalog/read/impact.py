@@ -13,8 +13,10 @@ it is one query per level, then one for the reached nodes' names and owners.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from catalog.read.base import ReadBase
@@ -67,6 +69,118 @@ class Holder(NamedTuple):
     person: str
     name: str | None
     email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerGroup:
+    """An owner of affected services, with its complete counts."""
+
+    key: str
+    label: str
+    """``Team`` or ``Person``."""
+    name: str
+    count: int
+    """How many of the affected services it owns."""
+    nearest: int
+    """Distance of its nearest affected service."""
+
+
+class OwnerReach(ABC):
+    """What a walk from a service reached, counted and grouped by resolved owner, read a page at a time.
+
+    Services only are counted and grouped (resources are passed through). A group is a current team
+    or person; a service with several current owners is in each group, one with none is unowned.
+    Groups rank nearest first, then most services, then by name (ignoring case), then by key; an
+    owner's services rank nearest first, then by name (ignoring case), then by key. Every reader
+    ranks the same (``tests/test_read_contract.py``): ``ListedReach`` from a list of dependents,
+    the snapshot's over arrays, building objects only for what is asked.
+    """
+
+    total_services: int
+    """Distinct services reached."""
+    by_distance: tuple[tuple[int, int], ...]
+    """(distance, services at it), nearest first, for every distance that has any."""
+    total_groups: int
+    unowned_count: int
+
+    @abstractmethod
+    def groups(self, start: int, stop: int) -> list[OwnerGroup]:
+        """The groups ranked ``start`` to ``stop`` (a slice)."""
+
+    @abstractmethod
+    def position(self, owner: str) -> int | None:
+        """The rank of ``owner``'s group; None when it owns none of the reached services."""
+
+    @abstractmethod
+    def members(self, owner: str | None) -> Sequence[Dependent]:
+        """The reached services ``owner`` owns (None: the unowned ones), ranked; empty for another key."""
+
+    @abstractmethod
+    def dependent(self, key: str) -> Dependent | None:
+        """The reached service or resource ``key``; None when the walk did not reach it."""
+
+    def count(self, owner: str | None) -> int:
+        """How many reached services ``owner`` owns (None: how many have no owner)."""
+        if owner is None:
+            return self.unowned_count
+        at = self.position(owner)
+        return 0 if at is None else self.groups(at, at + 1)[0].count
+
+
+def _member_order(s: Dependent) -> tuple[int, str, str]:
+    return (s.distance, s.name.lower(), s.key)
+
+
+class ListedReach(OwnerReach):
+    """An ``OwnerReach`` over the list of dependents the walk returned and the names of their owners."""
+
+    def __init__(self, reached: Sequence[Dependent], named: Mapping[str, OwnerName | None]) -> None:
+        self._reached = {d.key: d for d in reached}
+        members: dict[str, list[Dependent]] = defaultdict(list)
+        distances: dict[int, int] = defaultdict(int)
+        for dependent in reached:
+            if dependent.label != "Service":
+                continue
+            distances[dependent.distance] += 1
+            for owner in dependent.owners:
+                members[owner].append(dependent)
+        self.total_services = sum(distances.values())
+        self.by_distance = tuple(sorted(distances.items()))
+        # A service whose owners are all gone from the catalog (retired since) counts as unowned.
+        known = {o for o, n in named.items() if n is not None and o in members}
+        unowned = [s for s in reached if s.label == "Service" and known.isdisjoint(s.owners)]
+        groups = [
+            OwnerGroup(o, n.label, n.name, len(members[o]), min(s.distance for s in members[o]))
+            for o, n in named.items()
+            if o in known and n is not None
+        ]
+        groups.sort(key=lambda g: (g.nearest, -g.count, g.name.lower(), g.key))
+        self._groups = groups
+        self._position = {g.key: i for i, g in enumerate(groups)}
+        self._members: dict[str | None, list[Dependent]] = {g.key: members[g.key] for g in groups}
+        self._members[None] = unowned
+        self._ranked: set[str | None] = set()
+        """Owners whose members are sorted (on first use: a page lists a few owners of thousands)."""
+        self.total_groups = len(groups)
+        self.unowned_count = len(unowned)
+
+    def groups(self, start: int, stop: int) -> list[OwnerGroup]:
+        return self._groups[start:stop]
+
+    def position(self, owner: str) -> int | None:
+        return self._position.get(owner)
+
+    def members(self, owner: str | None) -> Sequence[Dependent]:
+        members = self._members.get(owner)
+        if members is None:
+            return ()
+        if owner not in self._ranked:
+            members.sort(key=_member_order)
+            self._ranked.add(owner)
+        return members
+
+    def dependent(self, key: str) -> Dependent | None:
+        return self._reached.get(key)
 
 
 _DEPENDENCIES = (
@@ -129,6 +243,12 @@ class ImpactReads(ReadBase):
             )
         found.sort()
         return found
+
+    async def reach_by_owner(self, root: str, depth: int) -> OwnerReach:
+        """What ``dependents_within(root, depth)`` reaches, counted and grouped by resolved owner (``OwnerReach``)."""
+        reached = await self.dependents_within(root, depth)
+        owners = sorted({o for d in reached if d.label == "Service" for o in d.owners})
+        return ListedReach(reached, dict(zip(owners, await self.owner_names(owners), strict=True)))
 
     async def dependency_keys(self, keys: Sequence[str]) -> list[tuple[str, ...]]:
         """For each key, the keys of the current services and resources it depends on (current edges), sorted."""

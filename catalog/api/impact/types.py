@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
@@ -17,8 +18,9 @@ from catalog.answers import identify as ident
 from catalog.api.context import Info
 from catalog.api.entity import as_time
 from catalog.api.errors import BadArgument
-from catalog.api.identification import Identification, identification_of, service_object
+from catalog.api.identification import Identification, identification_of, service_stub
 from catalog.api.limits import checked_first
+from catalog.api.loaders import load_all
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
@@ -32,28 +34,37 @@ from catalog.read import Provenance as ProvenanceRow
 
 @strawberry.type(description="A service that depends on the failing one, directly or through others.")
 class ImpactedService:
-    row: strawberry.Private[impact.ImpactedService]
-
-    @strawberry.field(description="The service.")
-    async def service(self, info: Info) -> Service:
-        return await service_object(info, self.row.key, self.row.name)
-
-    @strawberry.field(description="Fewest dependency steps from the failing service: 1 when it depends on it directly.")
-    def distance(self) -> int:
-        return self.row.distance
-
-    @strawberry.field(
+    # Plain fields, their nodes loaded for the whole page at once (``impacted_services``): a hub's page lists
+    # hundreds of services, and a resolver per item and field (an async one a task each) cost more than the answer.
+    service: Service = strawberry.field(description="The service.")
+    distance: int = strawberry.field(description="Fewest dependency steps from the failing service: 1 when it depends on it directly.")
+    via: DependencyTarget = strawberry.field(
         description="The node one step nearer the failing service through which it was reached: a service, a resource (e.g. a "
         "queue), or the failing service itself at distance 1."
     )
-    async def via(self, info: Info) -> DependencyTarget:
-        row = await info.context.loaders.node_with_retired("Service").load(self.row.via)
-        if row is not None:
-            return Service(row=row)
-        resource = await info.context.loaders.node_with_retired("Resource").load(self.row.via)
-        if resource is not None:
-            return Resource(row=resource)
-        return await service_object(info, self.row.via, self.row.via_name)
+
+
+async def impacted_services(info: Info, rows: Sequence[impact.ImpactedService]) -> list[ImpactedService]:
+    """The page's affected services as GraphQL objects, with their services and ``via`` nodes read in one batch
+    per label through the request's loaders (current or retired; a ``via`` that is no service is a resource)."""
+    if not rows:
+        return []
+    nodes = info.context.loaders.node_with_retired
+    found = await load_all(nodes("Service"), [*(s.key for s in rows), *(s.via for s in rows)])
+    services, via_services = found[: len(rows)], found[len(rows) :]
+    missing = sorted({s.via for s, row in zip(rows, via_services, strict=True) if row is None})
+    resources = dict(zip(missing, await load_all(nodes("Resource"), missing), strict=True))
+    listed = []
+    for s, row, via_row in zip(rows, services, via_services, strict=True):
+        via: Service | Resource
+        if via_row is not None:
+            via = Service(row=via_row)
+        elif (resource := resources.get(s.via)) is not None:
+            via = Resource(row=resource)
+        else:
+            via = Service(row=service_stub(s.via, s.via_name))
+        listed.append(ImpactedService(service=Service(row=row or service_stub(s.key, s.name)), distance=s.distance, via=via))
+    return listed
 
 
 @strawberry.type(description="An escalation policy, and the level at which someone is on call now.")
@@ -112,8 +123,8 @@ class ImpactedTeam:
         description="Its affected services, nearest first, at most `servicesPerTeam`.",
         deprecation_reason=f"Use `affectedServices`, which pages them all. {_REMOVAL}",
     )
-    def services(self) -> list[ImpactedService]:
-        return [ImpactedService(row=s) for s in self.row.services]
+    async def services(self, info: Info) -> list[ImpactedService]:
+        return await impacted_services(info, self.row.services)
 
     @strawberry.field(description="Its affected services, nearest first, then by name, one page at a time; `totalCount` is `count`.")
     async def affected_services(
@@ -142,9 +153,9 @@ async def _services_connection(
         listed, more = await found.services(owner, first, after_key)
     except impact.UnknownCursor as exc:
         raise BadArgument(str(exc)) from exc
-    total = found.unowned_count if owner is None else next(g.count for g in found.groups if g.key == owner)
+    total = found.count_of(owner)
     return build_connection(
-        [ImpactedService(row=s) for s in listed], [s.key for s in listed], has_next=more, after=after_key, counter=known_count(total)
+        await impacted_services(info, listed), [s.key for s in listed], has_next=more, after=after_key, counter=known_count(total)
     )
 
 
@@ -160,11 +171,11 @@ class UnownedImpact:
     @strawberry.field(
         description="The nearest of them, at most `servicesPerTeam`.", deprecation_reason=f"Use `affectedServices`. {_REMOVAL}"
     )
-    async def services(self) -> list[ImpactedService]:
+    async def services(self, info: Info) -> list[ImpactedService]:
         if self.found.service is None:
             return []
         listed, _ = await self.found.services(None, self.services_per_team)
-        return [ImpactedService(row=s) for s in listed]
+        return await impacted_services(info, listed)
 
     @strawberry.field(description="Affected services without an owner, nearest first, then by name, one page at a time.")
     async def affected_services(

@@ -15,6 +15,7 @@ from catalog.read.snapshot.identify import IdentifyFromSnapshot
 from catalog.read.snapshot.impact import ImpactFromSnapshot
 from catalog.read.snapshot.oncall import OnCallFromSnapshot
 from catalog.read.snapshot.scorecard import ScorecardFromSnapshot
+from catalog.read.snapshot.reach import ReachFromSnapshot
 
 
 class SnapshotReader(
@@ -22,6 +23,7 @@ class SnapshotReader(
     IdentifyFromSnapshot,
     AdoptionSnapshotReads,
     ImpactFromSnapshot,
+    ReachFromSnapshot,
     OnCallFromSnapshot,
     ScorecardFromSnapshot,
     SnapshotReads,

@@ -1,0 +1,72 @@
+"""Resolvers without Strawberry's per-field wrapper for fields that take no arguments.
+
+For every field with a resolver, Strawberry's wrapper builds an ``Info``, converts the (absent)
+arguments, checks for field extensions and chains them with ``functools.reduce``/``partial``,
+then calls the method: at scale M that wrapper cost more than the answers themselves (a team's
+page of 100 services with their owners: about 1,000 fields; a hub's blast radius page: about
+3,000). For a field that takes no arguments and has no field extensions (so no permission
+classes) and when the schema has no exception handlers, the wrapper does exactly this: call the
+method with the parent object as ``self`` (or ``root``/``parent``) and an ``Info`` when the method
+asks for one. ``lean_resolvers`` installs that call directly on the built schema, before
+``guard_fields`` wraps the scoped fields (so their guard still runs first).
+
+Fields with arguments, extensions, or anything else keep Strawberry's own resolver. The result
+of a field is the method's result either way (an async method's coroutine is awaited by
+graphql-core), so answers, errors and their paths are unchanged; ``tests/test_lean_fields.py``
+runs documents against a schema with and without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.field import StrawberryField
+
+
+def _lean(field: StrawberryField, info_class: type[strawberry.Info[Any, Any]]) -> Callable[..., Any] | None:
+    """The direct call of ``field``'s resolver, or None when Strawberry's wrapper does more than call it."""
+    resolver = field.base_resolver
+    if resolver is None or field.extensions or field.arguments:
+        return None
+    call = resolver.wrapped_func
+    if not callable(call):
+        return None
+    takes_self = resolver.self_parameter is not None
+    as_source = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    if not as_source and info_name is None:
+        if takes_self:
+            return lambda source, info, **_: call(source)
+        return lambda source, info, **_: call()
+
+    def resolve(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
+        kwargs: dict[str, Any] = dict.fromkeys(as_source, source)
+        if info_name is not None:
+            kwargs[info_name] = info_class(_raw_info=info, _field=field)
+        return call(source, **kwargs) if takes_self else call(**kwargs)
+
+    return resolve
+
+
+def lean_resolvers(schema: strawberry.Schema) -> int:
+    """Install the direct call on every field of ``schema`` it suits (see the module docstring); how many it did."""
+    if schema.exception_handlers:
+        return 0
+    info_class = schema.config.info_class
+    done = 0
+    for named in schema._schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType | GraphQLInterfaceType) or named.name.startswith("__"):
+            continue
+        for graphql_field in named.fields.values():
+            definition = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if not isinstance(definition, StrawberryField) or definition.is_subscription:
+                continue
+            lean = _lean(definition, info_class)
+            if lean is not None:
+                graphql_field.resolve = lean
+                done += 1
+    return done
