@@ -3,7 +3,9 @@
 Each area contributes a mixin (a subclass of ``SnapshotReads`` that overrides some
 ``CatalogReader`` methods) and lists it among ``SnapshotReader``'s bases; every override falls
 back to ``super()`` (Cypher) when the reader has no snapshot. Reads "as of" a past instant,
-history, audits and search are not overridden: they always come from the store.
+history, search and the findings of syncs are not overridden: they always come from the store.
+The Build-Run scorecard and its anti-pattern audits are read from the snapshot's current facts
+(with the shifts of the instant asked about); the trend and audits filtered by team are not.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from catalog.read.snapshot.current import CurrentStateFromSnapshot
 from catalog.read.snapshot.identify import IdentifyFromSnapshot
 from catalog.read.snapshot.impact import ImpactFromSnapshot
 from catalog.read.snapshot.oncall import OnCallFromSnapshot
-from catalog.read.snapshot.scorecard import ScorecardFromSnapshot
 from catalog.read.snapshot.reach import ReachFromSnapshot
+from catalog.read.snapshot.scorecard import ScorecardFromSnapshot
 
 
 class SnapshotReader(
