@@ -109,6 +109,29 @@ async def test_platform_page_draws_the_trend_and_lists_off_platform_services(dem
         assert bad.status_code == 400
 
 
+def _own_platform_rows(html: str) -> list[str]:
+    section = html.split('id="other-platforms"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>(.*?)</td>", section)
+
+
+async def test_teams_on_other_platforms_are_listed_a_page_at_a_time(demo: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Thousands of teams run services off the standard platform at scale M; one row a page shows the paging here.
+    monkeypatch.setattr("catalog.web.pages.PAGE_SIZE", 1)
+    async with client(demo) as http:
+        first = await http.get("/platform", params={"by": "domain"})
+        assert_safe_page(first)
+        rows = _own_platform_rows(first.text)
+        assert len(rows) == 1
+        found = re.search(r'href="(/platform\?[^"]*own_page=2[^"]*)">next', first.text)
+        assert found, "the table links to its next page"
+        link = found.group(1).replace("&amp;", "&")
+        assert "by=domain" in link, "the link keeps the grouping chosen"
+        second = await http.get(link)
+        assert_safe_page(second)
+        assert _own_platform_rows(second.text) != rows and len(_own_platform_rows(second.text)) == 1
+        assert "page 2 of" in second.text.split('id="other-platforms"', 1)[1]
+
+
 async def test_audits_filter_like_the_api_and_sync_status_names_each_source(demo: GraphStore) -> None:
     async with client(demo) as http:
         errors = await http.get("/audits", params={"severity": "error"})

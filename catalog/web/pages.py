@@ -273,6 +273,7 @@ class Pages:
     async def platform(self, request: Request) -> Response:
         by_text = request.query_params.get("by", "team")
         number = _int(request, "page", 1)
+        own_number = _int(request, "own_page", 1)
 
         async def build(store: GraphStore) -> dict[str, Any] | Response:
             if by_text not in GROUPINGS:
@@ -296,6 +297,8 @@ class Pages:
                 "by": by,
                 "groupings": GROUPINGS,
                 "groups": paged(groups, number, PAGE_SIZE),
+                # Thousands of teams at scale M run services off the standard platform: a page at a time.
+                "own_platforms": paged(report.teams_with_own_platforms, own_number, PAGE_SIZE),
                 "chart": trend_chart(trend),
                 "trend": trend[-10:],
                 "off": off_page,
