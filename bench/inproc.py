@@ -33,10 +33,16 @@ from strawberry import Schema
 
 from bench.queries import (
     ADOPTION,
+    BLAST_RADIUS,
     OWNER_LOOKUP,
+    SERVICE_PAGE,
     TEAM_PAGE,
     WHO_OWNS,
     Targets,
+    _breaks_page,
+    _search_page,
+    _service_page,
+    _service_page_variables,
     _team_web_page,
     build_queries,
     find_targets,
@@ -149,6 +155,9 @@ async def _snapshot_scorecard_rows(store: GraphStore, settings: Settings, target
     pages = Starlette(routes=list(web_routes(lambda: store, settings, lambda: snapshot)))
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=pages), base_url="http://bench.local")
     team = {"t": targets.team, "ns": targets.team_namespace}
+    pod: dict[str, Any] = {"id": targets.pods[0]}
+    service = _service_page_variables(targets.services[:1])[0]
+    hub: dict[str, Any] = {"s": targets.hub, "d": 3}
     rows: list[Row] = []
 
     async def timed(call: Callable[[], Awaitable[object]]) -> float:
@@ -170,6 +179,9 @@ async def _snapshot_scorecard_rows(store: GraphStore, settings: Settings, target
         ("anti-pattern audits, first page", None, lambda: _audit_page(reader), None),
         ("team services page of 100 / team page", lambda: graphql(TEAM_PAGE, team), None, _team_web_page(team)),
         ("adoption (company, by team) / platform page", lambda: graphql(ADOPTION), None, "/platform"),
+        ("whoOwns(pod name) / search page", lambda: graphql(WHO_OWNS, pod), None, _search_page(pod)),
+        ("service page (whoOwns+onCall+changes+deps)", lambda: graphql(SERVICE_PAGE, service), None, _service_page(service)),
+        ("blastRadius depth 3 (hub), first 25 teams / what breaks", lambda: graphql(BLAST_RADIUS, hub), None, _breaks_page(hub)),
     ]
     try:
         for name, on_graphql, direct, path in cases:

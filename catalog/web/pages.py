@@ -209,7 +209,7 @@ class Pages:
         async def build(store: GraphStore) -> dict[str, Any] | Response:
             async with self._walks:
                 try:
-                    found = await impact(CatalogReader(store), key, depth, max_depth=self._settings.max_depth)
+                    found = await impact(self._reader(store), key, depth, max_depth=self._settings.max_depth)
                 except DepthRefused as exc:
                     raise BadRequest(f"depth: {exc}") from exc
             if found.service is None:
