@@ -144,7 +144,9 @@ async def test_wrong_revoked_and_expired_tokens_are_refused(store: GraphStore, c
 
 async def test_the_store_keeps_only_a_hash_and_list_never_shows_the_token(store: GraphStore, capsys: pytest.CaptureFixture[str]) -> None:
     token = await create(store, capsys, "scanner", "--scopes", "read,contacts,admin")
-    secret = token.rsplit("_", 1)[1]
+    # ocat_<selector>_<secret>: the secret is URL-safe base64 and may itself contain "_".
+    secret = token.split("_", 2)[2]
+    assert len(secret) == 43
     rows = await store.read("MATCH (n:ApiToken) RETURN n.name AS name, n.secret_hash AS hash, n.scopes AS scopes, n.selector AS selector")
     assert len(rows) == 1
     assert rows[0]["scopes"] == ["read", "contacts", "admin"]
