@@ -19,7 +19,6 @@ import asyncio
 import os
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,9 @@ import httpx
 
 from bench.incident import PAGE
 from bench.queries import TEAM_PAGE, Targets, find_targets
-from bench.run import REPO, _python_env, _tail, run_loadgen, server
+from bench.run import REPO, _python_env, run_loadgen, server
 from catalog.settings import Settings
 from catalog.store import open_store
-
-SNAPSHOT_TIMEOUT = 900.0
-"""Seconds the server may take to build its first snapshot (about a minute at M on a busy machine)."""
 
 
 async def _targets(settings: Settings) -> Targets:
@@ -66,25 +62,14 @@ _KEEP = frozenset(
 )
 
 
-def _wait_for_snapshot(base: str, proc: Any, log_path: Path, document: str, variables: dict[str, Any]) -> None:
-    """Until the server answers ``document`` from its snapshot (it answers from Cypher while it builds it)."""
-    deadline = time.monotonic() + SNAPSHOT_TIMEOUT
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited with code {proc.returncode}; its log ({log_path}):\n{_tail(log_path)}")
-        try:
-            answer = httpx.post(f"{base}/graphql", json={"query": document, "variables": variables}, timeout=120).json()
-            if answer.get("errors"):
-                raise RuntimeError(f"the page fails: {answer['errors'][0].get('message')}")
-            if answer.get("extensions", {}).get("catalog", {}).get("source") == "snapshot":
-                return
-        except (httpx.HTTPError, ValueError):
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"the server answered from no snapshot within {SNAPSHOT_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}"
-            )
-        time.sleep(1.0)
+def _check_page(base: str, document: str, variables: dict[str, Any]) -> None:
+    """The page answers without errors, from the snapshot (``bench.run.server`` has waited for every worker's)."""
+    answer = httpx.post(f"{base}/graphql", json={"query": document, "variables": variables}, timeout=120).json()
+    if answer.get("errors"):
+        raise RuntimeError(f"the page fails: {answer['errors'][0].get('message')}")
+    source = answer.get("extensions", {}).get("catalog", {}).get("source")
+    if source != "snapshot":
+        raise RuntimeError(f"the page was answered from {source!r}, not from the snapshot")
 
 
 def measure(store_at: str, concurrency: int, duration: float, warmup: float) -> list[dict[str, Any]]:
@@ -101,8 +86,8 @@ def measure(store_at: str, concurrency: int, duration: float, warmup: float) -> 
     with tempfile.TemporaryDirectory(prefix="catalog-incident-load-") as work:
         workdir = Path(work)
         env["CATALOG_DATA_DIR"] = str(workdir)
-        with server(env, 1, workdir / "server.log") as (proc, base):
-            _wait_for_snapshot(base, proc, workdir / "server.log", PAGE, {"s": targets.hub})
+        with server(env, 1, workdir / "server.log") as (_, base):
+            _check_page(base, PAGE, {"s": targets.hub})
             spec = {"url": f"{base}/graphql", "concurrency": concurrency, "duration": duration, "warmup": warmup, "queries": queries}
             return run_loadgen(spec, workdir / "spec.json")
 

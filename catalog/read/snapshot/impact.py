@@ -47,8 +47,8 @@ def _csr(sources: Indices, targets: Indices, size: int) -> tuple[Indices, Indice
     return ptr, targets
 
 
-def _gather(ptr: Indices, idx: Indices, rows: Indices) -> Indices:
-    """The column indices of every row in ``rows``, concatenated, without a Python loop."""
+def gather(ptr: Indices, idx: Indices, rows: Indices) -> Indices:
+    """The column indices of every row in ``rows`` of a compressed-row array, concatenated in row order, without a Python loop."""
     starts = ptr[rows]
     counts = ptr[rows + 1] - starts
     total = int(counts.sum())
@@ -125,7 +125,7 @@ class DependencyGraph:
         distance[start] = 0
         frontier = np.array([start], dtype=np.int64)
         for step in range(1, depth + 1):
-            reached = _gather(self.dependents_ptr, self.dependents_idx, frontier)
+            reached = gather(self.dependents_ptr, self.dependents_idx, frontier)
             reached = np.unique(reached[distance[reached] < 0])
             if not len(reached):
                 break

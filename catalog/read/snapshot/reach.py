@@ -29,7 +29,7 @@ import numpy.typing as npt
 
 from catalog.read.impact import Dependent, OwnerGroup, OwnerReach
 from catalog.read.snapshot.base import SnapshotReads
-from catalog.read.snapshot.impact import DependencyGraph, ResolvedOwners
+from catalog.read.snapshot.impact import DependencyGraph, ResolvedOwners, gather
 
 Indices = npt.NDArray[np.int64]
 
@@ -103,17 +103,6 @@ class OwnerIndex:
         )
 
 
-def _gather(ptr: Indices, idx: Indices, rows: Indices) -> Indices:
-    """The entries of every row in ``rows``, concatenated in row order, without a Python loop."""
-    starts = ptr[rows]
-    counts = ptr[rows + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return idx[shift + np.arange(total)]
-
-
 class ArrayReach(OwnerReach):
     """An ``OwnerReach`` over the snapshot's arrays: objects only for the groups and members read."""
 
@@ -128,7 +117,7 @@ class ArrayReach(OwnerReach):
         self.by_distance = tuple((int(d), int(per_distance[d])) for d in np.flatnonzero(per_distance))
         # One entry per (service, current owner): the service's position among ``services``, the owner's index.
         self._entry_service = np.repeat(np.arange(len(services), dtype=np.int64), index.owner_count[services])
-        self._entry_owner = _gather(index.owners_ptr, index.owners_idx, services)
+        self._entry_owner = gather(index.owners_ptr, index.owners_idx, services)
         owners = len(index.owner_keys)
         self._counts = np.bincount(self._entry_owner, minlength=owners)
         self._nearest = np.full(owners, np.iinfo(np.int64).max, dtype=np.int64)
