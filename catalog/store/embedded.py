@@ -23,6 +23,16 @@ from catalog import cypher
 from catalog.settings import DEFAULT_EMBEDDED_BUFFER_POOL_MB
 from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeouts, StoreUnavailable
 from catalog.store.dialect import EMBEDDED
+from catalog.store.scans import Scan, plan_scan
+
+PIECE_ROWS_PER_MB = 256
+"""The first piece size when a table read must be split: offsets per MiB of buffer pool (65,536 at 256 MiB)."""
+MIN_PIECE = 1024
+"""Pieces are halved while one still fills the pool, down to this many offsets."""
+
+
+class BufferPoolFull(StoreError):
+    """One read alone needed more than the embedded store's buffer pool."""
 
 
 class EmbeddedStore(GraphStore):
@@ -62,6 +72,9 @@ class EmbeddedStore(GraphStore):
             self._connections.put((self._connect(), 0))
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ladybug")
         self._write_lock = asyncio.Lock()
+        # Per table read that did not fit the pool in one piece: the piece size that fitted, so the
+        # next read of it goes straight to pieces.
+        self._piece_sizes: dict[Scan, int] = {}
 
     def _connect(self) -> ladybug.Connection:
         conn = ladybug.Connection(self._db)
@@ -116,7 +129,7 @@ class EmbeddedStore(GraphStore):
                     f"narrow the question, or raise the limit\n{query}"
                 ) from exc
             if "buffer pool is full" in str(exc):
-                raise StoreError(
+                raise BufferPoolFull(
                     f"the embedded store's buffer pool ({self.buffer_pool_mb} MiB, CATALOG_EMBEDDED_BUFFER_POOL_MB) is full; "
                     f"raise CATALOG_EMBEDDED_BUFFER_POOL_MB ({exc})\n{query}"
                 ) from exc
@@ -133,6 +146,42 @@ class EmbeddedStore(GraphStore):
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+
+    async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
+        """One read when the rows fit the buffer pool; otherwise several, each over a range of the
+        scanned table's internal offsets (``catalog.store.scans``), so a large catalog reads on a
+        small pool: at scale L a single read of every owner claim needed more than 256 MiB."""
+        query = f"{match} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}"
+        scan = plan_scan(match, columns)
+        if scan is None:
+            return await self.read(query, params)
+        size = self._piece_sizes.get(scan)
+        if size is None:
+            try:
+                return await self.read(query, params)
+            except BufferPoolFull:
+                size = max(MIN_PIECE, self.buffer_pool_mb * PIECE_ROWS_PER_MB)
+        return await self._read_pieces(scan, match, columns, dict(params or {}), size)
+
+    async def _read_pieces(self, scan: Scan, match: str, columns: Mapping[str, str], params: dict[str, Any], size: int) -> list[Row]:
+        top_rows = await self.read(scan.max_offset_query())
+        top = top_rows[0]["top"] if top_rows else None
+        if top is None:
+            return []
+        query = f"{scan.piece(match)} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}"
+        rows: list[Row] = []
+        lo = 0
+        while lo <= top:
+            try:
+                rows.extend(await self.read(query, {**params, "scan_lo": lo, "scan_hi": lo + size}))
+            except BufferPoolFull:
+                if size <= MIN_PIECE:
+                    raise
+                size = max(MIN_PIECE, size // 2)
+                continue
+            lo += size
+        self._piece_sizes[scan] = size
+        return rows
 
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
