@@ -154,23 +154,30 @@ class AntipatternReads(ResponderReads):
     async def platform_facts(self) -> list[PlatformFacts]:
         """Every current platform: whether it is standard, who owns it, where it is declared, and whose services run on it.
 
-        One table read: a row per platform and service on it (one with a null service for a platform nothing runs on).
+        Two table reads: the platforms with their owners, and a row per service and platform it runs
+        on with the service's owners. (One read joining both held every platform's properties on each
+        of its services' rows; at scale L it did not fit the embedded store's 256 MiB pool.)
         """
-        rows = await self.store.read_table(
-            "MATCH (p:Platform) WHERE p.retired_at IS NULL\n" + _resolved_owner_teams("p", "p") + "WITH p, owners AS platform_owners\n"
-            "OPTIONAL MATCH (s:Service)-[r:RUNS_ON]->(p) WHERE r.active = true AND s.retired_at IS NULL\n"
-            "WITH DISTINCT p, platform_owners, s\n" + _resolved_owner_teams("s", "p, platform_owners, s"),
+        platforms = await self.store.read_table(
+            "MATCH (p:Platform) WHERE p.retired_at IS NULL\n" + _resolved_owner_teams("p", "p"),
             {
                 "id": "p.id",
                 "name": "p.name",
                 "standard": "p.standard",
-                "platform_owners": "platform_owners",
+                "platform_owners": "owners",
                 "instance": "p.source_instance",
                 "origin": "p.origin",
-                "service": "s.id",
-                "owners": "owners",
             },
         )
+        running = await self.store.read_table(
+            "MATCH (s:Service)-[r:RUNS_ON]->(p:Platform) WHERE r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL\n"
+            + _resolved_owner_teams("s", "s, p"),
+            {"service": "s.id", "platform": "p.id", "owners": "owners"},
+        )
+        on_platform: dict[str, list[Row]] = defaultdict(list)
+        for r in running:
+            on_platform[str(r["platform"])].append(r)
+        rows = [{**p, **r} for p in platforms for r in on_platform.get(str(p["id"]), [{"service": None, "owners": None}])]
         first: dict[str, Row] = {}
         services: dict[str, set[str]] = defaultdict(set)
         by_owner: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
