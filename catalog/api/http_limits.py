@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -88,7 +88,7 @@ class GuardedRequests:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
-        request_id = incoming.decode("ascii") if _SANE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming.decode("ascii") if _SANE_ID.fullmatch(incoming) else secrets.token_hex(16)
         token = logs.request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         access: dict[str, Any] = scope.setdefault(ACCESS_KEY, {})

@@ -43,12 +43,33 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _validate(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
+def _validate_document(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
     # Strawberry's own validate adds its rules for `@oneOf` and maybe-null inputs to these.
     from strawberry.schema.schema import validate_document
 
     return validate_document(schema, document, rules)
+
+
+_VALIDATED: OrderedDict[tuple[GraphQLSchema, str, tuple[Any, ...]], tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
+
+
+def _validate(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...], query: str | None) -> list[GraphQLError]:
+    """The standard rules' errors for ``document``, cached per document text (``CACHE_SIZE`` of them).
+
+    Keyed by the text, not the document: a document's hash walks its whole tree, on every request.
+    The text's entry holds the document it was made for (the parse cache's), and is used only for that one."""
+    if query is None:
+        return _validate_document(schema, document, rules)
+    key = (schema, query, rules)
+    entry = _VALIDATED.get(key)
+    if entry is not None and entry[0] is document:
+        _VALIDATED.move_to_end(key)
+        return entry[1]
+    errors = _validate_document(schema, document, rules)
+    _VALIDATED[key] = (document, errors)
+    while len(_VALIDATED) > CACHE_SIZE:
+        _VALIDATED.popitem(last=False)
+    return errors
 
 
 class GuardedParse(SchemaExtension):
@@ -220,7 +241,7 @@ class GuardedValidation(SchemaExtension):
         request = getattr(context.context, "request", None)
         noted = request.scope.get("catalog.access") if request is not None else None
         refused = refusals(schema, document, context.variables, self.settings, context.query, noted)
-        context.pre_execution_errors = refused or _validate(schema, document, (*context.validation_rules, *self.extra_rules))
+        context.pre_execution_errors = refused or _validate(schema, document, (*context.validation_rules, *self.extra_rules), context.query)
         yield
 
 
