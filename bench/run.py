@@ -18,6 +18,10 @@ One run, in this order:
 4. **Memory.** The server's peak RSS (``VmHWM`` of its processes, read before it stops) and the
    store's size on disk.
 
+``--only TEXT`` (repeatable) keeps the queries whose name holds TEXT, beside the trivial one: one row
+measured at a time, e.g. ``--skip-import --workdir DIR --only "owner lookup"``. The server runs as
+``catalog serve`` runs it (``catalog.api.http_protocol``, no proxy headers, no uvicorn access log).
+
 With ``--store neo4j`` and no ``--neo4j-uri``, the dev launcher in ``tests/neo4j`` starts a
 throwaway Neo4j 5.26 (needs Java 17 and Maven, like the test suite) whose data directory is
 measured; with a URI, the database must be empty (or pass ``--reset``) unless ``--skip-import``,
