@@ -12,6 +12,12 @@ collector's generations, and later collections walk only what requests made sinc
 freeze is undone first, so the snapshot that was swapped out before (and any cycles it had) is
 collected here: at most one retired snapshot's cycles wait for the next build. Objects frozen are
 still freed by reference counting as soon as nothing refers to them.
+
+The price is one full collection per build, on the event loop, over both snapshots: measured at M
+on this 2-core machine at load average 10, 2.2 s with one snapshot held and 4.9 s with two, for a
+62 s build. It cannot be smaller without leaking: about a third of a snapshot's objects are in
+reference cycles (322,000 of them at M are found only by a full collection once it is dropped).
+Without it, under load, full collections of the same size came every few seconds.
 """
 
 from __future__ import annotations
