@@ -18,6 +18,10 @@ One run, in this order:
 4. **Memory.** The server's peak RSS (``VmHWM`` of its processes, read before it stops) and the
    store's size on disk.
 
+``--only TEXT`` (repeatable) keeps the queries whose name holds TEXT, beside the trivial one: one row
+measured at a time, e.g. ``--skip-import --workdir DIR --only "owner lookup"``. The server runs as
+``catalog serve`` runs it (``catalog.api.http_protocol``, no proxy headers, no uvicorn access log).
+
 With ``--store neo4j`` and no ``--neo4j-uri``, the dev launcher in ``tests/neo4j`` starts a
 throwaway Neo4j 5.26 (needs Java 17 and Maven, like the test suite) whose data directory is
 measured; with a URI, the database must be empty (or pass ``--reset``) unless ``--skip-import``,
@@ -344,9 +348,12 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[
     """uvicorn serving ``server_app`` on a free loopback port; yields the process and the base URL."""
     import httpx
 
+    from catalog.api.http_protocol import HTTP_PROTOCOL
+
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", "bench.run:server_app", "--host", "127.0.0.1", "--port", str(port)]
-    command += ["--log-level", "warning", "--no-access-log"]
+    # As ``catalog serve`` runs it: our HTTP protocol, no proxy headers, our access log instead of uvicorn's.
+    command += ["--http", HTTP_PROTOCOL, "--no-proxy-headers", "--log-level", "warning", "--no-access-log"]
     if workers > 1:
         command += ["--workers", str(workers)]
     base = f"http://127.0.0.1:{port}"
@@ -451,6 +458,7 @@ class Options:
     reset: bool
     command: str
     persisted: bool = False
+    only: tuple[str, ...] = ()
 
 
 def parse(argv: Sequence[str]) -> Options:
@@ -483,6 +491,13 @@ def parse(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--persisted", action="store_true", help="send persisted-query hashes (APQ) instead of documents, after registering each once"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="measure only the queries whose name contains TEXT (case-insensitive; repeat for several); the trivial row always runs",
+    )
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1 or args.direct_calls < 1:
         parser.error("--duration must be > 0, --warmup >= 0, --concurrency, --workers and --direct-calls >= 1")
@@ -511,6 +526,7 @@ def parse(argv: Sequence[str]) -> Options:
         args.reset,
         command,
         args.persisted,
+        tuple(t.lower() for t in args.only),
     )
 
 
@@ -563,7 +579,7 @@ async def prepare(options: Options, settings: Settings, sources: Path) -> Prepar
             imports.append(resync)
         log("finding the inputs")
         targets = await find_targets(store, seed=options.seed)
-        queries = build_queries(targets, max_depth=settings.max_depth)
+        queries = selected(build_queries(targets, max_depth=settings.max_depth), options.only)
         direct: dict[str, DirectResult] = {}
         for query in queries:
             if query.direct is not None:
@@ -572,6 +588,18 @@ async def prepare(options: Options, settings: Settings, sources: Path) -> Prepar
         return Prepared(imports, targets, queries, direct, generated)
     finally:
         await store.close()
+
+
+def selected(queries: list[Query], only: Sequence[str]) -> list[Query]:
+    """The queries named by ``--only`` (any of the texts in the name, case-insensitive), after the
+    trivial one, which every table keeps as the baseline its ``x trivial`` column divides by."""
+    if not only:
+        return queries
+    chosen = [q for n, q in enumerate(queries) if n == 0 or any(text in q.name.lower() for text in only)]
+    if len(chosen) == 1 and not any(text in queries[0].name.lower() for text in only):
+        names = ", ".join(repr(q.name) for q in queries)
+        raise RuntimeError(f"--only {', '.join(only)!s} names no query; the queries are {names}")
+    return chosen
 
 
 def _settings(options: Options, store_path: Path, data_dir: Path, neo4j_uri: str | None) -> tuple[Settings, dict[str, str]]:

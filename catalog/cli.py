@@ -418,6 +418,7 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
     import uvicorn
 
     from catalog.api.app import create_app
+    from catalog.api.http_protocol import HTTP_PROTOCOL
     from catalog.config import ConfigError, load_config
     from catalog.logs import LOG_CONFIG
     from catalog.runner import sync_forever
@@ -484,6 +485,7 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
             log_config=LOG_CONFIG,
             proxy_headers=False,
             access_log=False,
+            http=HTTP_PROTOCOL,
         )
     else:
         # The TCP peer, not X-Forwarded-For: proxy mode trusts headers by it. Our access log replaces uvicorn's.
@@ -495,6 +497,7 @@ def serve(settings: Settings, *, sync_every: float | None = None, config_require
             log_config=LOG_CONFIG,
             proxy_headers=False,
             access_log=False,
+            http=HTTP_PROTOCOL,
         )
     return EXIT_OK
 

@@ -32,6 +32,7 @@ from strawberry.types.unset import UNSET
 
 from catalog.api.context import CatalogContext, build_context
 from catalog.api.health import health_routes
+from catalog.api.heap import release, settling
 from catalog.api.http_limits import GuardedRequests, error_body
 from catalog.api.media import GRAPHQL_RESPONSE_JSON, JSON, preferred_media_type
 from catalog.api.metrics import Metrics, metrics_endpoint
@@ -199,7 +200,7 @@ def create_app(
         task: asyncio.Task[None] | None = asyncio.create_task(background(current)) if background is not None else None
         if settings.snapshot:
             # Built in the background: the first requests are answered from the store until it is ready.
-            slot.snapshots = SnapshotHolder(current, poll_seconds=settings.snapshot_poll_seconds, builder=build_warm_snapshot)
+            slot.snapshots = SnapshotHolder(current, poll_seconds=settings.snapshot_poll_seconds, builder=settling(build_warm_snapshot))
             slot.snapshots.start()
         try:
             yield
@@ -207,6 +208,7 @@ def create_app(
             if slot.snapshots is not None:
                 await slot.snapshots.stop()
                 slot.snapshots = None
+                release()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import time
-import uuid
 from typing import Any
 
 import orjson
@@ -87,8 +87,9 @@ class GuardedRequests:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
-        request_id = incoming.decode("ascii") if _SANE_ID.fullmatch(incoming) else uuid.uuid4().hex
+        headers = dict(scope["headers"])
+        incoming = headers.get(REQUEST_ID_HEADER, b"")
+        request_id = incoming.decode("ascii") if _SANE_ID.fullmatch(incoming) else secrets.token_hex(16)
         token = logs.request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         access: dict[str, Any] = scope.setdefault(ACCESS_KEY, {})
@@ -115,7 +116,7 @@ class GuardedRequests:
             await send_with_id({"type": "http.response.body", "body": body})
 
         try:
-            await self._guarded(scope, receive, send_with_id, refuse, lambda: response_started)
+            await self._guarded(scope, headers, receive, send_with_id, refuse, lambda: response_started)
         finally:
             seconds = time.perf_counter() - started
             path = scope.get("path", "")
@@ -130,7 +131,7 @@ class GuardedRequests:
             access_logger.info("%s %s %d %.1f ms", fields["method"], path, status, seconds * 1000, extra=fields)
             logs.request_id.reset(token)
 
-    async def _guarded(self, scope: Scope, receive: Receive, send: Send, refuse: Any, started: Any) -> None:
+    async def _guarded(self, scope: Scope, headers: dict[bytes, bytes], receive: Receive, send: Send, refuse: Any, started: Any) -> None:
         limit = self.settings.max_body_bytes
         if len(scope.get("query_string", b"")) > limit:
             self.metrics.refused("CATALOG_MAX_BODY_BYTES")
@@ -144,7 +145,6 @@ class GuardedRequests:
                 ),
             )
             return
-        headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._too_large(refuse, limit)

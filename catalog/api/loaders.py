@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -25,9 +26,20 @@ class Loaders:
         self._owners: dict[str, DataLoader[str, list[Ownership]]] = {}
         self._resolved: dict[str, DataLoader[str, list[Resolution]]] = {}
         self._any: dict[str, DataLoader[str, GraphNode | None]] = {}
-        self.services = ServiceLoaders(reader)
-        self.systems = SystemLoaders(reader)
-        self.teams = TeamLoaders(reader)
+
+    # Each domain's loaders are made on first use: a request touches one or two domains, and making
+    # every DataLoader up front cost about a tenth of a small request's server time.
+    @cached_property
+    def services(self) -> ServiceLoaders:
+        return ServiceLoaders(self._reader)
+
+    @cached_property
+    def systems(self) -> SystemLoaders:
+        return SystemLoaders(self._reader)
+
+    @cached_property
+    def teams(self) -> TeamLoaders:
+        return TeamLoaders(self._reader)
 
     def owners(self, label: str) -> DataLoader[str, list[Ownership]]:
         """Current ownership claims (one per owner and source) of entities of one label, by key (one start table per query)."""

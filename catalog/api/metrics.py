@@ -63,6 +63,7 @@ class Metrics:
         )
         self.timeouts = Counter("catalog_request_timeouts", "Requests stopped at CATALOG_REQUEST_TIMEOUT.", registry=self.registry)
         self._operations: set[str] = set()
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         if walks is not None:
             waiting = Gauge(
                 "catalog_heavy_answers_waiting", "Blast-radius and adoption answers waiting for a turn.", registry=self.registry
@@ -102,8 +103,14 @@ class Metrics:
         return name
 
     def observe_request(self, route: str, operation: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, operation, str(status)).inc()
-        self.latency.labels(route, operation).observe(seconds)
+        # The labelled children, looked up once per (route, operation, status): ``labels()`` checks and
+        # locks on every call. Bounded like the labels: four routes, MAX_OPERATIONS + 2 names, the statuses.
+        key = (route, operation, status)
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (self.requests.labels(route, operation, str(status)), self.latency.labels(route, operation))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def refused(self, setting: str) -> None:
         self.refusals.labels(setting).inc()

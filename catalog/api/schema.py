@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from catalog.api.audits.queries import AuditQuery
@@ -18,6 +18,7 @@ from catalog.api.findings.types import Finding
 from catalog.api.impact.queries import ImpactQuery
 from catalog.api.lean_fields import lean_resolvers
 from catalog.api.lists import ListQuery
+from catalog.api.masking import LeanMaskErrors
 from catalog.api.node import NodeQuery
 from catalog.api.oncall.queries import HistoryQuery, OnCallQuery
 from catalog.api.ownership.queries import OwnershipQuery
@@ -86,7 +87,7 @@ def guards(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     (``catalog.api.validation``), introspection refused unless enabled, and error masking."""
     return [
         *guard_extensions(settings, tuple(introspection_rules(settings))),
-        lambda: MaskErrors(should_mask_error=is_internal, error_message="Internal error; the server log has the details."),
+        lambda: LeanMaskErrors(should_mask_error=is_internal, error_message="Internal error; the server log has the details."),
     ]
 
 

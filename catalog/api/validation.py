@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
-from functools import lru_cache
+from functools import _CacheInfo, lru_cache
 from typing import Any
 
 import orjson
@@ -43,12 +43,45 @@ def _parse(query: str, max_tokens: int) -> DocumentNode:
     return parse(query, max_tokens=max_tokens)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
-def _validate(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
+def _validate_document(schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]) -> list[GraphQLError]:
     # Strawberry's own validate adds its rules for `@oneOf` and maybe-null inputs to these.
     from strawberry.schema.schema import validate_document
 
     return validate_document(schema, document, rules)
+
+
+class ValidationCache:
+    """The standard rules' errors per document text (``CACHE_SIZE`` of them, least recently used dropped).
+
+    Keyed by the text, not the document: a document's hash walks its whole tree, on every request.
+    An entry holds the document it was made for (the parse cache's) and answers only for that one.
+    ``cache_info()`` reads like ``functools.lru_cache``'s."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[GraphQLSchema, str, tuple[Any, ...]], tuple[DocumentNode, list[GraphQLError]]] = OrderedDict()
+        self.hits = self.misses = 0
+
+    def __call__(self, schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...], query: str | None) -> list[GraphQLError]:
+        if query is None:
+            return _validate_document(schema, document, rules)
+        key = (schema, query, rules)
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] is document:
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+        self.misses += 1
+        errors = _validate_document(schema, document, rules)
+        self._entries[key] = (document, errors)
+        while len(self._entries) > CACHE_SIZE:
+            self._entries.popitem(last=False)
+        return errors
+
+    def cache_info(self) -> _CacheInfo:
+        return _CacheInfo(self.hits, self.misses, CACHE_SIZE, len(self._entries))
+
+
+_validate = ValidationCache()
 
 
 class GuardedParse(SchemaExtension):
@@ -220,7 +253,7 @@ class GuardedValidation(SchemaExtension):
         request = getattr(context.context, "request", None)
         noted = request.scope.get("catalog.access") if request is not None else None
         refused = refusals(schema, document, context.variables, self.settings, context.query, noted)
-        context.pre_execution_errors = refused or _validate(schema, document, (*context.validation_rules, *self.extra_rules))
+        context.pre_execution_errors = refused or _validate(schema, document, (*context.validation_rules, *self.extra_rules), context.query)
         yield
 
 
