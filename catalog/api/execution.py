@@ -35,16 +35,29 @@ from graphql import (
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLUnionType,
     Undefined,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import invalid_return_type_error
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import get_strawberry_type_cast
+
+_UNKNOWN = object()
+_OBJECT_OF: dict[int, object] = {}
+"""By a GraphQL output type's id: its object type when it is one, perhaps non-null; else None. (Types live as long as their
+schema, and a process builds a few.)"""
+
+
+def _object_of(output: Any) -> GraphQLObjectType | None:
+    named = output.of_type if isinstance(output, GraphQLNonNull) else output
+    return named if isinstance(named, GraphQLObjectType) else None
+
 
 LEAF_PLAN = "catalog.lean_leaf"
 """The key of a field's ``LeafPlan`` in its GraphQL field's ``extensions``."""
@@ -166,6 +179,51 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+    def complete_value(
+        self,
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> AwaitableOrValue[Any]:
+        """graphql-core's ``complete_value``, going straight to the sub-selection of an object value (each item of a page):
+        the non-null unwrapping, the null and list and leaf and abstract tests of every item, decided once per type."""
+        object_type = _OBJECT_OF.get(id(return_type), _UNKNOWN)
+        if object_type is _UNKNOWN:
+            object_type = _OBJECT_OF[id(return_type)] = _object_of(return_type)
+        if object_type is None or result is None or result is Undefined or isinstance(result, Exception) or position_context is not None:
+            return super().complete_value(return_type, field_details_list, info, path, result, position_context)
+        assert isinstance(object_type, GraphQLObjectType)
+        is_type_of = object_type.is_type_of
+        if is_type_of is not None:
+            matches = is_type_of(result, info)
+            if self.is_awaitable(matches):
+                return self._subfields_once(matches, object_type, field_details_list, path, result)
+            if not matches:
+                raise invalid_return_type_error(object_type, result, field_details_list)
+        return self._subfields(object_type, field_details_list, path, result)
+
+    def _subfields(
+        self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList, path: Path, result: Any
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return self.execute_collected_subfields(object_type, result, path, grouped_field_set, new_defer_usages, None)
+        return self.execute_fields(object_type, result, path, grouped_field_set, None)
+
+    async def _subfields_once(
+        self, matches: Any, object_type: GraphQLObjectType, field_details_list: FieldDetailsList, path: Path, result: Any
+    ) -> dict[str, Any]:
+        """``_subfields`` after an asynchronous ``is_type_of`` (graphql-core's ``complete_object_value`` does the same)."""
+        if not await self.with_abort_signal(matches):
+            raise invalid_return_type_error(object_type, result, field_details_list)
+        completed = self._subfields(object_type, field_details_list, path, result)
+        if isinstance(completed, dict):
+            return completed
+        return await completed
 
     def _leaf(
         self,

@@ -71,9 +71,12 @@ class Connection(Generic[T]):
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field(description="How many items the whole list has, over all pages.")
-    async def total_count(self) -> int:
-        return await self.counter()
+    @strawberry.field(description="How many items the whole list has, over all pages.", graphql_type=int)
+    def total_count(self) -> int | Awaitable[int]:
+        # A count known already answers at once: an awaitable costs graphql-core a task, and a page of a hub's
+        # blast radius has a connection per team.
+        counter = self.counter
+        return counter.total if isinstance(counter, KnownCount) else counter()
 
 
 Last = Annotated[
@@ -84,11 +87,18 @@ Before = Annotated[
 ]
 
 
-def known_count(total: int) -> Counter:
-    async def count() -> int:
-        return total
+class KnownCount:
+    """A ``Counter`` whose count is already known."""
 
-    return count
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    async def __call__(self) -> int:
+        return self.total
+
+
+def known_count(total: int) -> Counter:
+    return KnownCount(total)
 
 
 def build_connection(items: Sequence[T], keys: Sequence[str], *, has_next: bool, after: str | None, counter: Counter) -> Connection[T]:

@@ -75,9 +75,11 @@ class ImpactPolicy:
     name: strawberry.Private[str | None]
     level: int | None = strawberry.field(description="Its first level with someone on call now (level 1 may be empty); null when unknown.")
 
-    @strawberry.field(description="The escalation policy.")
-    async def policy(self, info: Info) -> EscalationPolicy:
-        return await policy_object(info, self.key, self.name)
+    @strawberry.field(description="The escalation policy.", graphql_type=EscalationPolicy)
+    def policy(self, info: Info) -> EscalationPolicy | Awaitable[EscalationPolicy]:
+        ready = done(info.context.loaders.node_with_retired("EscalationPolicy"), self.key)
+        row = None if ready is None else ready.result()
+        return policy_object(info, self.key, self.name) if row is None else EscalationPolicy(row=row)
 
 
 @strawberry.type(description="Someone on call now for a team's affected services.")
@@ -109,9 +111,13 @@ class ImpactedTeam:
     row: strawberry.Private[impact.ImpactedTeam]
     found: strawberry.Private[impact.Impact]
 
-    @strawberry.field(description="The owning team or person.")
-    async def owner(self, info: Info) -> Owner:
-        return await owner_object(info, OwnerKey(self.row.label, self.row.key, self.row.name))
+    @strawberry.field(description="The owning team or person.", graphql_type=Owner)
+    def owner(self, info: Info) -> Team | Person | Awaitable[Team | Person]:
+        ready = done(info.context.loaders.node_with_retired(self.row.label), self.row.key)
+        row = None if ready is None else ready.result()
+        if row is None:
+            return owner_object(info, OwnerKey(self.row.label, self.row.key, self.row.name))
+        return Team(row=row) if row.label == "Team" else Person(row=row)
 
     @strawberry.field(description="How many affected services it owns, all of them.")
     def count(self) -> int:
@@ -233,6 +239,12 @@ class BlastRadius:
             listed, more = await self.row.teams(first, owner, services_first=self.services_per_team) if self.row.service else ([], False)
         except impact.UnknownCursor as exc:
             raise BadArgument(str(exc)) from exc
+        # The page's owners and policies in one batch each, so that every team's ``owner`` and ``policy`` answer at once.
+        loaders = info.context.loaders
+        for label in ("Team", "Person"):
+            await _prime(info, "owner", loaders.node_with_retired(label), [t.key for t in listed if t.label == label])
+        if asks_of_nodes(info, "escalationPolicies", "policy"):
+            await load_all(loaders.node_with_retired("EscalationPolicy"), sorted({p.key for t in listed for p in t.policies}))
         return build_connection(
             [ImpactedTeam(row=t, found=self.row) for t in listed],
             [f"{t.label}:{t.key}" for t in listed],
