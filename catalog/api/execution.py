@@ -9,13 +9,16 @@ than the answers it carried (profiled: 60% of the hub page's CPU time in graphql
 Strawberry's execution code, against 18% in the catalog's own resolvers and reads).
 
 ``plan_leaf_fields`` marks, on the built schema, each field whose resolver is known to ignore its
-``info`` argument (``catalog.api.lean_fields``' direct calls of resolvers that take only ``self``,
+``info`` argument (``catalog.api.lean_fields``' direct calls of resolvers that take no ``info``,
 and Strawberry's resolver of a plain attribute) and whose type is a scalar or enum, perhaps
-non-null, with no arguments. ``LeanExecutor.execute_field`` resolves such a field with ``info``
+non-null, with no arguments. ``LeanExecutor.execute_fields`` resolves such a field with ``info``
 None and coerces the value as ``complete_leaf_value`` does; everything else, and a marked field
 whose resolver has since been replaced (``catalog.auth.fields`` wraps the scoped ones) or that
 returns an awaitable, takes graphql-core's own path. Values, errors, their messages and paths
 are unchanged: ``tests/test_lean_fields.py`` runs documents through both executors.
+
+``LeanExecutor.complete_value`` takes an object value (each item of a page) straight to its
+sub-selection: the non-null, null, list, leaf and abstract tests are decided once per type.
 
 Union members are resolved from the value's class (``fast_union_types``): Strawberry's resolver
 tries casts and object definitions for each value, and a page of dependency edges resolves
@@ -49,9 +52,6 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import get_strawberry_type_cast
 
 _UNKNOWN = object()
-_OBJECT_OF: dict[int, object] = {}
-"""By a GraphQL output type's id: its object type when it is one, perhaps non-null; else None. (Types live as long as their
-schema, and a process builds a few.)"""
 
 
 def _object_of(output: Any) -> GraphQLObjectType | None:
@@ -129,6 +129,8 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, with planned leaf fields resolved and completed in the loop over an object's fields
     (see the module docstring)."""
 
+    _objects: dict[int, object] | None = None
+    """By a GraphQL output type's id: its object type when it is one, perhaps non-null; else None."""
     _wrapped: bool | None = None
     """Whether middleware wraps the resolvers (known at the first object)."""
     _steps: dict[int, tuple[GraphQLObjectType, GroupedFieldSet, list[Step]]]
@@ -191,9 +193,13 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[Any]:
         """graphql-core's ``complete_value``, going straight to the sub-selection of an object value (each item of a page):
         the non-null unwrapping, the null and list and leaf and abstract tests of every item, decided once per type."""
-        object_type = _OBJECT_OF.get(id(return_type), _UNKNOWN)
+        # (Per request: the schema's types live at least as long, so their ids name them.)
+        objects = self._objects
+        if objects is None:
+            objects = self._objects = {}
+        object_type = objects.get(id(return_type), _UNKNOWN)
         if object_type is _UNKNOWN:
-            object_type = _OBJECT_OF[id(return_type)] = _object_of(return_type)
+            object_type = objects[id(return_type)] = _object_of(return_type)
         if object_type is None or result is None or result is Undefined or isinstance(result, Exception) or position_context is not None:
             return super().complete_value(return_type, field_details_list, info, path, result, position_context)
         assert isinstance(object_type, GraphQLObjectType)
