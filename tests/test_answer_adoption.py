@@ -23,7 +23,7 @@ from catalog.read import CatalogReader
 from catalog.store.base import GraphStore
 from catalog.sync import sync
 from importers.backstage import read_backstage
-from tests.fixtures.answers.impact.support import BACKSTAGE, cli, copy_backstage, execute, gql, key, sync_all
+from tests.fixtures.answers.impact.support import BACKSTAGE, cli, copy_backstage, execute, gql, key, settings, sync_all
 
 T1, T2, T3 = "2026-11-20T12:00:00.000000Z", "2026-11-20T12:15:00.000000Z", "2026-11-20T12:30:00.000000Z"
 
@@ -239,3 +239,95 @@ async def test_cli_prints_tables_and_the_trend(store: GraphStore, tmp_path: Path
     assert code == 2 and "--key" in err
     code, _, err = await cli(store, command.register, "adoption", "--trend", "--from", "yesterday")
     assert code == 2 and "--from" in err
+
+
+_SELECTIONS = {
+    "groups": "name total standard other unknown ratio subject { ... on Team { ref } }",
+    "otherPlatforms": "platform { ref name isRetired } owners { ref name } services "
+    "usedBy { nodes { teamName team { ref name } services } }",
+    "teamsWithOwnPlatforms": "team { ref name } platform { ref name } isOwner services",
+}
+
+
+def _page(field: str) -> str:
+    """A page of one of the report's connections, with the first item of the others (their items primed alongside)."""
+    others = " ".join(f"{name}(first: 1) {{ nodes {{ {chosen} }} }}" for name, chosen in _SELECTIONS.items() if name != field)
+    return f"""query($by: AdoptionGrouping!, $first: Int!, $after: String) {{
+      adoption(by: $by) {{
+        {field}(first: $first, after: $after) {{ totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {_SELECTIONS[field]} }} }}
+        {others}
+      }}
+    }}"""
+
+
+async def _walk(store: GraphStore, snapshot: Any, by: str, field: str, first: int) -> tuple[int, list[Any]]:
+    """(totalCount, every node) of one of the report's connections, ``first`` at a time, through the full schema."""
+    from catalog.api.context import build_context
+    from catalog.api.schema import build_schema
+
+    schema = build_schema(settings())
+    nodes: list[Any] = []
+    after: str | None = None
+    for _ in range(100):
+        variables = {"by": by, "first": first, "after": after}
+        result = await schema.execute(
+            _page(field), variable_values=variables, context_value=build_context(store, settings(), snapshot=snapshot)
+        )
+        assert result.errors is None, [e.message for e in result.errors]
+        assert result.data is not None
+        page = result.data["adoption"][field]
+        assert len(page["nodes"]) <= first
+        nodes.extend(page["nodes"])
+        if not page["pageInfo"]["hasNextPage"]:
+            return page["totalCount"], nodes
+        after = page["pageInfo"]["endCursor"]
+    raise AssertionError(f"{field}: the pages never ended")
+
+
+@pytest.mark.parametrize("by", ["TEAM", "ORG_UNIT"])
+async def test_graphql_pages_of_adoption_are_the_same_from_the_snapshot_and_the_store(store: GraphStore, tmp_path: Path, by: str) -> None:
+    from catalog.read.snapshot import build_snapshot
+
+    await sync_all(store, tmp_path)
+    snapshot = await build_snapshot(store)
+    for field in ("groups", "otherPlatforms", "teamsWithOwnPlatforms"):
+        whole = await _walk(store, None, by, field, 100)
+        assert whole[0] == len(whole[1]) > 0, field
+        # One item per page: every cursor is followed, and each page's teams and platforms are loaded for that page.
+        assert await _walk(store, None, by, field, 1) == whole, field
+        assert await _walk(store, snapshot, by, field, 1) == whole, field
+        assert await _walk(store, snapshot, by, field, 2) == whole, field
+    groups = (await _walk(store, snapshot, by, "groups", 2))[1]
+    assert [(g["subject"] or {}).get("ref") for g in groups] == [k for k, *_ in EXPECTED[by.lower().replace("_", "-")]]
+    own = (await _walk(store, snapshot, by, "teamsWithOwnPlatforms", 1))[1]
+    assert [(t["team"]["ref"], t["platform"]["name"], t["isOwner"]) for t in own] == [
+        (key("group", "checkout-team"), "legacy-vms", False),
+        (key("group", "data-team"), "spark-cluster", True),
+        (key("group", "platform-team"), "legacy-vms", True),
+    ]
+
+
+async def test_a_snapshot_keeps_its_adoption_reports_and_a_new_snapshot_counts_afresh(store: GraphStore, tmp_path: Path) -> None:
+    from catalog.read.snapshot import SnapshotReader, build_snapshot
+
+    descriptors = copy_backstage(tmp_path)
+    await sync_all(store, tmp_path, backstage=descriptors, now=at(T1))
+    before = await build_snapshot(store)
+    first = await adoption(SnapshotReader(store, before), "team")
+    # The same snapshot answers with the report it kept, reading nothing more.
+    trips = store.round_trips
+    assert await adoption(SnapshotReader(store, before), "team") is first
+    assert store.round_trips == trips
+    assert await adoption(SnapshotReader(store, before), "domain") == await adoption(CatalogReader(store), "domain")
+
+    # cart moves onto the standard platform: the next snapshot counts it; the old one keeps answering as of its sync.
+    services = descriptors / "services.yaml"
+    services.write_text(
+        services.read_text().replace("  name: cart\n", "  name: cart\n  annotations:\n    ownership-catalog.io/platform: k8s-standard\n")
+    )
+    await sync_all(store, tmp_path, backstage=descriptors, now=at(T2))
+    after = await adoption(SnapshotReader(store, await build_snapshot(store)), "team")
+    assert (after.company.standard, after.company.unknown) == (6, 2)
+    assert after == await adoption(CatalogReader(store), "team")
+    assert await adoption(SnapshotReader(store, before), "team") is first
+    assert (first.company.standard, first.company.unknown) == (5, 3)

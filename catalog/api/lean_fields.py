@@ -18,6 +18,7 @@ runs documents against a schema with and without it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,15 @@ import strawberry
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+_IGNORE_INFO: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+"""The direct calls installed for resolvers that take neither ``info`` nor the parent as ``root``/``parent``."""
+
+
+def ignores_info(resolve: Callable[..., Any]) -> bool:
+    """Whether a GraphQL field's resolver never reads its ``info`` argument: a direct call installed here for a
+    method that takes only ``self``, or Strawberry's resolver of a plain attribute (no resolver, no extensions)."""
+    return resolve in _IGNORE_INFO or getattr(resolve, "_is_default", False) is True
 
 
 def _lean(field: StrawberryField, info_class: type[strawberry.Info[Any, Any]]) -> Callable[..., Any] | None:
@@ -38,10 +48,17 @@ def _lean(field: StrawberryField, info_class: type[strawberry.Info[Any, Any]]) -
     takes_self = resolver.self_parameter is not None
     as_source = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
-    if not as_source and info_name is None:
-        if takes_self:
-            return lambda source, info, **_: call(source)
-        return lambda source, info, **_: call()
+    if info_name is None:
+        if not as_source:
+            direct = (lambda source, info, **_: call(source)) if takes_self else (lambda source, info, **_: call())
+        else:  # e.g. ``text_prop``'s ``resolve(root)``
+
+            def direct(source: Any, info: Any, **_: Any) -> Any:
+                kwargs = dict.fromkeys(as_source, source)
+                return call(source, **kwargs) if takes_self else call(**kwargs)
+
+        _IGNORE_INFO.add(direct)
+        return direct
 
     def resolve(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
         kwargs: dict[str, Any] = dict.fromkeys(as_source, source)

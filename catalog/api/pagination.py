@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
@@ -71,9 +71,12 @@ class Connection(Generic[T]):
     def nodes(self) -> list[T]:
         return [edge.node for edge in self.edges]
 
-    @strawberry.field(description="How many items the whole list has, over all pages.")
-    async def total_count(self) -> int:
-        return await self.counter()
+    @strawberry.field(description="How many items the whole list has, over all pages.", graphql_type=int)
+    def total_count(self) -> int | Awaitable[int]:
+        # A count known already answers at once: an awaitable costs graphql-core a task, and a page of a hub's
+        # blast radius has a connection per team.
+        counter = self.counter
+        return counter.total if isinstance(counter, KnownCount) else counter()
 
 
 Last = Annotated[
@@ -84,11 +87,18 @@ Before = Annotated[
 ]
 
 
-def known_count(total: int) -> Counter:
-    async def count() -> int:
-        return total
+class KnownCount:
+    """A ``Counter`` whose count is already known."""
 
-    return count
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    async def __call__(self) -> int:
+        return self.total
+
+
+def known_count(total: int) -> Counter:
+    return KnownCount(total)
 
 
 def build_connection(items: Sequence[T], keys: Sequence[str], *, has_next: bool, after: str | None, counter: Counter) -> Connection[T]:
@@ -107,6 +117,14 @@ def build_connection(items: Sequence[T], keys: Sequence[str], *, has_next: bool,
 def list_connection(items: Sequence[T], keys: Sequence[str], *, first: int, after: str | None, max_page_size: int) -> Connection[T]:
     """A page of a list already in memory, in its own order; ``keys`` are the items' unique keys
     (the cursors carry them). A cursor whose item left the list is refused: its place is unknown."""
+    start, stop, after_key = _forward_page(keys, len(items), first, after, max_page_size)
+    return build_connection(
+        items[start:stop], keys[start:stop], has_next=start + first < len(items), after=after_key, counter=known_count(len(items))
+    )
+
+
+def _forward_page(keys: Iterable[str], count: int, first: int, after: str | None, max_page_size: int) -> tuple[int, int, str | None]:
+    """(start, stop, the cursor's key) of the page of ``first`` items after ``after`` in a list of ``count`` items with ``keys``."""
     from catalog.api.errors import LimitExceeded
 
     if first < 0:
@@ -116,18 +134,11 @@ def list_connection(items: Sequence[T], keys: Sequence[str], *, first: int, afte
     after_key = decode_cursor(after)
     start = 0
     if after_key is not None:
-        position = {key: i for i, key in enumerate(keys)}.get(after_key)
+        position = next((i for i, key in enumerate(keys) if key == after_key), None)
         if position is None:
             raise BadArgument(f"after: {after!r} points at an item no longer in the list; start again without `after`")
         start = position + 1
-    chosen = list(range(start, min(start + first, len(items))))
-    return build_connection(
-        [items[i] for i in chosen],
-        [keys[i] for i in chosen],
-        has_next=start + first < len(items),
-        after=after_key,
-        counter=known_count(len(items)),
-    )
+    return start, min(start + first, count), after_key
 
 
 def backward_connection(items: Sequence[T], keys: Sequence[str], *, last: int, before: str | None, max_page_size: int) -> Connection[T]:
@@ -163,7 +174,14 @@ R = TypeVar("R")
 def rows_connection(
     info: Any, rows: Sequence[R], wrap: Callable[[R], T], key: Callable[[R], str], first: int, after: str | None
 ) -> Connection[T]:
-    """A page of rows a loader read whole (a system's services, a team's members), each wrapped in its GraphQL type."""
-    return list_connection(
-        [wrap(row) for row in rows], [key(row) for row in rows], first=first, after=after, max_page_size=info.context.settings.max_page_size
+    """A page of rows a loader read whole (a system's services, a team's members), each wrapped in its GraphQL type.
+    Only the page's rows are wrapped (an adoption report lists thousands of teams; a page shows 50)."""
+    start, stop, after_key = _forward_page(map(key, rows), len(rows), first, after, info.context.settings.max_page_size)
+    page = rows[start:stop]
+    return build_connection(
+        [wrap(row) for row in page],
+        [key(row) for row in page],
+        has_next=start + first < len(rows),
+        after=after_key,
+        counter=known_count(len(rows)),
     )

@@ -13,10 +13,11 @@ from strawberry.types import ExecutionContext
 from catalog.api.audits.queries import AuditQuery
 from catalog.api.company.queries import CompanyQuery
 from catalog.api.errors import is_internal, with_code
+from catalog.api.execution import LeanExecutor, fast_union_types, plan_leaf_fields
 from catalog.api.findings.queries import FindingQuery
 from catalog.api.findings.types import Finding
 from catalog.api.impact.queries import ImpactQuery
-from catalog.api.lean_fields import lean_resolvers
+from catalog.api.lean_fields import ignores_info, lean_resolvers
 from catalog.api.lists import ListQuery
 from catalog.api.masking import LeanMaskErrors
 from catalog.api.node import NodeQuery
@@ -95,15 +96,20 @@ def build_schema(
     settings: Settings | None = None, *, on_error: Callable[[GraphQLError], None] | None = None, lean: bool = True
 ) -> strawberry.Schema:
     """The schema; with settings, also the per-request guards the running API uses. ``lean``: fields without
-    arguments call their resolvers directly (``catalog.api.lean_fields``; False keeps Strawberry's wrapper everywhere)."""
+    arguments call their resolvers directly (``catalog.api.lean_fields``) and leaf fields that need no ``info`` skip
+    graphql-core's general completion (``catalog.api.execution``); False keeps Strawberry's and graphql-core's paths."""
     schema = CatalogSchema(
         query=Query,
         types=[Service, Resource, Team, Person, System, Domain, API, Platform, Repository, Finding, *EXTRA_NODE_TYPES],
         scalar_overrides=SCALAR_OVERRIDES,
         extensions=guards(settings) if settings is not None else (),
+        execution_context_class=LeanExecutor if lean else None,
     )
     if lean:
         lean_resolvers(schema)  # before the guards, which wrap the resolvers they find
+        if not schema.exception_handlers:  # (a handler needs Strawberry's wrapper, which the plain attributes then keep)
+            plan_leaf_fields(schema, ignores_info)
+        fast_union_types(schema)
     guard_fields(schema)
     schema.on_error = on_error
     return schema

@@ -26,13 +26,19 @@ def _fields(selections: Sequence[Selection], name: str) -> Iterator[SelectedFiel
             yield from _fields(selection.selections, name)
 
 
-def asks_of_nodes(info: Info, name: str) -> bool:
-    """Whether the connection being resolved asks ``name`` of its items (``nodes { name }`` or ``edges { node { name } }``)."""
+def asks_of_nodes(info: Info, name: str, *within: str) -> bool:
+    """Whether the connection being resolved asks ``name`` of its items (``nodes { name }`` or ``edges { node { name } }``),
+    and, with ``within``, those fields of it in turn (``asks_of_nodes(info, "policies", "policy")``: ``nodes { policies { policy } }``)."""
+    path = (name, *within)
     for connection in info.selected_fields:
         nodes = [
             *_fields(connection.selections, "nodes"),
             *(n for e in _fields(connection.selections, "edges") for n in _fields(e.selections, "node")),
         ]
-        if any(True for node in nodes for _ in _fields(node.selections, name)):
+        if any(_asks(node.selections, path) for node in nodes):
             return True
     return False
+
+
+def _asks(selections: Sequence[Selection], path: Sequence[str]) -> bool:
+    return any(not path[1:] or _asks(found.selections, path[1:]) for found in _fields(selections, path[0]))

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from datetime import datetime
 from enum import Enum
 from types import MappingProxyType
 from typing import Annotated, Any
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from catalog.answers import adoption as answers
 from catalog.answers import blast_radius as impact
@@ -20,11 +21,12 @@ from catalog.api.entity import as_time
 from catalog.api.errors import BadArgument
 from catalog.api.identification import Identification, identification_of, service_stub
 from catalog.api.limits import checked_first
-from catalog.api.loaders import load_all
+from catalog.api.loaders import done, load_all
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
 from catalog.api.platforms.types import Platform, platform_object
+from catalog.api.selection import asks_of_nodes
 from catalog.api.services.types import DependencyTarget, Resource, Service
 from catalog.api.systems.types import Domain
 from catalog.api.teams.types import Owner, Person, Team
@@ -73,9 +75,11 @@ class ImpactPolicy:
     name: strawberry.Private[str | None]
     level: int | None = strawberry.field(description="Its first level with someone on call now (level 1 may be empty); null when unknown.")
 
-    @strawberry.field(description="The escalation policy.")
-    async def policy(self, info: Info) -> EscalationPolicy:
-        return await policy_object(info, self.key, self.name)
+    @strawberry.field(description="The escalation policy.", graphql_type=EscalationPolicy)
+    def policy(self, info: Info) -> EscalationPolicy | Awaitable[EscalationPolicy]:
+        ready = done(info.context.loaders.node_with_retired("EscalationPolicy"), self.key)
+        row = None if ready is None else ready.result()
+        return policy_object(info, self.key, self.name) if row is None else EscalationPolicy(row=row)
 
 
 @strawberry.type(description="Someone on call now for a team's affected services.")
@@ -107,9 +111,13 @@ class ImpactedTeam:
     row: strawberry.Private[impact.ImpactedTeam]
     found: strawberry.Private[impact.Impact]
 
-    @strawberry.field(description="The owning team or person.")
-    async def owner(self, info: Info) -> Owner:
-        return await owner_object(info, OwnerKey(self.row.label, self.row.key, self.row.name))
+    @strawberry.field(description="The owning team or person.", graphql_type=Owner)
+    def owner(self, info: Info) -> Team | Person | Awaitable[Team | Person]:
+        ready = done(info.context.loaders.node_with_retired(self.row.label), self.row.key)
+        row = None if ready is None else ready.result()
+        if row is None:
+            return owner_object(info, OwnerKey(self.row.label, self.row.key, self.row.name))
+        return Team(row=row) if row.label == "Team" else Person(row=row)
 
     @strawberry.field(description="How many affected services it owns, all of them.")
     def count(self) -> int:
@@ -231,6 +239,12 @@ class BlastRadius:
             listed, more = await self.row.teams(first, owner, services_first=self.services_per_team) if self.row.service else ([], False)
         except impact.UnknownCursor as exc:
             raise BadArgument(str(exc)) from exc
+        # The page's owners and policies in one batch each, so that every team's ``owner`` and ``policy`` answer at once.
+        loaders = info.context.loaders
+        for label in ("Team", "Person"):
+            await _prime(info, "owner", loaders.node_with_retired(label), [t.key for t in listed if t.label == label])
+        if asks_of_nodes(info, "escalationPolicies", "policy"):
+            await load_all(loaders.node_with_retired("EscalationPolicy"), sorted({p.key for t in listed for p in t.policies}))
         return build_connection(
             [ImpactedTeam(row=t, found=self.row) for t in listed],
             [f"{t.label}:{t.key}" for t in listed],
@@ -344,6 +358,37 @@ def _stub_team(name: str) -> GraphNode:
     return GraphNode("Team", name, MappingProxyType({"name": name}), ProvenanceRow(None, None, None, None, None))
 
 
+def _team_at_once(info: Info, key: str | None) -> Team | Awaitable[Team | None] | None:
+    """``_team``, at once when the request's loader already holds the team (a page primed it: ``_prime``)."""
+    if key is None:
+        return None
+    ready = done(info.context.loaders.node("Team"), key)
+    if ready is None:
+        return _team(info, key)
+    row = ready.result()
+    return None if row is None else Team(row=row)
+
+
+def _platform_at_once(info: Info, ref: answers.PlatformRef) -> Platform | Awaitable[Platform]:
+    """``platform_object``, at once when the request's loader already holds the platform (a page primed it)."""
+    ready = done(info.context.loaders.node_with_retired("Platform"), ref.key)
+    if ready is None:
+        return platform_object(info, ref.key, ref.name)
+    return Platform(row=ready.result() or _stub_platform(ref))
+
+
+def _stub_platform(ref: answers.PlatformRef) -> GraphNode:
+    return GraphNode("Platform", ref.key, MappingProxyType({"name": ref.name}), ProvenanceRow(None, None, None, None, None))
+
+
+async def _prime(info: Info, asked: str, loader: DataLoader[str, GraphNode | None], keys: Iterable[str | None]) -> None:
+    """Load the nodes behind field ``asked`` of a page's items in one batch, when the query asks for it, so that
+    each item's field answers at once: an awaitable per item costs graphql-core a task, and an adoption page
+    lists hundreds of teams."""
+    if asks_of_nodes(info, asked):
+        await load_all(loader, sorted({k for k in keys if k is not None}))
+
+
 @strawberry.type(description="How many of a team's services run on a platform.")
 class PlatformUse:
     row: strawberry.Private[answers.PlatformUse]
@@ -352,9 +397,9 @@ class PlatformUse:
     def team_name(self) -> str:
         return self.row.team.name
 
-    @strawberry.field(description="The owner team.")
-    async def team(self, info: Info) -> Team | None:
-        return await _team(info, self.row.team.key)
+    @strawberry.field(description="The owner team.", graphql_type=Team | None)
+    def team(self, info: Info) -> Team | Awaitable[Team | None] | None:
+        return _team_at_once(info, self.row.team.key)
 
     @strawberry.field(description="How many of its services run on the platform.")
     def services(self) -> int:
@@ -365,9 +410,9 @@ class PlatformUse:
 class OtherPlatform:
     row: strawberry.Private[answers.OtherPlatform]
 
-    @strawberry.field(description="The platform.")
-    async def platform(self, info: Info) -> Platform:
-        return await platform_object(info, self.row.platform.key, self.row.platform.name)
+    @strawberry.field(description="The platform.", graphql_type=Platform)
+    def platform(self, info: Info) -> Platform | Awaitable[Platform]:
+        return _platform_at_once(info, self.row.platform)
 
     @strawberry.field(description="The teams that own it.")
     async def owners(self, info: Info) -> list[Team]:
@@ -378,8 +423,10 @@ class OtherPlatform:
         return self.row.services
 
     @strawberry.field(description="Whose services run on it, by owner team, most services first, one page at a time.")
-    def used_by(self, info: Info, first: First = 50, after: After = None) -> Connection[PlatformUse]:
-        return rows_connection(info, self.row.used_by, lambda u: PlatformUse(row=u), lambda u: u.team.key or "", first, after)
+    async def used_by(self, info: Info, first: First = 50, after: After = None) -> Connection[PlatformUse]:
+        page = rows_connection(info, self.row.used_by, lambda u: PlatformUse(row=u), lambda u: u.team.key or "", first, after)
+        await _prime(info, "team", info.context.loaders.node("Team"), [e.node.row.team.key for e in page.edges])
+        return page
 
 
 @strawberry.type(
@@ -388,15 +435,22 @@ class OtherPlatform:
 class TeamOwnPlatform:
     row: strawberry.Private[answers.TeamPlatform]
 
-    @strawberry.field(description="The team.")
-    async def team(self, info: Info) -> Team:
+    @strawberry.field(description="The team.", graphql_type=Team)
+    def team(self, info: Info) -> Team | Awaitable[Team]:
+        loader = info.context.loaders.node_with_retired("Team")
+        ready = done(loader, self.row.team.key or "")
+        if ready is None:
+            return self._team(info)
+        return Team(row=ready.result() or _stub_team(self.row.team.name))
+
+    async def _team(self, info: Info) -> Team:
         return Team(
             row=await info.context.loaders.node_with_retired("Team").load(self.row.team.key or "") or _stub_team(self.row.team.name)
         )
 
-    @strawberry.field(description="The platform.")
-    async def platform(self, info: Info) -> Platform:
-        return await platform_object(info, self.row.platform.key, self.row.platform.name)
+    @strawberry.field(description="The platform.", graphql_type=Platform)
+    def platform(self, info: Info) -> Platform | Awaitable[Platform]:
+        return _platform_at_once(info, self.row.platform)
 
     @strawberry.field(description="True when the team owns the platform; false when it only runs services on it.")
     def is_owner(self) -> bool:
@@ -431,13 +485,23 @@ class AdoptionReport:
         return [p for ref in self.row.standard_platforms if (p := await _platform(info, ref.key)) is not None]
 
     @strawberry.field(description="Non-standard platforms that services run on, most services first.")
-    def other_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[OtherPlatform]:
-        return rows_connection(info, self.row.other_platforms, lambda p: OtherPlatform(row=p), lambda p: p.platform.key, first, after)
+    async def other_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[OtherPlatform]:
+        page = rows_connection(info, self.row.other_platforms, lambda p: OtherPlatform(row=p), lambda p: p.platform.key, first, after)
+        rows = [e.node.row for e in page.edges]
+        loaders = info.context.loaders
+        await _prime(info, "owners", loaders.node("Team"), [t.key for p in rows for t in p.owners])
+        await _prime(info, "platform", loaders.node_with_retired("Platform"), [p.platform.key for p in rows])
+        return page
 
     @strawberry.field(description="Teams that run platforms of their own, by team.")
-    def teams_with_own_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[TeamOwnPlatform]:
+    async def teams_with_own_platforms(self, info: Info, first: First = 50, after: After = None) -> Connection[TeamOwnPlatform]:
         rows = self.row.teams_with_own_platforms
-        return rows_connection(info, rows, lambda t: TeamOwnPlatform(row=t), lambda t: f"{t.team.key}|{t.platform.key}", first, after)
+        page = rows_connection(info, rows, lambda t: TeamOwnPlatform(row=t), lambda t: f"{t.team.key}|{t.platform.key}", first, after)
+        shown = [e.node.row for e in page.edges]
+        loaders = info.context.loaders
+        await _prime(info, "team", loaders.node_with_retired("Team"), [t.team.key or "" for t in shown])
+        await _prime(info, "platform", loaders.node_with_retired("Platform"), [t.platform.key for t in shown])
+        return page
 
 
 @strawberry.type(description="Adoption counts of one scope as a snapshot taken after a sync.")
