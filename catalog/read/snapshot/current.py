@@ -243,16 +243,23 @@ def _edges(
             seen = provenance[said] = len(provenance)
         edge_provenance.append(seen)
         a, b, a_label, b_label, origin = take_ends(row)
-        head, line = _split_origin(origin)
+        # ``_split_origin``, inline: once per edge.
+        head, line = origin, -1
+        if origin is not None:
+            before, hash_sign, tail = origin.rpartition("#")
+            if hash_sign and tail.isascii() and tail.isdigit() and len(tail) < 10 and str(int(tail)) == tail:
+                head, line = before, int(tail)
         known = origins.get(head)
         if known is None:
             known = origins[head] = len(origins)
         edge_origin.append(known)
         origin_line.append(line)
         if (target := number.get((b, b_label))) is not None:
-            ahead.append((a, _code(labels, a_label), target, edge))
+            code = labels.get(a_label)
+            ahead.append((a, _code(labels, a_label) if code is None else code, target, edge))
         if (source := number.get((a, a_label))) is not None:
-            behind.append((b, _code(labels, b_label), source, edge))
+            code = labels.get(b_label)
+            behind.append((b, _code(labels, b_label) if code is None else code, source, edge))
     columns = EdgeColumns(
         tuple(prop_maps),
         tuple(_text(p) for p in provenance),
@@ -309,16 +316,14 @@ def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _adjacency(entries: list[tuple[str, int, int, int]], instance_of: npt.NDArray[np.int32]) -> Adjacency:
     """Entries grouped by key, each key's sorted by neighbour (numbered in key order), then source instance, then read order."""
-    index: dict[str, int] = {}
-    rows = np.empty(len(entries), dtype=np.int32)
-    for i, (key, _, _, _) in enumerate(entries):
-        row = index.get(key)
-        if row is None:
-            row = index[sys.intern(key)] = len(index)
-        rows[i] = row
-    own = np.array([e[1] for e in entries], dtype=np.uint8)
-    other = np.array([e[2] for e in entries], dtype=np.int32)
-    edge = np.array([e[3] for e in entries], dtype=np.int32)
+    numbered: dict[str, int] = {}
+    number = numbered.setdefault
+    # A key's row is the number of keys seen before it: ``len`` is taken before ``setdefault`` adds it.
+    rows = np.fromiter((number(e[0], len(numbered)) for e in entries), dtype=np.int32, count=len(entries))
+    index = {sys.intern(key): row for key, row in numbered.items()}
+    own = np.fromiter((e[1] for e in entries), dtype=np.uint8, count=len(entries))
+    other = np.fromiter((e[2] for e in entries), dtype=np.int32, count=len(entries))
+    edge = np.fromiter((e[3] for e in entries), dtype=np.int32, count=len(entries))
     order = np.lexsort((np.arange(len(entries)), instance_of[edge] if len(entries) else edge, other, rows))
     ptr = np.zeros(len(index) + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])
