@@ -49,10 +49,16 @@ from catalog.read.oncall import (
 )
 from catalog.read.snapshot.base import SnapshotReads
 from catalog.read.snapshot.interning import PackedRows
-from catalog.store.base import GraphStore, Row
+from catalog.store.base import GraphStore, Row, shared_row, text_table
 
 SHIFTS_BEFORE = timedelta(days=7)
 SHIFTS_AFTER = timedelta(days=14)
+
+
+def _share_texts(tables: Sequence[list[Row]], texts: dict[str, str]) -> None:
+    for rows in tables:
+        for row in rows:
+            shared_row(row, texts)
 
 
 def _grouped(rows: Sequence[Row], key: str) -> dict[str, list[Row]]:
@@ -110,9 +116,11 @@ class OnCallFacts:
             ),
             store.read(people_query(dialect)),
         )
-        return await asyncio.to_thread(
-            cls._build, start, end, ownership, service_links, team_links, policies, targets, shifts, runs, people
-        )
+        tables = (ownership, service_links, team_links, policies, targets, shifts, runs, people)
+        if (texts := text_table()) is not None:
+            # Read with ``store.read`` (queries of their own shape, not ``read_table``): shared here as the bulk reads are.
+            await asyncio.to_thread(_share_texts, tables, texts)
+        return await asyncio.to_thread(cls._build, start, end, *tables)
 
     @classmethod
     def _build(cls, start: str, end: str, *tables: list[Row]) -> Self:
