@@ -116,16 +116,16 @@ async def test_a_read_that_fills_the_pool_is_read_in_pieces_and_the_piece_size_i
         match, columns = "MATCH (n:Service) WHERE n.retired_at IS NULL", {"id": "n.id", "name": "n.name"}
         whole = await store.read_table(match, columns)
         assert len(whole) > 4
-        real_read = store.read
+        real_read = store._table_rows
 
         async def whole_reads_overflow(query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
             # Stands in for LadybugDB's full pool: a Service read wider than 3 offsets does not fit.
             p = dict(params or {})
-            if query.startswith("MATCH (n:Service)") and "RETURN max(" not in query and p.get("scan_hi", 10**9) - p.get("scan_lo", 0) > 3:
+            if query.startswith("MATCH (n:Service)") and p.get("scan_hi", 10**9) - p.get("scan_lo", 0) > 3:
                 raise BufferPoolFull("the embedded store's buffer pool (256 MiB, CATALOG_EMBEDDED_BUFFER_POOL_MB) is full")
             return await real_read(query, params)
 
-        monkeypatch.setattr(store, "read", whole_reads_overflow)
+        monkeypatch.setattr(store, "_table_rows", whole_reads_overflow)
         monkeypatch.setattr(embedded_module, "MIN_PIECE", 1)
         assert _canonical(await store.read_table(match, columns)) == _canonical(whole)
         scan = plan_scan(match, columns)
@@ -143,11 +143,9 @@ async def test_a_single_piece_that_still_overflows_reports_the_setting(tmp_path:
         await load_demo_now(store, tmp_path / "demo")
 
         async def always_full(query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-            if "RETURN max(" in query:
-                return [{"top": 10}]
             raise BufferPoolFull("the embedded store's buffer pool (256 MiB, CATALOG_EMBEDDED_BUFFER_POOL_MB) is full")
 
-        monkeypatch.setattr(store, "read", always_full)
+        monkeypatch.setattr(store, "_table_rows", always_full)
         with pytest.raises(BufferPoolFull, match="CATALOG_EMBEDDED_BUFFER_POOL_MB"):
             await store.read_table("MATCH (n:Service)", {"id": "n.id"})
     finally:

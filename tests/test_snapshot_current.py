@@ -44,6 +44,7 @@ async def test_every_hop_the_graph_serves_answers_as_cypher_does(store: GraphSto
 
 def test_origins_come_back_exactly_as_stored() -> None:
     origins = ["components/a.yaml#115", "components/a.yaml#7", "a#01", "a#", "#5", "a#b#12", "a", None, "a#\uff11", "a#1234567890", "x#0"]
+    origins += ["k.yaml#L55", "k.yaml#L7", "w-1330", "7", "0", "00", "a#L"]
     rows = [
         {
             "a": "team:payments",
@@ -62,6 +63,8 @@ def test_origins_come_back_exactly_as_stored() -> None:
     ]
     columns, _, _ = _edges(OWNS, rows, {}, {"Team": 0, "Service": 1}, Interner())
     assert [columns.facts(i).provenance.origin for i in range(len(origins))] == origins
+    # Origins that differ only by the number they end with share their head: one per file, not per line.
+    assert len(columns.origins) < len(origins) and "components/a.yaml#" in columns.origins and "k.yaml#L" in columns.origins
     assert {columns.facts(i).provenance.source for i in range(len(origins))} == {"backstage"}
 
 

@@ -8,13 +8,50 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from catalog.store.dialect import Dialect
 
 Row = dict[str, Any]
+
+SHORT_TEXT = 128
+"""Texts up to this length in a bulk read (``read_table``) made under ``shared_texts`` become one object
+per value: keys, names, sources, evidence and timestamps repeat across tens of thousands of rows and
+across the snapshot's parts. Longer texts (descriptions, JSON) are rarely repeated."""
+
+_TEXTS: ContextVar[dict[str, str] | None] = ContextVar("shared_texts", default=None)
+
+
+@contextmanager
+def shared_texts() -> Iterator[None]:
+    """Within the block, bulk reads (``read_table``) share equal short texts: one object per value.
+
+    A snapshot's build runs in one: its parts hold what they read for as long as the snapshot is
+    current, so every equal key, source or timestamp they hold is one string. The table of values
+    is the block's own and is dropped with it (``sys.intern``'s table would keep its size for good)."""
+    token = _TEXTS.set({})
+    try:
+        yield
+    finally:
+        _TEXTS.reset(token)
+
+
+def text_table() -> dict[str, str] | None:
+    """The table of the enclosing ``shared_texts`` block; None outside one (requests: nothing is shared)."""
+    return _TEXTS.get()
+
+
+def shared_row(row: Row, texts: dict[str, str]) -> Row:
+    """``row`` with its short texts replaced, in place, by their shared object in ``texts``."""
+    one = texts.setdefault
+    for name, value in row.items():
+        if type(value) is str and len(value) <= SHORT_TEXT:
+            row[name] = one(value, value)
+    return row
 
 
 class StoreError(RuntimeError):

@@ -32,7 +32,17 @@ from neo4j import AsyncGraphDatabase, Bookmarks
 from neo4j.exceptions import AuthError, ConnectionAcquisitionTimeoutError, DriverError, Neo4jError, ServiceUnavailable
 
 from catalog import cypher
-from catalog.store.base import GraphStore, QueryTimeout, Row, StoreError, StoreTimeout, StoreTimeouts, StoreUnavailable
+from catalog.store.base import (
+    GraphStore,
+    QueryTimeout,
+    Row,
+    StoreError,
+    StoreTimeout,
+    StoreTimeouts,
+    StoreUnavailable,
+    shared_row,
+    text_table,
+)
 from catalog.store.dialect import NEO4J
 
 T = TypeVar("T")
@@ -131,7 +141,10 @@ class Neo4jStore(GraphStore):
         # record it receives, which made reading 100k rows take seconds where the query took 0.3 s.
         fields = ", ".join(f"{name}: {expr}" for name, expr in columns.items())
         record = await self._read(f"{match} RETURN collect({{{fields}}}) AS rows", params, lambda result: result.single())
-        return list(record[0]) if record is not None else []
+        if record is None:
+            return []
+        texts = text_table()
+        return [shared_row(row, texts) for row in record[0]] if texts is not None else list(record[0])
 
     async def _read(self, query: str, params: Mapping[str, Any] | None, take: Callable[[neo4j.AsyncResult], Awaitable[T]]) -> T:
         self.round_trips += 1

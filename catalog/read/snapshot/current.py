@@ -53,7 +53,7 @@ class EdgeColumns:
     Nearly every edge has a provenance of its own (its ``origin``: the file and line a source read it
     from, ``components/components-072.yaml#115``), while its properties and the rest of its provenance
     repeat across thousands of edges. So the repeated parts are held once each and numbered, an
-    origin as its shared part before the last ``#`` and the number after it, and an edge's
+    origin as its shared part before the number it ends with and that number, and an edge's
     ``EdgeFacts`` is put together when an answer asks for it: a few hundred bytes per edge held as
     objects become a few numbers.
     """
@@ -63,17 +63,17 @@ class EdgeColumns:
     provenance: tuple[tuple[str | None, str | None, str | None, str | None], ...]
     """Every distinct (source, source instance, first seen, last seen)."""
     origins: tuple[str | None, ...]
-    """Every distinct origin, or the part of it before its last ``#`` when a line number follows."""
+    """Every distinct origin, or the part of it before the number it ends with (``path#``, ``file.yaml#L``)."""
     edge_props: Numbers
     edge_provenance: Numbers
     edge_origin: Numbers
     origin_line: Numbers
-    """The number after the origin's last ``#``; -1 when the origin is whole in ``origins``."""
+    """The number the origin ends with; -1 when the origin is whole in ``origins``."""
 
     def facts(self, edge: int) -> EdgeFacts:
         source, instance, first_seen, last_seen = self.provenance[self.edge_provenance[edge]]
         origin, line = self.origins[self.edge_origin[edge]], self.origin_line[edge]
-        origin = origin if line < 0 else f"{origin}#{line}"
+        origin = origin if line < 0 else f"{origin}{line}"
         return EdgeFacts(self.props[self.edge_props[edge]], Provenance(source, instance, origin, first_seen, last_seen))
 
 
@@ -243,16 +243,24 @@ def _edges(
             seen = provenance[said] = len(provenance)
         edge_provenance.append(seen)
         a, b, a_label, b_label, origin = take_ends(row)
-        head, line = _split_origin(origin)
+        # ``_split_origin``, inline: once per edge.
+        head, line = origin, -1
+        if origin is not None:
+            before = origin.rstrip(_DIGITS)
+            tail = origin[len(before) :]
+            if tail and len(tail) < 10 and (tail == "0" or tail[0] != "0"):
+                head, line = before, int(tail)
         known = origins.get(head)
         if known is None:
             known = origins[head] = len(origins)
         edge_origin.append(known)
         origin_line.append(line)
         if (target := number.get((b, b_label))) is not None:
-            ahead.append((a, _code(labels, a_label), target, edge))
+            code = labels.get(a_label)
+            ahead.append((a, _code(labels, a_label) if code is None else code, target, edge))
         if (source := number.get((a, a_label))) is not None:
-            behind.append((b, _code(labels, b_label), source, edge))
+            code = labels.get(b_label)
+            behind.append((b, _code(labels, b_label) if code is None else code, source, edge))
     columns = EdgeColumns(
         tuple(prop_maps),
         tuple(_text(p) for p in provenance),
@@ -280,12 +288,17 @@ def _getter(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
 
 
 def _split_origin(origin: str | None) -> tuple[str | None, int]:
-    """``path#115`` as (``path``, 115), when the number reads back as written; else (origin, -1)."""
+    """``path#115`` as (``path#``, 115), ``a.yaml#L7`` as (``a.yaml#L``, 7): the ASCII digits an origin ends with, when
+    they read back as written (no leading zero, fewer than ten); else (origin, -1)."""
     if origin is not None:
-        head, hash_sign, tail = origin.rpartition("#")
-        if hash_sign and tail.isascii() and tail.isdigit() and len(tail) < 10 and str(int(tail)) == tail:
-            return head, int(tail)
+        before = origin.rstrip(_DIGITS)
+        tail = origin[len(before) :]
+        if tail and len(tail) < 10 and (tail == "0" or tail[0] != "0"):
+            return before, int(tail)
     return origin, -1
+
+
+_DIGITS = "0123456789"
 
 
 def _text(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -309,16 +322,14 @@ def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
 
 def _adjacency(entries: list[tuple[str, int, int, int]], instance_of: npt.NDArray[np.int32]) -> Adjacency:
     """Entries grouped by key, each key's sorted by neighbour (numbered in key order), then source instance, then read order."""
-    index: dict[str, int] = {}
-    rows = np.empty(len(entries), dtype=np.int32)
-    for i, (key, _, _, _) in enumerate(entries):
-        row = index.get(key)
-        if row is None:
-            row = index[sys.intern(key)] = len(index)
-        rows[i] = row
-    own = np.array([e[1] for e in entries], dtype=np.uint8)
-    other = np.array([e[2] for e in entries], dtype=np.int32)
-    edge = np.array([e[3] for e in entries], dtype=np.int32)
+    numbered: dict[str, int] = {}
+    number = numbered.setdefault
+    # A key's row is the number of keys seen before it: ``len`` is taken before ``setdefault`` adds it.
+    rows = np.fromiter((number(e[0], len(numbered)) for e in entries), dtype=np.int32, count=len(entries))
+    index = {sys.intern(key): row for key, row in numbered.items()}
+    own = np.fromiter((e[1] for e in entries), dtype=np.uint8, count=len(entries))
+    other = np.fromiter((e[2] for e in entries), dtype=np.int32, count=len(entries))
+    edge = np.fromiter((e[3] for e in entries), dtype=np.int32, count=len(entries))
     order = np.lexsort((np.arange(len(entries)), instance_of[edge] if len(entries) else edge, other, rows))
     ptr = np.zeros(len(index) + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])

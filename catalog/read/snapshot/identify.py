@@ -12,6 +12,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Self, TypeVar
 
@@ -154,11 +155,27 @@ class IdentifyIndex:
             )
         repos = [_Repository(t(str(r["id"])), t(r["slug"]), t(r["host"])) for r in repositories]
         loads = [_Workload(t(str(r["id"])), t(r["name"]), t(r["namespace"]), t(r["kind"]), t(r["cluster"])) for r in workloads]
+        # Ninety thousand identifier rows at scale M: their repeated texts (schemes, strengths, evidence,
+        # sources) are shared through one dictionary's C-level ``setdefault``, not a Python call per value.
+        same: dict[Any, Any] = {}
+        one = same.setdefault
+        for service in all_services:  # the services' own keys and names, so rows share those objects
+            one(service.named.id, service.named.id)
+            one(service.named.name, service.named.name)
+        by_identifier: dict[str, list[IdentifiedService]] = {}
+        for r in identified:
+            scheme, value, display, key, name, strength, evidence, source = _IDENTIFIED_ROW(r)
+            by_identifier.setdefault(str(r["key"]), []).append(
+                IdentifiedService(
+                    one(scheme, scheme), value, value if display == value else display, one(key, key), one(name, name),
+                    one(strength, strength), one(evidence, evidence), one(source, source),
+                )
+            )  # fmt: skip
         return cls(
             tuple(all_services),
             MappingProxyType({s.named.id: s for s in all_services}),
             _grouped((s.named.name, s) for s in all_services if s.named.name is not None),
-            _grouped((str(r["key"]), _identified(r)) for r in identified),
+            MappingProxyType({key: tuple(rows) for key, rows in by_identifier.items()}),
             MappingProxyType({r.id: r for r in repos}),
             _grouped((r.slug, r) for r in repos if r.slug is not None),
             _grouped((str(r["key"]), _served(r, t)) for r in built_from),
@@ -171,19 +188,12 @@ class IdentifyIndex:
         )
 
 
+_IDENTIFIED_ROW = itemgetter("scheme", "value", "display", "id", "name", "strength", "evidence", "source")
+
+
 def _intern(value: Any) -> Any:
     """Names, sources and evidence repeat across rows: one string object each."""
     return sys.intern(value) if isinstance(value, str) and len(value) <= 256 else value
-
-
-def _identified(row: Row) -> IdentifiedService:
-    # An identifier's value and display are its own (unique: not interned); the display is most often the value itself.
-    value, display = row["value"], row["display"]
-    display = value if display == value else display
-    return IdentifiedService(
-        _intern(row["scheme"]), value, display, _intern(row["id"]), _intern(row["name"]), _intern(row["strength"]),
-        _intern(row["evidence"]), _intern(row["source"]),
-    )  # fmt: skip
 
 
 def _served(row: Row, text: Callable[[Any], Any]) -> _Served:

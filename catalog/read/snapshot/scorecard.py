@@ -63,9 +63,11 @@ class ScorecardPart:
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str) -> Self:
-        reader = CatalogReader(store)
+        everyone = await CatalogReader(store).responders(at)
+        # The facts' own responders (the policies services and teams page) are a subset of everyone's at ``at``:
+        # taken from them, not read and decoded a second time.
+        reader = _RespondersAt(store, at, everyone)
         facts = await reader.scorecard_facts(at)
-        everyone = await reader.responders(at)
         shifts = await store.read_table(
             "MATCH (x:OnCallShift) WHERE x.retired_at IS NULL AND x.policy IS NOT NULL",
             {"policy": "x.policy", "level": "x.level", "person": "x.person", "starts_at": "x.starts_at", "ends_at": "x.ends_at"},
@@ -155,6 +157,31 @@ class ScorecardPart:
             if (start is None or start <= now) and (end is None or end > now)
         }
         return Responders(policies, people, tuple(sorted(on_shift, key=lambda s: (s.policy, s.level, s.person))))
+
+
+class _RespondersAt(CatalogReader):
+    """The Cypher reader, but ``responders`` at ``at`` answered from ``everyone`` (every current policy's at ``at``)."""
+
+    def __init__(self, store: GraphStore, at: str, everyone: Responders) -> None:
+        super().__init__(store)
+        self._at = at
+        self._everyone = everyone
+
+    async def responders(self, now: str, policies: Sequence[str] | None = None) -> Responders:
+        if now != self._at:
+            return await super().responders(now, policies)
+        return responders_among(self._everyone, policies)
+
+
+def responders_among(everyone: Responders, policies: Sequence[str] | None) -> Responders:
+    """What ``ResponderReads.responders(now, policies)`` answers, from what it answers for every policy at ``now``."""
+    if policies is None:
+        return everyone
+    found = {key: everyone.policies[key] for key in sorted(set(policies)) if key in everyone.policies}
+    if not found:
+        return Responders()
+    people = {key: everyone.schedule_people[key] for key in scheduled(found) if key in everyone.schedule_people}
+    return Responders(found, people, tuple(shift for shift in everyone.shifts_now if shift.policy in found))
 
 
 class ScorecardFromSnapshot(SnapshotReads):

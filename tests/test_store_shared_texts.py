@@ -1,0 +1,67 @@
+"""Bulk reads inside ``shared_texts`` (a snapshot's build) share equal short texts, on both stores.
+
+A snapshot holds what its parts read for as long as it is current: equal keys, sources and
+timestamps read by many rows and many parts must be one object each, and nothing a read returns
+may change. Outside the block nothing is shared and reads return what they always did.
+"""
+
+from __future__ import annotations
+
+from catalog import cypher
+from catalog.core.model import NODES_BY_LABEL
+from catalog.store.base import SHORT_TEXT, GraphStore, shared_texts, text_table
+
+SERVICE = NODES_BY_LABEL["Service"]
+PARAMS = {"now": "2026-01-01T00:00:00.000000Z", "source": "test", "instance": "test:1", "run_id": "run-1"}
+LONG = "a description longer than the shared texts' limit " * 4
+COLUMNS = {"id": "n.id", "namespace": "n.namespace", "source": "n.source", "description": "n.description", "tags": "n.tags"}
+
+
+def service_row(name: str) -> dict[str, object]:
+    row: dict[str, object] = {p.name: None for p in SERVICE.props}
+    row.update(
+        id=f"component:default/{name}", name=name, namespace="payments", origin="test", content_hash=name, description=LONG, tags=["x"]
+    )
+    return row
+
+
+async def _write(store: GraphStore) -> None:
+    await store.write(cypher.upsert_nodes(SERVICE, store.dialect), {**PARAMS, "rows": [service_row(n) for n in ("a", "b", "c")]})
+
+
+async def test_bulk_reads_in_a_build_share_equal_short_texts(store: GraphStore) -> None:
+    await _write(store)
+    match = "MATCH (n:Service) WHERE n.source_instance = $instance"
+    plain = await store.read_table(match, COLUMNS, {"instance": "test:1"})
+    assert text_table() is None
+    with shared_texts():
+        first = await store.read_table(match, COLUMNS, {"instance": "test:1"})
+        second = await store.read_table(match, {"namespace": "n.namespace"}, {"instance": "test:1"})
+        texts = text_table()
+        assert texts is not None
+    assert text_table() is None, "the table is the block's own"
+    assert len(LONG) > SHORT_TEXT
+
+    def key(row: dict[str, object]) -> str:
+        return str(row["id"])
+
+    # Nothing read changes: the same rows, equal values.
+    assert sorted(first, key=key) == sorted(plain, key=key)
+    assert [r["namespace"] for r in second] == ["payments"] * 3
+    # Equal short texts are one object, across rows and across reads of the block.
+    namespaces = {id(r["namespace"]) for r in (*first, *second)}
+    sources = {id(r["source"]) for r in first}
+    assert len(namespaces) == 1 and len(sources) == 1
+    assert texts["payments"] is first[0]["namespace"]
+    # Long texts and non-texts are left as read: never kept in the table.
+    assert LONG not in texts and all(r["description"] == LONG and r["tags"] == ["x"] for r in first)
+
+
+async def test_reads_outside_a_build_keep_nothing(store: GraphStore) -> None:
+    await _write(store)
+    with shared_texts():
+        texts = text_table()
+        assert texts is not None
+        await store.read("MATCH (n:Service) RETURN n.namespace AS namespace")
+    # Only bulk reads (read_table) share: a request's read leaves the table alone.
+    assert texts == {}
