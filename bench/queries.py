@@ -28,8 +28,8 @@ from catalog.store.base import GraphStore
 
 PAGE = 100
 """Services per page for the page query."""
-NAMES = 200
-"""How many distinct service names (and pod names) the lookups cycle through."""
+NAMES = 2000
+"""How many distinct service names (and pod names) the lookups cycle through (issue 16: owner lookup drawn over at least 2,000)."""
 # Kubernetes' alphabet for generated name parts (no vowels), as in catalog.answers.identify.
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
