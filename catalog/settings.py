@@ -43,7 +43,8 @@ class Settings(BaseSettings):
         ge=MIN_EMBEDDED_BUFFER_POOL_MB,
         le=1 << 20,
         description="Memory (MiB) the embedded store (LadybugDB) may cache the database in, most of the server's memory (left to "
-        "itself, LadybugDB takes up to 80% of the machine's RAM). Raise it if queries fail with a full buffer pool.",
+        "itself, LadybugDB takes up to 80% of the machine's RAM). Large table reads that do not fit are read in pieces, so the default "
+        "serves and syncs scale L (100k services); raise it if a single read or write still fails with a full buffer pool.",
     )
     host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")
