@@ -44,7 +44,7 @@ class Settings(BaseSettings):
         le=1 << 20,
         description="Memory (MiB) the embedded store (LadybugDB) may cache the database in, most of the server's memory (left to "
         "itself, LadybugDB takes up to 80% of the machine's RAM). Large table reads that do not fit are read in pieces, so the default "
-        "serves and syncs scale L (100k services); raise it if a single read or write still fails with a full buffer pool.",
+        "builds the snapshot of scale L (100k services); raise it if a read or a sync still fails with a full buffer pool.",
     )
     host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")
