@@ -45,6 +45,11 @@ def text_table() -> dict[str, str] | None:
     return _TEXTS.get()
 
 
+def returning(match: str, columns: Mapping[str, str]) -> str:
+    """A table read's query: ``match`` with a RETURN of ``columns`` (name: expression)."""
+    return f"{match} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}"
+
+
 def shared_row(row: Row, texts: dict[str, str]) -> Row:
     """``row`` with its short texts replaced, in place, by their shared object in ``texts``."""
     one = texts.setdefault
@@ -143,7 +148,7 @@ class GraphStore(abc.ABC):
     async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
         """Rows of ``columns`` (name: expression) for every match of ``match`` (a query without its
         RETURN), for reads of many rows. A store may fetch them however it fetches rows fastest."""
-        return await self.read(f"{match} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}", params)
+        return await self.read(returning(match, columns), params)
 
     async def read_table_batches(
         self,

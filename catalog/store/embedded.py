@@ -29,6 +29,7 @@ from catalog.store.base import (
     StoreError,
     StoreTimeouts,
     StoreUnavailable,
+    returning,
     shared_row,
     text_table,
 )
@@ -160,7 +161,7 @@ class EmbeddedStore(GraphStore):
         """One read when the rows fit the buffer pool; otherwise several, each over a range of the
         scanned table's internal offsets (``catalog.store.scans``), so a large catalog reads on a
         small pool: at scale L a single read of every owner claim needed more than 256 MiB."""
-        query = f"{match} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}"
+        query = returning(match, columns)
         scan = plan_scan(match, columns)
         if scan is None:
             return await self._table_rows(query, params)
@@ -177,7 +178,7 @@ class EmbeddedStore(GraphStore):
         top = top_rows[0]["top"] if top_rows else None
         if top is None:
             return []
-        query = f"{scan.piece(match)} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}"
+        query = returning(scan.piece(match), columns)
         rows: list[Row] = []
         lo = 0
         while lo <= top:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 _REFUSED = re.compile(r"\b(?:UNWIND|WITH\s+DISTINCT|ORDER\s+BY|SKIP|LIMIT|CALL|UNION|RETURN)\b|[{}]", re.IGNORECASE)
 """A MATCH with any of these may not be split by rows (``{`` also covers inline properties, which
 make a read small, and EXISTS/COUNT subqueries)."""
+_ANY_WITH = re.compile(r"\bWITH\b", re.IGNORECASE)
 _WITH = re.compile(r"\bWITH\s+(\w+)\s*(?:,|$|\b(?:WHERE|MATCH|OPTIONAL)\b)", re.IGNORECASE)
 _AGGREGATE = re.compile(r"\b(?:count|collect|sum|min|max|avg|stdev|stdevp|percentile\w*)\s*\(", re.IGNORECASE)
 _FIRST_MATCH = re.compile(r"^\s*MATCH\s+(.*?)(?=\bWHERE\b|\bOPTIONAL\b|\bMATCH\b|$)", re.IGNORECASE | re.DOTALL)
@@ -83,6 +84,6 @@ def plan_scan(match: str, columns: Mapping[str, str]) -> Scan | None:
     # A WITH may aggregate only when it keeps the split variable as its first item: its groups are
     # then each within one range (one row per service, say), so the pieces still add up to the whole.
     kept = _WITH.findall(match)
-    if len(kept) != len(re.findall(r"\bWITH\b", match, re.IGNORECASE)) or any(var != scan.var for var in kept):
+    if len(kept) != len(_ANY_WITH.findall(match)) or any(var != scan.var for var in kept):
         return None
     return scan
