@@ -14,8 +14,10 @@ import os
 import time
 import tracemalloc
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from catalog.core.clock import now_iso
+from catalog.read.snapshot.base import Earlier, SnapshotPart, in_load_order
 from catalog.read.snapshot.parts import PARTS
 from catalog.store.base import GraphStore, shared_texts
 
@@ -48,13 +50,14 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
     is what the snapshot keeps once the build is over and the table is dropped."""
     at = now_iso()
     timed: list[tuple[float, float, float]] = []
-    kept_parts: list[object] = []
+    kept_parts: dict[type, object] = {}
+    parts = in_load_order(PARTS)
     gc.collect()
     with shared_texts():
-        for kind in PARTS:
+        for kind in parts:
             rss = rss_bytes()
             started, cpu = time.perf_counter(), time.process_time()
-            kept_parts.append(await kind.load(store, at=at))
+            kept_parts[kind] = await kind.load(store, at=at, earlier=_earlier(kind, kept_parts))
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             gc.collect()
             timed.append((seconds, cpu, (rss_bytes() - rss) / 1e6))
@@ -65,10 +68,10 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
     try:
         start = tracemalloc.get_traced_memory()[0]
         with shared_texts():
-            for kind in PARTS:
+            for kind in parts:
                 before = tracemalloc.get_traced_memory()[0]
                 tracemalloc.reset_peak()
-                kept_parts.append(await kind.load(store, at=at))
+                kept_parts[kind] = await kind.load(store, at=at, earlier=_earlier(kind, kept_parts))
                 gc.collect()
                 kept, peak = tracemalloc.get_traced_memory()
                 traced.append(((kept - before) / 1e6, (peak - before) / 1e6))
@@ -78,7 +81,7 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
         tracemalloc.stop()
     found = [
         PartBuild(kind.__name__, seconds, cpu, rss, kept, peak)
-        for kind, (seconds, cpu, rss), (kept, peak) in zip(PARTS, timed, traced, strict=True)
+        for kind, (seconds, cpu, rss), (kept, peak) in zip(parts, timed, traced, strict=True)
     ]
     whole = PartBuild(
         "all parts",
@@ -89,6 +92,10 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
         max(p.peak_mb for p in found),
     )
     return [*found, whole]
+
+
+def _earlier(kind: type[SnapshotPart], loaded: dict[type, object]) -> Earlier:
+    return Earlier(MappingProxyType({k: loaded[k] for k in kind.needs}))
 
 
 def print_parts(found: list[PartBuild]) -> None:

@@ -1,4 +1,4 @@
-"""Bulk reads inside ``shared_texts`` (a snapshot's build) share equal short texts, on both stores.
+"""Reads inside ``shared_texts`` (a snapshot's build) share equal short texts, on both stores.
 
 A snapshot holds what its parts read for as long as it is current: equal keys, sources and
 timestamps read by many rows and many parts must be one object each, and nothing a read returns
@@ -57,11 +57,21 @@ async def test_bulk_reads_in_a_build_share_equal_short_texts(store: GraphStore) 
     assert LONG not in texts and all(r["description"] == LONG and r["tags"] == ["x"] for r in first)
 
 
-async def test_reads_outside_a_build_keep_nothing(store: GraphStore) -> None:
+async def test_plain_reads_in_a_build_share_too_and_reads_outside_keep_nothing(store: GraphStore) -> None:
     await _write(store)
+    query = (
+        "MATCH (n:Service) WHERE n.source_instance = $instance RETURN n.id AS id, n.namespace AS namespace, n.description AS description"
+    )
+    plain = await store.read(query, {"instance": "test:1"})
     with shared_texts():
         texts = text_table()
         assert texts is not None
-        await store.read("MATCH (n:Service) RETURN n.namespace AS namespace")
-    # Only bulk reads (read_table) share: a request's read leaves the table alone.
-    assert texts == {}
+        shared = await store.read(query, {"instance": "test:1"})
+    # A read of its own shape (``read``, not ``read_table``) in a build shares its short texts as well.
+    assert sorted(shared, key=lambda r: str(r["id"])) == sorted(plain, key=lambda r: str(r["id"]))
+    assert len({id(r["namespace"]) for r in shared}) == 1 and shared[0]["namespace"] is texts["payments"]
+    assert LONG not in texts
+    held = dict(texts)
+    # A read outside the block (a request's) leaves the table alone and shares nothing.
+    again = await store.read(query, {"instance": "test:1"})
+    assert texts == held and again == plain

@@ -19,7 +19,7 @@ from catalog.store.dialect import Dialect
 Row = dict[str, Any]
 
 SHORT_TEXT = 128
-"""Texts up to this length in a bulk read (``read_table``) made under ``shared_texts`` become one object
+"""Texts up to this length in a read (``read`` or ``read_table``) made under ``shared_texts`` become one object
 per value: keys, names, sources, evidence and timestamps repeat across tens of thousands of rows and
 across the snapshot's parts. Longer texts (descriptions, JSON) are rarely repeated."""
 
@@ -28,7 +28,7 @@ _TEXTS: ContextVar[dict[str, str] | None] = ContextVar("shared_texts", default=N
 
 @contextmanager
 def shared_texts() -> Iterator[None]:
-    """Within the block, bulk reads (``read_table``) share equal short texts: one object per value.
+    """Within the block, reads (``read`` and ``read_table``) share equal short texts: one object per value.
 
     A snapshot's build runs in one: its parts hold what they read for as long as the snapshot is
     current, so every equal key, source or timestamp they hold is one string. The table of values

@@ -154,8 +154,10 @@ class EmbeddedStore(GraphStore):
             self._connections.put((conn, generation))
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        # Under ``shared_texts`` (a snapshot's build) short texts are shared as rows are made.
         self.round_trips += 1
-        return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}))
+        texts = text_table()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}), False, texts)
 
     async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
         """One read when the rows fit the buffer pool; otherwise several, each over a range of the

@@ -134,7 +134,9 @@ class Neo4jStore(GraphStore):
             raise StoreUnavailable(f"cannot reach Neo4j at {self.uri}; is it running, and is CATALOG_NEO4J_URI right? ({cause})") from exc
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        return await self._read(query, params, lambda result: result.data())
+        rows = await self._read(query, params, lambda result: result.data())
+        texts = text_table()
+        return [shared_row(row, texts) for row in rows] if texts is not None else rows
 
     async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
         # One record holding every row as a map: the driver spends tens of microseconds on each

@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Self
+from typing import ClassVar, Literal, Self
 
 from catalog.read.adoption import Grouped, GroupRows, PlatformOwners
 from catalog.read.reader import CatalogReader
 from catalog.read.scorecard import DerivedCache
-from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.store.base import GraphStore
 
 _GROUPINGS: tuple[Grouped, ...] = ("owners", "domains", "other-platforms")
@@ -43,8 +43,10 @@ class AdoptionPart:
     kept: DerivedCache = field(default_factory=DerivedCache, compare=False, repr=False)
     """Answers derived from these reads alone (``catalog.answers.adoption`` keeps its reports here)."""
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         reader = CatalogReader(store)
         rows = {by: tuple(await reader.adoption_rows(by)) for by in _GROUPINGS}
         parents = {label: await reader.hierarchy_parents(label) for label in ("Team", "Domain")}

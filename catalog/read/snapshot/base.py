@@ -10,10 +10,10 @@ mixins that answer from it and fall back to Cypher when there is no snapshot yet
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Protocol, Self, TypeVar
+from typing import ClassVar, Protocol, Self, TypeVar
 
 from catalog.read.reader import CatalogReader
 from catalog.store.base import GraphStore
@@ -28,10 +28,16 @@ class SnapshotPart(Protocol):
     ``writeable = False``. Heavy pure-Python construction belongs in ``asyncio.to_thread`` so
     the server's event loop keeps answering while a snapshot builds. ``at`` is the instant the
     snapshot is built for (ISO-8601 UTC): parts with a time window (on-call shifts) use it.
+
+    A part that derives from what other parts hold, instead of reading the same tables again,
+    names them in ``needs``: the build loads them first and passes them in ``earlier``
+    (``Earlier.part``), whichever parts it was asked for.
     """
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]]
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self: ...
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self: ...
 
 
 P = TypeVar("P", bound=SnapshotPart)
@@ -39,6 +45,41 @@ P = TypeVar("P", bound=SnapshotPart)
 
 class MissingPart(LookupError):
     """A reader asked a snapshot for a part it was not built with (not in ``PARTS``)."""
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The parts a build has loaded so far."""
+
+    parts: Mapping[type, object] = field(default_factory=lambda: MappingProxyType({}))
+
+    def part(self, kind: type[P]) -> P:
+        """The loaded part of type ``kind``; raises ``MissingPart`` when the part using it does not name it in ``needs``."""
+        try:
+            return self.parts[kind]  # type: ignore[return-value]
+        except KeyError:
+            raise MissingPart(f"{kind.__name__} is not loaded yet: name it in the needs of the part that reads it") from None
+
+
+def in_load_order(parts: Sequence[type[SnapshotPart]]) -> tuple[type[SnapshotPart], ...]:
+    """``parts`` and every part they need, each after the parts it needs, otherwise in the order given."""
+    ordered: dict[type[SnapshotPart], None] = {}
+    visiting: set[type[SnapshotPart]] = set()
+
+    def visit(kind: type[SnapshotPart]) -> None:
+        if kind in ordered:
+            return
+        if kind in visiting:
+            raise ValueError(f"snapshot parts need each other in a loop through {kind.__name__}")
+        visiting.add(kind)
+        for needed in kind.needs:
+            visit(needed)
+        visiting.discard(kind)
+        ordered[kind] = None
+
+    for kind in parts:
+        visit(kind)
+    return tuple(ordered)
 
 
 @dataclass(frozen=True)

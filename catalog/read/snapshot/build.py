@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import MappingProxyType
 
 from catalog.core.clock import now_iso
-from catalog.read.snapshot.base import Snapshot, SnapshotPart
+from catalog.read.snapshot.base import Earlier, Snapshot, SnapshotPart, in_load_order
 from catalog.store.base import GraphStore, shared_texts
 from catalog.store.generation import Generation, read_generation
 
@@ -15,7 +15,7 @@ from catalog.store.generation import Generation, read_generation
 async def build_snapshot(
     store: GraphStore, parts: Sequence[type[SnapshotPart]] | None = None, *, generation: Generation | None = None, at: str | None = None
 ) -> Snapshot:
-    """A snapshot of ``parts`` (default: ``PARTS``) as the store holds them now.
+    """A snapshot of ``parts`` (default: ``PARTS``) and the parts they need, as the store holds them now.
 
     The generation is read before the parts: a sync that finishes during the build advances it
     past the one recorded here, so the holder builds again at its next poll instead of keeping
@@ -30,19 +30,19 @@ async def build_snapshot(
     at = at or now_iso()
     # One part, and one table read, at a time: a build runs beside the requests it must not starve,
     # and each bulk read must finish within CATALOG_QUERY_TIMEOUT on a busy store.
-    loaded: list[object] = []
+    loaded: dict[type, object] = {}
     seconds: dict[str, float] = {}
     # Equal short texts the parts read are one object each (``shared_texts``): a third of the snapshot's memory.
     with shared_texts():
-        for kind in parts:
+        for kind in in_load_order(parts):
             began = time.perf_counter()
-            loaded.append(await kind.load(store, at=at))
+            loaded[kind] = await kind.load(store, at=at, earlier=Earlier(MappingProxyType({k: loaded[k] for k in kind.needs})))
             seconds[kind.__name__] = time.perf_counter() - began
     return Snapshot(
         generation.number,
         generation.synced_at,
         at,
-        MappingProxyType(dict(zip(parts, loaded, strict=True))),
+        MappingProxyType(loaded),
         build_seconds=time.perf_counter() - started,
         part_seconds=MappingProxyType(seconds),
     )

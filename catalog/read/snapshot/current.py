@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import sys
 from array import array
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Self, TypeAlias
+from typing import Any, ClassVar, Self, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,7 @@ import numpy.typing as npt
 from catalog.core.model import ACCOUNTABLE_FOR, BUILT_FROM, CHILD_OF, ESCALATES_VIA, MEMBER_OF, OWNS, RUNS_ON, RelType
 from catalog.read.hops import CHILD_TEAMS, SERVICES_OWNED, Hop, accountable_hop, owners_hop
 from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, Ownership, Provenance, Resolution, node_map
-from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.read.snapshot.interning import Interner
 from catalog.read.traversal import _breadth_first
 from catalog.store.base import GraphStore, Row
@@ -110,8 +110,10 @@ class CurrentGraph:
     backward: Mapping[str, Adjacency]
     """Relationship type → end key → its current sources."""
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         d = store.dialect
         reads: list[tuple[str, dict[str, str]]] = [
             (f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
@@ -167,6 +169,17 @@ class CurrentGraph:
                     links.append(Linked(node, facts.facts(edge[i])))
             found.append(links)
         return found
+
+    def links_to(self, label: str, rel: str, from_labels: Sequence[str]) -> Iterator[tuple[str, GraphNode]]:
+        """Every current edge of type ``rel`` from a node of ``from_labels`` (current or not) to a current ``label`` node:
+        (the start's key, the end node), once per edge."""
+        side, names, ordered = self.forward[rel], self.label_names, self.ordered
+        starts = {i for i, name in enumerate(names) if name in from_labels}
+        ptr, own, other = side.ptr, side.own, side.other
+        for key, row in side.index.items():
+            for i in range(ptr[row], ptr[row + 1]):
+                if own[i] in starts and (node := ordered[other[i]]).label == label:
+                    yield key, node
 
     def neighbour_keys(self, hop: Hop, key: str) -> list[str]:
         """The distinct keys of a node's current neighbours over ``hop``, sorted (no edge facts built)."""

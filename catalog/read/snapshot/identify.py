@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 
 from catalog.read.identify import (
     NEAR_ROWS,
@@ -27,7 +27,7 @@ from catalog.read.identify import (
     WorkloadService,
     sorted_rows,
 )
-from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.store.base import GraphStore, Row
 
 K = TypeVar("K")
@@ -124,8 +124,10 @@ class IdentifyIndex:
     instance_of: Mapping[str, tuple[_Served, ...]]
     escalations: tuple[EscalatingService, ...]
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         tables = [await store.read_table(match, columns) for match, columns in _TABLES]
         return await asyncio.to_thread(cls._build, *tables)
 

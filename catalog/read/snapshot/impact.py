@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Self
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
 
+from catalog.core.model import ACCOUNTABLE_FOR, ESCALATES_VIA, OWNS
 from catalog.read.impact import Dependent, Holder, OwnerName, PolicyName, first_level
-from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.nodes import GraphNode
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
+from catalog.read.snapshot.current import CurrentGraph
 from catalog.store.base import GraphStore, Row
 
 Indices = npt.NDArray[np.int64]
@@ -37,8 +40,10 @@ Indices = npt.NDArray[np.int64]
 def _csr(sources: Indices, targets: Indices, size: int) -> tuple[Indices, Indices]:
     """Row pointers and column indices of the edges ``sources[i] → targets[i]`` (duplicates dropped), rows sorted."""
     if len(sources):
-        pairs = np.unique(np.stack([sources, targets], axis=1), axis=0)
-        sources, targets = pairs[:, 0], pairs[:, 1]
+        # Each edge as one number, sorted and deduplicated: ``np.unique(..., axis=0)`` sorts rows through a
+        # structured view, 0.6 s for the 170,000 dependencies of scale M against a few ms for plain integers.
+        pairs = np.unique(sources.astype(np.int64) * max(size, 1) + targets)
+        sources, targets = np.divmod(pairs, max(size, 1))
     ptr = np.zeros(size + 1, dtype=np.int64)
     np.cumsum(np.bincount(sources, minlength=size), out=ptr[1:])
     ptr.flags.writeable = False
@@ -78,8 +83,10 @@ class DependencyGraph:
     dependencies_ptr: Indices
     dependencies_idx: Indices
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         nodes, edges = await one_at_a_time(
             store.read_table(
                 "MATCH (n:Service|Resource) WHERE n.retired_at IS NULL",
@@ -150,31 +157,46 @@ class ResolvedOwners:
     """Key → resolved owner keys, sorted: current ``ACCOUNTABLE_FOR`` owners, else current ``OWNS`` owners."""
     named: Mapping[str, OwnerName]
 
-    @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
-        edge = "WHERE r.active = true AND o.retired_at IS NULL AND n.retired_at IS NULL"
-        columns = {"node": "n.id", "owner": "o.id"}
-        accountable, owning, people = await one_at_a_time(
-            store.read_table(f"MATCH (o:Team|Person)-[r:ACCOUNTABLE_FOR]->(n:Service|Resource) {edge}", columns),
-            store.read_table(f"MATCH (o:Team|Person)-[r:OWNS]->(n:Service|Resource) {edge}", columns),
-            store.read_table(
-                "MATCH (n:Team|Person) WHERE n.retired_at IS NULL", {"id": "n.id", "label": store.dialect.label_of("n"), "name": "n.name"}
-            ),
-        )
-        return await asyncio.to_thread(cls._build, accountable, owning, people)
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph, DependencyGraph)
 
     @classmethod
-    def _build(cls, accountable: list[Row], owning: list[Row], people: list[Row]) -> Self:
-        resolved: dict[str, set[str]] = defaultdict(set)
-        for row in accountable:
-            resolved[str(row["node"])].add(str(row["owner"]))
-        claimed: dict[str, set[str]] = defaultdict(set)
-        for row in owning:
-            if str(row["node"]) not in resolved:
-                claimed[str(row["node"])].add(str(row["owner"]))
-        owners = {key: tuple(sorted(found)) for key, found in (*resolved.items(), *claimed.items())}
-        named = {str(r["id"]): OwnerName(str(r["label"]), str(r["name"] or r["id"])) for r in people}
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        # Derived from the parts that hold the same facts, not read again: the current graph's owner claims
+        # (each held with its current owner) and people, and the dependency graph's current services and resources.
+        return await asyncio.to_thread(cls._derive, earlier.part(CurrentGraph), earlier.part(DependencyGraph))
+
+    @classmethod
+    def _derive(cls, graph: CurrentGraph, dependencies: DependencyGraph) -> Self:
+        current = set(zip(dependencies.keys, dependencies.labels, strict=True))
+        accountable = _owner_claims(graph, ACCOUNTABLE_FOR.type, current)
+        owning = _owner_claims(graph, OWNS.type, current)
+        owners = {key: tuple(sorted(found)) for key, found in accountable.items()}
+        owners.update((key, tuple(sorted(found))) for key, found in owning.items() if key not in accountable)
+        named = {
+            key: OwnerName(label, str(node.props.get("name") or key))
+            for label in ("Team", "Person")
+            for key, node in graph.nodes[label].items()
+        }
         return cls(MappingProxyType(owners), MappingProxyType(named))
+
+
+def _owner_claims(graph: CurrentGraph, rel: str, current: set[tuple[str, str]]) -> dict[str, set[str]]:
+    """Each current service's or resource's key → the keys of its current teams and people over ``rel``'s current edges."""
+    side, names, ordered = graph.backward[rel], graph.label_names, graph.ordered
+    ptr, own, other = side.ptr, side.own, side.other
+    claims: dict[str, set[str]] = {}
+    for key, row in side.index.items():
+        found = {
+            node.id
+            for i in range(ptr[row], ptr[row + 1])
+            if (key, names[own[i]]) in current and (node := ordered[other[i]]).label in _OWNER_LABELS
+        }
+        if found:
+            claims[key] = found
+    return claims
+
+
+_OWNER_LABELS = frozenset({"Team", "Person"})
 
 
 @dataclass(frozen=True)
@@ -186,34 +208,31 @@ class Escalation:
     shifts: Mapping[str, tuple[tuple[str | None, str | None, Holder], ...]]
     """Policy key → (starts_at, ends_at, holder) of every current shift held by a current person."""
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
-        links, shifts = await one_at_a_time(
-            store.read_table(
-                "MATCH (x:Service|Team)-[r:ESCALATES_VIA]->(e:EscalationPolicy) WHERE r.active = true AND e.retired_at IS NULL",
-                {"key": "x.id", "policy": "e.id", "name": "e.name"},
-            ),
-            store.read_table(
-                "MATCH (p:Person)-[o:ON_CALL]->(s:OnCallShift)-[r:SHIFT_OF]->(e:EscalationPolicy)\n"
-                "WHERE o.active = true AND r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL",
-                {
-                    "policy": "e.id",
-                    "level": "s.level",
-                    "starts_at": "s.starts_at",
-                    "ends_at": "s.ends_at",
-                    "person": "p.id",
-                    "name": "coalesce(p.display_name, p.name)",
-                    "email": "p.email",
-                },
-            ),
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        links = earlier.part(CurrentGraph).links_to("EscalationPolicy", ESCALATES_VIA.type, ("Service", "Team"))
+        shifts = await store.read_table(
+            "MATCH (p:Person)-[o:ON_CALL]->(s:OnCallShift)-[r:SHIFT_OF]->(e:EscalationPolicy)\n"
+            "WHERE o.active = true AND r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL",
+            {
+                "policy": "e.id",
+                "level": "s.level",
+                "starts_at": "s.starts_at",
+                "ends_at": "s.ends_at",
+                "person": "p.id",
+                "name": "coalesce(p.display_name, p.name)",
+                "email": "p.email",
+            },
         )
         return await asyncio.to_thread(cls._build, links, shifts)
 
     @classmethod
-    def _build(cls, links: list[Row], shifts: list[Row]) -> Self:
+    def _build(cls, links: Iterable[tuple[str, GraphNode]], shifts: list[Row]) -> Self:
         by_key: dict[str, set[PolicyName]] = defaultdict(set)
-        for row in links:
-            by_key[str(row["key"])].add(PolicyName(str(row["policy"]), row["name"]))
+        for key, policy in links:
+            by_key[key].add(PolicyName(policy.id, policy.props.get("name")))
         by_policy: dict[str, set[tuple[str | None, str | None, Holder]]] = defaultdict(set)
         for row in shifts:
             holder = Holder(int(row["level"] or 1), str(row["person"]), row["name"], row["email"])

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 from catalog.core.clock import iso, parse_iso
 from catalog.read.history import Contact, Interval, OwnerEdge
@@ -47,18 +47,12 @@ from catalog.read.oncall import (
     target_edges,
     target_query,
 )
-from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.read.snapshot.interning import PackedRows
-from catalog.store.base import GraphStore, Row, shared_row, text_table
+from catalog.store.base import GraphStore, Row
 
 SHIFTS_BEFORE = timedelta(days=7)
 SHIFTS_AFTER = timedelta(days=14)
-
-
-def _share_texts(tables: Sequence[list[Row]], texts: dict[str, str]) -> None:
-    for rows in tables:
-        for row in rows:
-            shared_row(row, texts)
 
 
 def _grouped(rows: Sequence[Row], key: str) -> dict[str, list[Row]]:
@@ -94,8 +88,10 @@ class OnCallFacts:
     run_instances: frozenset[str]
     people: Mapping[str, PackedRows]
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         start, end = iso(parse_iso(at) - SHIFTS_BEFORE), iso(parse_iso(at) + SHIFTS_AFTER)
         dialect = store.dialect
         ownership, service_links, team_links, policies, targets, shifts, runs, people = await one_at_a_time(
@@ -116,10 +112,8 @@ class OnCallFacts:
             ),
             store.read(people_query(dialect)),
         )
+        # Their short texts are shared as the store reads them (``shared_texts``), as every read of a build's is.
         tables = (ownership, service_links, team_links, policies, targets, shifts, runs, people)
-        if (texts := text_table()) is not None:
-            # Read with ``store.read`` (queries of their own shape, not ``read_table``): shared here as the bulk reads are.
-            await asyncio.to_thread(_share_texts, tables, texts)
         return await asyncio.to_thread(cls._build, start, end, *tables)
 
     @classmethod

@@ -26,14 +26,14 @@ import asyncio
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Self
+from typing import ClassVar, Self
 
 from catalog.read.antipatterns import PlatformFacts, SupportBasis, SupportFacts
 from catalog.read.company import DomainFacts
 from catalog.read.reader import CatalogReader
 from catalog.read.responders import PolicyRow, Responders, ShiftRow, scheduled
 from catalog.read.scorecard import DerivedCache, ScorecardFacts
-from catalog.read.snapshot.base import SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.store.base import GraphStore, Row
 
 Dated = tuple[str | None, str | None, ShiftRow]
@@ -61,8 +61,10 @@ class ScorecardPart:
     derived: DerivedCache = field(default_factory=DerivedCache, compare=False, repr=False)
     """Values derived from this part per epoch (the responders here, the scored company in the answers)."""
 
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
     @classmethod
-    async def load(cls, store: GraphStore, *, at: str) -> Self:
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         everyone = await CatalogReader(store).responders(at)
         # The facts' own responders (the policies services and teams page) are a subset of everyone's at ``at``:
         # taken from them, not read and decoded a second time.
