@@ -45,6 +45,22 @@ MIN_PIECE = 1024
 """Pieces are halved while one still fills the pool, down to this many offsets."""
 
 
+LADYBUG_CHECKPOINT_THRESHOLD = 16 << 20
+"""LadybugDB checkpoints after a commit once its WAL holds this much (its own default)."""
+CHECKPOINT_SHARE = 16
+"""A pool smaller than 16 x that checkpoints after each 1/16 of its size of WAL instead."""
+
+
+def checkpoint_threshold(buffer_pool_mb: int) -> int:
+    """The WAL size after which the store checkpoints: LadybugDB's 16 MiB, or a sixteenth of a smaller pool.
+
+    What a commit wrote stays in the pool, unevictable, until the next checkpoint, and the checkpoint
+    needs memory of its own on top: at scale M on a 64 MiB pool, the checkpoint after 16 MiB of WAL
+    found about 40 MiB held and failed (the writes were stored, the sync stopped). The default
+    pool, and any larger one, keeps LadybugDB's threshold."""
+    return min(LADYBUG_CHECKPOINT_THRESHOLD, (buffer_pool_mb << 20) // CHECKPOINT_SHARE)
+
+
 FULL = "buffer pool is full"
 """What LadybugDB says when a query or a checkpoint needs more than its buffer pool."""
 CHECKPOINT_FAILED = "post-commit checkpoint failed"
@@ -83,7 +99,12 @@ class EmbeddedStore(GraphStore):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Without a size LadybugDB's buffer pool grows to 80% of the machine's RAM.
-            self._db = ladybug.Database(str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20)
+            self._db = ladybug.Database(
+                str(path),
+                read_only=read_only,
+                buffer_pool_size=buffer_pool_mb << 20,
+                checkpoint_threshold=checkpoint_threshold(buffer_pool_mb),
+            )
         except RuntimeError as exc:
             cause = " ".join(str(exc).split())
             raise StoreUnavailable(
@@ -135,30 +156,30 @@ class EmbeddedStore(GraphStore):
     def _run(self, query: str, params: dict[str, Any], renew: bool = False, texts: dict[str, str] | None = None) -> list[Row]:
         conn, generation = self._connections.get()
         try:
-            full: str | None = None
-            try:
-                result = conn.execute(query, params)
-            except RuntimeError as exc:
-                if FULL not in str(exc):
-                    raise
-                full = _forget(exc)
-            if full is not None:
+            attempt = 0
+            while True:
+                try:
+                    result = conn.execute(query, params)
+                    break
+                except RuntimeError as exc:
+                    committed = CHECKPOINT_FAILED in str(exc)
+                    if FULL not in str(exc) or attempt == 2 or (attempt == 1 and not committed):
+                        raise
+                    _forget(exc)
+                attempt += 1
                 # A query that finds the pool full runs once more after every idle connection has given
                 # back its memory; only a query that alone needs more than the pool fails. A write that
                 # failed so was rolled back, and writes are idempotent, so running it again is safe.
                 conn.close()
                 self._release_pool()
                 conn, generation = self._connect(), self._generation
-                if CHECKPOINT_FAILED not in full:
-                    result = conn.execute(query, params)
-                else:
-                    # The write committed; the checkpoint LadybugDB runs after a commit once its WAL is
-                    # large did not fit beside what the connections held. Freed, it runs now; the write
-                    # runs again only when its caller needs the rows it returns.
+                if committed:
+                    # The write is stored; the checkpoint LadybugDB runs after a commit once its WAL is
+                    # large did not fit beside the memory the writing connection still held. Given back,
+                    # it runs now; the write runs again only when its caller needs the rows it returns.
                     self._checkpoint(conn)
                     if not _RETURNS.search(query):
                         return []
-                    result = conn.execute(query, params)
             results = result if isinstance(result, list) else [result]
             last = results[-1]
             rows = _rows_of(last, texts)
