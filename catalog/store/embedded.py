@@ -210,16 +210,24 @@ class EmbeddedStore(GraphStore):
             self._connections.put((conn, generation))
 
     def _checkpoint(self, conn: ladybug.Connection) -> None:
-        """Checkpoint after a committed write whose own checkpoint found the pool full."""
+        """Checkpoint after a committed write whose own checkpoint found the pool full.
+
+        Only a pool still too small fails the write (it is stored: the message says so, and which
+        setting to raise). Any other reason the checkpoint cannot run now (a transaction still open on
+        another connection) leaves it to the next commit's."""
         try:
             conn.execute("CHECKPOINT")
         except RuntimeError as exc:
-            if FULL not in str(exc):
-                raise
-            raise RuntimeError(
-                f"{CHECKPOINT_FAILED}: the write is stored, but LadybugDB needs more memory than the pool has to checkpoint it ({exc})"
-            ) from exc
-        log.info("the embedded store checkpointed after its pool filled (%s MiB)", self.buffer_pool_mb)
+            cause = _forget(exc)
+            if FULL not in cause:
+                log.warning("the embedded store could not checkpoint now; the next write will (%s)", cause)
+                return
+        else:
+            log.info("the embedded store checkpointed after its pool filled (%s MiB)", self.buffer_pool_mb)
+            return
+        raise RuntimeError(
+            f"{CHECKPOINT_FAILED}: the write is stored, but LadybugDB needs more memory than the pool has to checkpoint it ({cause})"
+        )
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
