@@ -37,7 +37,7 @@ from catalog.store.base import (
     text_table,
 )
 from catalog.store.dialect import EMBEDDED
-from catalog.store.scans import Scan, plan_scan
+from catalog.store.scans import Scan, add_up, plan_scan
 
 PIECE_ROWS_PER_MB = 256
 """The first piece size when a table read must be split: offsets per MiB of buffer pool (65,536 at 256 MiB)."""
@@ -267,7 +267,7 @@ class EmbeddedStore(GraphStore):
                 continue
             lo += size
         self._piece_sizes[scan] = size
-        return rows
+        return add_up(rows, scan.summed) if scan.summed else rows
 
     async def _table_rows(self, query: str, params: Mapping[str, Any] | None) -> list[Row]:
         # Under ``shared_texts`` (a snapshot's build) short texts are shared as rows are made.
