@@ -43,8 +43,9 @@ class Settings(BaseSettings):
         ge=MIN_EMBEDDED_BUFFER_POOL_MB,
         le=1 << 20,
         description="Memory (MiB) the embedded store (LadybugDB) may cache the database in, most of the server's memory (left to "
-        "itself, LadybugDB takes up to 80% of the machine's RAM). Large table reads that do not fit are read in pieces, so the default "
-        "builds the snapshot of scale L (100k services); raise it if a read or a sync still fails with a full buffer pool.",
+        "itself, LadybugDB takes up to 80% of the machine's RAM). Large table reads and sync write batches that do not fit are "
+        "done in pieces, and a pool below 256 MiB checkpoints after less WAL, so the default builds the snapshot of scale L "
+        "(100k services) and 64 MiB syncs scale M; raise it if a read or a sync still fails with a full buffer pool.",
     )
     host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")

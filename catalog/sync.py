@@ -453,7 +453,7 @@ async def _write(
         if lock is not None:
             lock.check()
         chunk = items[start : start + WRITE_BATCH]
-        await store.write(query, {**params, key: [to_row(item) for item in chunk]})
+        await store.write_rows(query, {**params, key: [to_row(item) for item in chunk]}, key)
         if tally is not None:
             tally.add(len(chunk))
     return len(items)

@@ -76,3 +76,16 @@ async def test_repeated_syncs_fit_in_the_smallest_pool(tmp_path: Path) -> None:
         assert (await store.read("MATCH (s:Service) RETURN count(s) AS n"))[0]["n"] > 0
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize(("pool_mb", "threshold_mb"), [(64, 4), (128, 8), (DEFAULT_EMBEDDED_BUFFER_POOL_MB, 16), (1024, 16)])
+async def test_a_small_pool_checkpoints_after_less_wal(pool_mb: int, threshold_mb: int, tmp_path: Path) -> None:
+    # What a commit wrote stays in the pool until the next checkpoint, which needs memory of its own:
+    # a pool below the default checkpoints after a sixteenth of its size of WAL; the default and larger
+    # pools keep LadybugDB's own 16 MiB.
+    store = EmbeddedStore(tmp_path / "catalog.lbdb", buffer_pool_mb=pool_mb)
+    try:
+        rows = await store.read("CALL current_setting('checkpoint_threshold') RETURN *")
+        assert int(next(iter(rows[0].values()))) == threshold_mb << 20
+    finally:
+        await store.close()

@@ -24,7 +24,7 @@ from catalog.read.snapshot import build_snapshot
 from catalog.store import embedded as embedded_module
 from catalog.store.base import Row
 from catalog.store.embedded import BufferPoolFull, EmbeddedStore
-from catalog.store.scans import Scan, plan_scan
+from catalog.store.scans import Scan, add_up, plan_scan
 from tests._web_fixtures import load_demo_now
 
 NO_COLUMNS = {"k": "x.id"}
@@ -150,3 +150,30 @@ async def test_a_single_piece_that_still_overflows_reports_the_setting(tmp_path:
             await store.read_table("MATCH (n:Service)", {"id": "n.id"})
     finally:
         await store.close()
+
+
+def test_a_last_with_that_counts_rows_per_group_is_split_and_its_counts_added_up() -> None:
+    # Adoption counts services per (owners, status): each piece counts its own services, and the
+    # store adds up the counts of equal groups, so the pieces give the rows of the whole read.
+    match = (
+        "MATCH (s:Service) WHERE s.retired_at IS NULL\n"
+        "OPTIONAL MATCH (t:Team)-[o:OWNS]->(s) WITH s, collect(t.id) AS owners\n"
+        "WITH owners AS keys, s.tier AS tier, count(*) AS services"
+    )
+    columns = {"keys": "keys", "tier": "tier", "services": "services"}
+    assert plan_scan(match, columns) == Scan("s", "Service", ("services",))
+    # Anything else in that WITH, or a column that is not one of its names, keeps the read whole.
+    assert plan_scan(match.replace("count(*)", "collect(s.id)"), columns) is None
+    assert plan_scan(match, {**columns, "n": "size(keys)"}) is None
+    assert plan_scan(match + " WHERE services > 1", columns) is None
+    rows = [
+        {"keys": ["a", "b"], "tier": 1, "services": 2},
+        {"keys": ["a"], "tier": 1, "services": 1},
+        {"keys": ["a", "b"], "tier": 1, "services": 3},
+        {"keys": ["b", "a"], "tier": 1, "services": 1},
+    ]
+    assert add_up(rows, ("services",)) == [
+        {"keys": ["a", "b"], "tier": 1, "services": 5},
+        {"keys": ["a"], "tier": 1, "services": 1},
+        {"keys": ["b", "a"], "tier": 1, "services": 1},
+    ]

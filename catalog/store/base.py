@@ -138,7 +138,14 @@ class GraphStore(abc.ABC):
     ) -> None:
         """Write ``rows`` as ``$key`` in transactions of ``batch_size``; nothing is sent for no rows."""
         for start in range(0, len(rows), batch_size):
-            await self.write(query, {**(params or {}), key: rows[start : start + batch_size]})
+            await self.write_rows(query, {**(params or {}), key: rows[start : start + batch_size]}, key)
+
+    async def write_rows(self, query: str, params: Mapping[str, Any], key: str = "rows") -> None:
+        """One write of the list ``params[key]`` by ``query``, an UNWIND that writes each row on its own
+        (the catalog's upserts, touches and retirements): no row's result depends on another's, so a
+        store may write the list in several transactions (``EmbeddedStore`` halves one its buffer pool
+        cannot hold). One transaction here."""
+        await self.write(query, params)
 
     async def read_batches(
         self, query: str, values: list[Any], params: Mapping[str, Any] | None = None, *, key: str = "ids", batch_size: int = 5000

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
+import re
 import threading
+import traceback
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,7 +37,7 @@ from catalog.store.base import (
     text_table,
 )
 from catalog.store.dialect import EMBEDDED
-from catalog.store.scans import Scan, plan_scan
+from catalog.store.scans import Scan, add_up, plan_scan
 
 PIECE_ROWS_PER_MB = 256
 """The first piece size when a table read must be split: offsets per MiB of buffer pool (65,536 at 256 MiB)."""
@@ -42,8 +45,39 @@ MIN_PIECE = 1024
 """Pieces are halved while one still fills the pool, down to this many offsets."""
 
 
+LADYBUG_CHECKPOINT_THRESHOLD = 16 << 20
+"""LadybugDB checkpoints after a commit once its WAL holds this much (its own default)."""
+CHECKPOINT_SHARE = 16
+"""A pool smaller than 16 x that checkpoints after each 1/16 of its size of WAL instead."""
+
+
+def checkpoint_threshold(buffer_pool_mb: int) -> int:
+    """The WAL size after which the store checkpoints: LadybugDB's 16 MiB, or a sixteenth of a smaller pool.
+
+    What a commit wrote stays in the pool, unevictable, until the next checkpoint, and the checkpoint
+    needs memory of its own on top: at scale M on a 64 MiB pool, the checkpoint after 16 MiB of WAL
+    found about 40 MiB held and failed (the writes were stored, the sync stopped). The default
+    pool, and any larger one, keeps LadybugDB's threshold."""
+    return min(LADYBUG_CHECKPOINT_THRESHOLD, (buffer_pool_mb << 20) // CHECKPOINT_SHARE)
+
+
+FULL = "buffer pool is full"
+"""What LadybugDB says when a query or a checkpoint needs more than its buffer pool."""
+CHECKPOINT_FAILED = "post-commit checkpoint failed"
+"""What LadybugDB says when a write committed but the checkpoint after it did not fit the pool."""
+_RETURNS = re.compile(r"\bRETURN\b", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
+
+
 class BufferPoolFull(StoreError):
-    """One read alone needed more than the embedded store's buffer pool."""
+    """One query alone needed more than the embedded store's buffer pool.
+
+    ``committed``: the query was a write that is stored; the checkpoint after it did not fit."""
+
+    def __init__(self, message: str, *, committed: bool = False) -> None:
+        super().__init__(message)
+        self.committed = committed
 
 
 class EmbeddedStore(GraphStore):
@@ -65,7 +99,12 @@ class EmbeddedStore(GraphStore):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Without a size LadybugDB's buffer pool grows to 80% of the machine's RAM.
-            self._db = ladybug.Database(str(path), read_only=read_only, buffer_pool_size=buffer_pool_mb << 20)
+            self._db = ladybug.Database(
+                str(path),
+                read_only=read_only,
+                buffer_pool_size=buffer_pool_mb << 20,
+                checkpoint_threshold=checkpoint_threshold(buffer_pool_mb),
+            )
         except RuntimeError as exc:
             cause = " ".join(str(exc).split())
             raise StoreUnavailable(
@@ -86,6 +125,8 @@ class EmbeddedStore(GraphStore):
         # Per table read that did not fit the pool in one piece: the piece size that fitted, so the
         # next read of it goes straight to pieces.
         self._piece_sizes: dict[Scan, int] = {}
+        # Per UNWIND write that did not fit in one transaction: the number of rows that did.
+        self._write_sizes: dict[str, int] = {}
 
     def _connect(self) -> ladybug.Connection:
         conn = ladybug.Connection(self._db)
@@ -115,17 +156,30 @@ class EmbeddedStore(GraphStore):
     def _run(self, query: str, params: dict[str, Any], renew: bool = False, texts: dict[str, str] | None = None) -> list[Row]:
         conn, generation = self._connections.get()
         try:
-            try:
-                result = conn.execute(query, params)
-            except RuntimeError as exc:
-                if renew or "buffer pool is full" not in str(exc):
-                    raise
-                # A read that finds the pool full runs once more after every idle connection has given
-                # back its memory; only a read that alone needs more than the pool fails.
+            attempt = 0
+            while True:
+                try:
+                    result = conn.execute(query, params)
+                    break
+                except RuntimeError as exc:
+                    committed = CHECKPOINT_FAILED in str(exc)
+                    if FULL not in str(exc) or attempt == 2 or (attempt == 1 and not committed):
+                        raise
+                    _forget(exc)
+                attempt += 1
+                # A query that finds the pool full runs once more after every idle connection has given
+                # back its memory; only a query that alone needs more than the pool fails. A write that
+                # failed so was rolled back, and writes are idempotent, so running it again is safe.
                 conn.close()
                 self._release_pool()
                 conn, generation = self._connect(), self._generation
-                result = conn.execute(query, params)
+                if committed:
+                    # The write is stored; the checkpoint LadybugDB runs after a commit once its WAL is
+                    # large did not fit beside the memory the writing connection still held. Given back,
+                    # it runs now; the write runs again only when its caller needs the rows it returns.
+                    self._checkpoint(conn)
+                    if not _RETURNS.search(query):
+                        return []
             results = result if isinstance(result, list) else [result]
             last = results[-1]
             rows = _rows_of(last, texts)
@@ -133,15 +187,17 @@ class EmbeddedStore(GraphStore):
                 r.close()
             return rows
         except RuntimeError as exc:
+            _forget(exc)
             if str(exc).startswith("Interrupted"):
                 raise QueryTimeout(
                     f"the embedded store stopped a query that ran longer than {self.timeouts.query:g} s (CATALOG_QUERY_TIMEOUT); "
                     f"narrow the question, or raise the limit\n{query}"
                 ) from exc
-            if "buffer pool is full" in str(exc):
+            if FULL in str(exc):
                 raise BufferPoolFull(
                     f"the embedded store's buffer pool ({self.buffer_pool_mb} MiB, CATALOG_EMBEDDED_BUFFER_POOL_MB) is full; "
-                    f"raise CATALOG_EMBEDDED_BUFFER_POOL_MB ({exc})\n{query}"
+                    f"raise CATALOG_EMBEDDED_BUFFER_POOL_MB ({exc})\n{query}",
+                    committed=CHECKPOINT_FAILED in str(exc),
                 ) from exc
             raise StoreError(f"embedded store query failed: {exc}\n{query}") from exc
         finally:
@@ -152,6 +208,26 @@ class EmbeddedStore(GraphStore):
                 conn.close()
                 conn, generation = self._connect(), self._generation
             self._connections.put((conn, generation))
+
+    def _checkpoint(self, conn: ladybug.Connection) -> None:
+        """Checkpoint after a committed write whose own checkpoint found the pool full.
+
+        Only a pool still too small fails the write (it is stored: the message says so, and which
+        setting to raise). Any other reason the checkpoint cannot run now (a transaction still open on
+        another connection) leaves it to the next commit's."""
+        try:
+            conn.execute("CHECKPOINT")
+        except RuntimeError as exc:
+            cause = _forget(exc)
+            if FULL not in cause:
+                log.warning("the embedded store could not checkpoint now; the next write will (%s)", cause)
+                return
+        else:
+            log.info("the embedded store checkpointed after its pool filled (%s MiB)", self.buffer_pool_mb)
+            return
+        raise RuntimeError(
+            f"{CHECKPOINT_FAILED}: the write is stored, but LadybugDB needs more memory than the pool has to checkpoint it ({cause})"
+        )
 
     async def read(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         # Under ``shared_texts`` (a snapshot's build) short texts are shared as rows are made.
@@ -193,7 +269,7 @@ class EmbeddedStore(GraphStore):
                 continue
             lo += size
         self._piece_sizes[scan] = size
-        return rows
+        return add_up(rows, scan.summed) if scan.summed else rows
 
     async def _table_rows(self, query: str, params: Mapping[str, Any] | None) -> list[Row]:
         # Under ``shared_texts`` (a snapshot's build) short texts are shared as rows are made.
@@ -213,6 +289,30 @@ class EmbeddedStore(GraphStore):
                 with contextlib.suppress(Exception):
                     await running
                 raise
+
+    async def write_rows(self, query: str, params: Mapping[str, Any], key: str = "rows") -> None:
+        """``params[key]`` in one write when it fits the buffer pool; otherwise halved, each half its own
+        transaction, down to a single row (``GraphStore.write_rows``: the rows are written independently,
+        so the halves write what the whole would). A write that did not fit was rolled back, so nothing
+        stored is lost when even one row does not fit. The size that fitted is kept for the next write
+        of the same query, which goes straight to pieces of it."""
+        rows = params[key]
+        size = self._write_sizes.get(query, len(rows))
+        if len(rows) > size:
+            for start in range(0, len(rows), size):
+                await self.write_rows(query, {**params, key: rows[start : start + size]}, key)
+            return
+        try:
+            await self.write(query, params)
+            return
+        except BufferPoolFull as exc:
+            if exc.committed or len(rows) < 2:
+                raise
+        half = (len(rows) + 1) // 2
+        self._write_sizes[query] = min(half, self._write_sizes.get(query, half))
+        log.info("a write of %d rows did not fit the embedded store's buffer pool; writing it in pieces of %d", len(rows), half)
+        for start in range(0, len(rows), half):
+            await self.write_rows(query, {**params, key: rows[start : start + half]}, key)
 
     async def ensure_schema(self) -> None:
         for statement in cypher.embedded_schema():
@@ -238,6 +338,17 @@ class EmbeddedStore(GraphStore):
 
     def describe(self) -> str:
         return f"embedded LadybugDB at {self.path}"
+
+
+def _forget(exc: BaseException) -> str:
+    """``exc``'s message, with the engine's frames in its traceback cleared.
+
+    Those frames hold the failed query's prepared statement, with its parameters and the pool memory
+    it took: while the error lived (a traceback, an executor's future, a reference cycle between
+    them), a write that had just found the pool full left it full, and every smaller piece of it
+    failed too."""
+    traceback.clear_frames(exc.__traceback__)
+    return str(exc)
 
 
 def _rows_of(result: ladybug.QueryResult, texts: dict[str, str] | None = None) -> list[Row]:

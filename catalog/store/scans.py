@@ -11,8 +11,11 @@ and their union is the whole read's rows.
 
 That only holds for a plain read: no aggregation in the columns; no ``UNWIND``, ``WITH DISTINCT``,
 ``ORDER BY``, ``SKIP``, ``LIMIT`` or subquery in the MATCH; and each ``WITH`` keeps the split
-variable as its first item (then its aggregates group within one range). ``plan_scan`` refuses
-anything else, and the store then reads it in one piece as before.
+variable as its first item (then its aggregates group within one range). The last ``WITH`` may
+instead group by other values when its only aggregates are ``count(*)`` (services per owner, say):
+each piece then counts its own rows per group, and the store adds up the counts of equal groups
+(``Scan.summed``). ``plan_scan`` refuses anything else, and the store then reads it in one piece
+as before.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _REFUSED = re.compile(r"\b(?:UNWIND|WITH\s+DISTINCT|ORDER\s+BY|SKIP|LIMIT|CALL|UNION|RETURN)\b|[{}]", re.IGNORECASE)
 """A MATCH with any of these may not be split by rows (``{`` also covers inline properties, which
@@ -31,6 +35,10 @@ _FIRST_MATCH = re.compile(r"^\s*MATCH\s+(.*?)(?=\bWHERE\b|\bOPTIONAL\b|\bMATCH\b
 _NODE = re.compile(r"\(\s*(\w+)\s*(?::\s*([\w|]+)\s*)?\)")
 _WHERE = re.compile(r"\bWHERE\b", re.IGNORECASE)
 _NEXT_CLAUSE = re.compile(r"\b(?:OPTIONAL\s+MATCH|MATCH|WITH)\b", re.IGNORECASE)
+_LAST_WITH = re.compile(r"\bWITH\s+(?!.*\bWITH\b)(.*)$", re.IGNORECASE | re.DOTALL)
+_COUNT_ITEM = re.compile(r"^count\(\s*\*\s*\)\s+AS\s+(\w+)$", re.IGNORECASE)
+_PLAIN_ITEM = re.compile(r"^(?:[\w.]+\s+AS\s+)?(\w+)$", re.IGNORECASE | re.DOTALL)
+_EXPR_ITEM = re.compile(r"^.*\s+AS\s+(\w+)$", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,9 @@ class Scan:
 
     var: str
     labels: str | None
+    summed: tuple[str, ...] = ()
+    """Columns that count rows per group of the other columns (the last WITH's ``count(*)``): the
+    pieces' rows of one group are one row, with these columns added up."""
 
     def max_offset_query(self) -> str:
         """The largest internal offset of the scanned table(s): the ranges run up to it."""
@@ -84,6 +95,65 @@ def plan_scan(match: str, columns: Mapping[str, str]) -> Scan | None:
     # A WITH may aggregate only when it keeps the split variable as its first item: its groups are
     # then each within one range (one row per service, say), so the pieces still add up to the whole.
     kept = _WITH.findall(match)
-    if len(kept) != len(_ANY_WITH.findall(match)) or any(var != scan.var for var in kept):
-        return None
-    return scan
+    withs = len(_ANY_WITH.findall(match))
+    if len(kept) == withs and all(var == scan.var for var in kept):
+        return scan
+    if len(kept) == withs - 1 and all(var == scan.var for var in kept):
+        counted = _counted_groups(match, columns)
+        if counted:
+            return Scan(scan.var, scan.labels, counted)
+    return None
+
+
+def _counted_groups(match: str, columns: Mapping[str, str]) -> tuple[str, ...]:
+    """The columns to add up when the last WITH groups by plain values and counts rows (``WITH a AS k, b,
+    count(*) AS n``, returning only its names); () when it does anything else."""
+    last = _LAST_WITH.search(match)
+    if last is None or re.search(r"\b(?:WHERE|MATCH)\b", last.group(1), re.IGNORECASE):
+        return ()
+    counts: set[str] = set()
+    names: set[str] = set()
+    for item in _top_level_items(last.group(1)):
+        if (count := _COUNT_ITEM.match(item)) is not None:
+            counts.add(count.group(1))
+        elif _AGGREGATE.search(item):
+            return ()
+        elif (name := _PLAIN_ITEM.match(item) or _EXPR_ITEM.match(item)) is not None:
+            names.add(name.group(1))
+        else:
+            return ()
+    if not counts or any(expr not in counts | names for expr in columns.values()):
+        return ()
+    return tuple(name for name, expr in columns.items() if expr in counts)
+
+
+def _top_level_items(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses and brackets, each item stripped."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    return items
+
+
+def add_up(rows: list[dict[str, Any]], summed: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``rows`` from several pieces with the rows of equal groups made one, their ``summed`` columns added up."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(_hashable(v) for k, v in row.items() if k not in summed)
+        if (seen := merged.get(key)) is None:
+            merged[key] = dict(row)
+        else:
+            for name in summed:
+                seen[name] += row[name]
+    return list(merged.values())
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(_hashable(v) for v in value) if isinstance(value, list) else value
