@@ -52,7 +52,9 @@ from graphql.execution.executor import invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
-from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
+from graphql.type.scalars import GRAPHQL_MAX_INT as _MAX_INT
+from graphql.type.scalars import GRAPHQL_MIN_INT as _MIN_INT
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.cast import get_strawberry_type_cast
@@ -80,8 +82,8 @@ class LeafPlan(NamedTuple):
     get: Callable[[Any], Any]
     """The same call with the parent alone (``catalog.api.lean_fields.of_parent``): the method, or an ``attrgetter``."""
     same: type | None
-    """The class whose values the leaf type's coercion returns as they are (``str`` for graphql-core's String and ID,
-    ``bool`` for its Boolean)."""
+    """The class whose values the leaf type's coercion returns as they are: ``str`` for graphql-core's String and ID,
+    ``bool`` for its Boolean, ``int`` for its Int (within 32 bits)."""
 
 
 _LEAF, _OBJECT, _ABSTRACT, _LIST = range(4)
@@ -141,8 +143,11 @@ class FieldPlan(NamedTuple):
     """Its argument values: they depend on the document and the variables only, so they are the same for every object."""
     needs_info: bool
     completion: Completion
-    subs: dict[int, list[Step] | None]
-    """By an object type's id: the steps of this field's sub-selection on it, None when it defers fragments."""
+    get: Callable[[Any], Any] | None
+    """For a resolver that needs only the parent: the same call with the parent alone (``lean_fields.of_parent``)."""
+    subs: dict[int, tuple[list[Step] | None, set[type]]]
+    """By an object type's id: the steps of this field's sub-selection on it (None when it defers fragments), and the
+    classes of values its plain ``is_type_of`` accepted."""
 
 
 Step = tuple[str, "FieldDetailsList", LeafPlan | FieldPlan | None]
@@ -155,7 +160,7 @@ def _leaf_type(field_type: Any) -> tuple[GraphQLLeafType, bool] | None:
     return (named, non_null) if isinstance(named, GraphQLScalarType | GraphQLEnumType) else None
 
 
-_SAME: dict[Callable[..., Any], type] = {serialize_string: str, serialize_id: str, serialize_boolean: bool}
+_SAME: dict[Callable[..., Any], type] = {serialize_string: str, serialize_id: str, serialize_boolean: bool, serialize_int: int}
 
 
 def _without_info(resolve: Callable[..., Any], source: Any) -> Any:
@@ -343,7 +348,8 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         """``execute_field`` and ``complete_value`` of a planned leaf, with their errors and messages."""
         try:
             result = plan.get(source)
-            if result.__class__ is plan.same:
+            kind = result.__class__
+            if kind is plan.same and (kind is not int or _MIN_INT <= result <= _MAX_INT):
                 return result
             if isinstance(result, Exception):
                 raise result
@@ -407,14 +413,16 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             except Exception:
                 return None
         resolve = field_def.resolve or self.field_resolver
+        needs_info = field_def.resolve is None or not ignores_info(resolve)
         return FieldPlan(
             field_def,
             node.name.value,
             [d.node for d in field_details_list],
             resolve,
             args,
-            field_def.resolve is None or not ignores_info(resolve),
+            needs_info,
             _completion(field_def.type),
+            None if needs_info or args else of_parent(resolve, field_def.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)),
             {},
         )
 
@@ -426,13 +434,14 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         its value completed by ``_complete``; the same values, errors and paths."""
         info = self.build_resolve_info(plan.field, plan.nodes, parent_type, path) if plan.needs_info else None
         try:
-            result = plan.resolve(source, info, **plan.args)
-            if self.is_awaitable(result):
+            get = plan.get
+            result = get(source) if get is not None else plan.resolve(source, info, **plan.args)
+            if result.__class__ not in _PLAIN and self.is_awaitable(result):
                 if info is None:
                     info = self._info(plan, parent_type, path)
                 return self.complete_awaitable_value(plan.field.type, field_details_list, info, path, result, None)
             completed = self._complete(plan.completion, plan, parent_type, field_details_list, path, path, result, info)
-            if self.is_awaitable(completed):
+            if completed.__class__ not in _PLAIN and self.is_awaitable(completed):
                 return self._completed_later(completed, plan.field.type, field_details_list, path)
             return completed
         except Exception as raw_error:
@@ -491,8 +500,15 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         info: GraphQLResolveInfo[Any] | None,
     ) -> AwaitableOrValue[dict[str, Any]]:
         """``complete_object_value``."""
+        sub = plan.subs.get(id(object_type))
+        if sub is None:
+            # (``collect_subfields`` and ``_steps_of`` once per field and type, not once per object.)
+            grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+            steps = None if new_defer_usages else self._steps_of(object_type, grouped_field_set)
+            sub = plan.subs[id(object_type)] = (steps, set())
+        steps, typed = sub
         is_type_of = object_type.is_type_of
-        if is_type_of is not None:
+        if is_type_of is not None and (result.__class__ not in typed or get_strawberry_type_cast(result) is not None):
             if info is None and not plain_is_type_of:
                 info = self._info(plan, parent_type, field_path)
             matches = is_type_of(result, info)  # type: ignore[arg-type]
@@ -500,14 +516,12 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                 return self._subfields_once(matches, object_type, field_details_list, path, result)
             if not matches:
                 raise invalid_return_type_error(object_type, result, field_details_list)
-        steps = plan.subs.get(id(object_type), _UNKNOWN)
-        if steps is _UNKNOWN:
-            # (``collect_subfields`` and ``_steps_of`` once per field and type, not once per object.)
-            grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
-            steps = plan.subs[id(object_type)] = None if new_defer_usages else self._steps_of(object_type, grouped_field_set)
+            if plain_is_type_of and matches is True and get_strawberry_type_cast(result) is None:
+                # (Strawberry's ``is_type_of`` answers by the value's class unless the value is cast.)
+                typed.add(result.__class__)
         if steps is None:
             return self._subfields(object_type, field_details_list, path, result)
-        return self._run(object_type, result, path, steps, None)  # type: ignore[arg-type]
+        return self._run(object_type, result, path, steps, None)
 
     def _abstract(
         self,
