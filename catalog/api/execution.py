@@ -20,6 +20,22 @@ are unchanged: ``tests/test_lean_fields.py`` runs documents through both executo
 ``LeanExecutor.complete_value`` takes an object value (each item of a page) straight to its
 sub-selection: the non-null, null, list, leaf and abstract tests are decided once per type.
 
+Every other field gets a ``FieldPlan`` once per selection set and request (the steps of a page's
+items are shared): its resolver, its argument values (they depend on the document and the
+variables only), whether the resolver reads ``info``, and how its type completes (``Completion``:
+non-null, list, leaf, object or abstract, decided once). ``_field`` resolves it with a resolve info
+only when the resolver or an unusual value needs one, and ``_complete`` does ``complete_value``'s
+work by the plan: lists and tuples item by item without the stream, iterable and awaitable
+bookkeeping of plain values, objects straight to their sub-selection's steps (kept on the plan per
+object type, so ``collect_subfields`` and the step lookup run once per field, not per object), and
+union members known by class without Strawberry's resolver. Anything else (an awaitable value, an
+iterable that is not a list, an abstract value of an unknown class, ``@defer`` and ``@stream``)
+takes graphql-core's own path at that point, with a resolve info built then. Before the
+sub-selection, Strawberry's generated ``is_type_of`` is called once per class (it answers by class,
+unless the value is cast, which is checked every time). Errors are raised and handled where
+graphql-core raises and handles them, with the same messages, paths and nullability;
+``tests/test_lean_execution.py`` holds whole results to graphql-core's over every such shape.
+
 Union members are resolved from the value's class (``fast_union_types``): Strawberry's resolver
 tries casts and object definitions for each value, and a page of dependency edges resolves
 hundreds of unions.
@@ -57,7 +73,7 @@ from graphql.type.scalars import GRAPHQL_MIN_INT as _MIN_INT
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_int, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.cast import get_strawberry_type_cast
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE, get_strawberry_type_cast
 
 from catalog.api.lean_fields import ignores_info, of_parent
 
@@ -261,10 +277,10 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
                     )
                     if result is Undefined:
                         continue
-                elif isinstance(plan, LeafPlan):
+                elif plan.__class__ is LeafPlan:
                     result = self._leaf(plan, parent_type, source_value, field_details_list, path, response_name, position_context)
                 else:
-                    result = self._field(plan, parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name))
+                    result = self._field(plan, parent_type, source_value, field_details_list, Path(path, response_name, parent_type.name))  # type: ignore[arg-type]
                 results[response_name] = result
                 if result.__class__ not in _PLAIN and is_awaitable(result):
                     awaitable_fields.append(response_name)
@@ -508,7 +524,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
             sub = plan.subs[id(object_type)] = (steps, set())
         steps, typed = sub
         is_type_of = object_type.is_type_of
-        if is_type_of is not None and (result.__class__ not in typed or get_strawberry_type_cast(result) is not None):
+        if is_type_of is not None and (result.__class__ not in typed or getattr(result, TYPE_CAST_ATTRIBUTE, None) is not None):
             if info is None and not plain_is_type_of:
                 info = self._info(plan, parent_type, field_path)
             matches = is_type_of(result, info)  # type: ignore[arg-type]
@@ -539,7 +555,7 @@ class LeanExecutor(StrawberryGraphQLCoreExecutionContext):
         resolve_type = abstract.resolve_type
         name = (
             resolve_type.known.get(result.__class__)
-            if isinstance(resolve_type, _by_class) and get_strawberry_type_cast(result) is None
+            if isinstance(resolve_type, _by_class) and getattr(result, TYPE_CAST_ATTRIBUTE, None) is None
             else None
         )
         if name is None:
