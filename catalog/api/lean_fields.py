@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -27,14 +28,31 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-_IGNORE_INFO: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
-"""The direct calls installed for resolvers that take neither ``info`` nor the parent as ``root``/``parent``."""
+_IGNORE_INFO: weakref.WeakKeyDictionary[Callable[..., Any], Callable[[Any], Any]] = weakref.WeakKeyDictionary()
+"""The direct calls installed for resolvers that do not take ``info``, each with the same call of the parent alone."""
 
 
 def ignores_info(resolve: Callable[..., Any]) -> bool:
     """Whether a GraphQL field's resolver never reads its ``info`` argument: a direct call installed here for a
     method that takes only ``self``, or Strawberry's resolver of a plain attribute (no resolver, no extensions)."""
     return resolve in _IGNORE_INFO or getattr(resolve, "_is_default", False) is True
+
+
+def of_parent(resolve: Callable[..., Any], definition: object) -> Callable[[Any], Any] | None:
+    """For a resolver that ``ignores_info`` and takes no arguments, the same call with the parent alone: the method
+    itself, or for Strawberry's resolver of a plain attribute (``definition``, its field) with the default resolver, an
+    ``attrgetter`` (``getattr(parent, name)``, as ``StrawberryField.get_result`` does); else None."""
+    found = _IGNORE_INFO.get(resolve)
+    if found is not None:
+        return found
+    if (
+        getattr(resolve, "_is_default", False) is True
+        and isinstance(definition, StrawberryField)
+        and definition.base_resolver is None
+        and definition.default_resolver is getattr
+    ):
+        return attrgetter(definition.python_name)
+    return None
 
 
 def _lean(field: StrawberryField, info_class: type[strawberry.Info[Any, Any]]) -> Callable[..., Any] | None:
@@ -51,13 +69,18 @@ def _lean(field: StrawberryField, info_class: type[strawberry.Info[Any, Any]]) -
     if info_name is None:
         if not as_source:
             direct = (lambda source, info, **_: call(source)) if takes_self else (lambda source, info, **_: call())
+            _IGNORE_INFO[direct] = call if takes_self else (lambda source: call())
         else:  # e.g. ``text_prop``'s ``resolve(root)``
 
             def direct(source: Any, info: Any, **_: Any) -> Any:
                 kwargs = dict.fromkeys(as_source, source)
                 return call(source, **kwargs) if takes_self else call(**kwargs)
 
-        _IGNORE_INFO.add(direct)
+            def alone(source: Any) -> Any:  # (not ``direct``'s closure: the key must not be kept alive by its value)
+                kwargs = dict.fromkeys(as_source, source)
+                return call(source, **kwargs) if takes_self else call(**kwargs)
+
+            _IGNORE_INFO[direct] = alone
         return direct
 
     def resolve(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
