@@ -14,10 +14,9 @@ import os
 import time
 import tracemalloc
 from dataclasses import dataclass
-from types import MappingProxyType
 
 from catalog.core.clock import now_iso
-from catalog.read.snapshot.base import Earlier, SnapshotPart, in_load_order
+from catalog.read.snapshot.base import Earlier, in_load_order
 from catalog.read.snapshot.parts import PARTS
 from catalog.store.base import GraphStore, shared_texts
 
@@ -57,7 +56,7 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
         for kind in parts:
             rss = rss_bytes()
             started, cpu = time.perf_counter(), time.process_time()
-            kept_parts[kind] = await kind.load(store, at=at, earlier=_earlier(kind, kept_parts))
+            kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             gc.collect()
             timed.append((seconds, cpu, (rss_bytes() - rss) / 1e6))
@@ -71,7 +70,7 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
             for kind in parts:
                 before = tracemalloc.get_traced_memory()[0]
                 tracemalloc.reset_peak()
-                kept_parts[kind] = await kind.load(store, at=at, earlier=_earlier(kind, kept_parts))
+                kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
                 gc.collect()
                 kept, peak = tracemalloc.get_traced_memory()
                 traced.append(((kept - before) / 1e6, (peak - before) / 1e6))
@@ -92,10 +91,6 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
         max(p.peak_mb for p in found),
     )
     return [*found, whole]
-
-
-def _earlier(kind: type[SnapshotPart], loaded: dict[type, object]) -> Earlier:
-    return Earlier(MappingProxyType({k: loaded[k] for k in kind.needs}))
 
 
 def print_parts(found: list[PartBuild]) -> None:

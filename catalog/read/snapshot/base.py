@@ -10,13 +10,13 @@ mixins that answer from it and fall back to Cypher when there is no snapshot yet
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import ClassVar, Protocol, Self, TypeVar
 
 from catalog.read.reader import CatalogReader
-from catalog.store.base import GraphStore
+from catalog.store.base import GraphStore, Row
 
 
 class SnapshotPart(Protocol):
@@ -53,12 +53,22 @@ class Earlier:
 
     parts: Mapping[type, object] = field(default_factory=lambda: MappingProxyType({}))
 
+    @classmethod
+    def needed_by(cls, kind: type[SnapshotPart], loaded: Mapping[type, object]) -> Earlier:
+        """What ``kind`` may read of the parts ``loaded`` so far: the parts it names in ``needs``."""
+        return cls(MappingProxyType({needed: loaded[needed] for needed in kind.needs}))
+
     def part(self, kind: type[P]) -> P:
         """The loaded part of type ``kind``; raises ``MissingPart`` when the part using it does not name it in ``needs``."""
         try:
             return self.parts[kind]  # type: ignore[return-value]
         except KeyError:
             raise MissingPart(f"{kind.__name__} is not loaded yet: name it in the needs of the part that reads it") from None
+
+
+async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
+    """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
+    return [await read for read in reads]
 
 
 def in_load_order(parts: Sequence[type[SnapshotPart]]) -> tuple[type[SnapshotPart], ...]:

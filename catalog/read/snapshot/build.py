@@ -36,7 +36,7 @@ async def build_snapshot(
     with shared_texts():
         for kind in in_load_order(parts):
             began = time.perf_counter()
-            loaded[kind] = await kind.load(store, at=at, earlier=Earlier(MappingProxyType({k: loaded[k] for k in kind.needs})))
+            loaded[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, loaded))
             seconds[kind.__name__] = time.perf_counter() - began
     return Snapshot(
         generation.number,

@@ -170,16 +170,14 @@ class CurrentGraph:
             found.append(links)
         return found
 
-    def links_to(self, label: str, rel: str, from_labels: Sequence[str]) -> Iterator[tuple[str, GraphNode]]:
-        """Every current edge of type ``rel`` from a node of ``from_labels`` (current or not) to a current ``label`` node:
-        (the start's key, the end node), once per edge."""
-        side, names, ordered = self.forward[rel], self.label_names, self.ordered
-        starts = {i for i, name in enumerate(names) if name in from_labels}
+    def entries(self, rel: str, *, forward: bool) -> Iterator[tuple[str, str, GraphNode]]:
+        """Every current edge of type ``rel`` seen from one end (its start when ``forward``, else its end), whatever
+        that end's state, to a current node the snapshot holds: (the end's key, its label, the neighbour), once per edge."""
+        side, names, ordered = (self.forward if forward else self.backward)[rel], self.label_names, self.ordered
         ptr, own, other = side.ptr, side.own, side.other
         for key, row in side.index.items():
             for i in range(ptr[row], ptr[row + 1]):
-                if own[i] in starts and (node := ordered[other[i]]).label == label:
-                    yield key, node
+                yield key, names[own[i]], ordered[other[i]]
 
     def neighbour_keys(self, hop: Hop, key: str) -> list[str]:
         """The distinct keys of a node's current neighbours over ``hop``, sorted (no edge facts built)."""

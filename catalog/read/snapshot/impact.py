@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar, Self
@@ -30,7 +30,7 @@ import numpy.typing as npt
 from catalog.core.model import ACCOUNTABLE_FOR, ESCALATES_VIA, OWNS
 from catalog.read.impact import Dependent, Holder, OwnerName, PolicyName, first_level
 from catalog.read.nodes import GraphNode
-from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads, one_at_a_time
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.store.base import GraphStore, Row
 
@@ -62,11 +62,6 @@ def gather(ptr: Indices, idx: Indices, rows: Indices) -> Indices:
     # For each output slot: its row's start, plus its position inside the row.
     shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
     return idx[shift + np.arange(total)]
-
-
-async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
-    """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
-    return [await read for read in reads]
 
 
 @dataclass(frozen=True)
@@ -182,21 +177,15 @@ class ResolvedOwners:
 
 def _owner_claims(graph: CurrentGraph, rel: str, current: set[tuple[str, str]]) -> dict[str, set[str]]:
     """Each current service's or resource's key → the keys of its current teams and people over ``rel``'s current edges."""
-    side, names, ordered = graph.backward[rel], graph.label_names, graph.ordered
-    ptr, own, other = side.ptr, side.own, side.other
-    claims: dict[str, set[str]] = {}
-    for key, row in side.index.items():
-        found = {
-            node.id
-            for i in range(ptr[row], ptr[row + 1])
-            if (key, names[own[i]]) in current and (node := ordered[other[i]]).label in _OWNER_LABELS
-        }
-        if found:
-            claims[key] = found
+    claims: dict[str, set[str]] = defaultdict(set)
+    for key, label, owner in graph.entries(rel, forward=False):
+        if owner.label in _OWNER_LABELS and (key, label) in current:
+            claims[key].add(owner.id)
     return claims
 
 
 _OWNER_LABELS = frozenset({"Team", "Person"})
+_ESCALATING = frozenset({"Service", "Team"})
 
 
 @dataclass(frozen=True)
@@ -212,7 +201,11 @@ class Escalation:
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
-        links = earlier.part(CurrentGraph).links_to("EscalationPolicy", ESCALATES_VIA.type, ("Service", "Team"))
+        links = [
+            (key, policy)
+            for key, label, policy in earlier.part(CurrentGraph).entries(ESCALATES_VIA.type, forward=True)
+            if label in _ESCALATING and policy.label == "EscalationPolicy"
+        ]
         shifts = await store.read_table(
             "MATCH (p:Person)-[o:ON_CALL]->(s:OnCallShift)-[r:SHIFT_OF]->(e:EscalationPolicy)\n"
             "WHERE o.active = true AND r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from operator import itemgetter
@@ -47,7 +47,7 @@ from catalog.read.oncall import (
     target_edges,
     target_query,
 )
-from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads, one_at_a_time
 from catalog.read.snapshot.interning import PackedRows
 from catalog.store.base import GraphStore, Row
 
@@ -60,11 +60,6 @@ def _grouped(rows: Sequence[Row], key: str) -> dict[str, list[Row]]:
     for row in rows:
         grouped[str(row[key])].append(row)
     return grouped
-
-
-async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
-    """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
-    return [await read for read in reads]
 
 
 @dataclass(frozen=True)
