@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from catalog.read.base import ReadBase
 from catalog.read.history import Contact, Interval, OwnerEdge, shift_at, shift_starting
 from catalog.read.history import contact_of as contact
 from catalog.read.history import text_or_none as text
+from catalog.store.base import return_items, returning
 from catalog.store.dialect import Dialect
 
 ON_CALL_SOURCES = ("pagerduty",)
@@ -131,19 +132,32 @@ def _window(row: dict[str, Any]) -> tuple[str | None, str | None]:
     return report_window(row.get("report"))
 
 
-_OWNER = "o.id AS id, o.name AS name, o.display_name AS display_name, o.email AS email, o.chat_channel AS chat"
-_SHIFT_FIELDS = (
-    "s.id AS id, s.policy AS policy, s.level AS level, s.person AS person, s.schedule AS schedule, s.starts_at AS starts_at, "
-    "s.ends_at AS ends_at, s.retired_at AS retired_at, s.source_instance AS instance"
-)
+_OWNER = {"id": "o.id", "name": "o.name", "display_name": "o.display_name", "email": "o.email", "chat": "o.chat_channel"}
+_SHIFT_FIELDS = {
+    "id": "s.id",
+    "policy": "s.policy",
+    "level": "s.level",
+    "person": "s.person",
+    "schedule": "s.schedule",
+    "starts_at": "s.starts_at",
+    "ends_at": "s.ends_at",
+    "retired_at": "s.retired_at",
+    "instance": "s.source_instance",
+}
 # The read that retired a shift is the run of its source instance that started at its retired_at; its
 # window says whether the shift still counts before it. The JSON report only for runs without the typed window.
-RETIRING = (
+RETIRING_MATCH = (
     "OPTIONAL MATCH (run:ImportRun) WHERE s.retired_at IS NOT NULL AND run.source_instance = s.source_instance "
-    "AND run.started_at = s.retired_at\n"
-    f"RETURN {_SHIFT_FIELDS}, run.shifts_since AS since, run.shifts_until AS until, "
-    "CASE WHEN run.shifts_since IS NULL THEN run.report ELSE NULL END AS report"
+    "AND run.started_at = s.retired_at"
 )
+RETIRING_COLUMNS: Mapping[str, str] = {
+    **_SHIFT_FIELDS,
+    "since": "run.shifts_since",
+    "until": "run.shifts_until",
+    "report": "CASE WHEN run.shifts_since IS NULL THEN run.report ELSE NULL END",
+}
+"""The columns of a shift read: the shift (``s``), and the window of the read that retired it (``RETIRING_MATCH``)."""
+RETIRING = f"{RETIRING_MATCH}\nRETURN {return_items(RETIRING_COLUMNS)}"
 
 
 def _shift(r: dict[str, Any]) -> Shift:
@@ -174,56 +188,109 @@ def _rules(value: Any) -> tuple[dict[str, Any], ...] | None:
     return tuple(rule for rule in decoded if isinstance(rule, dict) and isinstance(rule.get("level"), int))
 
 
-_LINK = "r.first_seen AS first_seen, r.retired_at AS retired_at, r.strength AS strength, r.evidence AS evidence"
+_LINK = {"first_seen": "r.first_seen", "retired_at": "r.retired_at", "strength": "r.strength", "evidence": "r.evidence"}
+_LINK_TEXT = return_items(_LINK)
+
+Table = tuple[str, dict[str, str]]
+"""A read as ``GraphStore.read_table`` takes it: a query without its RETURN, and its columns (name: expression).
+The snapshot reads each whole with ``read_table`` (on Neo4j, tens of times cheaper than ``read`` for large
+results); the Cypher reader's per-key reads use the same text through ``returning``."""
+
+
+def ownership_table(dialect: Dialect, service: str = "") -> Table:
+    """Ownership edges into services (``service``: a property map that picks one), with the owner's contact."""
+    rel = "type(r)" if dialect.name == "neo4j" else "label(r)"
+    return f"MATCH (o)-[r:ACCOUNTABLE_FOR|OWNS]->(s:Service {service})", {
+        "service": "s.id",
+        "rel": rel,
+        "label": dialect.label_of("o"),
+        **_OWNER,
+        "first_seen": "r.first_seen",
+        "retired_at": "r.retired_at",
+        "source": "r.source",
+        "instance": "r.source_instance",
+        "strength": "r.strength",
+        "rule": "r.rule",
+        "evidence": "r.evidence",
+        "sources": "r.sources",
+    }
 
 
 def ownership_query(dialect: Dialect, service: str = "") -> str:
-    """Ownership edges into services (``service``: a property map that picks one), with the owner's contact."""
-    rel = "type(r)" if dialect.name == "neo4j" else "label(r)"
-    return (
-        f"MATCH (o)-[r:ACCOUNTABLE_FOR|OWNS]->(s:Service {service}) RETURN s.id AS service, {rel} AS rel, "
-        f"{dialect.label_of('o')} AS label, {_OWNER}, r.first_seen AS first_seen, r.retired_at AS retired_at, "
-        "r.source AS source, r.source_instance AS instance, r.strength AS strength, r.rule AS rule, r.evidence AS evidence, "
-        "r.sources AS sources"
-    )
+    return returning(*ownership_table(dialect, service))
+
+
+def escalation_table(label: str, anchor: str = "") -> Table:
+    """Links of services or teams (``label``) to escalation policies, current and retired."""
+    extra = "r.external_service" if label == "Service" else "''"
+    return f"MATCH (x:{label} {anchor})-[r:ESCALATES_VIA]->(p:EscalationPolicy)", {
+        "key": "x.id",
+        "policy": "p.id",
+        **_LINK,
+        "external_service": extra,
+    }
 
 
 def escalation_query(label: str, anchor: str = "") -> str:
-    """Links of services or teams (``label``) to escalation policies, current and retired."""
-    extra = "r.external_service" if label == "Service" else "''"
-    return (
-        f"MATCH (x:{label} {anchor})-[r:ESCALATES_VIA]->(p:EscalationPolicy) "
-        f"RETURN x.id AS key, p.id AS policy, {_LINK}, {extra} AS external_service"
-    )
+    return returning(*escalation_table(label, anchor))
 
 
-POLICY_FIELDS = (
-    "p.id AS id, p.external_id AS ext, p.name AS name, p.url AS url, p.num_loops AS loops, p.rules AS rules, "
-    "p.source_instance AS instance, p.retired_at AS retired_at, p.state AS state"
-)
+POLICY_COLUMNS: Mapping[str, str] = {
+    "id": "p.id",
+    "ext": "p.external_id",
+    "name": "p.name",
+    "url": "p.url",
+    "loops": "p.num_loops",
+    "rules": "p.rules",
+    "instance": "p.source_instance",
+    "retired_at": "p.retired_at",
+    "state": "p.state",
+}
+"""An escalation policy (``p``) as ``policy_facts`` reads it."""
+POLICY_FIELDS = return_items(POLICY_COLUMNS)
+
+
+def target_table(dialect: Dialect, anchor: str = "") -> Table:
+    return f"MATCH (p:EscalationPolicy {anchor})-[r:ESCALATES_TO]->(t)", {
+        "policy": "p.id",
+        "target": "t.id",
+        "label": dialect.label_of("t"),
+        "levels": "r.levels",
+        "first_seen": "r.first_seen",
+        "retired_at": "r.retired_at",
+    }
 
 
 def target_query(dialect: Dialect, anchor: str = "") -> str:
-    return (
-        f"MATCH (p:EscalationPolicy {anchor})-[r:ESCALATES_TO]->(t) "
-        f"RETURN p.id AS policy, t.id AS target, {dialect.label_of('t')} AS label, r.levels AS levels, "
-        "r.first_seen AS first_seen, r.retired_at AS retired_at"
-    )
+    return returning(*target_table(dialect, anchor))
+
+
+def people_table(dialect: Dialect, anchor: str = "") -> Table:
+    return f"MATCH (n:Person|Schedule {anchor})", {
+        "id": "n.id",
+        "label": dialect.label_of("n"),
+        "name": "n.name",
+        "display_name": "n.display_name",
+        "email": "n.email",
+        "ext": "n.external_id",
+    }
 
 
 def people_query(dialect: Dialect, anchor: str = "") -> str:
-    return (
-        f"MATCH (n:Person|Schedule {anchor}) "
-        f"RETURN n.id AS id, {dialect.label_of('n')} AS label, n.name AS name, n.display_name AS display_name, "
-        "n.email AS email, n.external_id AS ext"
-    )
+    return returning(*people_table(dialect, anchor))
 
 
-RUN_FIELDS = (
-    "x.source_instance AS instance, x.started_at AS started_at, x.finished_at AS finished_at, x.complete AS complete, "
-    "x.shifts_since AS since, x.shifts_until AS until, "
-    "CASE WHEN x.shifts_since IS NULL AND x.shifts_until IS NULL THEN x.report ELSE NULL END AS report"
-)
+RUN_COLUMNS: Mapping[str, str] = {
+    "instance": "x.source_instance",
+    "started_at": "x.started_at",
+    "finished_at": "x.finished_at",
+    "complete": "x.complete",
+    "since": "x.shifts_since",
+    "until": "x.shifts_until",
+    "report": "CASE WHEN x.shifts_since IS NULL AND x.shifts_until IS NULL THEN x.report ELSE NULL END",
+}
+"""An on-call source's import run (``x``) as ``runs_around`` reads it."""
+RUN_FIELDS = return_items(RUN_COLUMNS)
 
 
 class OnCallReads(ReadBase):
@@ -238,11 +305,11 @@ class OnCallReads(ReadBase):
         (resolved or claimed), current and retired; one read. The caller keeps the teams that owned it then."""
         rows = await self.store.read(
             "MATCH (s:Service {id: $key})-[r:ESCALATES_VIA]->(p:EscalationPolicy)\n"
-            f"RETURN '' AS team, p.id AS policy, {_LINK}, r.external_service AS external_service\n"
+            f"RETURN '' AS team, p.id AS policy, {_LINK_TEXT}, r.external_service AS external_service\n"
             "UNION ALL\n"
             "MATCH (t:Team)-[:ACCOUNTABLE_FOR|OWNS]->(s:Service {id: $key}) WITH DISTINCT t\n"
             "MATCH (t)-[r:ESCALATES_VIA]->(p:EscalationPolicy)\n"
-            f"RETURN t.id AS team, p.id AS policy, {_LINK}, '' AS external_service",
+            f"RETURN t.id AS team, p.id AS policy, {_LINK_TEXT}, '' AS external_service",
             {"key": key},
         )
         return policy_links(rows)

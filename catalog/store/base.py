@@ -47,7 +47,12 @@ def text_table() -> dict[str, str] | None:
 
 def returning(match: str, columns: Mapping[str, str]) -> str:
     """A table read's query: ``match`` with a RETURN of ``columns`` (name: expression)."""
-    return f"{match} RETURN {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}"
+    return f"{match} RETURN {return_items(columns)}"
+
+
+def return_items(columns: Mapping[str, str]) -> str:
+    """``columns`` (name: expression) as the items of a RETURN: ``expression AS name, ...``."""
+    return ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
 
 
 def shared_row(row: Row, texts: dict[str, str]) -> Row:

@@ -141,7 +141,7 @@ class Neo4jStore(GraphStore):
     async def read_table(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> list[Row]:
         # One record holding every row as a map: the driver spends tens of microseconds on each
         # record it receives, which made reading 100k rows take seconds where the query took 0.3 s.
-        fields = ", ".join(f"{name}: {expr}" for name, expr in columns.items())
+        fields = ", ".join(f"`{name}`: {expr}" for name, expr in columns.items())
         record = await self._read(f"{match} RETURN collect({{{fields}}}) AS rows", params, lambda result: result.single())
         if record is None:
             return []
