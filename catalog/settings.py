@@ -15,7 +15,7 @@ ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", 
 """JWT signature algorithms whose verification key can be public."""
 
 
-DEFAULT_EMBEDDED_BUFFER_POOL_MB = 256
+DEFAULT_EMBEDDED_BUFFER_POOL_MB = 128
 """Small enough for a laptop or a small container; the M company's store is about 300 MiB on disk."""
 MIN_EMBEDDED_BUFFER_POOL_MB = 64
 """LadybugDB needs about 20 MiB to create the catalog's tables; below 64 MiB little else fits."""
@@ -42,10 +42,11 @@ class Settings(BaseSettings):
         DEFAULT_EMBEDDED_BUFFER_POOL_MB,
         ge=MIN_EMBEDDED_BUFFER_POOL_MB,
         le=1 << 20,
-        description="Memory (MiB) the embedded store (LadybugDB) may cache the database in, most of the server's memory (left to "
-        "itself, LadybugDB takes up to 80% of the machine's RAM). Large table reads and sync write batches that do not fit are "
-        "done in pieces, and a pool below 256 MiB checkpoints after less WAL, so the default builds the snapshot of scale L "
-        "(100k services) and 64 MiB syncs scale M; raise it if a read or a sync still fails with a full buffer pool.",
+        description="Memory (MiB) the embedded store (LadybugDB) may cache the database in (left to itself, LadybugDB takes up "
+        "to 80% of the machine's RAM). Hot answers come from the in-memory snapshot, so the pool mostly serves its build, syncs "
+        "and history reads: the default keeps the server of scale M (20k services) under 800 MiB. Large table reads and sync "
+        "write batches that do not fit are done in pieces, and a pool below 256 MiB checkpoints after less WAL (64 MiB syncs "
+        "scale M); raise it if a read or a sync still fails with a full buffer pool, or for faster history and search reads.",
     )
     host: str = Field("127.0.0.1", description="Address `catalog serve` listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port `catalog serve` listens on.")

@@ -30,8 +30,8 @@ async def _pool_bytes(settings: Settings) -> int:
 async def test_the_default_keeps_the_embedded_store_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CATALOG_EMBEDDED_BUFFER_POOL_MB", raising=False)
     settings = Settings(store="embedded", embedded_path=tmp_path / "catalog.lbdb")
-    assert settings.embedded_buffer_pool_mb == DEFAULT_EMBEDDED_BUFFER_POOL_MB == 256
-    assert await _pool_bytes(settings) == 256 << 20
+    assert settings.embedded_buffer_pool_mb == DEFAULT_EMBEDDED_BUFFER_POOL_MB == 128
+    assert await _pool_bytes(settings) == 128 << 20
 
 
 async def test_the_variable_reaches_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,11 +78,11 @@ async def test_repeated_syncs_fit_in_the_smallest_pool(tmp_path: Path) -> None:
         await store.close()
 
 
-@pytest.mark.parametrize(("pool_mb", "threshold_mb"), [(64, 4), (128, 8), (DEFAULT_EMBEDDED_BUFFER_POOL_MB, 16), (1024, 16)])
+@pytest.mark.parametrize(("pool_mb", "threshold_mb"), [(64, 4), (DEFAULT_EMBEDDED_BUFFER_POOL_MB, 8), (256, 16), (1024, 16)])
 async def test_a_small_pool_checkpoints_after_less_wal(pool_mb: int, threshold_mb: int, tmp_path: Path) -> None:
     # What a commit wrote stays in the pool until the next checkpoint, which needs memory of its own:
-    # a pool below the default checkpoints after a sixteenth of its size of WAL; the default and larger
-    # pools keep LadybugDB's own 16 MiB.
+    # a pool below 256 MiB (the default among them) checkpoints after a sixteenth of its size of WAL;
+    # larger pools keep LadybugDB's own 16 MiB.
     store = EmbeddedStore(tmp_path / "catalog.lbdb", buffer_pool_mb=pool_mb)
     try:
         rows = await store.read("CALL current_setting('checkpoint_threshold') RETURN *")

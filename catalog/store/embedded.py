@@ -56,8 +56,8 @@ def checkpoint_threshold(buffer_pool_mb: int) -> int:
 
     What a commit wrote stays in the pool, unevictable, until the next checkpoint, and the checkpoint
     needs memory of its own on top: at scale M on a 64 MiB pool, the checkpoint after 16 MiB of WAL
-    found about 40 MiB held and failed (the writes were stored, the sync stopped). The default
-    pool, and any larger one, keeps LadybugDB's threshold."""
+    found about 40 MiB held and failed (the writes were stored, the sync stopped). A pool of 256 MiB
+    or more keeps LadybugDB's threshold."""
     return min(LADYBUG_CHECKPOINT_THRESHOLD, (buffer_pool_mb << 20) // CHECKPOINT_SHARE)
 
 
