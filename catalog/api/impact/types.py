@@ -21,7 +21,7 @@ from catalog.api.entity import as_time
 from catalog.api.errors import BadArgument
 from catalog.api.identification import Identification, identification_of, service_stub
 from catalog.api.limits import checked_first
-from catalog.api.loaders import done, load_all
+from catalog.api.loaders import done, load_all, read_all
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
@@ -269,10 +269,11 @@ class BlastRadius:
             raise BadArgument(str(exc)) from exc
         # The page's owners and policies in one batch each, so that every team's ``owner`` and ``policy`` answer at once.
         loaders = info.context.loaders
-        for label in ("Team", "Person"):
-            await _prime(info, "owner", loaders.node_with_retired(label), [t.key for t in listed if t.label == label])
+        if asks_of_nodes(info, "owner"):
+            for label in ("Team", "Person"):
+                await read_all(loaders.node_with_retired(label), sorted({t.key for t in listed if t.label == label}))
         if asks_of_nodes(info, "escalationPolicies", "policy"):
-            await load_all(loaders.node_with_retired("EscalationPolicy"), sorted({p.key for t in listed for p in t.policies}))
+            await read_all(loaders.node_with_retired("EscalationPolicy"), sorted({p.key for t in listed for p in t.policies}))
         # Every team's first services in one read, so that each team's ``services`` and first ``affectedServices`` answer at once.
         pages: Sequence[list[ImpactedService] | None] = [None] * len(listed)
         if asks_of_nodes(info, "affectedServices") or asks_of_nodes(info, "services"):
