@@ -67,18 +67,25 @@ async def impacted_pages(info: Info, pages: Sequence[Sequence[impact.ImpactedSer
     services = dict(zip(wanted, await reader.nodes_with_retired("Service", wanted), strict=True))
     missing = sorted({s.via for s in rows if services[s.via] is None})
     resources = dict(zip(missing, await reader.nodes_with_retired("Resource", missing), strict=True)) if missing else {}
+    # One object per node, however many items name it (the failing service is the ``via`` of every item at distance 1).
+    made: dict[str, Service | Resource] = {}
     listed: list[list[ImpactedService]] = []
     for page in pages:
         objects = []
         for s in page:
-            via: Service | Resource
-            if (via_row := services[s.via]) is not None:
-                via = Service(row=via_row)
-            elif (resource := resources.get(s.via)) is not None:
-                via = Resource(row=resource)
-            else:
-                via = Service(row=service_stub(s.via, s.via_name))
-            service = Service(row=services[s.key] or service_stub(s.key, s.name))
+            via = made.get(s.via)
+            if via is None:
+                if (via_row := services[s.via]) is not None:
+                    via = made[s.via] = Service(row=via_row)
+                elif (resource := resources.get(s.via)) is not None:
+                    via = made[s.via] = Resource(row=resource)
+                else:
+                    via = Service(row=service_stub(s.via, s.via_name))
+            service = made.get(s.key)
+            if service is None or service.__class__ is not Service:
+                service = Service(row=services[s.key] or service_stub(s.key, s.name))
+                if services[s.key] is not None:
+                    made[s.key] = service
             objects.append(ImpactedService(key=s.key, service=service, distance=s.distance, via=via))
         listed.append(objects)
     return listed
