@@ -176,10 +176,14 @@ async def test_via_is_the_first_by_key_of_the_nearer_services_on_both_stores(sto
     (tmp_path / "via.yaml").write_text(text, encoding="utf-8")
     await sync(store, read_backstage([tmp_path / "via.yaml"], instance="via"), now=AT_NOON)
 
-    answer = await blast_radius(CatalogReader(store), "base", 3, max_depth=10, at=AT_NOON)
-    [team] = answer.teams
-    # top is at distance 2 through z-mid (its shortest way), not 3 through leaf.
-    assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
+    from catalog.read.snapshot import SnapshotReader, build_snapshot
+
+    # From Cypher (the dependencies read) and from a snapshot (over its arrays): the same via.
+    for reader in (CatalogReader(store), SnapshotReader(store, await build_snapshot(store))):
+        answer = await blast_radius(reader, "base", 3, max_depth=10, at=AT_NOON)
+        [team] = answer.teams
+        # top is at distance 2 through z-mid (its shortest way), not 3 through leaf.
+        assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
 
 
 QUERY = """query($service: String!, $depth: Int, $per: Int, $after: String) {
