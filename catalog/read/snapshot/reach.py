@@ -5,7 +5,8 @@ A hub's walk reaches about 20,000 services at scale M, and an incident reads the
 sorting every group cost about 90 ms there; here the reached services are grouped by owner with
 numpy (gathers over an owner table per node, ``bincount`` and ``minimum.at`` per owner, one
 ``lexsort`` for the ranking), and Python objects are built only for the owners and services a
-page reads. Counts per distance and in total stay complete, and the ranking is the one
+page reads. The ``via`` of a page's services (``nearer``) is found over the same arrays, for the
+whole page at once. Counts per distance and in total stay complete, and the ranking is the one
 ``ListedReach`` gives from a list (``tests/test_read_contract.py`` compares them).
 
 ``OwnerIndex`` holds what every walk over one snapshot shares: each node's current owners as
