@@ -176,10 +176,14 @@ async def test_via_is_the_first_by_key_of_the_nearer_services_on_both_stores(sto
     (tmp_path / "via.yaml").write_text(text, encoding="utf-8")
     await sync(store, read_backstage([tmp_path / "via.yaml"], instance="via"), now=AT_NOON)
 
-    answer = await blast_radius(CatalogReader(store), "base", 3, max_depth=10, at=AT_NOON)
-    [team] = answer.teams
-    # top is at distance 2 through z-mid (its shortest way), not 3 through leaf.
-    assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
+    from catalog.read.snapshot import SnapshotReader, build_snapshot
+
+    # From Cypher (the dependencies read) and from a snapshot (over its arrays): the same via.
+    for reader in (CatalogReader(store), SnapshotReader(store, await build_snapshot(store))):
+        answer = await blast_radius(reader, "base", 3, max_depth=10, at=AT_NOON)
+        [team] = answer.teams
+        # top is at distance 2 through z-mid (its shortest way), not 3 through leaf.
+        assert services(team) == [("a-mid", 1, "base"), ("z-mid", 1, "base"), ("leaf", 2, "a-mid"), ("top", 2, "z-mid")]
 
 
 QUERY = """query($service: String!, $depth: Int, $per: Int, $after: String) {
@@ -335,3 +339,62 @@ async def test_on_call_is_resolved_for_the_teams_on_the_page_only(store: GraphSt
     assert code == 0 and f"2 of 5 owners shown; the next ones: --after {key('group', 'data-team')}" in out
     code, out, _ = await cli(store, command.register, "blast-radius", "ledger", "--teams", "2", "--after", key("group", "data-team"))
     assert code == 0 and "checkout-team" in out and "payments-team" not in out
+
+
+FIRST_SERVICES = """query($per: Int, $first: Int, $after: String, $teams: Int = 10) {
+  blastRadius(service: "ledger", depth: 3, servicesPerTeam: $per) {
+    teams(first: $teams) {
+      nodes {
+        owner { ... on Team { name } ... on Person { displayName } } count
+        services { service { name } distance via { ... on Service { name } ... on Resource { ref } } }
+        affectedServices(first: $first, after: $after) {
+          totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { cursor node { service { ref name } distance via { ... on Service { ref } ... on Resource { ref } } } }
+        }
+        onCall { name } escalationPolicies { policy { name } }
+      }
+    }
+    unowned { affectedServices(first: $first) { totalCount edges { cursor node { service { name } distance } } } }
+  }
+}"""
+
+
+async def test_a_team_s_first_services_answer_the_same_from_its_page_or_read_again_from_either_reader(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    # Each team's first services come with the page of teams (its first ``servicesPerTeam``); an ``affectedServices``
+    # they do not cover, or one after a cursor, is read again. Every way answers alike, from Cypher and from a snapshot,
+    # through the server's schema (its executor).
+    from catalog.api.context import build_context
+    from catalog.api.schema import build_schema
+    from catalog.read.snapshot import build_snapshot
+    from tests.fixtures.answers.impact.support import settings
+
+    await sync_all(store, tmp_path)
+    snapshot = await build_snapshot(store)
+    schema = build_schema(settings())
+
+    async def page(snap: Any, **variables: Any) -> dict[str, Any]:
+        context = build_context(store, settings(), snapshot=snap)
+        result = await schema.execute(FIRST_SERVICES, variable_values=variables, context_value=context)
+        assert result.errors is None, [e.message for e in result.errors]
+        assert result.data is not None
+        return result.data["blastRadius"]
+
+    def affected(data: dict[str, Any]) -> list[Any]:
+        return [team["affectedServices"] for team in data["teams"]["nodes"]] + [data["unowned"]["affectedServices"]]
+
+    for first in (0, 1, 2, 5):
+        answers = [await page(snap, per=per, first=first) for per in (0, 1, 2, 20) for snap in (None, snapshot)]
+        assert all(affected(data) == affected(answers[0]) for data in answers)
+        for data, per in zip(answers, (0, 0, 1, 1, 2, 2, 20, 20), strict=True):
+            for team in data["teams"]["nodes"]:
+                listed = [(e["node"]["service"]["name"], e["node"]["distance"]) for e in team["affectedServices"]["edges"]]
+                assert [(s["service"]["name"], s["distance"]) for s in team["services"]][:first] == listed[:per]
+    whole = affected(await page(snapshot, per=20, first=20))
+    payments = whole[0]
+    assert payments["totalCount"] == 3 and [e["cursor"] for e in payments["edges"]][-1] == payments["pageInfo"]["endCursor"]
+    # After the first service, from either reader: the rest of the team's list.
+    for snap in (None, snapshot):
+        rest = (await page(snap, per=20, first=20, teams=1, after=payments["edges"][0]["cursor"]))["teams"]["nodes"][0]["affectedServices"]
+        assert rest["edges"] == payments["edges"][1:] and rest["pageInfo"]["hasPreviousPage"]

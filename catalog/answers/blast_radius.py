@@ -267,22 +267,33 @@ class Impact:
         assert root is not None and reach is not None
         done = self._via
         farther = sorted({s.key for services in lists for s in services if s.distance > 1 and s.key not in done})
-        nearer: dict[str, str] = {}
-        for key, dependencies in zip(farther, await self.reader.dependency_keys(farther), strict=True):
-            found = reach.dependent(key)
-            step = (found.distance if found is not None else 0) - 1
-            nearer[key] = next((d for d in dependencies if (near := reach.dependent(d)) is not None and near.distance == step), "")
+        nearer = dict(zip(farther, await self._nearer(farther), strict=True))
+        through = (root.key, root.name)
 
         def with_via(s: Dependent) -> ImpactedService:
             if (known := done.get(s.key)) is not None:
                 return known
-            via = root.key if s.distance == 1 else nearer.get(s.key, "")
-            through = None if via == root.key else reach.dependent(via)
-            via_name = root.name if via == root.key else (through.name if through is not None else via)
+            via, via_name = through if s.distance == 1 else nearer[s.key]
             found = done[s.key] = ImpactedService(s.key, s.name, s.distance, via, via_name)
             return found
 
         return [[with_via(s) for s in services] for services in lists]
+
+    async def _nearer(self, keys: Sequence[str]) -> list[tuple[str, str]]:
+        """The ``via`` of each service in ``keys`` (at distance 2 or more), with its name: from the walk when it holds
+        the edges, else from the current dependencies read."""
+        reach = self.reach
+        assert reach is not None
+        found = reach.nearer(keys) if keys else []
+        if found is not None:
+            return found
+        found = []
+        for key, dependencies in zip(keys, await self.reader.dependency_keys(keys), strict=True):
+            at = reach.dependent(key)
+            step = (at.distance if at is not None else 0) - 1
+            near = next((n for d in dependencies if (n := reach.dependent(d)) is not None and n.distance == step), None)
+            found.append(("", "") if near is None else (near.key, near.name))
+        return found
 
     async def _paging(self, page: Sequence[Group]) -> tuple[Mapping[str, tuple[Holder, ...]], dict[str, set[str]], dict[str, str | None]]:
         """Who is on call for each policy that pages for the page's owners, the policies per owner, and policy names."""

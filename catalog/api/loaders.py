@@ -86,3 +86,27 @@ async def load_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
     the loads join one batch all the same, and a page of hundreds of keys costs a loop over them."""
     futures = [loader.load(key) for key in keys]
     return [await future for future in futures]
+
+
+async def read_all(loader: DataLoader[K, V], keys: Sequence[K]) -> list[V]:
+    """``load_all`` for a page resolver that reads its items' values once for the whole page: the keys ``loader``
+    does not hold yet are read in one call of its load function, and their values put in its cache as they are (a
+    loaded future each, for ``done``), without a batch, a callback and a scheduled call per key (a team's page of
+    100 services and their owners: 200 keys). Unlike ``load_all``, the call is not shared with other resolvers'
+    loads of the same event-loop turn: page resolvers (one per connection) call it, not per-item ones."""
+    if not loader.cache:
+        return await load_all(loader, keys)
+    cache = loader.cache_map
+    missing = [key for key in dict.fromkeys(keys) if (held := cache.get(key)) is None or held.cancelled()]
+    if missing:
+        values = list(await loader.load_fn(missing))
+        if len(values) != len(missing):
+            raise ValueError(f"a loader's read returned {len(values)} values for {len(missing)} keys")
+        for key, value in zip(missing, values, strict=True):
+            future: Future[V] = loader.loop.create_future()
+            if isinstance(value, BaseException):
+                future.set_exception(value)
+            else:
+                future.set_result(value)
+            cache.set(key, future)
+    return [await loader.load(key) for key in keys]

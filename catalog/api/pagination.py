@@ -55,9 +55,15 @@ class PageInfo:
     end_cursor: str | None = strawberry.field(description="Cursor of the last edge; pass it as `after` for the next page.")
 
 
+def _cursor(root: Any) -> str:
+    return encode_cursor(root.key)
+
+
 @strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(description="Opaque position of this item; pass it as `after` to continue after it.")
+    key: strawberry.Private[str]
+    """The key the cursor carries: the cursor is encoded only when asked for (a page of 500 items asks for one at most)."""
+    cursor: str = strawberry.field(resolver=_cursor, description="Opaque position of this item; pass it as `after` to continue after it.")
     node: T = strawberry.field(description="The item.")
 
 
@@ -103,13 +109,12 @@ def known_count(total: int) -> Counter:
 
 def build_connection(items: Sequence[T], keys: Sequence[str], *, has_next: bool, after: str | None, counter: Counter) -> Connection[T]:
     """A connection for one page; ``keys`` are the items' node keys, in the same order."""
-    cursors = [encode_cursor(key) for key in keys]
-    edges = [Edge(cursor=cursor, node=item) for cursor, item in zip(cursors, items, strict=True)]
+    edges = [Edge(key=key, node=item) for key, item in zip(keys, items, strict=True)]
     info = PageInfo(
         has_next_page=has_next,
         has_previous_page=after is not None,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
+        start_cursor=encode_cursor(keys[0]) if keys else None,
+        end_cursor=encode_cursor(keys[-1]) if keys else None,
     )
     return Connection(edges=edges, page_info=info, counter=counter)
 
@@ -157,13 +162,12 @@ def backward_connection(items: Sequence[T], keys: Sequence[str], *, last: int, b
             raise BadArgument(f"before: {before!r} points at an item no longer in the list; start again without `before`")
         end = position
     start = max(0, end - last)
-    cursors = [encode_cursor(keys[i]) for i in range(start, end)]
-    edges = [Edge(cursor=cursor, node=items[i]) for cursor, i in zip(cursors, range(start, end), strict=True)]
+    edges = [Edge(key=keys[i], node=items[i]) for i in range(start, end)]
     info = PageInfo(
         has_next_page=end < len(items),
         has_previous_page=start > 0,
-        start_cursor=cursors[0] if cursors else None,
-        end_cursor=cursors[-1] if cursors else None,
+        start_cursor=encode_cursor(keys[start]) if start < end else None,
+        end_cursor=encode_cursor(keys[end - 1]) if start < end else None,
     )
     return Connection(edges=edges, page_info=info, counter=known_count(len(items)))
 

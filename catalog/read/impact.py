@@ -119,6 +119,12 @@ class OwnerReach(ABC):
     def dependent(self, key: str) -> Dependent | None:
         """The reached service or resource ``key``; None when the walk did not reach it."""
 
+    def nearer(self, keys: Sequence[str]) -> list[tuple[str, str]] | None:
+        """For each reached key at distance 2 or more: the key and name of the first by key of its current dependencies
+        one step nearer the root (("", "") when none is); None when this reach does not hold the dependency edges, and
+        the caller reads them (``ImpactReads.dependency_keys``)."""
+        return None
+
     def count(self, owner: str | None) -> int:
         """How many reached services ``owner`` owns (None: how many have no owner)."""
         if owner is None:

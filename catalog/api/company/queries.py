@@ -89,5 +89,5 @@ class CompanyQuery:
         async def count() -> int:
             return await reader.count_build_run_points("company", company.COMPANY_KEY)
 
-        edges = [Edge(cursor=c, node=BuildRunPoint(row=p)) for c, p in zip(cursors, page, strict=True)]
+        edges = [Edge(key=p.taken_at, node=BuildRunPoint(row=p)) for p in page]
         return Connection(edges=edges, page_info=page_info, counter=count)

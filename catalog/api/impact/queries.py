@@ -146,7 +146,7 @@ class ImpactQuery:
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         )
-        edges = [Edge(cursor=c, node=AdoptionPoint(row=p)) for c, p in zip(cursors, page, strict=True)]
+        edges = [Edge(key=p.taken_at, node=AdoptionPoint(row=p)) for p in page]
         return Connection(edges=edges, page_info=info_, counter=_trend_count(info, _SCOPE[scope], scope_key, since, _moment(to, "to")))
 
 

@@ -21,7 +21,7 @@ from catalog.api.entity import as_time
 from catalog.api.errors import BadArgument
 from catalog.api.identification import Identification, identification_of, service_stub
 from catalog.api.limits import checked_first
-from catalog.api.loaders import done, load_all
+from catalog.api.loaders import done, load_all, read_all
 from catalog.api.oncall.nodes import EscalationPolicy, policy_object
 from catalog.api.owners import OwnerKey, owner_object, person_object
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
@@ -36,8 +36,9 @@ from catalog.read import Provenance as ProvenanceRow
 
 @strawberry.type(description="A service that depends on the failing one, directly or through others.")
 class ImpactedService:
-    # Plain fields, their nodes loaded for the whole page at once (``impacted_services``): a hub's page lists
+    # Plain fields, their nodes read for the whole page at once (``impacted_pages``): a hub's page lists
     # hundreds of services, and a resolver per item and field (an async one a task each) cost more than the answer.
+    key: strawberry.Private[str]
     service: Service = strawberry.field(description="The service.")
     distance: int = strawberry.field(description="Fewest dependency steps from the failing service: 1 when it depends on it directly.")
     via: DependencyTarget = strawberry.field(
@@ -47,25 +48,46 @@ class ImpactedService:
 
 
 async def impacted_services(info: Info, rows: Sequence[impact.ImpactedService]) -> list[ImpactedService]:
-    """The page's affected services as GraphQL objects, with their services and ``via`` nodes read in one batch
-    per label through the request's loaders (current or retired; a ``via`` that is no service is a resource)."""
+    """The page's affected services as GraphQL objects (``impacted_pages`` of one page)."""
+    [listed] = await impacted_pages(info, [rows])
+    return listed
+
+
+async def impacted_pages(info: Info, pages: Sequence[Sequence[impact.ImpactedService]]) -> list[list[ImpactedService]]:
+    """Pages of affected services as GraphQL objects, with their services and ``via`` nodes read in one call per
+    label for all the pages (current or retired; a ``via`` that is no service is a resource).
+
+    The reader is called once with every key, not through the request's loaders: a hub's page lists 500 services,
+    and a loader's load per key (a future, a callback, a scheduled call each) cost more than reading them."""
+    rows = [s for page in pages for s in page]
     if not rows:
-        return []
-    nodes = info.context.loaders.node_with_retired
-    found = await load_all(nodes("Service"), [*(s.key for s in rows), *(s.via for s in rows)])
-    services, via_services = found[: len(rows)], found[len(rows) :]
-    missing = sorted({s.via for s, row in zip(rows, via_services, strict=True) if row is None})
-    resources = dict(zip(missing, await load_all(nodes("Resource"), missing), strict=True))
-    listed = []
-    for s, row, via_row in zip(rows, services, via_services, strict=True):
-        via: Service | Resource
-        if via_row is not None:
-            via = Service(row=via_row)
-        elif (resource := resources.get(s.via)) is not None:
-            via = Resource(row=resource)
-        else:
-            via = Service(row=service_stub(s.via, s.via_name))
-        listed.append(ImpactedService(service=Service(row=row or service_stub(s.key, s.name)), distance=s.distance, via=via))
+        return [[] for _ in pages]
+    reader = info.context.reader
+    wanted = sorted({key for s in rows for key in (s.key, s.via)})
+    services = dict(zip(wanted, await reader.nodes_with_retired("Service", wanted), strict=True))
+    missing = sorted({s.via for s in rows if services[s.via] is None})
+    resources = dict(zip(missing, await reader.nodes_with_retired("Resource", missing), strict=True)) if missing else {}
+    # One object per node, however many items name it (the failing service is the ``via`` of every item at distance 1).
+    made: dict[str, Service | Resource] = {}
+    listed: list[list[ImpactedService]] = []
+    for page in pages:
+        objects = []
+        for s in page:
+            via = made.get(s.via)
+            if via is None:
+                if (via_row := services[s.via]) is not None:
+                    via = made[s.via] = Service(row=via_row)
+                elif (resource := resources.get(s.via)) is not None:
+                    via = made[s.via] = Resource(row=resource)
+                else:
+                    via = Service(row=service_stub(s.via, s.via_name))
+            service = made.get(s.key)
+            if service is None or service.__class__ is not Service:
+                service = Service(row=services[s.key] or service_stub(s.key, s.name))
+                if services[s.key] is not None:
+                    made[s.key] = service
+            objects.append(ImpactedService(key=s.key, service=service, distance=s.distance, via=via))
+        listed.append(objects)
     return listed
 
 
@@ -110,6 +132,8 @@ _REMOVAL = "Removal: 2027-06-30."
 class ImpactedTeam:
     row: strawberry.Private[impact.ImpactedTeam]
     found: strawberry.Private[impact.Impact]
+    listed: strawberry.Private[list[ImpactedService] | None] = None
+    """``row.services`` as GraphQL objects, when the page read them for all its teams at once (``BlastRadius.teams``)."""
 
     @strawberry.field(description="The owning team or person.", graphql_type=Owner)
     def owner(self, info: Info) -> Team | Person | Awaitable[Team | Person]:
@@ -130,15 +154,26 @@ class ImpactedTeam:
     @strawberry.field(
         description="Its affected services, nearest first, at most `servicesPerTeam`.",
         deprecation_reason=f"Use `affectedServices`, which pages them all. {_REMOVAL}",
+        graphql_type=list[ImpactedService],
     )
-    async def services(self, info: Info) -> list[ImpactedService]:
-        return await impacted_services(info, self.row.services)
+    def services(self, info: Info) -> list[ImpactedService] | Awaitable[list[ImpactedService]]:
+        return self.listed if self.listed is not None else impacted_services(info, self.row.services)
 
-    @strawberry.field(description="Its affected services, nearest first, then by name, one page at a time; `totalCount` is `count`.")
-    async def affected_services(
+    @strawberry.field(
+        description="Its affected services, nearest first, then by name, one page at a time; `totalCount` is `count`.",
+        graphql_type=Connection[ImpactedService],
+    )
+    def affected_services(
         self, info: Info, first: First = impact.DEFAULT_SERVICES_PER_TEAM, after: After = None
-    ) -> Connection[ImpactedService]:
-        return await _services_connection(info, self.found, self.row.key, first, after)
+    ) -> Connection[ImpactedService] | Awaitable[Connection[ImpactedService]]:
+        # The first page answers at once from the services the team's page already read (its first ``servicesPerTeam``)
+        # when it holds them all: an awaitable per team costs graphql-core a task, and a hub's page lists 25 teams.
+        listed, count = self.listed, self.row.count
+        if listed is not None and after is None and (first <= len(listed) or len(listed) == count):
+            checked_first(first, info.context.settings)
+            page = listed[:first]
+            return build_connection(page, [s.key for s in page], has_next=first < count, after=None, counter=known_count(count))
+        return _services_connection(info, self.found, self.row.key, first, after)
 
     @strawberry.field(
         description="Who is on call now: the first level with anyone on call of each escalation policy that pages for its "
@@ -241,12 +276,17 @@ class BlastRadius:
             raise BadArgument(str(exc)) from exc
         # The page's owners and policies in one batch each, so that every team's ``owner`` and ``policy`` answer at once.
         loaders = info.context.loaders
-        for label in ("Team", "Person"):
-            await _prime(info, "owner", loaders.node_with_retired(label), [t.key for t in listed if t.label == label])
+        if asks_of_nodes(info, "owner"):
+            for label in ("Team", "Person"):
+                await read_all(loaders.node_with_retired(label), sorted({t.key for t in listed if t.label == label}))
         if asks_of_nodes(info, "escalationPolicies", "policy"):
-            await load_all(loaders.node_with_retired("EscalationPolicy"), sorted({p.key for t in listed for p in t.policies}))
+            await read_all(loaders.node_with_retired("EscalationPolicy"), sorted({p.key for t in listed for p in t.policies}))
+        # Every team's first services in one read, so that each team's ``services`` and first ``affectedServices`` answer at once.
+        pages: Sequence[list[ImpactedService] | None] = [None] * len(listed)
+        if asks_of_nodes(info, "affectedServices") or asks_of_nodes(info, "services"):
+            pages = await impacted_pages(info, [t.services for t in listed])
         return build_connection(
-            [ImpactedTeam(row=t, found=self.row) for t in listed],
+            [ImpactedTeam(row=t, found=self.row, listed=page) for t, page in zip(listed, pages, strict=True)],
             [f"{t.label}:{t.key}" for t in listed],
             has_next=more,
             after=after_key,

@@ -158,7 +158,7 @@ class BuildDimension:
     @strawberry.field(description="The team's services no repository is linked to (they do not count).")
     async def services_without_repository(self, info: Info, first: First = 50, after: After = None) -> Connection[Service]:
         page = rows_connection(info, self.row.without_repository, lambda r: r, lambda r: r.key, first, after)
-        edges = [Edge(cursor=e.cursor, node=await service_object(info, e.node.key, e.node.name)) for e in page.edges]
+        edges = [Edge(key=e.key, node=await service_object(info, e.node.key, e.node.name)) for e in page.edges]
         return Connection(edges=edges, page_info=page.page_info, counter=page.counter)
 
 

@@ -12,7 +12,7 @@ from catalog.api import present
 from catalog.api.context import Info
 from catalog.api.entity import Entity, text_prop
 from catalog.api.limits import checked_first
-from catalog.api.loaders import load_all
+from catalog.api.loaders import read_all
 from catalog.api.node import node_type
 from catalog.api.pagination import After, Connection, First, build_connection, decode_cursor, known_count, rows_connection
 from catalog.api.scalars import URI, uri_prop
@@ -65,13 +65,13 @@ class Team(Entity):
         keys = await info.context.loaders.teams.services.load((self.row.id, include_sub_teams))
         chosen, has_next = slice_page(keys, first, after_key)
         loaders = info.context.loaders
-        rows = await load_all(loaders.node("Service"), chosen)
+        rows = await read_all(loaders.node("Service"), chosen)
         found = [row for row in rows if row is not None]
         # A team's page lists its services' owners: read them for the page in one batch, so each answers at once.
         if asks_of_nodes(info, "ownershipClaims"):
-            await load_all(loaders.owners("Service"), [row.id for row in found])
+            await read_all(loaders.owners("Service"), [row.id for row in found])
         if asks_of_nodes(info, "owners"):
-            await load_all(loaders.resolved_owners("Service"), [row.id for row in found])
+            await read_all(loaders.resolved_owners("Service"), [row.id for row in found])
         services = [present.service(row) for row in found]
         return build_connection(services, [row.id for row in found], has_next=has_next, after=after_key, counter=known_count(len(keys)))
 

@@ -128,11 +128,13 @@ class DependencyGraph:
         frontier = np.array([start], dtype=np.int64)
         for step in range(1, depth + 1):
             reached = gather(self.dependents_ptr, self.dependents_idx, frontier)
-            reached = np.unique(reached[distance[reached] < 0])
+            reached = reached[distance[reached] < 0]
             if not len(reached):
                 break
             distance[reached] = step
-            frontier = reached
+            # The level's nodes, once each and in index order: a pass over the nodes costs less than ``np.unique``
+            # of the hub's levels (tens of thousands of edges, hashed).
+            frontier = np.flatnonzero(distance == step)
         found = np.flatnonzero(distance > 0)
         return found, distance[found]
 
