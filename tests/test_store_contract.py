@@ -136,6 +136,27 @@ async def test_a_table_read_returns_one_row_per_match_with_the_named_columns(sto
     assert store.round_trips - before == 2
 
 
+async def test_a_column_read_gives_the_table_reads_rows_as_columns(store: GraphStore) -> None:
+    rows = [service_row(n, tags=[n], title=None, discovered=i == 1) for i, n in enumerate(("a", "b", "c"))]
+    await store.write(cypher.upsert_nodes(SERVICE, store.dialect), {**PARAMS, "rows": rows})
+    columns = {"id": "n.id", "tags": "n.tags", "title": "n.title", "discovered": "n.discovered", "label": store.dialect.label_of("n")}
+    match = "MATCH (n:Service) WHERE n.source_instance = $instance"
+    got = await store.read_columns(match, columns, {"instance": "test:1"})
+    # Every column named, each as long as the others; nulls kept in place (a row per match).
+    assert list(got) == list(columns) and all(len(values) == 3 for values in got.values())
+    as_rows = sorted((dict(zip(got, values, strict=True)) for values in zip(*got.values(), strict=True)), key=lambda r: r["id"])
+    assert as_rows == sorted(await store.read_table(match, columns, {"instance": "test:1"}), key=lambda r: r["id"])
+    names = ("a", "b", "c")
+    assert as_rows == [
+        {"id": f"component:default/{n}", "tags": [n], "title": None, "discovered": i == 1, "label": "Service"} for i, n in enumerate(names)
+    ]
+    # No match: every column, empty.
+    assert await store.read_columns("MATCH (n:Service) WHERE n.name = $name", {"id": "n.id", "d": "n.discovered"}, {"name": "nope"}) == {
+        "id": [],
+        "d": [],
+    }
+
+
 async def test_touching_an_edge_by_a_ref_that_names_another_edge_changes_nothing(store: GraphStore) -> None:
     if store.dialect.element_id("r") is None:
         pytest.skip("this store matches edges by their endpoints' keys only")

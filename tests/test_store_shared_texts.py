@@ -57,6 +57,25 @@ async def test_bulk_reads_in_a_build_share_equal_short_texts(store: GraphStore) 
     assert LONG not in texts and all(r["description"] == LONG and r["tags"] == ["x"] for r in first)
 
 
+async def test_column_reads_in_a_build_share_equal_short_texts(store: GraphStore) -> None:
+    await _write(store)
+    match = "MATCH (n:Service) WHERE n.source_instance = $instance"
+    plain = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+    with shared_texts():
+        texts = text_table()
+        assert texts is not None
+        shared = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+        rows = await store.read_table(match, {"namespace": "n.namespace"}, {"instance": "test:1"})
+    order = sorted(range(3), key=lambda i: str(shared["id"][i]))
+    assert {name: [values[i] for i in order] for name, values in shared.items()} == {
+        name: [values[i] for i in sorted(range(3), key=lambda i: str(plain["id"][i]))] for name, values in plain.items()
+    }
+    # One object per equal short text, across columns' rows and the block's other reads.
+    assert {id(v) for v in shared["namespace"]} == {id(texts["payments"])} == {id(r["namespace"]) for r in rows}
+    assert len({id(v) for v in shared["source"]}) == 1
+    assert LONG not in texts and shared["description"] == [LONG] * 3 and shared["tags"] == [["x"]] * 3
+
+
 async def test_plain_reads_in_a_build_share_too_and_reads_outside_keep_nothing(store: GraphStore) -> None:
     await _write(store)
     query = (

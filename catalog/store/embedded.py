@@ -15,10 +15,10 @@ import queue
 import re
 import threading
 import traceback
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import ladybug
 
@@ -26,13 +26,16 @@ from catalog import cypher
 from catalog.settings import DEFAULT_EMBEDDED_BUFFER_POOL_MB
 from catalog.store.base import (
     SHORT_TEXT,
+    Columns,
     GraphStore,
     QueryTimeout,
     Row,
     StoreError,
     StoreTimeouts,
     StoreUnavailable,
+    columns_of,
     returning,
+    shared_column,
     shared_row,
     text_table,
 )
@@ -68,6 +71,10 @@ CHECKPOINT_FAILED = "post-commit checkpoint failed"
 _RETURNS = re.compile(r"\bRETURN\b", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Fetch = Callable[[ladybug.QueryResult, dict[str, str] | None], Any]
+"""How a query's last result is taken: as rows (``_rows_of``) or as columns (``_columns_of``)."""
 
 
 class BufferPoolFull(StoreError):
@@ -153,7 +160,9 @@ class EmbeddedStore(GraphStore):
                 conn.close()
                 self._connections.put((self._connect(), self._generation))
 
-    def _run(self, query: str, params: dict[str, Any], renew: bool = False, texts: dict[str, str] | None = None) -> list[Row]:
+    def _run(
+        self, query: str, params: dict[str, Any], renew: bool = False, texts: dict[str, str] | None = None, fetch: Fetch | None = None
+    ) -> Any:
         conn, generation = self._connections.get()
         try:
             attempt = 0
@@ -182,7 +191,7 @@ class EmbeddedStore(GraphStore):
                         return []
             results = result if isinstance(result, list) else [result]
             last = results[-1]
-            rows = _rows_of(last, texts)
+            rows = (fetch or _rows_of)(last, texts)
             for r in results:
                 r.close()
             return rows
@@ -251,17 +260,53 @@ class EmbeddedStore(GraphStore):
                 size = max(MIN_PIECE, self.buffer_pool_mb * PIECE_ROWS_PER_MB)
         return await self._read_pieces(scan, match, columns, dict(params or {}), size)
 
+    async def read_columns(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> Columns:
+        """``read_table`` as columns, taken from the engine's rows without a dict per row; in pieces as
+        ``read_table`` reads when the rows do not fit the buffer pool."""
+        query = returning(match, columns)
+        scan = plan_scan(match, columns)
+        if scan is not None and scan.summed:
+            # Pieces whose counts are added up per group: as rows (few: one per group).
+            return columns_of(await self.read_table(match, columns, params), columns)
+        if scan is None:
+            return await self._table_columns(query, params)
+        size = self._piece_sizes.get(scan)
+        if size is None:
+            try:
+                return await self._table_columns(query, params)
+            except BufferPoolFull:
+                size = max(MIN_PIECE, self.buffer_pool_mb * PIECE_ROWS_PER_MB)
+        pieces = await self._pieces(scan, match, columns, dict(params or {}), size, self._table_columns)
+        whole: Columns = {name: [] for name in columns}
+        for piece in pieces:
+            for name, values in piece.items():
+                whole[name] += values
+        return whole
+
     async def _read_pieces(self, scan: Scan, match: str, columns: Mapping[str, str], params: dict[str, Any], size: int) -> list[Row]:
+        rows = [row for piece in await self._pieces(scan, match, columns, params, size, self._table_rows) for row in piece]
+        return add_up(rows, scan.summed) if scan.summed else rows
+
+    async def _pieces(
+        self,
+        scan: Scan,
+        match: str,
+        columns: Mapping[str, str],
+        params: dict[str, Any],
+        size: int,
+        read: Callable[[str, Mapping[str, Any]], Awaitable[T]],
+    ) -> list[T]:
+        """What ``read`` returns for each range of ``scan``'s offsets, halving the ranges while one does not fit the pool."""
         top_rows = await self.read(scan.max_offset_query())
         top = top_rows[0]["top"] if top_rows else None
         if top is None:
             return []
         query = returning(scan.piece(match), columns)
-        rows: list[Row] = []
+        pieces: list[T] = []
         lo = 0
         while lo <= top:
             try:
-                rows.extend(await self._table_rows(query, {**params, "scan_lo": lo, "scan_hi": lo + size}))
+                pieces.append(await read(query, {**params, "scan_lo": lo, "scan_hi": lo + size}))
             except BufferPoolFull:
                 if size <= MIN_PIECE:
                     raise
@@ -269,13 +314,21 @@ class EmbeddedStore(GraphStore):
                 continue
             lo += size
         self._piece_sizes[scan] = size
-        return add_up(rows, scan.summed) if scan.summed else rows
+        return pieces
 
     async def _table_rows(self, query: str, params: Mapping[str, Any] | None) -> list[Row]:
         # Under ``shared_texts`` (a snapshot's build) short texts are shared as rows are made.
         self.round_trips += 1
         texts = text_table()
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._run, query, dict(params or {}), False, texts)
+
+    async def _table_columns(self, query: str, params: Mapping[str, Any] | None) -> Columns:
+        self.round_trips += 1
+        texts = text_table()
+        columns: Columns = await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._run, query, dict(params or {}), False, texts, _columns_of
+        )
+        return columns
 
     async def write(self, query: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         self.round_trips += 1
@@ -376,3 +429,27 @@ def _rows_of(result: ladybug.QueryResult, texts: dict[str, str] | None = None) -
     while has_next():
         add(dict(zip(columns, [one(v, v) if type(v) is text and len(v) <= short else v for v in get_next()], strict=True)))
     return out
+
+
+def _columns_of(result: ladybug.QueryResult, texts: dict[str, str] | None = None) -> Columns:
+    """Every row of ``result`` as columns (name: values); with ``texts``, short texts shared through it.
+
+    The native iterator's rows (lists) are transposed at C speed with ``zip``: no dict per row, and
+    texts are shared one column at a time."""
+    names = result.get_column_names()
+    native = getattr(result, "_query_result", None)
+    has_next, get_next = getattr(native, "hasNext", None), getattr(native, "getNext", None)
+    if has_next is None or get_next is None:
+        rows = result.get_all()
+    else:
+        rows = []
+        add = rows.append
+        while has_next():
+            add(get_next())
+    if not rows:
+        return {name: [] for name in names}
+    transposed = zip(*rows, strict=True)
+    del rows
+    if texts is None:
+        return {name: list(values) for name, values in zip(names, transposed, strict=True)}
+    return {name: shared_column(values, texts) for name, values in zip(names, transposed, strict=True)}

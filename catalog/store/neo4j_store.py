@@ -33,6 +33,7 @@ from neo4j.exceptions import AuthError, ConnectionAcquisitionTimeoutError, Drive
 
 from catalog import cypher
 from catalog.store.base import (
+    Columns,
     GraphStore,
     QueryTimeout,
     Row,
@@ -40,6 +41,7 @@ from catalog.store.base import (
     StoreTimeout,
     StoreTimeouts,
     StoreUnavailable,
+    shared_column,
     shared_row,
     text_table,
 )
@@ -147,6 +149,21 @@ class Neo4jStore(GraphStore):
             return []
         texts = text_table()
         return [shared_row(row, texts) for row in record[0]] if texts is not None else list(record[0])
+
+    async def read_columns(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> Columns:
+        # One record holding every row as a list of its values (``collect`` of a list keeps nulls, where
+        # a ``collect`` per column would drop them), transposed here.
+        record = await self._read(
+            f"{match} RETURN collect([{', '.join(columns.values())}]) AS rows", params, lambda result: result.single()
+        )
+        rows = record[0] if record is not None else []
+        if not rows:
+            return {name: [] for name in columns}
+        texts = text_table()
+        transposed = zip(*rows, strict=True)
+        if texts is None:
+            return {name: list(values) for name, values in zip(columns, transposed, strict=True)}
+        return {name: shared_column(values, texts) for name, values in zip(columns, transposed, strict=True)}
 
     async def _read(self, query: str, params: Mapping[str, Any] | None, take: Callable[[neo4j.AsyncResult], Awaitable[T]]) -> T:
         self.round_trips += 1
