@@ -61,7 +61,8 @@ def test_origins_come_back_exactly_as_stored() -> None:
         }
         for i, origin in enumerate(origins)
     ]
-    columns, _, _ = _edges(OWNS, rows, {}, {"Team": 0, "Service": 1}, Interner())
+    table = {name: [row[name] for row in rows] for name in rows[0]}
+    columns, _, _ = _edges(OWNS, table, {}, {"Team": 0, "Service": 1}, Interner())
     assert [columns.facts(i).provenance.origin for i in range(len(origins))] == origins
     # Origins that differ only by the number they end with share their head: one per file, not per line.
     assert len(columns.origins) < len(origins) and "components/a.yaml#" in columns.origins and "k.yaml#L" in columns.origins

@@ -19,9 +19,8 @@ from __future__ import annotations
 import asyncio
 import sys
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, ClassVar, Self, TypeAlias
 
@@ -30,11 +29,11 @@ import numpy.typing as npt
 
 from catalog.core.model import ACCOUNTABLE_FOR, BUILT_FROM, CHILD_OF, ESCALATES_VIA, MEMBER_OF, OWNS, RUNS_ON, RelType
 from catalog.read.hops import CHILD_TEAMS, SERVICES_OWNED, Hop, accountable_hop, owners_hop
-from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, Ownership, Provenance, Resolution, node_map
+from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, Ownership, Provenance, Resolution, node_columns
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.read.snapshot.interning import Interner
 from catalog.read.traversal import _breadth_first
-from catalog.store.base import GraphStore, Row
+from catalog.store.base import Columns, GraphStore
 
 LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 """Labels whose current nodes the snapshot holds whole."""
@@ -116,7 +115,7 @@ class CurrentGraph:
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
         d = store.dialect
         reads: list[tuple[str, dict[str, str]]] = [
-            (f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {"node": node_map("n", (label,))}) for label in LABELS
+            (f"MATCH (n:{label}) WHERE n.retired_at IS NULL", {name: f"n.{name}" for name in node_columns((label,))}) for label in LABELS
         ]
         reads += [
             (
@@ -126,16 +125,16 @@ class CurrentGraph:
             )
             for rel in RELS
         ]
-        # Each table is turned into columns as soon as it is read, so only one table's rows are held at a time
-        # (the rows of all twelve at once were most of the build's peak memory). Building is CPU work: off the
-        # event loop, so requests keep being answered.
-        node_tables = [await store.read_table(match, columns) for match, columns in reads[: len(LABELS)]]
+        # Each table is read as columns (no dict per row) and turned into the graph's arrays as soon as it is
+        # read, so only one table is held at a time (all twelve at once were most of the build's peak memory).
+        # Building is CPU work: off the event loop, so requests keep being answered.
+        node_tables = [await store.read_columns(match, columns) for match, columns in reads[: len(LABELS)]]
         graph = await asyncio.to_thread(_Builder, node_tables)
         del node_tables
         for rel, (match, columns) in zip(RELS, reads[len(LABELS) :], strict=True):
-            rows = await store.read_table(match, columns)
-            await asyncio.to_thread(graph.add, rel, rows)
-            del rows
+            table = await store.read_columns(match, columns)
+            await asyncio.to_thread(graph.add, rel, table)
+            del table
         return cls(
             MappingProxyType(graph.nodes),
             graph.ordered,
@@ -195,11 +194,11 @@ class CurrentGraph:
 class _Builder:
     """A ``CurrentGraph`` while it is built: its nodes first, then one relationship type at a time."""
 
-    def __init__(self, node_tables: Sequence[list[Row]]) -> None:
+    def __init__(self, node_tables: Sequence[Columns]) -> None:
         self.intern = Interner()
         self.nodes: dict[str, Mapping[str, GraphNode]] = {}
-        for label, rows in zip(LABELS, node_tables, strict=True):
-            self.nodes[label] = MappingProxyType({str(row["node"]["id"]): self.intern.node(label, row["node"]) for row in rows})
+        for label, table in zip(LABELS, node_tables, strict=True):
+            self.nodes[label] = MappingProxyType({node.id: node for node in self.intern.nodes(label, table)})
         everyone = (node for by_key in self.nodes.values() for node in by_key.values())
         self.ordered = tuple(sorted(everyone, key=lambda n: (n.id, n.label)))
         self.number = {(node.id, node.label): i for i, node in enumerate(self.ordered)}
@@ -208,8 +207,8 @@ class _Builder:
         self.forward: dict[str, Adjacency] = {}
         self.backward: dict[str, Adjacency] = {}
 
-    def add(self, rel: RelType, rows: list[Row]) -> None:
-        self.edges[rel.type], self.forward[rel.type], self.backward[rel.type] = _edges(rel, rows, self.number, self.labels, self.intern)
+    def add(self, rel: RelType, table: Columns) -> None:
+        self.edges[rel.type], self.forward[rel.type], self.backward[rel.type] = _edges(rel, table, self.number, self.labels, self.intern)
 
 
 def _edge_columns(rel: RelType) -> tuple[str, ...]:
@@ -217,63 +216,39 @@ def _edge_columns(rel: RelType) -> tuple[str, ...]:
 
 
 def _edges(
-    rel: RelType, rows: list[Row], number: Mapping[tuple[str, str], int], labels: dict[str, int], intern: Interner
+    rel: RelType, table: Columns, number: Mapping[tuple[str, str], int], labels: dict[str, int], intern: Interner
 ) -> tuple[EdgeColumns, Adjacency, Adjacency]:
-    """The edges of ``rows`` as columns, and both ends' adjacency over them."""
+    """The edges of ``table`` (a column read, a row per edge) as columns, and both ends' adjacency over them.
+
+    A quarter of a million edges at scale M: every step is a comprehension over whole columns, and each
+    repeated part (properties, provenance, origin) is numbered by one dictionary ``setdefault`` per edge
+    (``len`` is taken before it adds a new value, so a new value's number is the count of those before it)."""
     names = tuple(p.name for p in rel.props)
-    prop_columns = tuple(f"r_{name}" for name in names)
+    a, b, a_label, b_label = table["a"], table["b"], table["a_label"], table["b_label"]
+    count = len(a)
+    # The relationship's own properties: a tuple per edge (lists made tuples to be hashable), numbered.
     props: dict[tuple[Any, ...], int] = {}
-    prop_maps: list[Mapping[str, Any]] = []
+    if names:
+        prop_rows: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]] = zip(*(table[f"r_{name}"] for name in names), strict=True)
+        if any(type(v) is list for name in names for v in table[f"r_{name}"]):  # ACCOUNTABLE_FOR's sources
+            prop_rows = [_hashable(values) for values in prop_rows]
+    else:
+        prop_rows = [()] * count
+    numbered = props.setdefault
+    edge_props = [numbered(values, len(props)) for values in prop_rows]
+    prop_maps = tuple(intern.props(rel.type, dict(zip(names, _listed(values), strict=True))) for values in props)
     provenance: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
-    edge_props: list[int] = []
-    edge_provenance: list[int] = []
+    numbered_said = provenance.setdefault
+    edge_provenance = [
+        numbered_said(said, len(provenance))
+        for said in zip(table["r_source"], table["r_source_instance"], table["r_first_seen"], table["r_last_seen"], strict=True)
+    ]
+    heads, origin_line = _split_origins(table["r_origin"])
     origins: dict[str | None, int] = {}
-    edge_origin: list[int] = []
-    origin_line: list[int] = []
-    # (key, own label, neighbour, edge) of each end's entries.
-    ahead: list[tuple[str, int, int, int]] = []
-    behind: list[tuple[str, int, int, int]] = []
-    # A quarter of a million rows at scale M: C-level getters, and one dictionary lookup per repeated part.
-    take_props = _getter(prop_columns)
-    take_said = itemgetter("r_source", "r_source_instance", "r_first_seen", "r_last_seen")
-    take_ends = itemgetter("a", "b", "a_label", "b_label", "r_origin")
-    for edge, row in enumerate(rows):
-        values = take_props(row)
-        try:
-            found = props.get(values)
-        except TypeError:  # a list-valued property (ACCOUNTABLE_FOR's sources)
-            values = _hashable(values)
-            found = props.get(values)
-        if found is None:
-            found = props[values] = len(prop_maps)
-            prop_maps.append(intern.props(rel.type, dict(zip(names, take_props(row), strict=True))))
-        edge_props.append(found)
-        said = take_said(row)
-        seen = provenance.get(said)
-        if seen is None:
-            seen = provenance[said] = len(provenance)
-        edge_provenance.append(seen)
-        a, b, a_label, b_label, origin = take_ends(row)
-        # ``_split_origin``, inline: once per edge.
-        head, line = origin, -1
-        if origin is not None:
-            before = origin.rstrip(_DIGITS)
-            tail = origin[len(before) :]
-            if tail and len(tail) < 10 and (tail == "0" or tail[0] != "0"):
-                head, line = before, int(tail)
-        known = origins.get(head)
-        if known is None:
-            known = origins[head] = len(origins)
-        edge_origin.append(known)
-        origin_line.append(line)
-        if (target := number.get((b, b_label))) is not None:
-            code = labels.get(a_label)
-            ahead.append((a, _code(labels, a_label) if code is None else code, target, edge))
-        if (source := number.get((a, a_label))) is not None:
-            code = labels.get(b_label)
-            behind.append((b, _code(labels, b_label) if code is None else code, source, edge))
+    numbered_origin = origins.setdefault
+    edge_origin = [numbered_origin(head, len(origins)) for head in heads]
     columns = EdgeColumns(
-        tuple(prop_maps),
+        prop_maps,
         tuple(_text(p) for p in provenance),
         tuple(origins),
         _frozen(np.array(edge_props, dtype=np.int32)),
@@ -285,28 +260,41 @@ def _edges(
     instance_of = np.array([instance_rank[p[1] or ""] for p in provenance] or [0], dtype=np.int32)[
         np.array(edge_provenance, dtype=np.int64)
     ]
-    return columns, _adjacency(ahead, instance_of), _adjacency(behind, instance_of)
+    # Each end's entries: the edges whose other end is a node the graph holds.
+    find = number.get
+    targets = [find(end) for end in zip(b, b_label, strict=True)]
+    sources = [find(end) for end in zip(a, a_label, strict=True)]
+    codes = {label: _code(labels, label) for label in {*a_label, *b_label}}
+    ahead = [i for i, target in enumerate(targets) if target is not None]
+    behind = [i for i, source in enumerate(sources) if source is not None]
+    return (
+        columns,
+        _adjacency([a[i] for i in ahead], [codes[a_label[i]] for i in ahead], [targets[i] or 0 for i in ahead], ahead, instance_of),
+        _adjacency([b[i] for i in behind], [codes[b_label[i]] for i in behind], [sources[i] or 0 for i in behind], behind, instance_of),
+    )
 
 
-def _getter(columns: tuple[str, ...]) -> Callable[[Row], tuple[Any, ...]]:
-    """A row's values of ``columns`` as a tuple, whatever their number."""
-    if len(columns) > 1:
-        return itemgetter(*columns)
-    if columns:
-        one = columns[0]
-        return lambda row: (row[one],)
-    return lambda row: ()
+def _listed(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A numbered properties tuple's values as read: a tuple that was a list (``_hashable``) is a list again."""
+    return tuple(list(v) if type(v) is tuple else v for v in values)
 
 
-def _split_origin(origin: str | None) -> tuple[str | None, int]:
-    """``path#115`` as (``path#``, 115), ``a.yaml#L7`` as (``a.yaml#L``, 7): the ASCII digits an origin ends with, when
-    they read back as written (no leading zero, fewer than ten); else (origin, -1)."""
-    if origin is not None:
-        before = origin.rstrip(_DIGITS)
-        tail = origin[len(before) :]
-        if tail and len(tail) < 10 and (tail == "0" or tail[0] != "0"):
-            return before, int(tail)
-    return origin, -1
+def _split_origins(origins: Sequence[str | None]) -> tuple[list[str | None], list[int]]:
+    """``_split_origin`` of each origin, as two columns."""
+    heads: list[str | None] = []
+    lines: list[int] = []
+    head_of, line_of = heads.append, lines.append
+    digits = _DIGITS
+    for origin in origins:
+        head, line = origin, -1
+        if origin is not None:
+            before = origin.rstrip(digits)
+            tail = origin[len(before) :]
+            if tail and len(tail) < 10 and (tail == "0" or tail[0] != "0"):
+                head, line = before, int(tail)
+        head_of(head)
+        line_of(line)
+    return heads, lines
 
 
 _DIGITS = "0123456789"
@@ -331,20 +319,21 @@ def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(tuple(v) if isinstance(v, list) else v for v in values)
 
 
-def _adjacency(entries: list[tuple[str, int, int, int]], instance_of: npt.NDArray[np.int32]) -> Adjacency:
-    """Entries grouped by key, each key's sorted by neighbour (numbered in key order), then source instance, then read order."""
+def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int], instance_of: npt.NDArray[np.int32]) -> Adjacency:
+    """Entries (a key, its own label, the neighbour, the edge each) grouped by key, each key's sorted by neighbour
+    (numbered in key order), then source instance, then read order."""
     numbered: dict[str, int] = {}
     number = numbered.setdefault
     # A key's row is the number of keys seen before it: ``len`` is taken before ``setdefault`` adds it.
-    rows = np.fromiter((number(e[0], len(numbered)) for e in entries), dtype=np.int32, count=len(entries))
+    rows = np.array([number(key, len(numbered)) for key in keys], dtype=np.int32)
     index = {sys.intern(key): row for key, row in numbered.items()}
-    own = np.fromiter((e[1] for e in entries), dtype=np.uint8, count=len(entries))
-    other = np.fromiter((e[2] for e in entries), dtype=np.int32, count=len(entries))
-    edge = np.fromiter((e[3] for e in entries), dtype=np.int32, count=len(entries))
-    order = np.lexsort((np.arange(len(entries)), instance_of[edge] if len(entries) else edge, other, rows))
+    owns = np.array(own, dtype=np.uint8)
+    others = np.array(other, dtype=np.int32)
+    edges = np.array(edge, dtype=np.int32)
+    order = np.lexsort((np.arange(len(keys)), instance_of[edges] if len(keys) else edges, others, rows))
     ptr = np.zeros(len(index) + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])
-    return Adjacency(MappingProxyType(index), _frozen(ptr), _frozen(own[order]), _frozen(other[order]), _frozen(edge[order]))
+    return Adjacency(MappingProxyType(index), _frozen(ptr), _frozen(owns[order]), _frozen(others[order]), _frozen(edges[order]))
 
 
 def _frozen(values: npt.NDArray[Any]) -> Numbers:
