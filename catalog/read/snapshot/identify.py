@@ -8,14 +8,13 @@ workloads and PagerDuty escalations, each with the current services they lead to
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, ClassVar, Self, TypeVar
 
+from catalog.core.model import BUILT_FROM, ESCALATES_VIA
 from catalog.read.identify import (
     NEAR_ROWS,
     SIMILAR_ROWS,
@@ -27,8 +26,10 @@ from catalog.read.identify import (
     WorkloadService,
     sorted_rows,
 )
+from catalog.read.nodes import EdgeFacts, GraphNode
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
-from catalog.store.base import GraphStore, Row
+from catalog.read.snapshot.current import CurrentGraph
+from catalog.store.base import Columns, GraphStore
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -69,10 +70,8 @@ class _Served:
     source: str | None
 
 
-_SERVICES = (
-    "MATCH (s:Service) WHERE s.retired_at IS NULL",
-    {"id": "s.id", "name": "s.name", "namespace": "s.namespace", "aliases": "s.aliases", "search_text": "s.search_text"},
-)
+_SEARCH_TEXTS = ("MATCH (s:Service) WHERE s.retired_at IS NULL", {"id": "s.id", "search_text": "s.search_text"})
+"""The one thing of a current service ``CurrentGraph`` does not hold (its name, namespace and aliases it does)."""
 _IDENTIFIED = (
     "MATCH (a:Identifier)-[r:IDENTIFIES]->(b:Service) WHERE a.retired_at IS NULL AND r.active = true AND b.retired_at IS NULL",
     {
@@ -88,10 +87,6 @@ _IDENTIFIED = (
     },
 )
 _REPOSITORIES = ("MATCH (r:Repository) WHERE r.retired_at IS NULL", {"id": "r.id", "slug": "r.slug", "host": "r.host"})
-_BUILT_FROM = (
-    "MATCH (s:Service)-[b:BUILT_FROM]->(r:Repository) WHERE b.active = true AND s.retired_at IS NULL AND r.retired_at IS NULL",
-    {"key": "r.id", "id": "s.id", "name": "s.name", "evidence": "b.evidence", "source": "b.source"},
-)
 _WORKLOADS = (
     "MATCH (w:Workload) WHERE w.retired_at IS NULL",
     {"id": "w.id", "name": "w.name", "namespace": "w.namespace", "kind": "w.kind", "cluster": "w.cluster"},
@@ -100,13 +95,8 @@ _INSTANCE_OF = (
     "MATCH (w:Workload)-[r:INSTANCE_OF]->(s:Service) WHERE r.active = true AND w.retired_at IS NULL AND s.retired_at IS NULL",
     {"key": "w.id", "id": "s.id", "name": "s.name", "strength": "r.strength", "evidence": "r.evidence", "source": "r.source"},
 )
-# As the Cypher reader reads it: the policy may be retired, the service may not.
-_ESCALATIONS = (
-    "MATCH (s:Service)-[r:ESCALATES_VIA]->(p:EscalationPolicy) WHERE r.active = true AND s.retired_at IS NULL "
-    "AND r.external_service IS NOT NULL",
-    {"id": "s.id", "name": "s.name", "ids": "r.external_service", "strength": "r.strength", "evidence": "r.evidence", "source": "r.source"},
-)
-_TABLES = (_SERVICES, _IDENTIFIED, _REPOSITORIES, _BUILT_FROM, _WORKLOADS, _INSTANCE_OF, _ESCALATIONS)
+_TABLES = (_SEARCH_TEXTS, _IDENTIFIED, _REPOSITORIES, _WORKLOADS, _INSTANCE_OF)
+"""What the index reads; current services, ``BUILT_FROM`` and ``ESCALATES_VIA`` come from ``CurrentGraph``."""
 
 
 @dataclass(frozen=True)
@@ -124,89 +114,140 @@ class IdentifyIndex:
     instance_of: Mapping[str, tuple[_Served, ...]]
     escalations: tuple[EscalatingService, ...]
 
-    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
-        tables = [await store.read_table(match, columns) for match, columns in _TABLES]
-        return await asyncio.to_thread(cls._build, *tables)
+        tables = [await store.read_columns(match, columns) for match, columns in _TABLES]
+        return await asyncio.to_thread(cls._build, earlier.part(CurrentGraph), *tables)
 
     @classmethod
     def _build(
         cls,
-        services: list[Row],
-        identified: list[Row],
-        repositories: list[Row],
-        built_from: list[Row],
-        workloads: list[Row],
-        instance_of: list[Row],
-        escalations: list[Row],
+        graph: CurrentGraph,
+        search_texts: Columns,
+        identified: Columns,
+        repositories: Columns,
+        workloads: Columns,
+        instance_of: Columns,
     ) -> Self:
-        t = _intern
+        """The index from ``graph`` and column reads, a whole column at a time. The build reads under ``shared_texts``,
+        so equal short texts (keys, names, sources, evidence) already are one object each."""
+        texts = dict(zip(_keys(search_texts["id"]), search_texts["search_text"], strict=True))
+        current = graph.nodes["Service"]
         all_services = []
-        for r in sorted(services, key=lambda r: str(r["id"])):
-            aliases = tuple(t(str(a)) for a in r["aliases"] or ())
-            key, name = t(str(r["id"])), t(r["name"])
+        for key in sorted(current):
+            node = current[key]
+            get = node.props.get
+            aliases = tuple(str(a) for a in get("aliases") or ())
+            name = get("name")
             all_services.append(
                 _Service(
-                    NamedService(key, name, t(r["namespace"])),
+                    NamedService(key, name, get("namespace")),
                     ServiceAliases(key, name, aliases),
-                    r["search_text"],
+                    texts.get(key),
                     tuple(a.lower() for a in aliases),
                 )
             )
-        repos = [_Repository(t(str(r["id"])), t(r["slug"]), t(r["host"])) for r in repositories]
-        loads = [_Workload(t(str(r["id"])), t(r["name"]), t(r["namespace"]), t(r["kind"]), t(r["cluster"])) for r in workloads]
-        # Ninety thousand identifier rows at scale M: their repeated texts (schemes, strengths, evidence,
-        # sources) are shared through one dictionary's C-level ``setdefault``, not a Python call per value.
-        same: dict[Any, Any] = {}
-        one = same.setdefault
-        for service in all_services:  # the services' own keys and names, so rows share those objects
-            one(service.named.id, service.named.id)
-            one(service.named.name, service.named.name)
-        by_identifier: dict[str, list[IdentifiedService]] = {}
-        for r in identified:
-            scheme, value, display, key, name, strength, evidence, source = _IDENTIFIED_ROW(r)
-            by_identifier.setdefault(str(r["key"]), []).append(
-                IdentifiedService(
-                    one(scheme, scheme), value, value if display == value else display, one(key, key), one(name, name),
-                    one(strength, strength), one(evidence, evidence), one(source, source),
-                )
-            )  # fmt: skip
+        repos = [_Repository(*row) for row in zip(_keys(repositories["id"]), repositories["slug"], repositories["host"], strict=True)]
+        loads = [
+            _Workload(*row)
+            for row in zip(
+                _keys(workloads["id"]), workloads["name"], workloads["namespace"], workloads["kind"], workloads["cluster"], strict=True
+            )
+        ]
+        values = identified["value"]
+        found = [
+            IdentifiedService(scheme, value, value if display == value else display, key, name, strength, evidence, source)
+            for scheme, value, display, key, name, strength, evidence, source in zip(
+                identified["scheme"],
+                values,
+                identified["display"],
+                identified["id"],
+                identified["name"],
+                identified["strength"],
+                identified["evidence"],
+                identified["source"],
+                strict=True,
+            )
+        ]
+        built_from = _served_by(graph, BUILT_FROM.type, "Repository", {r.id for r in repos})
         return cls(
             tuple(all_services),
             MappingProxyType({s.named.id: s for s in all_services}),
             _grouped((s.named.name, s) for s in all_services if s.named.name is not None),
-            MappingProxyType({key: tuple(rows) for key, rows in by_identifier.items()}),
+            MappingProxyType({key: tuple(rows) for key, rows in _lists(zip(_keys(identified["key"]), found, strict=True)).items()}),
             MappingProxyType({r.id: r for r in repos}),
             _grouped((r.slug, r) for r in repos if r.slug is not None),
-            _grouped((str(r["key"]), _served(r, t)) for r in built_from),
+            _grouped(built_from),
             _grouped((w.name, w) for w in loads if w.name is not None),
-            _grouped((str(r["key"]), _served(r, t)) for r in instance_of),
-            tuple(
-                EscalatingService(t(r["id"]), t(r["name"]), r["ids"], t(r["strength"]), t(r["evidence"]), t(r["source"]))
-                for r in escalations
-            ),
+            _grouped(zip(_keys(instance_of["key"]), _served(instance_of), strict=True)),
+            _escalations(graph),
         )
 
 
-_IDENTIFIED_ROW = itemgetter("scheme", "value", "display", "id", "name", "strength", "evidence", "source")
+def _served_by(graph: CurrentGraph, rel: str, label: str, keys: set[str]) -> list[tuple[str, _Served]]:
+    """(its key, the service) for every current edge of type ``rel`` from a current service to a node of ``label`` whose key
+    is in ``keys`` (``BUILT_FROM`` to a current repository: what ``MATCH (s:Service)-[b:BUILT_FROM]->(r:Repository)``
+    over current nodes and edges reads)."""
+    found = []
+    for key, (node, said) in _served_by_any(graph, rel, label):
+        if key in keys:
+            get = said.props.get
+            found.append((key, _Served(node.id, node.props.get("name"), get("strength"), get("evidence"), said.provenance.source)))
+    return found
 
 
-def _intern(value: Any) -> Any:
-    """Names, sources and evidence repeat across rows: one string object each."""
-    return sys.intern(value) if isinstance(value, str) and len(value) <= 256 else value
+def _escalations(graph: CurrentGraph) -> tuple[EscalatingService, ...]:
+    """Current services' current ``ESCALATES_VIA`` edges that name PagerDuty services, to a policy current or retired (as
+    the Cypher reader reads them): from the policy's end of ``graph``'s adjacency, which holds every edge from a current node."""
+    rows = []
+    for _, (node, said) in _served_by_any(graph, ESCALATES_VIA.type, "EscalationPolicy"):
+        props = said.props
+        if (ids := props.get("external_service")) is not None:
+            rows.append(
+                EscalatingService(
+                    node.id, node.props.get("name"), ids, props.get("strength"), props.get("evidence"), said.provenance.source
+                )
+            )
+    return tuple(rows)
 
 
-def _served(row: Row, text: Callable[[Any], Any]) -> _Served:
-    return _Served(text(str(row["id"])), text(row["name"]), text(row.get("strength")), text(row["evidence"]), text(row["source"]))
+def _served_by_any(graph: CurrentGraph, rel: str, label: str) -> list[tuple[str, tuple[GraphNode, EdgeFacts]]]:
+    """(the end's key, (the current service, the edge's facts)) for every current edge of type ``rel`` from a current
+    service to any node of ``label``, from the adjacency seen from that node's end (which holds every edge from a
+    current node the graph holds, whatever the other end's state)."""
+    side, facts, names, ordered = graph.backward[rel], graph.edges[rel], graph.label_names, graph.ordered
+    own, other, edge, ptr = side.own, side.other, side.edge, side.ptr
+    found = []
+    for key, row in side.index.items():
+        for i in range(ptr[row], ptr[row + 1]):
+            node = ordered[other[i]]
+            if names[own[i]] == label and node.label == "Service":
+                found.append((key, (node, facts.facts(edge[i]))))
+    return found
 
 
-def _grouped(pairs: Iterable[tuple[K, V]]) -> Mapping[K, tuple[V, ...]]:
+def _keys(values: list[Any]) -> list[str]:
+    """Node keys as texts (they are read as texts: the same objects then)."""
+    return [v if type(v) is str else str(v) for v in values]
+
+
+def _served(table: Columns) -> list[_Served]:
+    """A ``_Served`` per row of ``table`` (a read of ``_BUILT_FROM`` or ``_INSTANCE_OF``)."""
+    strength = table.get("strength") or [None] * len(table["id"])
+    return [_Served(*row) for row in zip(_keys(table["id"]), table["name"], strength, table["evidence"], table["source"], strict=True)]
+
+
+def _lists(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
     grouped: dict[K, list[V]] = defaultdict(list)
     for key, value in pairs:
         grouped[key].append(value)
-    return MappingProxyType({key: tuple(values) for key, values in grouped.items()})
+    return grouped
+
+
+def _grouped(pairs: Iterable[tuple[K, V]]) -> Mapping[K, tuple[V, ...]]:
+    return MappingProxyType({key: tuple(values) for key, values in _lists(pairs).items()})
 
 
 class IdentifyFromSnapshot(SnapshotReads):
