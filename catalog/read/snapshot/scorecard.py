@@ -34,7 +34,8 @@ from catalog.read.reader import CatalogReader
 from catalog.read.responders import PolicyRow, Responders, ShiftRow, scheduled
 from catalog.read.scorecard import DerivedCache, ScorecardFacts
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
-from catalog.store.base import GraphStore, Row
+from catalog.read.snapshot.current import CurrentGraph
+from catalog.store.base import Columns, GraphStore, Row
 
 Dated = tuple[str | None, str | None, ShiftRow]
 """A shift with its dates: (starts_at, ends_at, shift)."""
@@ -61,7 +62,7 @@ class ScorecardPart:
     derived: DerivedCache = field(default_factory=DerivedCache, compare=False, repr=False)
     """Values derived from this part per epoch (the responders here, the scored company in the answers)."""
 
-    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
@@ -70,16 +71,15 @@ class ScorecardPart:
         # taken from them, not read and decoded a second time.
         reader = _RespondersAt(store, at, everyone)
         facts = await reader.scorecard_facts(at)
-        shifts = await store.read_table(
+        shifts = await store.read_columns(
             "MATCH (x:OnCallShift) WHERE x.retired_at IS NULL AND x.policy IS NOT NULL",
             {"policy": "x.policy", "level": "x.level", "person": "x.person", "starts_at": "x.starts_at", "ends_at": "x.ends_at"},
         )
         support = await reader.support_basis()
         platforms = tuple(await reader.platform_facts())
         domains = await reader.domain_facts()
-        teams = await store.read_table("MATCH (t:Team) WHERE t.retired_at IS NULL", {"key": "t.id", "name": "t.name"})
         # Anyone on a shift at some instant may be named by a scorecard asked at that instant.
-        unnamed = sorted({str(r["person"]) for r in shifts if r["person"]} - set(facts.person_names))
+        unnamed = sorted({str(person) for person in shifts["person"] if person} - set(facts.person_names))
         names = (
             await store.read_table(
                 "UNWIND $ids AS key MATCH (m:Person {id: key}) WHERE m.retired_at IS NULL",
@@ -89,7 +89,8 @@ class ScorecardPart:
             if unnamed
             else []
         )
-        team_names = {str(r["key"]): r["name"] for r in teams}
+        # Current teams' names: ``CurrentGraph`` holds every current team.
+        team_names = {key: team.props.get("name") for key, team in earlier.part(CurrentGraph).nodes["Team"].items()}
         return await asyncio.to_thread(cls._build, facts, everyone, shifts, names, support, platforms, domains, team_names)
 
     @classmethod
@@ -97,7 +98,7 @@ class ScorecardPart:
         cls,
         facts: ScorecardFacts,
         everyone: Responders,
-        shifts: list[Row],
+        shifts: Columns,
         names: list[Row],
         support: SupportBasis,
         platforms: tuple[PlatformFacts, ...],
@@ -108,12 +109,15 @@ class ScorecardPart:
         wanted = sorted({p for ps in (*facts.service_policies.values(), *facts.team_policies.values()) for p in ps})
         dated: dict[str, set[Dated]] = {}
         bounds: set[str] = set()
-        for r in shifts:
-            policy = str(r["policy"])
-            if policy not in everyone.policies or not r["person"]:
+        held = everyone.policies
+        for key, level, person, starts_at, ends_at in zip(
+            shifts["policy"], shifts["level"], shifts["person"], shifts["starts_at"], shifts["ends_at"], strict=True
+        ):
+            policy = str(key)
+            if policy not in held or not person:
                 continue
-            dated.setdefault(policy, set()).add((r["starts_at"], r["ends_at"], ShiftRow(policy, int(r["level"] or 0), str(r["person"]))))
-            bounds.update(str(t) for t in (r["starts_at"], r["ends_at"]) if t is not None)
+            dated.setdefault(policy, set()).add((starts_at, ends_at, ShiftRow(policy, int(level or 0), str(person))))
+            bounds.update(str(t) for t in (starts_at, ends_at) if t is not None)
         return cls(
             replace(facts, person_names=person_names, responders=Responders()),
             tuple(wanted),
