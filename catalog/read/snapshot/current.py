@@ -22,7 +22,7 @@ from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Self, TypeAlias
+from typing import Any, ClassVar, Self, TypeAlias, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,7 @@ from catalog.core.model import ACCOUNTABLE_FOR, BUILT_FROM, CHILD_OF, ESCALATES_
 from catalog.read.hops import CHILD_TEAMS, SERVICES_OWNED, Hop, accountable_hop, owners_hop
 from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, Ownership, Provenance, Resolution, node_columns
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
-from catalog.read.snapshot.interning import Interner
+from catalog.read.snapshot.interning import FrozenProps, Interner
 from catalog.read.traversal import _breadth_first
 from catalog.store.base import Columns, GraphStore
 
@@ -39,6 +39,8 @@ LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 """Labels whose current nodes the snapshot holds whole."""
 RELS: tuple[RelType, ...] = (OWNS, ACCOUNTABLE_FOR, MEMBER_OF, CHILD_OF, RUNS_ON, ESCALATES_VIA, BUILT_FROM)
 """Relationship types whose current edges the snapshot holds, both ways."""
+
+K = TypeVar("K")
 
 Numbers: TypeAlias = "array[int]"
 """Numbers as built with numpy, held as ``array.array``: the same bytes, and one item reads in tens of
@@ -226,44 +228,38 @@ def _edges(
     names = tuple(p.name for p in rel.props)
     a, b, a_label, b_label = table["a"], table["b"], table["a_label"], table["b_label"]
     count = len(a)
-    # The relationship's own properties: a tuple per edge (lists made tuples to be hashable), numbered.
-    props: dict[tuple[Any, ...], int] = {}
+    # The relationship's own properties: a tuple per edge (lists made tuples to be hashable), numbered; each distinct
+    # one held as a ``FrozenProps`` over the type's names (equal to the Cypher reader's map, a tuple's size).
+    listed = False
     if names:
-        prop_rows: Iterator[tuple[Any, ...]] | list[tuple[Any, ...]] = zip(*(table[f"r_{name}"] for name in names), strict=True)
+        prop_rows: Sequence[tuple[Any, ...]] = list(zip(*(table[f"r_{name}"] for name in names), strict=True))
         if any(type(v) is list for name in names for v in table[f"r_{name}"]):  # ACCOUNTABLE_FOR's sources
-            prop_rows = [_hashable(values) for values in prop_rows]
+            prop_rows, listed = [_hashable(values) for values in prop_rows], True
     else:
         prop_rows = [()] * count
-    numbered = props.setdefault
-    edge_props = [numbered(values, len(props)) for values in prop_rows]
-    prop_maps = tuple(intern.props(rel.type, dict(zip(names, _listed(values), strict=True))) for values in props)
-    provenance: dict[tuple[str | None, str | None, str | None, str | None], int] = {}
-    numbered_said = provenance.setdefault
-    edge_provenance = [
-        numbered_said(said, len(provenance))
-        for said in zip(table["r_source"], table["r_source_instance"], table["r_first_seen"], table["r_last_seen"], strict=True)
-    ]
+    props, edge_props = _numbered(prop_rows)
+    index = intern.names(names)
+    prop_maps = tuple(FrozenProps(index, _listed(values) if listed else values) for values in props)
+    provenance, edge_provenance = _numbered(
+        list(zip(table["r_source"], table["r_source_instance"], table["r_first_seen"], table["r_last_seen"], strict=True))
+    )
     heads, origin_line = _split_origins(table["r_origin"])
-    origins: dict[str | None, int] = {}
-    numbered_origin = origins.setdefault
-    edge_origin = [numbered_origin(head, len(origins)) for head in heads]
+    origins, edge_origin = _numbered(heads)
     columns = EdgeColumns(
         prop_maps,
         tuple(_text(p) for p in provenance),
         tuple(origins),
-        _frozen(np.array(edge_props, dtype=np.int32)),
-        _frozen(np.array(edge_provenance, dtype=np.int32)),
-        _frozen(np.array(edge_origin, dtype=np.int32)),
+        _frozen(edge_props),
+        _frozen(edge_provenance),
+        _frozen(edge_origin),
         _frozen(np.array(origin_line, dtype=np.int32)),
     )
     instance_rank = _ranks(p[1] or "" for p in provenance)
-    instance_of = np.array([instance_rank[p[1] or ""] for p in provenance] or [0], dtype=np.int32)[
-        np.array(edge_provenance, dtype=np.int64)
-    ]
+    instance_of = np.array([instance_rank[p[1] or ""] for p in provenance] or [0], dtype=np.int32)[edge_provenance]
     # Each end's entries: the edges whose other end is a node the graph holds.
     find = number.get
-    targets = [find(end) for end in zip(b, b_label, strict=True)]
-    sources = [find(end) for end in zip(a, a_label, strict=True)]
+    targets = list(map(find, zip(b, b_label, strict=True)))
+    sources = list(map(find, zip(a, a_label, strict=True)))
     codes = {label: _code(labels, label) for label in {*a_label, *b_label}}
     ahead = [i for i, target in enumerate(targets) if target is not None]
     behind = [i for i, source in enumerate(sources) if source is not None]
@@ -272,6 +268,13 @@ def _edges(
         _adjacency([a[i] for i in ahead], [codes[a_label[i]] for i in ahead], [targets[i] or 0 for i in ahead], ahead, instance_of),
         _adjacency([b[i] for i in behind], [codes[b_label[i]] for i in behind], [sources[i] or 0 for i in behind], behind, instance_of),
     )
+
+
+def _numbered(values: Sequence[K]) -> tuple[dict[K, int], npt.NDArray[np.int32]]:
+    """Each distinct value of ``values`` numbered in the order first seen, and each value's number (C-level loops:
+    ``dict.fromkeys`` and ``map``)."""
+    distinct = {value: i for i, value in enumerate(dict.fromkeys(values))}
+    return distinct, np.fromiter(map(distinct.__getitem__, values), dtype=np.int32, count=len(values))
 
 
 def _listed(values: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -322,10 +325,8 @@ def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
 def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int], instance_of: npt.NDArray[np.int32]) -> Adjacency:
     """Entries (a key, its own label, the neighbour, the edge each) grouped by key, each key's sorted by neighbour
     (numbered in key order), then source instance, then read order."""
-    numbered: dict[str, int] = {}
-    number = numbered.setdefault
-    # A key's row is the number of keys seen before it: ``len`` is taken before ``setdefault`` adds it.
-    rows = np.array([number(key, len(numbered)) for key in keys], dtype=np.int32)
+    # A key's row is its number among the keys, in the order first seen.
+    numbered, rows = _numbered(keys)
     index = {sys.intern(key): row for key, row in numbered.items()}
     owns = np.array(own, dtype=np.uint8)
     others = np.array(other, dtype=np.int32)

@@ -89,27 +89,32 @@ class Interner:
             found = self._provenance[key] = Provenance(*key)
         return found
 
+    def names(self, names: tuple[str, ...]) -> Mapping[str, int]:
+        """The index of ``names`` (each name's place in a ``FrozenProps``'s values), one per distinct tuple of names."""
+        index = self._names.get(names)
+        if index is None:
+            index = self._names[names] = MappingProxyType({name: i for i, name in enumerate(names)})
+        return index
+
     def _shape(self, label: str) -> tuple[str, str, tuple[str, ...], Mapping[str, int]]:
         """The label's name, key, the property names its nodes hold and their index (worked out once per label)."""
         shape = self._shapes.get(label)
         if shape is None:
             declared = NODES_BY_LABEL[label]
             names = tuple(p.name for p in declared.props if p.name not in _NOT_READ)
-            index = self._names.get(names)
-            if index is None:
-                index = self._names[names] = MappingProxyType({name: i for i, name in enumerate(names)})
-            shape = self._shapes[label] = (sys.intern(label), declared.key, names, index)
+            shape = self._shapes[label] = (sys.intern(label), declared.key, names, self.names(names))
         return shape
 
     def nodes(self, label: str, columns: Mapping[str, Sequence[Any]]) -> list[GraphNode]:
-        """``node`` for every row of ``columns`` (a column read of the label's ``node_columns``), a column at a time:
-        each column's texts interned in one comprehension, the rows' values put together with ``zip``."""
+        """``node`` for every row of ``columns`` (a column read of the label's ``node_columns``), a column at a time, the
+        rows' values put together with ``zip``. Their short texts are one object each already (a build reads under
+        ``shared_texts``); texts inside lists (tags, aliases) are interned here."""
         name, key, names, index = self._shape(label)
-        keys = [sys.intern(str(k)) for k in columns[key]]
+        keys = [sys.intern(k if type(k) is str else str(k)) for k in columns[key]]
         none = [None] * len(keys)
-        intern, short, text, listed = sys.intern, _SHORT, str, list
+        listed = list
         values = [
-            [(intern(v) if len(v) <= short else v) if type(v) is text else (_interned(v) if type(v) is listed else v) for v in column]
+            [_interned(v) if type(v) is listed else v for v in column] if any(type(v) is listed for v in column) else column
             for column in (columns.get(n, none) for n in names)
         ]
         found, provenance = self._provenance.get, self._provenance
