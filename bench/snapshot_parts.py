@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from catalog.core.clock import now_iso
 from catalog.read.snapshot.base import Earlier, in_load_order
+from catalog.read.snapshot.build import collector_paused
 from catalog.read.snapshot.parts import PARTS
 from catalog.store.base import GraphStore, shared_texts
 
@@ -52,11 +53,13 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
     kept_parts: dict[type, object] = {}
     parts = in_load_order(PARTS)
     gc.collect()
+    # As ``build_snapshot`` builds: the cyclic collector paused while parts load (each part's figures then collect).
     with shared_texts():
         for kind in parts:
             rss = rss_bytes()
             started, cpu = time.perf_counter(), time.process_time()
-            kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
+            with collector_paused():
+                kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             gc.collect()
             timed.append((seconds, cpu, (rss_bytes() - rss) / 1e6))
@@ -70,7 +73,8 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
             for kind in parts:
                 before = tracemalloc.get_traced_memory()[0]
                 tracemalloc.reset_peak()
-                kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
+                with collector_paused():
+                    kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
                 gc.collect()
                 kept, peak = tracemalloc.get_traced_memory()
                 traced.append(((kept - before) / 1e6, (peak - before) / 1e6))

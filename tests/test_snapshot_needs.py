@@ -6,11 +6,13 @@ file holds the order the build loads parts in, and what a part may ask of the pa
 
 from __future__ import annotations
 
+import gc
 from typing import ClassVar, Self
 
 import pytest
 
 from catalog.read.snapshot.base import Earlier, MissingPart, SnapshotPart, in_load_order
+from catalog.read.snapshot.build import build_snapshot
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
 from catalog.read.snapshot.parts import PARTS
@@ -69,3 +71,27 @@ def test_a_part_may_read_only_the_parts_it_named() -> None:
     earlier = Earlier()
     with pytest.raises(MissingPart, match="name it in the needs"):
         earlier.part(CurrentGraph)
+
+
+class CollectorSeen(_Base):
+    """Records whether the cyclic collector was running while it loaded."""
+
+    seen: ClassVar[list[bool]] = []
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        cls.seen.append(gc.isenabled())
+        return cls()
+
+
+async def test_the_collector_is_paused_while_parts_load_and_runs_again_after(store: GraphStore) -> None:
+    assert gc.isenabled()
+    await build_snapshot(store, [CollectorSeen])
+    assert CollectorSeen.seen == [False] and gc.isenabled()
+    # A collector paused by the caller stays paused after the build.
+    gc.disable()
+    try:
+        await build_snapshot(store, [CollectorSeen])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
