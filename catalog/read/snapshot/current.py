@@ -230,16 +230,18 @@ def _edges(
     count = len(a)
     # The relationship's own properties: a tuple per edge (lists made tuples to be hashable), numbered; each distinct
     # one held as a ``FrozenProps`` over the type's names (equal to the Cypher reader's map, a tuple's size).
-    listed = False
     if names:
-        prop_rows: Sequence[tuple[Any, ...]] = list(zip(*(table[f"r_{name}"] for name in names), strict=True))
-        if any(type(v) is list for name in names for v in table[f"r_{name}"]):  # ACCOUNTABLE_FOR's sources
-            prop_rows, listed = [_hashable(values) for values in prop_rows], True
+        prop_columns = [table[f"r_{name}"] for name in names]
+        # List-valued properties (ACCOUNTABLE_FOR's sources) as tuples, to be hashable: only the columns that hold lists.
+        listed = [i for i, column in enumerate(prop_columns) if any(type(v) is list for v in column)]
+        for i in listed:
+            prop_columns[i] = [tuple(v) if type(v) is list else v for v in prop_columns[i]]
+        prop_rows: Sequence[tuple[Any, ...]] = list(zip(*prop_columns, strict=True))
     else:
-        prop_rows = [()] * count
+        listed, prop_rows = [], [()] * count
     props, edge_props = _numbered(prop_rows)
     index = intern.names(names)
-    prop_maps = tuple(FrozenProps(index, _listed(values) if listed else values) for values in props)
+    prop_maps = tuple(FrozenProps(index, _listed(values, listed) if listed else values) for values in props)
     provenance, edge_provenance = _numbered(
         list(zip(table["r_source"], table["r_source_instance"], table["r_first_seen"], table["r_last_seen"], strict=True))
     )
@@ -277,9 +279,13 @@ def _numbered(values: Sequence[K]) -> tuple[dict[K, int], npt.NDArray[np.int32]]
     return distinct, np.fromiter(map(distinct.__getitem__, values), dtype=np.int32, count=len(values))
 
 
-def _listed(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A numbered properties tuple's values as read: a tuple that was a list (``_hashable``) is a list again."""
-    return tuple(list(v) if type(v) is tuple else v for v in values)
+def _listed(values: tuple[Any, ...], listed: list[int]) -> tuple[Any, ...]:
+    """A numbered properties tuple's values as read: in the ``listed`` places, a tuple made of a list is a list again."""
+    found = list(values)
+    for i in listed:
+        if type(found[i]) is tuple:
+            found[i] = list(found[i])
+    return tuple(found)
 
 
 def _split_origins(origins: Sequence[str | None]) -> tuple[list[str | None], list[int]]:
@@ -316,10 +322,6 @@ def _code(labels: dict[str, int], label: str) -> int:
 
 def _ranks(values: Any) -> dict[str, int]:
     return {value: i for i, value in enumerate(sorted(set(values)))}
-
-
-def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
 
 
 def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int], instance_of: npt.NDArray[np.int32]) -> Adjacency:
