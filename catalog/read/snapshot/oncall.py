@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, ClassVar, Self
 
@@ -50,7 +49,7 @@ from catalog.read.oncall import (
 )
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads, one_at_a_time
 from catalog.read.snapshot.interning import PackedRows
-from catalog.store.base import GraphStore, Row
+from catalog.store.base import Columns, GraphStore, Row
 
 SHIFTS_BEFORE = timedelta(days=7)
 SHIFTS_AFTER = timedelta(days=14)
@@ -92,8 +91,9 @@ class OnCallFacts:
         dialect = store.dialect
         # Whole tables, read as tables: on Neo4j ``read`` costs about a tenth of a millisecond of the driver's
         # per record, so the 74,000 ownership edges of scale M took 10-15 s, past CATALOG_QUERY_TIMEOUT on a busy machine.
-        ownership, service_links, team_links, policies, targets, shifts, runs, people = await one_at_a_time(
-            store.read_table(*ownership_table(dialect)),
+        # The ownership edges as columns: no dict per row for the largest of them.
+        ownership = await store.read_columns(*ownership_table(dialect))
+        service_links, team_links, policies, targets, shifts, runs, people = await one_at_a_time(
             store.read_table(*escalation_table("Service")),
             store.read_table(*escalation_table("Team")),
             store.read_table("MATCH (p:EscalationPolicy)", POLICY_COLUMNS),
@@ -116,10 +116,14 @@ class OnCallFacts:
         return await asyncio.to_thread(cls._build, start, end, *tables)
 
     @classmethod
-    def _build(cls, start: str, end: str, *tables: list[Row]) -> Self:
-        ownership, service_links, team_links, policies, targets, shifts, runs, people = tables
-        by_service = _grouped(ownership, "service")
-        teams = {key: tuple(sorted({str(r["id"]) for r in rows if r["label"] == "Team"})) for key, rows in by_service.items()}
+    def _build(cls, start: str, end: str, ownership: Columns, *tables: list[Row]) -> Self:
+        service_links, team_links, policies, targets, shifts, runs, people = tables
+        # Each ownership row's number, by service.
+        by_service: dict[str, list[int]] = defaultdict(list)
+        for i, key in enumerate(ownership["service"]):
+            by_service[str(key)].append(i)
+        labels, ids = ownership["label"], ownership["id"]
+        teams = {key: tuple(sorted({str(ids[i]) for i in rows if labels[i] == "Team"})) for key, rows in by_service.items()}
         links: dict[str, list[Row]] = defaultdict(list)
         for row in service_links:
             links[str(row["key"])].append({**row, "team": ""})
@@ -127,10 +131,11 @@ class OnCallFacts:
             links[str(row["key"])].append({**row, "team": row["key"], "external_service": ""})
         # Owners, intervals and contacts repeat across thousands of edges: one object each.
         shared: dict[object, object] = {}
+        edges = _owner_edges(ownership, shared)
         return cls(
             start,
             end,
-            MappingProxyType({key: _owner_edges(rows, shared) for key, rows in by_service.items()}),
+            MappingProxyType({key: _in_order([edges[i] for i in rows]) for key, rows in by_service.items()}),
             MappingProxyType(teams),
             MappingProxyType({key: PackedRows.of(rows, _LINK_COLUMNS, shared) for key, rows in links.items()}),
             MappingProxyType({str(r["id"]): policy_facts(r) for r in policies}),
@@ -146,44 +151,55 @@ _LINK_COLUMNS = ("key", "policy", "first_seen", "retired_at", "strength", "evide
 """The columns of ``escalation_query`` and the link's ``team``: service and team links alike."""
 
 
-_CONTACT_COLUMNS = itemgetter("id", "label", "name", "display_name", "email", "chat")
-
-
-def _owner_edges(rows: Sequence[Row], shared: dict[Any, Any]) -> tuple[OwnerEdge, ...]:
-    """``owner_edges(rows)``: the same edges in the same order, their owners, intervals and texts shared.
+def _owner_edges(table: Columns, shared: dict[Any, Any]) -> list[OwnerEdge]:
+    """``owner_edges``' edge of each row of ``table`` (a column read of ``ownership_table``), its owner, interval and texts shared.
 
     Seventy thousand edges at scale M name a few thousand owners: each contact and interval is built
-    once (a frozen dataclass costs microseconds to build and to hash), and ``repr`` breaks only the ties
-    of the sort key, not every edge's (equal to ``owner_edges``' total order, at a fraction of its cost).
-    """
-
-    def one(value: Any) -> Any:
-        return shared.setdefault(value, value)
-
-    edges = []
-    for row in rows:
-        said = _CONTACT_COLUMNS(row)
+    once (a frozen dataclass costs microseconds to build and to hash)."""
+    one = shared.setdefault
+    edges: list[OwnerEdge] = []
+    add = edges.append
+    for said, dates, rel, source, instance, strength, rule, evidence, sources in zip(
+        zip(*(table[name] for name in _CONTACT_COLUMNS), strict=True),
+        zip(table["first_seen"], table["retired_at"], strict=True),
+        table["rel"],
+        table["source"],
+        table["instance"],
+        table["strength"],
+        table["rule"],
+        table["evidence"],
+        table["sources"],
+        strict=True,
+    ):
         owner = shared.get(("contact", said))
         if owner is None:
-            owner = shared[("contact", said)] = contact(row)
-        dates = (row["first_seen"], row["retired_at"])
+            owner = shared[("contact", said)] = contact(dict(zip(_CONTACT_COLUMNS, said, strict=True)))
         interval = shared.get(("interval", dates))
         if interval is None:
             interval = shared[("interval", dates)] = Interval(*dates)
-        rel = one(str(row["rel"]))
+        rel = one(str(rel), str(rel))
         resolved = rel == "ACCOUNTABLE_FOR"
-        edges.append(
+        add(
             OwnerEdge(
                 rel,
                 owner,
                 interval,
-                one(row["source"]),
-                one(row["instance"]),
-                one(row["strength"]),
-                one(row["rule"] if resolved else row["evidence"]),
-                one(tuple(row["sources"] or ())) if resolved else (),
+                one(source, source),
+                one(instance, instance),
+                one(strength, strength),
+                one(rule, rule) if resolved else one(evidence, evidence),
+                one(tuple(sources or ()), tuple(sources or ())) if resolved else (),
             )
         )
+    return edges
+
+
+_CONTACT_COLUMNS = ("id", "label", "name", "display_name", "email", "chat")
+
+
+def _in_order(edges: list[OwnerEdge]) -> tuple[OwnerEdge, ...]:
+    """``edges`` (one service's) in ``owner_edges``' total order: sorted by a cheap key, and ``repr`` breaks only its
+    ties, not every edge's (equal to ``owner_edges``' order, at a fraction of its cost)."""
     edges.sort(key=_edge_order)
     # Ties of the cheap key are put in the order ``owner_edges`` gives them (its key ends with ``repr``).
     start = 0
