@@ -289,7 +289,9 @@ def _listed(values: tuple[Any, ...], listed: list[int]) -> tuple[Any, ...]:
 
 
 def _split_origins(origins: Sequence[str | None]) -> tuple[list[str | None], list[int]]:
-    """``_split_origin`` of each origin, as two columns."""
+    """Each origin as its head and the number it ends with: ``path#115`` as (``path#``, 115), ``a.yaml#L7`` as (``a.yaml#L``, 7),
+    the ASCII digits an origin ends with when they read back as written (no leading zero, fewer than ten); else
+    (origin, -1). As two columns."""
     heads: list[str | None] = []
     lines: list[int] = []
     head_of, line_of = heads.append, lines.append

@@ -106,9 +106,9 @@ class Interner:
         return shape
 
     def nodes(self, label: str, columns: Mapping[str, Sequence[Any]]) -> list[GraphNode]:
-        """``node`` for every row of ``columns`` (a column read of the label's ``node_columns``), a column at a time, the
-        rows' values put together with ``zip``. Their short texts are one object each already (a build reads under
-        ``shared_texts``); texts inside lists (tags, aliases) are interned here."""
+        """``GraphNode.from_map(label, row)`` for every row of ``columns`` (a column read of the label's ``node_columns``),
+        its provenance shared; a column at a time, the rows' values put together with ``zip``. Short texts are one object
+        each already (a build reads under ``shared_texts``); texts inside lists (tags, aliases) are interned here."""
         name, key, names, index = self._shape(label)
         keys = [sys.intern(k if type(k) is str else str(k)) for k in columns[key]]
         none = [None] * len(keys)
@@ -128,26 +128,6 @@ class Interner:
             GraphNode(name, k, FrozenProps(index, props), p, None)
             for k, props, p in zip(keys, zip(*values, strict=True) if values else [()] * len(keys), said, strict=True)
         ]
-
-    def node(self, label: str, values: Mapping[str, Any]) -> GraphNode:
-        """``GraphNode.from_map(label, values)``, with its provenance shared and its short strings interned
-        (namespaces, types, lifecycles, tags repeat across nodes).
-
-        Built directly from the row (the label's property names and their index are worked out once):
-        tens of thousands of nodes at scale M, where building ``from_map``'s dict and proxy first
-        and copying them was a third of the part's build."""
-        name, key, names, index = self._shape(label)
-        get, intern = values.get, sys.intern
-        props = FrozenProps(
-            index,
-            tuple(
-                [
-                    (intern(v) if len(v) <= _SHORT else v) if type(v) is str else (_interned(v) if type(v) is list else v)
-                    for v in map(get, names)
-                ]
-            ),
-        )
-        return GraphNode(name, intern(str(values[key])), props, self.provenance(values), get("retired_at"))
 
     def edge(self, rel: RelType, values: Mapping[str, Any]) -> EdgeFacts:
         """``EdgeFacts.from_map(rel, values)``, with its properties and provenance shared."""
