@@ -86,6 +86,7 @@ class CollectorSeen(_Base):
 
 async def test_the_collector_is_paused_while_parts_load_and_runs_again_after(store: GraphStore) -> None:
     assert gc.isenabled()
+    CollectorSeen.seen.clear()
     await build_snapshot(store, [CollectorSeen])
     assert CollectorSeen.seen == [False] and gc.isenabled()
     # A collector paused by the caller stays paused after the build.
