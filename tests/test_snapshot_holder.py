@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
+from catalog.api import warm
 from catalog.api.app import create_app
 from catalog.read.snapshot import Snapshot, SnapshotHolder, build_snapshot
-from catalog.read.snapshot import holder as holder_module
 from catalog.store.base import GraphStore, StoreError
 from catalog.store.generation import Generation, advance_generation, read_generation
 from tests._api_fixtures import api_settings
@@ -105,7 +105,9 @@ async def test_first_requests_are_answered_from_the_store_until_the_snapshot_is_
         await release.wait()
         return await build_snapshot(current, *args, **kwargs)
 
-    monkeypatch.setattr(holder_module, "build_snapshot", gated)
+    # The server's builder is ``warm.build_warm_snapshot``, which calls the build through its own module's name: gating
+    # only the holder's left the first request racing the build, and a quick build won it.
+    monkeypatch.setattr(warm, "build_snapshot", gated)
     app = create_app(api_settings(snapshot_poll_seconds=0.01), store=store)
     query = {"query": '{ service(name: "checkout") { name ownershipClaims { owner { ... on Team { name } } } } }'}
     async with _client(app) as http, app.router.lifespan_context(app):
