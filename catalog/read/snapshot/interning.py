@@ -4,22 +4,19 @@ Every fact a sync wrote carries the same source, instance and timestamps, and th
 a source repeat the same evidence: one shared ``Provenance`` per distinct provenance and one
 shared property map per distinct set of edge properties keeps a snapshot of a 20,000-service
 company to tens of MB, and building it is a dictionary lookup per edge instead of new objects.
-The values built equal the ones the Cypher reader builds (``GraphNode.from_map``,
-``EdgeFacts.from_map``); only their identity is shared.
+The values built equal the ones the Cypher reader builds (``GraphNode.from_map``); only their
+identity is shared. Edges are numbered columns (``catalog.read.snapshot.current.EdgeColumns``).
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
-from catalog.core.model import NODES_BY_LABEL, RelType
-from catalog.read.nodes import _NOT_READ, PROVENANCE_FIELDS, EdgeFacts, GraphNode, Provenance
-
-_provenance_of: Callable[[Mapping[str, Any]], tuple[Any, ...]] = itemgetter(*PROVENANCE_FIELDS)
+from catalog.core.model import NODES_BY_LABEL
+from catalog.read.nodes import _NOT_READ, PROVENANCE_FIELDS, GraphNode, Provenance
 
 
 def _interned(value: Any) -> Any:
@@ -36,10 +33,6 @@ _SHORT = 256
 
 def _shared(same: dict[Any, Any], value: Any) -> Any:
     return same.setdefault(value, value) if isinstance(value, str) else value
-
-
-def _hashable(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(tuple(v) if isinstance(v, list) else v for v in values)
 
 
 class FrozenProps(Mapping[str, Any]):
@@ -78,16 +71,8 @@ class FrozenProps(Mapping[str, Any]):
 class Interner:
     def __init__(self) -> None:
         self._provenance: dict[tuple[Any, ...], Provenance] = {}
-        self._props: dict[tuple[str, tuple[Any, ...]], Mapping[str, Any]] = {}
         self._names: dict[tuple[str, ...], Mapping[str, int]] = {}
         self._shapes: dict[str, tuple[str, str, tuple[str, ...], Mapping[str, int]]] = {}
-
-    def provenance(self, values: Mapping[str, Any]) -> Provenance:
-        key = _provenance_of(values)
-        found = self._provenance.get(key)
-        if found is None:
-            found = self._provenance[key] = Provenance(*key)
-        return found
 
     def names(self, names: tuple[str, ...]) -> Mapping[str, int]:
         """The index of ``names`` (each name's place in a ``FrozenProps``'s values), one per distinct tuple of names."""
@@ -128,27 +113,6 @@ class Interner:
             GraphNode(name, k, FrozenProps(index, props), p, None)
             for k, props, p in zip(keys, zip(*values, strict=True) if values else [()] * len(keys), said, strict=True)
         ]
-
-    def edge(self, rel: RelType, values: Mapping[str, Any]) -> EdgeFacts:
-        """``EdgeFacts.from_map(rel, values)``, with its properties and provenance shared."""
-        names = tuple(p.name for p in rel.props)
-        if not names:
-            props: Mapping[str, Any] = self._shared_props(rel.type, (), {})
-        else:
-            row = tuple(values.get(name) for name in names)
-            props = self._shared_props(rel.type, row, dict(zip(names, row, strict=True)))
-        return EdgeFacts(props, self.provenance(values))
-
-    def props(self, kind: str, props: dict[str, Any]) -> Mapping[str, Any]:
-        """``props`` (an edge's own properties, in the model's order) as a read-only map shared by every equal one."""
-        return self._shared_props(kind, tuple(props.values()), props)
-
-    def _shared_props(self, kind: str, row: tuple[Any, ...], props: dict[str, Any]) -> Mapping[str, Any]:
-        key = (kind, _hashable(row))
-        found = self._props.get(key)
-        if found is None:
-            found = self._props[key] = MappingProxyType(props)
-        return found
 
 
 class PackedRows:
