@@ -415,11 +415,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead: the snapshot's build part by part (seconds, tracemalloc kept and peak, RSS growth; bench.snapshot_parts)",
     )
     parser.add_argument(
+        "--snapshot-build",
+        action="store_true",
+        help="instead: one whole snapshot build after a warm-up build, its parts' seconds and slowest reads (bench.snapshot_build)",
+    )
+    parser.add_argument(
         "--incident", action="store_true", help="instead: blast radius page and onCall now, snapshot vs Cypher (bench.incident)"
     )
     args = parser.parse_args(argv)
     if args.snapshot_parts:
         asyncio.run(snapshot_parts(args.store))
+        return 0
+    if args.snapshot_build:
+        asyncio.run(snapshot_build(args.store))
         return 0
     asyncio.run(
         incident(args.store, args.calls) if args.incident else run(args.store, args.only, args.calls, snapshot=not args.no_snapshot)
@@ -446,6 +454,17 @@ async def snapshot_parts(store_at: str) -> None:
     store = await open_store(_settings(store_at))
     try:
         print_parts(await measure_parts(store))
+    finally:
+        await store.close()
+
+
+async def snapshot_build(store_at: str) -> None:
+    """One whole snapshot build (``bench.snapshot_build``) on the store at ``store_at``."""
+    from bench.snapshot_build import measure_build, print_build
+
+    store = await open_store(_settings(store_at))
+    try:
+        print_build(await measure_build(store))
     finally:
         await store.close()
 
