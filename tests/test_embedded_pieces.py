@@ -86,7 +86,9 @@ class PiecesAgainstWhole(EmbeddedStore):
         whole = await super().read_table(match, columns, params)
         scan = plan_scan(match, columns)
         if scan is not None:
-            pieces = await self._read_pieces(scan, match, columns, dict(params or {}), 2)
+            read = await self._pieces(scan, match, columns, dict(params or {}), 2, self._table_rows)
+            pieces = [row for piece in read for row in piece]
+            pieces = add_up(pieces, scan.summed) if scan.summed else pieces
             assert _canonical(pieces) == _canonical(whole), match
             self.compared += 1
         return whole

@@ -248,44 +248,45 @@ class EmbeddedStore(GraphStore):
         """One read when the rows fit the buffer pool; otherwise several, each over a range of the
         scanned table's internal offsets (``catalog.store.scans``), so a large catalog reads on a
         small pool: at scale L a single read of every owner claim needed more than 256 MiB."""
-        query = returning(match, columns)
-        scan = plan_scan(match, columns)
-        if scan is None:
-            return await self._table_rows(query, params)
-        size = self._piece_sizes.get(scan)
-        if size is None:
-            try:
-                return await self._table_rows(query, params)
-            except BufferPoolFull:
-                size = max(MIN_PIECE, self.buffer_pool_mb * PIECE_ROWS_PER_MB)
-        return await self._read_pieces(scan, match, columns, dict(params or {}), size)
+        split, pieces = await self._whole_or_pieces(match, columns, params, self._table_rows)
+        rows = [row for piece in pieces for row in piece]
+        return add_up(rows, split.summed) if split is not None and split.summed else rows
 
     async def read_columns(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> Columns:
         """``read_table`` as columns, taken from the engine's rows without a dict per row; in pieces as
         ``read_table`` reads when the rows do not fit the buffer pool."""
-        query = returning(match, columns)
         scan = plan_scan(match, columns)
         if scan is not None and scan.summed:
             # Pieces whose counts are added up per group: as rows (few: one per group).
             return columns_of(await self.read_table(match, columns, params), columns)
-        if scan is None:
-            return await self._table_columns(query, params)
-        size = self._piece_sizes.get(scan)
-        if size is None:
-            try:
-                return await self._table_columns(query, params)
-            except BufferPoolFull:
-                size = max(MIN_PIECE, self.buffer_pool_mb * PIECE_ROWS_PER_MB)
-        pieces = await self._pieces(scan, match, columns, dict(params or {}), size, self._table_columns)
+        split, pieces = await self._whole_or_pieces(match, columns, params, self._table_columns)
+        if split is None:
+            return pieces[0]
         whole: Columns = {name: [] for name in columns}
         for piece in pieces:
             for name, values in piece.items():
                 whole[name] += values
         return whole
 
-    async def _read_pieces(self, scan: Scan, match: str, columns: Mapping[str, str], params: dict[str, Any], size: int) -> list[Row]:
-        rows = [row for piece in await self._pieces(scan, match, columns, params, size, self._table_rows) for row in piece]
-        return add_up(rows, scan.summed) if scan.summed else rows
+    async def _whole_or_pieces(
+        self,
+        match: str,
+        columns: Mapping[str, str],
+        params: Mapping[str, Any] | None,
+        read: Callable[[str, Mapping[str, Any]], Awaitable[T]],
+    ) -> tuple[Scan | None, list[T]]:
+        """The table read by ``read``: whole when it fits the buffer pool (or cannot be split), as (None, [the read]); else
+        (the scan, the reads of each range of its offsets), starting from the piece size that fitted last time."""
+        scan = plan_scan(match, columns)
+        if scan is None:
+            return None, [await read(returning(match, columns), params or {})]
+        size = self._piece_sizes.get(scan)
+        if size is None:
+            try:
+                return None, [await read(returning(match, columns), params or {})]
+            except BufferPoolFull:
+                size = max(MIN_PIECE, self.buffer_pool_mb * PIECE_ROWS_PER_MB)
+        return scan, await self._pieces(scan, match, columns, dict(params or {}), size, read)
 
     async def _pieces(
         self,
