@@ -196,6 +196,14 @@ class Settings(BaseSettings):
         description="How often a server process checks the store's sync generation (one key lookup) to rebuild its snapshot "
         "after a sync finished: the most a snapshot answer lags behind a finished sync, plus the rebuild.",
     )
+    response_cache_mb: int = Field(
+        32,
+        ge=0,
+        le=65536,
+        description="MiB of GraphQL results (as the JSON sent) each server process keeps to answer the same question, asked "
+        "with the same scopes, again from the same snapshot: results made from the snapshot alone, without errors, and an "
+        "answer about now only until it would change (a blast radius's on-call until its next shift change); 0: compute every request.",
+    )
     introspection: bool = Field(False, description="Answer GraphQL introspection queries (schema tools, IDEs); on with GraphiQL.")
     cors_origins: str = Field("", description="Browser origins (comma-separated) allowed to call the API; CORS is off when empty.")
 

@@ -337,7 +337,8 @@ async def impact(reader: CatalogReader, text: str, depth: int = DEFAULT_DEPTH, *
     """
     check_depth(depth, max_depth)
     found = await identify(reader, text)
-    answer = Impact(reader, text, depth, at or now_iso(), found.message)
+    # (Held: the instant's only uses are on-call, whose reader says until when it holds, and ``at``, which shows it.)
+    answer = Impact(reader, text, depth, at or now_iso(held=True), found.message)
     answer.matches, answer.nearest = found.matches, found.nearest
     root = found.unique
     if root is None:

@@ -37,10 +37,13 @@ from catalog.api.http_limits import GuardedRequests, error_body
 from catalog.api.media import GRAPHQL_RESPONSE_JSON, JSON, preferred_media_type
 from catalog.api.metrics import Metrics, metrics_endpoint
 from catalog.api.persisted import PersistedQueries
+from catalog.api.responses import ResponseCache
 from catalog.api.schema import build_schema
 from catalog.api.walks import Busy, WalkGate
 from catalog.api.warm import build_warm_snapshot
+from catalog.auth.scopes import principal_of
 from catalog.auth.wiring import access_control
+from catalog.core.clock import watching_clock
 from catalog.read.snapshot import Snapshot, SnapshotHolder
 from catalog.settings import Settings
 from catalog.store import GraphStore, open_store
@@ -84,6 +87,8 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         self._settings = settings
         self._persisted = PersistedQueries()
         self._walks = walks
+        self._responses = ResponseCache(settings.response_cache_mb * 1024 * 1024)
+        metrics.watch_responses(self._responses)
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         try:
@@ -139,7 +144,24 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
             # Apollo's clients look for PersistedQueryNotFound in a 200 answer.
             return ExecutionResult(data=None, errors=[resolved])
         state["graphql_operation"] = resolved.operation_name or _operation_name(resolved.query)
-        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
+        reader = context.reader
+        snapshot = getattr(reader, "snapshot", None)
+        key = None
+        if self._responses.enabled and snapshot is not None and resolved.query:
+            principal = principal_of(request)
+            scopes = frozenset(scope.value for scope in principal.scopes) if principal is not None else None
+            key = self._responses.key(resolved.query, resolved.operation_name, resolved.variables, scopes)
+            kept = self._responses.get(snapshot, key) if key is not None else None
+            if kept is not None:
+                sub_response.headers["X-Catalog-Answer"] = "kept"
+                # (``data`` is the kept JSON, an ``orjson.Fragment`` that ``encode_json`` writes as it is.)
+                return ExecutionResult(data=kept.data, errors=None, extensions=dict(kept.extensions) if kept.extensions else None)  # type: ignore[arg-type]
+        with watching_clock() as clock:
+            result = await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
+        # (Kept only when the snapshot alone made it, with no clock and no error: see catalog.api.responses.)
+        made_of_snapshot = not clock.read and not getattr(reader, "read_store", True)
+        if key is not None and snapshot is not None and made_of_snapshot and not result.errors and result.data is not None:
+            self._responses.put(snapshot, key, result.data, result.extensions, clock.until)
         busy = [e.original_error for e in result.errors or () if isinstance(e.original_error, Busy)]
         if busy:
             sub_response.status_code = 429

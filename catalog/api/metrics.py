@@ -6,6 +6,8 @@
 - ``catalog_store_errors_total`` by error class (timeouts included), and
   ``catalog_request_timeouts_total`` for requests past ``CATALOG_REQUEST_TIMEOUT``;
 - ``catalog_heavy_answers_waiting`` and ``catalog_heavy_answers_running``;
+- ``catalog_kept_answers_total`` by outcome (``hit``: answered from a kept result, ``miss``), and
+  ``catalog_kept_answers_count`` and ``catalog_kept_answers_bytes`` (``catalog.api.responses``);
 - per source instance, the last sync's start time, duration, outcome and findings, read from
   the store's ImportRun records at scrape time, so every worker reports the same, current values.
 
@@ -22,11 +24,12 @@ from collections.abc import Awaitable, Callable, Iterator
 
 from graphql import GraphQLError
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from catalog.api.responses import ResponseCache
 from catalog.api.walks import Busy, WalkGate
 from catalog.read.runs import LastRun, last_runs
 from catalog.read.snapshot import SnapshotHolder
@@ -89,6 +92,10 @@ class Metrics:
             "catalog_snapshot_build_failures", "Snapshot builds failed since the last one that succeeded.", registry=self.registry
         )
         failed.set_function(value(lambda h: float(h.failures)))
+
+    def watch_responses(self, cache: ResponseCache) -> None:
+        """The kept answers' hits and misses, and how many are kept in how many bytes."""
+        self.registry.register(_KeptCollector(cache))
 
     def operation_label(self, name: str | None) -> str:
         """The operation name when it is sane and among the first ``MAX_OPERATIONS`` seen, else ``other``."""
@@ -175,6 +182,21 @@ class _SyncCollector(Collector):
             for name in ("complete", "partial", "unfinished"):
                 outcome.add_metric([*key, name], 1.0 if run.outcome == name else 0.0)
         yield from (started, duration, findings, outcome)
+
+
+class _KeptCollector(Collector):
+    def __init__(self, cache: ResponseCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        asked = CounterMetricFamily(
+            "catalog_kept_answers", "GraphQL requests that could be answered from a kept result, by outcome.", labels=["outcome"]
+        )
+        asked.add_metric(["hit"], self.cache.hits)
+        asked.add_metric(["miss"], self.cache.misses)
+        yield asked
+        yield GaugeMetricFamily("catalog_kept_answers_count", "Results kept for the current snapshot.", value=len(self.cache))
+        yield GaugeMetricFamily("catalog_kept_answers_bytes", "Bytes of the results kept (as JSON).", value=self.cache.bytes)
 
 
 def metrics_endpoint(metrics: Metrics, store: Callable[[], GraphStore | None]) -> Callable[[Request], Awaitable[Response]]:

@@ -8,11 +8,20 @@ midnight) or an ISO-8601 time with a timezone.
 An instant someone asks about (``at``, ``from``, ``to``) goes through ``instant``, which
 refuses, as bad input, times without a timezone and times outside ``EARLIEST``..``LATEST``:
 near the ends of what ``datetime`` holds, shifting to UTC or by a window overflows.
+
+Every reading of the wall clock goes through ``_now``, which marks the ``ClockWatch`` of the context
+it runs in (``watching_clock``): the API keeps an answer for the next request that asks the same
+question only when computing it read no clock (``catalog.api.responses``), or read it only through
+``now_iso(held=True)``, whose every use says until when what it computed stays the same
+(``holds_until``) or that it shows the instant itself (``shows_instant``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 
 _RELATIVE = re.compile(r"^(?P<sign>[+-])(?P<parts>(?:\d+(?:w|d|h|m|s))+)$")
@@ -45,8 +54,64 @@ def iso(moment: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def now_iso() -> str:
+class ClockWatch:
+    """What the code run while the watch was on (``watching_clock``) did with the wall clock.
+
+    ``read``: it read the clock in a way nobody bounded, so its result may differ at any later instant.
+    ``until``: the earliest instant (exclusive) up to which everything computed from a held reading
+    (``now_iso(held=True)``) stays the same; None: no later instant changes it."""
+
+    __slots__ = ("read", "until")
+
+    def __init__(self) -> None:
+        self.read = False
+        self.until: str | None = None
+
+
+_WATCH: ContextVar[ClockWatch | None] = ContextVar("catalog_clock_watch", default=None)
+
+
+@contextmanager
+def watching_clock() -> Iterator[ClockWatch]:
+    """A fresh ``ClockWatch`` for the code run in the block, and in the tasks and callbacks it starts
+    (they copy the context, so they mark the same watch)."""
+    watch = ClockWatch()
+    token = _WATCH.set(watch)
+    try:
+        yield watch
+    finally:
+        _WATCH.reset(token)
+
+
+def _now(held: bool = False) -> datetime:
+    if not held:
+        shows_instant()
+    return datetime.now(UTC)
+
+
+def now_iso(*, held: bool = False) -> str:
+    """Now. ``held``: the caller makes sure that every use of the instant calls ``holds_until`` (with the next
+    instant its result changes at) or ``shows_instant`` (a field that shows the instant)."""
+    return iso(_now(held))
+
+
+def wall_iso() -> str:
+    """Now, for bookkeeping that is no answer's input (when a kept answer expires): it marks no watch."""
     return iso(datetime.now(UTC))
+
+
+def holds_until(instant: str | None) -> None:
+    """What was just computed from a held reading stays the same until ``instant`` (exclusive; None: for good)."""
+    watch = _WATCH.get()
+    if watch is not None and instant is not None and (watch.until is None or instant < watch.until):
+        watch.until = instant
+
+
+def shows_instant() -> None:
+    """A result depends on the instant in a way no ``holds_until`` bounds (it shows it, or counts from it)."""
+    watch = _WATCH.get()
+    if watch is not None:
+        watch.read = True
 
 
 def parse_iso(text: str) -> datetime:
@@ -69,7 +134,7 @@ def parse_moment(text: str, now: datetime | None = None) -> datetime:
     Raises ``ValueError`` naming the text and the forms accepted.
     """
     value = text.strip()
-    current = now or datetime.now(UTC)
+    current = now or _now()
     if value.lower() == "now":
         return current
     relative = _RELATIVE.match(value.lower())

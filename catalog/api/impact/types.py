@@ -30,6 +30,7 @@ from catalog.api.selection import asks_of_nodes
 from catalog.api.services.types import DependencyTarget, Resource, Service
 from catalog.api.systems.types import Domain
 from catalog.api.teams.types import Owner, Person, Team
+from catalog.core.clock import shows_instant
 from catalog.read import GraphNode
 from catalog.read import Provenance as ProvenanceRow
 
@@ -252,6 +253,7 @@ class BlastRadius:
 
     @strawberry.field(description="The moment on-call is given for.")
     def at(self) -> datetime | None:
+        shows_instant()  # (an answer that shows its instant is not given again later: catalog.api.responses)
         return as_time(self.row.at)
 
     @strawberry.field(description="How many distinct services depend on it within `depth` (resources passed through are not counted).")

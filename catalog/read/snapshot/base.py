@@ -124,5 +124,17 @@ class SnapshotReads(CatalogReader):
     ``if (snap := self.snapshot) is not None: ...`` and otherwise calls ``super()``, the Cypher reader."""
 
     def __init__(self, store: GraphStore, snapshot: Snapshot | None = None, **kwargs: int) -> None:
+        self.read_store = False
+        """Whether anything asked this reader for its store (a Cypher read, a history read, a write): then
+        what it answered is not a function of the snapshot alone (``catalog.api.responses``)."""
         super().__init__(store, **kwargs)
         self.snapshot = snapshot
+
+    @property
+    def store(self) -> GraphStore:
+        self.read_store = True
+        return self._store
+
+    @store.setter
+    def store(self, store: GraphStore) -> None:
+        self._store = store

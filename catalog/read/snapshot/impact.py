@@ -27,6 +27,7 @@ from typing import ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 
+from catalog.core.clock import holds_until
 from catalog.core.model import ACCOUNTABLE_FOR, ESCALATES_VIA, OWNS
 from catalog.read.impact import Dependent, Holder, OwnerName, PolicyName, first_level
 from catalog.read.nodes import GraphNode
@@ -241,6 +242,13 @@ class Escalation:
         held = {h for start, end, h in self.shifts.get(policy, ()) if (start is None or start <= at) and (end is None or end > at)}
         return first_level(held)
 
+    def next_change(self, policies: Iterable[str], at: str) -> str | None:
+        """The first instant after ``at`` at which a shift of ``policies`` starts or ends: who is on call for them is the
+        same from ``at`` until then (None: from ``at`` on, in this snapshot)."""
+        shifts = (shift for policy in policies for shift in self.shifts.get(policy, ()))
+        later = [edge for shift in shifts for edge in shift[:2] if edge is not None and edge > at]
+        return min(later) if later else None
+
 
 def _shift_order(shift: tuple[str | None, str | None, Holder]) -> tuple[str, str, Holder]:
     return (shift[0] or "", shift[1] or "", shift[2])
@@ -282,4 +290,5 @@ class ImpactFromSnapshot(SnapshotReads):
         if (snap := self.snapshot) is None or not snap.has(Escalation):
             return await super().first_on_call(policies, at)
         escalation = snap.part(Escalation)
+        holds_until(escalation.next_change(policies, at))
         return [escalation.first_on_call(policy, at) for policy in policies]

@@ -1,0 +1,121 @@
+"""Answers kept per snapshot: a question asked again of the same snapshot is answered from memory.
+
+When a hub fails, many responders open the same pages at once, and a snapshot does not change
+between syncs. A GraphQL request's result is kept, and given to the next request that asks the
+same question, when everything that made it came from the snapshot:
+
+- the reader served every read from the snapshot: it was never asked for its store (a Cypher
+  read, a history read, a write; ``SnapshotReads.read_store``);
+- nothing read the wall clock (``catalog.core.clock.watching_clock``), or only in a way that says
+  until when the result holds: a blast radius's on-call is the same until the next shift of its
+  page's policies starts or ends, so its page is kept until then (and not kept when it shows its
+  ``at``); other answers about "now" (``onCall``, the scorecard) are computed for each request;
+- the result has no error (refusals, limits, a forbidden field, a busy gate are never kept).
+
+The same question is the same document text, operation name and variables, asked with the same
+scopes (a field a scope guards is an error without it, so results differ only by scopes, never by
+who asks). The kept results belong to one snapshot: the first request served from a newer one
+drops them all. A result is kept as the JSON it is sent as (an ``orjson.Fragment``, written into
+the response as it is), so a kept answer costs its size in bytes and no encoding when it is sent
+again. They are bounded by ``CATALOG_RESPONSE_CACHE_MB``, least recently used first out; 0 turns
+keeping off.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from catalog.core.clock import wall_iso
+from catalog.read.snapshot import Snapshot
+
+Key = tuple[str, str | None, bytes, frozenset[str] | None]
+
+_OVERHEAD = 300
+"""Bytes counted per kept result beyond its JSON and its key's texts: the entry, the key tuple and the fragment."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    data: orjson.Fragment
+    """The result's ``data``, as JSON."""
+    extensions: Mapping[str, Any] | None
+    size: int
+    until: str | None
+    """The instant (as ``catalog.core.clock`` writes it) from which it is no longer given; None: while its snapshot serves."""
+
+
+class ResponseCache:
+    """Results kept for one snapshot at a time, at most ``max_bytes`` of them (as JSON), least recently used out first."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._snapshot: Snapshot | None = None
+        self._kept: OrderedDict[Key, Kept] = OrderedDict()
+        self.bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @staticmethod
+    def key(query: str, operation_name: str | None, variables: Mapping[str, Any] | None, scopes: frozenset[str] | None) -> Key | None:
+        """The question's key; None when its variables cannot be written as JSON (then it is not kept)."""
+        try:
+            encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+        return (query, operation_name, encoded, scopes)
+
+    def get(self, snapshot: Snapshot, key: Key) -> Kept | None:
+        kept = self._kept.get(key) if self._serves(snapshot) else None
+        if kept is not None and kept.until is not None and wall_iso() >= kept.until:
+            del self._kept[key]
+            self.bytes -= kept.size
+            kept = None
+        if kept is None:
+            self.misses += 1
+            return None
+        self._kept.move_to_end(key)
+        self.hits += 1
+        return kept
+
+    def put(self, snapshot: Snapshot, key: Key, data: Any, extensions: Mapping[str, Any] | None, until: str | None = None) -> bool:
+        """Keep a result until ``until`` (None: while the snapshot serves); False when it is larger than the whole budget
+        (or keeping is off)."""
+        if not self.enabled or not self._serves(snapshot):
+            return False
+        encoded = orjson.dumps(data)
+        size = len(encoded) + sum(len(part) for part in key[:3] if part) + _OVERHEAD
+        if size > self.max_bytes:
+            return False
+        old = self._kept.pop(key, None)
+        if old is not None:
+            self.bytes -= old.size
+        self._kept[key] = Kept(orjson.Fragment(encoded), extensions, size, until)
+        self.bytes += size
+        while self.bytes > self.max_bytes:
+            _, dropped = self._kept.popitem(last=False)
+            self.bytes -= dropped.size
+        return True
+
+    def _serves(self, snapshot: Snapshot) -> bool:
+        """Whether results of ``snapshot`` are the ones kept: a newer snapshot than the kept results' replaces them all; a
+        request still reading an older one (it began before the swap) neither gets nor keeps anything."""
+        if snapshot is self._snapshot:
+            return True
+        if self._snapshot is not None and (snapshot.generation, snapshot.built_at) < (self._snapshot.generation, self._snapshot.built_at):
+            return False
+        self._snapshot = snapshot
+        self._kept.clear()
+        self.bytes = 0
+        return True
