@@ -619,7 +619,18 @@ def _settings(options: Options, store_path: Path, data_dir: Path, neo4j_uri: str
     return settings, _python_env(env)
 
 
-_KEEP = frozenset({"CATALOG_NEO4J_USER", "CATALOG_NEO4J_PASSWORD", "CATALOG_NEO4J_DATABASE", "CATALOG_MAX_DEPTH", "CATALOG_MAX_PAGE_SIZE"})
+_KEEP = frozenset(
+    {
+        "CATALOG_NEO4J_USER",
+        "CATALOG_NEO4J_PASSWORD",
+        "CATALOG_NEO4J_DATABASE",
+        "CATALOG_MAX_DEPTH",
+        "CATALOG_MAX_PAGE_SIZE",
+        # What a run compares: answers kept per snapshot or computed per request, and the embedded store's pool.
+        "CATALOG_RESPONSE_CACHE_MB",
+        "CATALOG_EMBEDDED_BUFFER_POOL_MB",
+    }
+)
 
 
 def run(options: Options) -> dict[str, Any]:
