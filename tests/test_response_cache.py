@@ -11,6 +11,7 @@ answer. The cache's own bound (bytes, least recently used first out) is checked 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -82,8 +83,11 @@ async def ask(http: httpx.AsyncClient, query: str, headers: dict[str, str] | Non
     return response
 
 
-async def test_the_same_question_is_answered_again_from_the_kept_result_until_a_new_snapshot(store: GraphStore, tmp_path: Path) -> None:
+async def test_the_same_question_is_answered_again_from_the_kept_result_until_a_new_snapshot(
+    store: GraphStore, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     await sync_all(store, tmp_path)
+    caplog.set_level(logging.INFO, logger="catalog.access")
     async with serving(store, api_settings(snapshot_poll_seconds=0.01)) as (http, app):
         first = await ask(http, TEAM_SERVICES, t="payments-team")
         assert KEPT not in first.headers and "errors" not in first.json()
@@ -91,6 +95,8 @@ async def test_the_same_question_is_answered_again_from_the_kept_result_until_a_
         again = await ask(http, TEAM_SERVICES, t="payments-team")
         assert again.headers[KEPT] == "kept"
         assert again.content == first.content
+        logged = [r.__dict__ for r in caplog.records if r.name == "catalog.access" and r.__dict__.get("path") == "/graphql"]
+        assert [line.get("answer") for line in logged] == [None, "kept"] and logged[0]["cost"] is not None
         # Other variables are another question.
         other = await ask(http, TEAM_SERVICES, t="checkout-team")
         assert KEPT not in other.headers and other.json() != first.json()

@@ -154,6 +154,9 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
             kept = self._responses.get(snapshot, key) if key is not None else None
             if kept is not None:
                 sub_response.headers["X-Catalog-Answer"] = "kept"
+                access = request.scope.get("catalog.access")
+                if isinstance(access, dict):
+                    access["answer"] = "kept"  # (for the access log; a kept answer's document is not measured again)
                 # (``data`` is the kept JSON, an ``orjson.Fragment`` that ``encode_json`` writes as it is.)
                 return ExecutionResult(data=kept.data, errors=None, extensions=dict(kept.extensions) if kept.extensions else None)  # type: ignore[arg-type]
         with watching_clock() as clock:
