@@ -179,6 +179,20 @@ async def test_a_principal_with_other_scopes_never_gets_anothers_kept_answer(sto
         assert {e["extensions"]["code"] for e in reader.json()["errors"]} == {"FORBIDDEN"}
 
 
+async def test_malformed_requests_are_still_refused_with_400_however_often_they_come(store: GraphStore) -> None:
+    await staffed().sync(store)
+    accept = {"Accept": "application/graphql-response+json"}
+    async with serving(store) as (http, _):
+        for body in (
+            {"query": "{ __typename }", "operationName": {"name": "A"}},
+            {"query": "{ __typename }", "operationName": ["A"]},
+            {"query": "{ __typename }", "variables": ["v"]},
+        ):
+            for _ in range(2):
+                response = await http.post("/graphql", json=body, headers=accept)
+                assert response.status_code == 400 and KEPT not in response.headers, (body, response.text)
+
+
 def _snapshot(generation: int) -> Snapshot:
     return Snapshot(generation, None, "2026-11-20T12:00:00.000000Z", {})
 
@@ -226,6 +240,9 @@ def test_an_answer_kept_until_an_instant_is_not_given_from_that_instant(monkeypa
 
 def test_a_question_whose_variables_are_not_json_is_not_kept_and_scopes_tell_questions_apart() -> None:
     assert ResponseCache.key("{ a }", None, {"v": object()}, None) is None
+    # Malformed requests are left to execution to refuse (400), never looked up.
+    assert ResponseCache.key("{ a }", {"name": "A"}, {}, None) is None  # type: ignore[arg-type]
+    assert ResponseCache.key("{ a }", None, ["v"], None) is None  # type: ignore[arg-type]
     read = ResponseCache.key("{ a }", None, {}, frozenset({"read"}))
     contacts = ResponseCache.key("{ a }", None, {}, frozenset({"read", "contacts"}))
     assert read is not None and contacts is not None and read != contacts

@@ -97,11 +97,12 @@ class Metrics:
         """The kept answers' hits and misses, and how many are kept in how many bytes."""
         self.registry.register(_KeptCollector(cache))
 
-    def operation_label(self, name: str | None) -> str:
-        """The operation name when it is sane and among the first ``MAX_OPERATIONS`` seen, else ``other``."""
+    def operation_label(self, name: object) -> str:
+        """The operation name when it is sane and among the first ``MAX_OPERATIONS`` seen, else ``other`` (also for a
+        request whose ``operationName`` is not a text, which execution refuses)."""
         if not name:
             return "anonymous"
-        if not _OPERATION.fullmatch(name):
+        if not isinstance(name, str) or not _OPERATION.fullmatch(name):
             return "other"
         if name not in self._operations:
             if len(self._operations) >= MAX_OPERATIONS:

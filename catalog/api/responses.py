@@ -69,7 +69,11 @@ class ResponseCache:
 
     @staticmethod
     def key(query: str, operation_name: str | None, variables: Mapping[str, Any] | None, scopes: frozenset[str] | None) -> Key | None:
-        """The question's key; None when its variables cannot be written as JSON (then it is not kept)."""
+        """The question's key; None when it has no plain form (then it is neither looked up nor kept, and execution
+        refuses what is malformed): a document that is not a text, an operation name that is not a text, variables
+        that are not an object or cannot be written as JSON."""
+        if not isinstance(query, str) or not isinstance(operation_name, str | None) or not isinstance(variables, Mapping | None):
+            return None
         try:
             encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
         except TypeError:
