@@ -69,6 +69,8 @@ class Result:
     rps: float = 0.0
     client_cpu: float = 0.0
     """Client CPU seconds over wall seconds while measuring (1.0 = one core busy)."""
+    kept: int = 0
+    """Responses the server sent from its kept answers (``X-Catalog-Answer: kept``, ``catalog.api.responses``)."""
 
 
 @dataclass
@@ -77,6 +79,7 @@ class _Phase:
     errors: int = 0
     samples: list[str] = field(default_factory=list)
     issued: int = 0
+    kept: int = 0
 
     def error(self, text: str) -> None:
         self.errors += 1
@@ -91,6 +94,8 @@ class Connection:
         self.host, self.port = host, port
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
+        self.kept = False
+        """Whether the last response was a kept answer (``X-Catalog-Answer: kept``)."""
 
     async def _open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         if self._reader is None or self._writer is None:
@@ -129,7 +134,7 @@ class Connection:
                 raise ConnectionError("the server closed the connection")
             status = int(status_line.split(b" ", 2)[1])
             length: int | None = None
-            chunked = closing = False
+            chunked = closing = self.kept = False
             while True:
                 line = await reader.readline()
                 if line in (b"\r\n", b"\n", b""):
@@ -142,6 +147,8 @@ class Connection:
                     chunked = b"chunked" in value.lower()
                 elif name == b"connection":
                     closing = b"close" in value.lower()
+                elif name == b"x-catalog-answer":
+                    self.kept = value.strip() == b"kept"
             if chunked:
                 parts: list[bytes] = []
                 while size := int((await reader.readline()).split(b";")[0], 16):
@@ -214,6 +221,8 @@ async def _phase(
             phase.latencies.append(time.perf_counter() - started)
             if problem is not None:
                 phase.error(problem)
+            elif connection.kept:
+                phase.kept += 1
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
@@ -251,7 +260,7 @@ async def run(spec: dict[str, Any]) -> list[Result]:
             phase, seconds = await _phase(connections, prepared, duration, requests)
             cpu = time.process_time() - cpu
             ordered = sorted(phase.latencies)
-            result = Result(query["name"], len(ordered), phase.errors, phase.samples, seconds)
+            result = Result(query["name"], len(ordered), phase.errors, phase.samples, seconds, kept=phase.kept)
             if ordered:
                 result.p50_ms, result.p95_ms, result.p99_ms = (percentile(ordered, q) * 1000 for q in (50, 95, 99))
                 result.mean_ms = sum(ordered) / len(ordered) * 1000
@@ -260,7 +269,7 @@ async def run(spec: dict[str, Any]) -> list[Result]:
             results.append(result)
             print(
                 f"[loadgen] {result.name}: {result.requests:,} requests in {seconds:.1f} s, p50 {result.p50_ms:.1f} ms, "
-                f"{result.rps:,.1f} req/s, {result.errors} errors",
+                f"{result.rps:,.1f} req/s, {result.errors} errors, {result.kept:,} kept",
                 file=sys.stderr,
                 flush=True,
             )

@@ -776,6 +776,8 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, ...]]:
         rows.append((i["name"], "", "", "", "", "", "", detail))
     for q in results["queries"]:
         detail = f"{q['requests']:,} requests, {q['errors']:,} errors"
+        if q.get("kept"):
+            detail += f", {q['kept'] / max(q['requests'], 1):.0%} kept answers"
         if q["direct_p50_ms"] is not None:
             detail += f"; direct p50 {_ms(q['direct_p50_ms'])} ms over {q['direct_calls']} calls"
         if q["direct_error"]:

@@ -73,3 +73,29 @@ def test_a_server_that_never_answers_is_an_error() -> None:
                 await connection.exchange(post_request("127.0.0.1", port, "/graphql", b"{}"))
 
     asyncio.run(scenario())
+
+
+def test_a_kept_answer_is_told_from_a_computed_one_by_its_header() -> None:
+    kept = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Catalog-Answer: kept\r\nContent-Length: 11\r\n\r\n{"data":{}}'
+
+    async def scenario() -> list[bool]:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            for answer in (RESPONSE, kept, RESPONSE):
+                await reader.readuntil(b"\r\n\r\n{}")
+                writer.write(answer)
+                await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            connection = Connection("127.0.0.1", port)
+            request = post_request("127.0.0.1", port, "/graphql", b"{}")
+            seen = []
+            for _ in range(3):
+                await connection.exchange(request)
+                seen.append(connection.kept)
+            connection.close()
+            return seen
+
+    assert asyncio.run(scenario()) == [False, True, False]
