@@ -97,11 +97,14 @@ async def test_the_same_question_is_answered_again_from_the_kept_result_until_a_
         assert again.content == first.content
         logged = [r.__dict__ for r in caplog.records if r.name == "catalog.access" and r.__dict__.get("path") == "/graphql"]
         assert [line.get("answer") for line in logged] == [None, "kept"] and logged[0]["cost"] is not None
+        # Asked to compute it again: computed, the same.
+        fresh = await ask(http, TEAM_SERVICES, {"Cache-Control": "no-cache"}, t="payments-team")
+        assert KEPT not in fresh.headers and fresh.content == first.content
         # Other variables are another question.
         other = await ask(http, TEAM_SERVICES, t="checkout-team")
         assert KEPT not in other.headers and other.json() != first.json()
         metrics = (await http.get("/metrics")).text
-        assert 'catalog_kept_answers_total{outcome="hit"} 1.0' in metrics
+        assert 'catalog_kept_answers_total{outcome="hit"} 1.0' in metrics and 'outcome="miss"} 2.0' in metrics
         assert "catalog_kept_answers_count 2.0" in metrics
 
         # A finished sync: the new snapshot answers, and nothing kept for the old one is given.

@@ -147,11 +147,13 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         reader = context.reader
         snapshot = getattr(reader, "snapshot", None)
         key = None
-        if self._responses.enabled and snapshot is not None and resolved.query:
+        asked = request.headers.get("cache-control", "").lower()
+        if self._responses.enabled and snapshot is not None and resolved.query and "no-store" not in asked:
             principal = principal_of(request)
             scopes = frozenset(scope.value for scope in principal.scopes) if principal is not None else None
             key = self._responses.key(resolved.query, resolved.operation_name, resolved.variables, scopes)
-            kept = self._responses.get(snapshot, key) if key is not None else None
+            # (``Cache-Control: no-cache``: computed again, and kept in place of the old one.)
+            kept = self._responses.get(snapshot, key) if key is not None and "no-cache" not in asked else None
             if kept is not None:
                 sub_response.headers["X-Catalog-Answer"] = "kept"
                 access = request.scope.get("catalog.access")

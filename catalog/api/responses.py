@@ -18,7 +18,8 @@ who asks). The kept results belong to one snapshot: the first request served fro
 drops them all. A result is kept as the JSON it is sent as (an ``orjson.Fragment``, written into
 the response as it is), so a kept answer costs its size in bytes and no encoding when it is sent
 again. They are bounded by ``CATALOG_RESPONSE_CACHE_MB``, least recently used first out; 0 turns
-keeping off.
+keeping off. A request with ``Cache-Control: no-cache`` is computed again (and its result kept in
+place of the old one); with ``no-store`` it is computed and not kept.
 """
 
 from __future__ import annotations
