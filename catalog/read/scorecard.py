@@ -33,14 +33,14 @@ NO_CODEOWNERS = "no-codeowners"
 """The GitHub importer's finding kind for a repository it read that has no CODEOWNERS file."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TeamRow:
     key: str
     name: str
     display_name: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceRow:
     key: str
     name: str
@@ -48,7 +48,7 @@ class ServiceRow:
     """Keys of its resolved owners (``ACCOUNTABLE_FOR``, else ``OWNS``): teams and people."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RepositoryRow:
     key: str
     slug: str
@@ -59,7 +59,7 @@ class RepositoryRow:
     default_owners: tuple[str, ...] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimRow:
     """An ``OWNS`` edge to a repository or platform: who, from which source, on what evidence."""
 
@@ -71,7 +71,7 @@ class ClaimRow:
     evidence: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunsOnRow:
     service: str
     platform: str
@@ -79,7 +79,7 @@ class RunsOnRow:
     evidence: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlatformRow:
     key: str
     name: str
@@ -88,7 +88,7 @@ class PlatformRow:
     """Resolved owners (``ACCOUNTABLE_FOR``, else ``OWNS``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkloadRow:
     key: str
     service: str

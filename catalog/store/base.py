@@ -58,7 +58,14 @@ def return_items(columns: Mapping[str, str]) -> str:
 
 
 def shared_column(values: Iterable[Any], texts: dict[str, str]) -> list[Any]:
-    """``values`` with their short texts replaced by their shared object in ``texts`` (a new list)."""
+    """``values`` with their short texts, and those in list values, replaced by their shared object in ``texts`` (a new list)."""
+    one, text, short, listed = texts.setdefault, str, SHORT_TEXT, list
+    return [one(v, v) if type(v) is text and len(v) <= short else shared_list(v, texts) if type(v) is listed else v for v in values]
+
+
+def shared_list(values: list[Any], texts: dict[str, str]) -> list[Any]:
+    """A list value (a ``collect``, a list property) with its short texts replaced by their shared object in ``texts``
+    (a new list): the same team, platform and owner keys fill thousands of them."""
     one, text, short = texts.setdefault, str, SHORT_TEXT
     return [one(v, v) if type(v) is text and len(v) <= short else v for v in values]
 
@@ -69,11 +76,13 @@ def columns_of(rows: list[Row], names: Iterable[str]) -> Columns:
 
 
 def shared_row(row: Row, texts: dict[str, str]) -> Row:
-    """``row`` with its short texts replaced, in place, by their shared object in ``texts``."""
+    """``row`` with its short texts, and those in list values, replaced, in place, by their shared object in ``texts``."""
     one = texts.setdefault
     for name, value in row.items():
         if type(value) is str and len(value) <= SHORT_TEXT:
             row[name] = one(value, value)
+        elif type(value) is list:
+            row[name] = shared_list(value, texts)
     return row
 
 

@@ -331,7 +331,8 @@ def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int
     (numbered in key order), then source instance, then read order."""
     # A key's row is its number among the keys, in the order first seen.
     numbered, rows = _numbered(keys)
-    index = {sys.intern(key): row for key, row in numbered.items()}
+    ints = _ints(len(numbered))
+    index = {sys.intern(key): ints[row] for key, row in numbered.items()}
     owns = np.array(own, dtype=np.uint8)
     others = np.array(other, dtype=np.int32)
     edges = np.array(edge, dtype=np.int32)
@@ -339,6 +340,19 @@ def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int
     ptr = np.zeros(len(index) + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])
     return Adjacency(MappingProxyType(index), _frozen(ptr), _frozen(owns[order]), _frozen(others[order]), _frozen(edges[order]))
+
+
+_INTS: list[list[int]] = [[]]
+"""``_ints``' list: replaced whole when it grows, so every reader of it finds ``found[i] == i``."""
+
+
+def _ints(count: int) -> list[int]:
+    """A list whose item ``i`` is ``i``, at least ``count`` long, its numbers shared by every adjacency's index (and every
+    snapshot's): fourteen indexes of up to sixty thousand keys each at scale M held a number object per key, 6 MB."""
+    found = _INTS[0]
+    if len(found) < count:
+        found = _INTS[0] = list(range(max(count, 2 * len(found))))
+    return found
 
 
 def _frozen(values: npt.NDArray[Any]) -> Numbers:
