@@ -26,6 +26,7 @@ from catalog.core.model import (
     RUNS_ON,
 )
 from catalog.read.responders import PolicyRow, ResponderReads, Responders, ShiftRow
+from catalog.store.base import shared_value
 
 CONFIG_SOURCE = "config"
 """The source of facts catalog.yaml states (``catalog.runner``): a platform owner from configuration."""
@@ -208,14 +209,14 @@ def _services(scoped: bool) -> str:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    return tuple(sorted({str(v) for v in value or () if v is not None}))
+    return shared_value(tuple(sorted({str(v) for v in value or () if v is not None})))
 
 
 def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, set[str]] = {}
     for key, value in pairs:
         out.setdefault(key, set()).add(value)
-    return {key: tuple(sorted(values)) for key, values in out.items()}
+    return {key: shared_value(tuple(sorted(values))) for key, values in out.items()}
 
 
 class ScorecardReads(ResponderReads):
