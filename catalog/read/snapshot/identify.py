@@ -37,10 +37,22 @@ V = TypeVar("V")
 
 @dataclass(frozen=True, slots=True)
 class _Service:
-    named: NamedService
-    aliases: ServiceAliases
+    """A current service's fields that identify reads; its answers' rows are made when asked (``named``, ``aliases``)."""
+
+    id: str
+    name: str | None
+    namespace: str | None
+    alias_names: tuple[str, ...]
     search_text: str | None
     lowered_aliases: tuple[str, ...]
+
+    @property
+    def named(self) -> NamedService:
+        return NamedService(self.id, self.name, self.namespace)
+
+    @property
+    def aliases(self) -> ServiceAliases:
+        return ServiceAliases(self.id, self.name, self.alias_names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +156,9 @@ class IdentifyIndex:
             node = current[key]
             get = node.props.get
             aliases = tuple(str(a) for a in get("aliases") or ())
-            name = get("name")
-            all_services.append(
-                _Service(
-                    NamedService(key, name, get("namespace")),
-                    ServiceAliases(key, name, aliases),
-                    texts.get(key),
-                    tuple(a.lower() for a in aliases),
-                )
-            )
+            lowered = tuple(a.lower() for a in aliases)
+            # Nearly every service has no aliases: the empty tuple is one object already.
+            all_services.append(_Service(key, get("name"), get("namespace"), aliases, texts.get(key), lowered))
         repos = [_Repository(*row) for row in zip(_keys(repositories["id"]), repositories["slug"], repositories["host"], strict=True)]
         loads = [
             _Workload(*row)
@@ -185,8 +191,8 @@ class IdentifyIndex:
                 by_key.append((key, row))
         return cls(
             tuple(all_services),
-            MappingProxyType({s.named.id: s for s in all_services}),
-            _grouped((s.named.name, s) for s in all_services if s.named.name is not None),
+            MappingProxyType({s.id: s for s in all_services}),
+            _grouped((s.name, s) for s in all_services if s.name is not None),
             _grouped(by_value),
             _grouped(by_key),
             MappingProxyType({r.id: r for r in repos}),
@@ -314,7 +320,7 @@ class IdentifyFromSnapshot(SnapshotReads):
                 found[key] = service.named
         for name in names:
             for service in _all(index.services_by_name, name):
-                found[service.named.id] = service.named
+                found[service.id] = service.named
         return sorted_rows(list(found.values()))
 
     async def identified_services(self, identifier_keys: Sequence[str]) -> list[IdentifiedService]:
@@ -380,5 +386,5 @@ class IdentifyFromSnapshot(SnapshotReads):
         if not prefixes:
             return []
         starts = tuple(prefixes)
-        found = [s.aliases for s in index.services if s.search_text is not None and s.search_text.startswith(starts)]
-        return found[:limit]
+        found = [s for s in index.services if s.search_text is not None and s.search_text.startswith(starts)]
+        return [s.aliases for s in found[:limit]]
