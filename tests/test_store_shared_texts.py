@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from catalog import cypher
 from catalog.core.model import NODES_BY_LABEL
-from catalog.store.base import SHORT_TEXT, GraphStore, shared_texts, text_table
+from catalog.store.base import SHORT_TEXT, GraphStore, shared_texts, shared_value, text_table
 
 SERVICE = NODES_BY_LABEL["Service"]
 PARAMS = {"now": "2026-01-01T00:00:00.000000Z", "source": "test", "instance": "test:1", "run_id": "run-1"}
@@ -94,3 +94,25 @@ async def test_plain_reads_in_a_build_share_too_and_reads_outside_keep_nothing(s
     # A read outside the block (a request's) leaves the table alone and shares nothing.
     again = await store.read(query, {"instance": "test:1"})
     assert texts == held and again == plain
+
+
+async def test_texts_inside_list_values_and_equal_values_of_a_build_are_one_object(store: GraphStore) -> None:
+    await _write(store)
+    match = "MATCH (n:Service) WHERE n.source_instance = $instance"
+    plain_columns = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+    plain_rows = await store.read_table(match, COLUMNS, {"instance": "test:1"})
+    with shared_texts():
+        texts = text_table()
+        assert texts is not None
+        columns = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+        rows = await store.read_table(match, COLUMNS, {"instance": "test:1"})
+        first, second = shared_value(("payments", "x")), shared_value(tuple(["payments", "x"]))
+        sets = shared_value(frozenset(["a", "b"])), shared_value(frozenset(["b", "a"]))
+    # The lists read are equal to those read outside a build, and each text in them is the block's one object.
+    assert columns["tags"] == plain_columns["tags"] == [["x"]] * 3 and [r["tags"] for r in rows] == [r["tags"] for r in plain_rows]
+    assert {id(tag) for tags in (*columns["tags"], *(r["tags"] for r in rows)) for tag in tags} == {id(texts["x"])}
+    # Equal values given to ``shared_value`` in a block are the first one given; outside a block each is itself.
+    assert first == second == ("payments", "x") and first is second
+    assert sets[0] is sets[1]
+    outside = tuple(["payments", "x"])
+    assert shared_value(outside) is outside and outside is not first

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from catalog.read.responders import ResponderReads, Responders
 from catalog.read.scorecard import DerivedCache
-from catalog.store.base import Row
+from catalog.store.base import Row, shared_value
 
 _NOT_RUNNING = ["library"]
 """Service types that do not run anywhere: nobody is expected to carry a pager for them."""
@@ -142,12 +142,12 @@ class AntipatternReads(ResponderReads):
             if r["parent"]:
                 parents[str(r["id"])].add(str(r["parent"]))
         return SupportBasis(
-            service_owners={str(r["id"]): tuple(sorted(str(o) for o in r["owners"])) for r in services if r["owners"]},
+            service_owners={str(r["id"]): shared_value(tuple(sorted(str(o) for o in r["owners"]))) for r in services if r["owners"]},
             service_names={str(r["id"]): str(r["name"] or r["id"]) for r in services},
-            service_policies={str(r["id"]): tuple(sorted(str(p) for p in r["policies"])) for r in services if r["policies"]},
-            team_policies={k: tuple(sorted(v)) for k, v in team_policies.items()},
-            teams_of={k: frozenset(v) for k, v in teams_of.items()},
-            parents={k: tuple(sorted(v)) for k, v in parents.items()},
+            service_policies={str(r["id"]): shared_value(tuple(sorted(str(p) for p in r["policies"]))) for r in services if r["policies"]},
+            team_policies={k: shared_value(tuple(sorted(v))) for k, v in team_policies.items()},
+            teams_of={k: shared_value(frozenset(v)) for k, v in teams_of.items()},
+            parents={k: shared_value(tuple(sorted(v))) for k, v in parents.items()},
             team_names=names,
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from catalog.core.model import BUILD_RUN_SNAPSHOT, PART_OF
 from catalog.read.base import ReadBase, read_nodes
 from catalog.read.nodes import GraphNode
+from catalog.store.base import shared_value
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,8 @@ class CompanyReads(ReadBase):
             if r["parent"]:
                 parents[str(r["id"])].add(str(r["parent"]))
         return DomainFacts(
-            {k: tuple(sorted(v)) for k, v in of.items()},
-            {k: tuple(sorted(v)) for k, v in parents.items()},
+            {k: shared_value(tuple(sorted(v))) for k, v in of.items()},
+            {k: shared_value(tuple(sorted(v))) for k, v in parents.items()},
             names,
         )
 

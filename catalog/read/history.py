@@ -50,7 +50,7 @@ def shift_starting(var: str, start: str = "$start", end: str = "$end") -> str:
 # -- the rule, in Python --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interval:
     """When the catalog held a fact: ``[first_seen, retired_at)``; ``retired_at`` null while current."""
 
@@ -95,7 +95,7 @@ def held(facts: Sequence[D], start: str, end: str | None = None, *, assume_earli
 # -- dated facts --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contact:
     """An owner or person and how to reach them."""
 
@@ -107,7 +107,7 @@ class Contact:
     chat_channel: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OwnerEdge:
     """One ownership relationship with its interval: the resolved owner, or one source's claim."""
 

@@ -30,7 +30,7 @@ ON_CALL_SOURCES = ("pagerduty",)
 """Importers that read on-call data; a service with no routing says when each of their instances was last read."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PolicyLink:
     policy: str
     interval: Interval
@@ -41,7 +41,7 @@ class PolicyLink:
     """The team whose policy it is (a team's link); null for the service's own."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Shift:
     key: str
     policy: str
@@ -56,7 +56,7 @@ class Shift:
     """For a retired shift: the start of the on-call window of the read that retired it (null when unknown)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TargetEdge:
     policy: str
     target: str

@@ -22,7 +22,7 @@ from catalog.read.base import ReadBase
 from catalog.read.history import shift_at
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PolicyRow:
     key: str
     name: str | None
@@ -31,7 +31,7 @@ class PolicyRow:
     """Per level (from 1): its targets as (type, key), ``user`` or ``schedule``; None when the levels are unknown."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShiftRow:
     policy: str
     level: int

@@ -26,6 +26,7 @@ from catalog.core.model import (
     RUNS_ON,
 )
 from catalog.read.responders import PolicyRow, ResponderReads, Responders, ShiftRow
+from catalog.store.base import shared_value
 
 CONFIG_SOURCE = "config"
 """The source of facts catalog.yaml states (``catalog.runner``): a platform owner from configuration."""
@@ -33,14 +34,14 @@ NO_CODEOWNERS = "no-codeowners"
 """The GitHub importer's finding kind for a repository it read that has no CODEOWNERS file."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TeamRow:
     key: str
     name: str
     display_name: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ServiceRow:
     key: str
     name: str
@@ -48,7 +49,7 @@ class ServiceRow:
     """Keys of its resolved owners (``ACCOUNTABLE_FOR``, else ``OWNS``): teams and people."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RepositoryRow:
     key: str
     slug: str
@@ -59,7 +60,7 @@ class RepositoryRow:
     default_owners: tuple[str, ...] | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClaimRow:
     """An ``OWNS`` edge to a repository or platform: who, from which source, on what evidence."""
 
@@ -71,7 +72,7 @@ class ClaimRow:
     evidence: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunsOnRow:
     service: str
     platform: str
@@ -79,7 +80,7 @@ class RunsOnRow:
     evidence: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlatformRow:
     key: str
     name: str
@@ -88,7 +89,7 @@ class PlatformRow:
     """Resolved owners (``ACCOUNTABLE_FOR``, else ``OWNS``)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkloadRow:
     key: str
     service: str
@@ -208,14 +209,14 @@ def _services(scoped: bool) -> str:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    return tuple(sorted({str(v) for v in value or () if v is not None}))
+    return shared_value(tuple(sorted({str(v) for v in value or () if v is not None})))
 
 
 def _grouped(pairs: Sequence[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
     out: dict[str, set[str]] = {}
     for key, value in pairs:
         out.setdefault(key, set()).add(value)
-    return {key: tuple(sorted(values)) for key, values in out.items()}
+    return {key: shared_value(tuple(sorted(values))) for key, values in out.items()}
 
 
 class ScorecardReads(ResponderReads):

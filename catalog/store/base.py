@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from catalog.store.dialect import Dialect
 
@@ -26,6 +26,9 @@ per value: keys, names, sources, evidence and timestamps repeat across tens of t
 across the snapshot's parts. Longer texts (descriptions, JSON) are rarely repeated."""
 
 _TEXTS: ContextVar[dict[str, str] | None] = ContextVar("shared_texts", default=None)
+_VALUES: ContextVar[dict[Any, Any] | None] = ContextVar("shared_values", default=None)
+
+H = TypeVar("H", bound=Hashable)
 
 
 @contextmanager
@@ -35,11 +38,21 @@ def shared_texts() -> Iterator[None]:
     A snapshot's build runs in one: its parts hold what they read for as long as the snapshot is
     current, so every equal key, source or timestamp they hold is one string. The table of values
     is the block's own and is dropped with it (``sys.intern``'s table would keep its size for good)."""
-    token = _TEXTS.set({})
+    token, values = _TEXTS.set({}), _VALUES.set({})
     try:
         yield
     finally:
+        _VALUES.reset(values)
         _TEXTS.reset(token)
+
+
+def shared_value(value: H) -> H:
+    """Within a ``shared_texts`` block, the one object of all equal values given so far (``value`` itself outside one).
+
+    For the small immutable values a build makes from what it reads, that repeat across thousands of keys (a
+    service's owner keys, a person's teams): the same tuple of one team's key for each of its services."""
+    table = _VALUES.get()
+    return value if table is None else table.setdefault(value, value)
 
 
 def text_table() -> dict[str, str] | None:
@@ -58,7 +71,14 @@ def return_items(columns: Mapping[str, str]) -> str:
 
 
 def shared_column(values: Iterable[Any], texts: dict[str, str]) -> list[Any]:
-    """``values`` with their short texts replaced by their shared object in ``texts`` (a new list)."""
+    """``values`` with their short texts, and those in list values, replaced by their shared object in ``texts`` (a new list)."""
+    one, text, short, listed = texts.setdefault, str, SHORT_TEXT, list
+    return [one(v, v) if type(v) is text and len(v) <= short else shared_list(v, texts) if type(v) is listed else v for v in values]
+
+
+def shared_list(values: list[Any], texts: dict[str, str]) -> list[Any]:
+    """A list value (a ``collect``, a list property) with its short texts replaced by their shared object in ``texts``
+    (a new list): the same team, platform and owner keys fill thousands of them."""
     one, text, short = texts.setdefault, str, SHORT_TEXT
     return [one(v, v) if type(v) is text and len(v) <= short else v for v in values]
 
@@ -69,11 +89,13 @@ def columns_of(rows: list[Row], names: Iterable[str]) -> Columns:
 
 
 def shared_row(row: Row, texts: dict[str, str]) -> Row:
-    """``row`` with its short texts replaced, in place, by their shared object in ``texts``."""
+    """``row`` with its short texts, and those in list values, replaced, in place, by their shared object in ``texts``."""
     one = texts.setdefault
     for name, value in row.items():
         if type(value) is str and len(value) <= SHORT_TEXT:
             row[name] = one(value, value)
+        elif type(value) is list:
+            row[name] = shared_list(value, texts)
     return row
 
 

@@ -59,13 +59,17 @@ class EdgeColumns:
     objects become a few numbers.
     """
 
-    props: tuple[Mapping[str, Any], ...]
-    """Every distinct map of the relationship's own properties."""
+    names: Mapping[str, int]
+    """The relationship's own property names, each one's place in an edge's values (a ``FrozenProps``'s index)."""
+    values: tuple[tuple[Any, ...], ...]
+    """For each property, every distinct value it has."""
+    edge_values: tuple[Numbers, ...]
+    """For each property, each edge's value: a number in its ``values``. Nearly every edge's evidence is its own, so a
+    map of properties per distinct set of them was one per edge (70,000 at scale M, 8 MB); each map is made when asked."""
     provenance: tuple[tuple[str | None, str | None, str | None, str | None], ...]
     """Every distinct (source, source instance, first seen, last seen)."""
     origins: tuple[str | None, ...]
     """Every distinct origin, or the part of it before the number it ends with (``path#``, ``file.yaml#L``)."""
-    edge_props: Numbers
     edge_provenance: Numbers
     edge_origin: Numbers
     origin_line: Numbers
@@ -75,7 +79,9 @@ class EdgeColumns:
         source, instance, first_seen, last_seen = self.provenance[self.edge_provenance[edge]]
         origin, line = self.origins[self.edge_origin[edge]], self.origin_line[edge]
         origin = origin if line < 0 else f"{origin}{line}"
-        return EdgeFacts(self.props[self.edge_props[edge]], Provenance(source, instance, origin, first_seen, last_seen))
+        held = zip(self.values, self.edge_values, strict=True)
+        props = FrozenProps(self.names, tuple([values[numbers[edge]] for values, numbers in held]))
+        return EdgeFacts(props, Provenance(source, instance, origin, first_seen, last_seen))
 
 
 @dataclass(frozen=True)
@@ -227,31 +233,27 @@ def _edges(
     (``len`` is taken before it adds a new value, so a new value's number is the count of those before it)."""
     names = tuple(p.name for p in rel.props)
     a, b, a_label, b_label = table["a"], table["b"], table["a_label"], table["b_label"]
-    count = len(a)
-    # The relationship's own properties: a tuple per edge (lists made tuples to be hashable), numbered; each distinct
-    # one held as a ``FrozenProps`` over the type's names (equal to the Cypher reader's map, a tuple's size).
-    if names:
-        prop_columns = [table[f"r_{name}"] for name in names]
-        # List-valued properties (ACCOUNTABLE_FOR's sources) as tuples, to be hashable: only the columns that hold lists.
-        listed = [i for i, column in enumerate(prop_columns) if any(type(v) is list for v in column)]
-        for i in listed:
-            prop_columns[i] = [tuple(v) if type(v) is list else v for v in prop_columns[i]]
-        prop_rows: Sequence[tuple[Any, ...]] = list(zip(*prop_columns, strict=True))
-    else:
-        listed, prop_rows = [], [()] * count
-    props, edge_props = _numbered(prop_rows)
-    index = intern.names(names)
-    prop_maps = tuple(FrozenProps(index, _listed(values, listed) if listed else values) for values in props)
+    # The relationship's own properties: each one's column numbered (list values, ACCOUNTABLE_FOR's sources, as tuples to
+    # be hashable, and held as lists again: equal to the Cypher reader's map when an edge's ``FrozenProps`` is made).
+    values: list[tuple[Any, ...]] = []
+    edge_values: list[Numbers] = []
+    for name in names:
+        column = table[f"r_{name}"]
+        listed = any(type(v) is list for v in column)
+        distinct, numbers = _numbered([tuple(v) if type(v) is list else v for v in column] if listed else column)
+        values.append(tuple(list(v) if listed and type(v) is tuple else v for v in distinct))
+        edge_values.append(_frozen(numbers))
     provenance, edge_provenance = _numbered(
         list(zip(table["r_source"], table["r_source_instance"], table["r_first_seen"], table["r_last_seen"], strict=True))
     )
     heads, origin_line = _split_origins(table["r_origin"])
     origins, edge_origin = _numbered(heads)
     columns = EdgeColumns(
-        prop_maps,
+        intern.names(names),
+        tuple(values),
+        tuple(edge_values),
         tuple(_text(p) for p in provenance),
         tuple(origins),
-        _frozen(edge_props),
         _frozen(edge_provenance),
         _frozen(edge_origin),
         _frozen(np.array(origin_line, dtype=np.int32)),
@@ -277,15 +279,6 @@ def _numbered(values: Sequence[K]) -> tuple[dict[K, int], npt.NDArray[np.int32]]
     ``dict.fromkeys`` and ``map``)."""
     distinct = {value: i for i, value in enumerate(dict.fromkeys(values))}
     return distinct, np.fromiter(map(distinct.__getitem__, values), dtype=np.int32, count=len(values))
-
-
-def _listed(values: tuple[Any, ...], listed: list[int]) -> tuple[Any, ...]:
-    """A numbered properties tuple's values as read: in the ``listed`` places, a tuple made of a list is a list again."""
-    found = list(values)
-    for i in listed:
-        if type(found[i]) is tuple:
-            found[i] = list(found[i])
-    return tuple(found)
 
 
 def _split_origins(origins: Sequence[str | None]) -> tuple[list[str | None], list[int]]:
@@ -331,7 +324,8 @@ def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int
     (numbered in key order), then source instance, then read order."""
     # A key's row is its number among the keys, in the order first seen.
     numbered, rows = _numbered(keys)
-    index = {sys.intern(key): row for key, row in numbered.items()}
+    ints = _ints(len(numbered))
+    index = {sys.intern(key): ints[row] for key, row in numbered.items()}
     owns = np.array(own, dtype=np.uint8)
     others = np.array(other, dtype=np.int32)
     edges = np.array(edge, dtype=np.int32)
@@ -339,6 +333,19 @@ def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int
     ptr = np.zeros(len(index) + 1, dtype=np.int32)
     np.cumsum(np.bincount(rows, minlength=len(index)), out=ptr[1:])
     return Adjacency(MappingProxyType(index), _frozen(ptr), _frozen(owns[order]), _frozen(others[order]), _frozen(edges[order]))
+
+
+_INTS: list[list[int]] = [[]]
+"""``_ints``' list: replaced whole when it grows, so every reader of it finds ``found[i] == i``."""
+
+
+def _ints(count: int) -> list[int]:
+    """A list whose item ``i`` is ``i``, at least ``count`` long, its numbers shared by every adjacency's index (and every
+    snapshot's): fourteen indexes of up to sixty thousand keys each at scale M held a number object per key, 6 MB."""
+    found = _INTS[0]
+    if len(found) < count:
+        found = _INTS[0] = list(range(max(count, 2 * len(found))))
+    return found
 
 
 def _frozen(values: npt.NDArray[Any]) -> Numbers:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, ClassVar, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeAlias, TypeVar
 
 from catalog.core.model import BUILT_FROM, ESCALATES_VIA
 from catalog.read.identify import (
@@ -37,10 +37,22 @@ V = TypeVar("V")
 
 @dataclass(frozen=True, slots=True)
 class _Service:
-    named: NamedService
-    aliases: ServiceAliases
+    """A current service's fields that identify reads; its answers' rows are made when asked (``named``, ``aliases``)."""
+
+    id: str
+    name: str | None
+    namespace: str | None
+    alias_names: tuple[str, ...]
     search_text: str | None
     lowered_aliases: tuple[str, ...]
+
+    @property
+    def named(self) -> NamedService:
+        return NamedService(self.id, self.name, self.namespace)
+
+    @property
+    def aliases(self) -> ServiceAliases:
+        return ServiceAliases(self.id, self.name, self.alias_names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +116,18 @@ class IdentifyIndex:
     services: tuple[_Service, ...]
     """Current services in key order."""
     service_by_key: Mapping[str, _Service]
-    services_by_name: Mapping[str, tuple[_Service, ...]]
-    identified: Mapping[str, tuple[IdentifiedService, ...]]
-    """Identifier key → a row per current edge to a current service."""
+    services_by_name: Grouped[_Service]
+    identified: Grouped[IdentifiedService]
+    """Identifier value → a row per current edge from a current identifier with that value to a current service, for the
+    identifiers whose key is ``ident:{scheme}:{value}`` (all that ``identifier_key`` makes): an identifier key is not held
+    again beside its value (81,000 of them at scale M, 8 MB)."""
+    identified_by_key: Grouped[IdentifiedService]
+    """Identifier key → its rows, for any other identifier key."""
     repositories: Mapping[str, _Repository]
-    repositories_by_slug: Mapping[str, tuple[_Repository, ...]]
-    built_from: Mapping[str, tuple[_Served, ...]]
-    workloads_by_name: Mapping[str, tuple[_Workload, ...]]
-    instance_of: Mapping[str, tuple[_Served, ...]]
+    repositories_by_slug: Grouped[_Repository]
+    built_from: Grouped[_Served]
+    workloads_by_name: Grouped[_Workload]
+    instance_of: Grouped[_Served]
     escalations: tuple[EscalatingService, ...]
 
     needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
@@ -140,15 +156,9 @@ class IdentifyIndex:
             node = current[key]
             get = node.props.get
             aliases = tuple(str(a) for a in get("aliases") or ())
-            name = get("name")
-            all_services.append(
-                _Service(
-                    NamedService(key, name, get("namespace")),
-                    ServiceAliases(key, name, aliases),
-                    texts.get(key),
-                    tuple(a.lower() for a in aliases),
-                )
-            )
+            lowered = tuple(a.lower() for a in aliases)
+            # Nearly every service has no aliases: the empty tuple is one object already.
+            all_services.append(_Service(key, get("name"), get("namespace"), aliases, texts.get(key), lowered))
         repos = [_Repository(*row) for row in zip(_keys(repositories["id"]), repositories["slug"], repositories["host"], strict=True)]
         loads = [
             _Workload(*row)
@@ -172,11 +182,19 @@ class IdentifyIndex:
             )
         ]
         built_from = _served_by(graph, BUILT_FROM.type, "Repository", {r.id for r in repos})
+        by_value: list[tuple[str, IdentifiedService]] = []
+        by_key: list[tuple[str, IdentifiedService]] = []
+        for key, row in zip(_keys(identified["key"]), found, strict=True):
+            if row.value is not None and _is_key_of(key, row):
+                by_value.append((row.value, row))
+            else:
+                by_key.append((key, row))
         return cls(
             tuple(all_services),
-            MappingProxyType({s.named.id: s for s in all_services}),
-            _grouped((s.named.name, s) for s in all_services if s.named.name is not None),
-            MappingProxyType({key: tuple(rows) for key, rows in _lists(zip(_keys(identified["key"]), found, strict=True)).items()}),
+            MappingProxyType({s.id: s for s in all_services}),
+            _grouped((s.name, s) for s in all_services if s.name is not None),
+            _grouped(by_value),
+            _grouped(by_key),
             MappingProxyType({r.id: r for r in repos}),
             _grouped((r.slug, r) for r in repos if r.slug is not None),
             _grouped(built_from),
@@ -184,6 +202,20 @@ class IdentifyIndex:
             _grouped(zip(_keys(instance_of["key"]), _served(instance_of), strict=True)),
             _escalations(graph),
         )
+
+
+def _is_key_of(key: str, row: IdentifiedService) -> bool:
+    """True when ``key`` is ``ident:{scheme}:{value}`` of ``row``, with no colon in its scheme (so ``_key_parts`` finds them)."""
+    scheme, value = row.scheme, row.value
+    return scheme is not None and value is not None and ":" not in scheme and key == f"ident:{scheme}:{value}"
+
+
+def _key_parts(key: str) -> tuple[str, str] | None:
+    """(scheme, value) of an identifier key ``ident:{scheme}:{value}``; None for another key."""
+    if not key.startswith("ident:"):
+        return None
+    scheme, colon, value = key[6:].partition(":")
+    return (scheme, value) if colon else None
 
 
 def _served_by(graph: CurrentGraph, rel: str, label: str, keys: set[str]) -> list[tuple[str, _Served]]:
@@ -246,8 +278,30 @@ def _lists(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
     return grouped
 
 
-def _grouped(pairs: Iterable[tuple[K, V]]) -> Mapping[K, tuple[V, ...]]:
-    return MappingProxyType({key: tuple(values) for key, values in _lists(pairs).items()})
+Grouped: TypeAlias = Mapping[str, "V | tuple[V, ...]"]
+"""Key → its one value, or a tuple of its values when it has several (``_all`` reads either): most keys have one, and a
+tuple of one per key was 6 MB of the index at scale M. The values are never tuples themselves."""
+
+
+def _grouped(pairs: Iterable[tuple[str, V]]) -> Grouped[V]:
+    return MappingProxyType({key: values[0] if len(values) == 1 else tuple(values) for key, values in _lists(pairs).items()})
+
+
+def _all(grouped: Grouped[V], key: str) -> tuple[V, ...]:
+    """The values ``_grouped`` holds under ``key``, in the order given; () when none."""
+    found = grouped.get(key)
+    if found is None:
+        return ()
+    return found if isinstance(found, tuple) else (found,)
+
+
+def _identified(index: IdentifyIndex, key: str) -> tuple[IdentifiedService, ...]:
+    """The rows of the identifier whose key is ``key``: its edges to current services."""
+    if (parts := _key_parts(key)) is not None:
+        scheme, value = parts
+        if rows := tuple(row for row in _all(index.identified, value) if row.scheme == scheme):
+            return rows
+    return _all(index.identified_by_key, key)
 
 
 class IdentifyFromSnapshot(SnapshotReads):
@@ -265,14 +319,14 @@ class IdentifyFromSnapshot(SnapshotReads):
             if (service := index.service_by_key.get(key)) is not None:
                 found[key] = service.named
         for name in names:
-            for service in index.services_by_name.get(name, ()):
-                found[service.named.id] = service.named
+            for service in _all(index.services_by_name, name):
+                found[service.id] = service.named
         return sorted_rows(list(found.values()))
 
     async def identified_services(self, identifier_keys: Sequence[str]) -> list[IdentifiedService]:
         if (index := self._index()) is None:
             return await super().identified_services(identifier_keys)
-        return sorted_rows([row for key in dict.fromkeys(identifier_keys) for row in index.identified.get(key, ())])
+        return sorted_rows([row for key in dict.fromkeys(identifier_keys) for row in _identified(index, key)])
 
     async def repository_services(self, keys: Sequence[str], slugs: Sequence[str]) -> list[RepositoryService]:
         if (index := self._index()) is None:
@@ -282,11 +336,11 @@ class IdentifyFromSnapshot(SnapshotReads):
             if (repo := index.repositories.get(key)) is not None:
                 repos[repo.id] = repo
         for slug in slugs:
-            for repo in index.repositories_by_slug.get(slug, ()):
+            for repo in _all(index.repositories_by_slug, slug):
                 repos[repo.id] = repo
         rows = []
         for repo in repos.values():
-            served = index.built_from.get(repo.id, ())
+            served = _all(index.built_from, repo.id)
             rows += [RepositoryService(repo.id, repo.slug, repo.host, s.id, s.name, s.evidence, s.source) for s in served]
             if not served:
                 rows.append(RepositoryService(repo.id, repo.slug, repo.host, None, None, None, None))
@@ -297,8 +351,8 @@ class IdentifyFromSnapshot(SnapshotReads):
             return await super().workload_services(names)
         rows = []
         for name in dict.fromkeys(names):
-            for w in index.workloads_by_name.get(name, ()):
-                served = index.instance_of.get(w.id, ())
+            for w in _all(index.workloads_by_name, name):
+                served = _all(index.instance_of, w.id)
                 rows += [
                     WorkloadService(w.id, w.name, w.namespace, w.kind, w.cluster, s.id, s.name, s.strength, s.evidence, s.source)
                     for s in served
@@ -332,5 +386,5 @@ class IdentifyFromSnapshot(SnapshotReads):
         if not prefixes:
             return []
         starts = tuple(prefixes)
-        found = [s.aliases for s in index.services if s.search_text is not None and s.search_text.startswith(starts)]
-        return found[:limit]
+        found = [s for s in index.services if s.search_text is not None and s.search_text.startswith(starts)]
+        return [s.aliases for s in found[:limit]]

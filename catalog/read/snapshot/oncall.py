@@ -49,7 +49,7 @@ from catalog.read.oncall import (
 )
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads, one_at_a_time
 from catalog.read.snapshot.interning import PackedRows
-from catalog.store.base import Columns, GraphStore, Row
+from catalog.store.base import Columns, GraphStore, Row, shared_value
 
 SHIFTS_BEFORE = timedelta(days=7)
 SHIFTS_AFTER = timedelta(days=14)
@@ -123,7 +123,7 @@ class OnCallFacts:
         for i, key in enumerate(ownership["service"]):
             by_service[str(key)].append(i)
         labels, ids = ownership["label"], ownership["id"]
-        teams = {key: tuple(sorted({str(ids[i]) for i in rows if labels[i] == "Team"})) for key, rows in by_service.items()}
+        teams = {key: shared_value(tuple(sorted({str(ids[i]) for i in rows if labels[i] == "Team"}))) for key, rows in by_service.items()}
         links: dict[str, list[Row]] = defaultdict(list)
         for row in service_links:
             links[str(row["key"])].append({**row, "team": ""})
@@ -179,18 +179,18 @@ def _owner_edges(table: Columns, shared: dict[Any, Any]) -> list[OwnerEdge]:
             interval = shared[("interval", dates)] = Interval(*dates)
         rel = one(str(rel), str(rel))
         resolved = rel == "ACCOUNTABLE_FOR"
-        add(
-            OwnerEdge(
-                rel,
-                owner,
-                interval,
-                one(source, source),
-                one(instance, instance),
-                one(strength, strength),
-                one(rule, rule) if resolved else one(evidence, evidence),
-                one(tuple(sources or ()), tuple(sources or ())) if resolved else (),
-            )
+        edge = OwnerEdge(
+            rel,
+            owner,
+            interval,
+            one(source, source),
+            one(instance, instance),
+            one(strength, strength),
+            one(rule, rule) if resolved else one(evidence, evidence),
+            one(tuple(sources or ()), tuple(sources or ())) if resolved else (),
         )
+        # Equal edges (resolved owners by the same rule, from the same sync) are one object.
+        add(one(edge, edge))
     return edges
 
 
