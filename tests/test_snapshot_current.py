@@ -81,4 +81,8 @@ async def test_a_build_says_how_long_each_part_took(store: GraphStore) -> None:
     snapshot = await build_snapshot(store)
     assert list(snapshot.part_seconds) == [kind.__name__ for kind in PARTS]
     assert all(seconds >= 0 for seconds in snapshot.part_seconds.values())
-    assert sum(snapshot.part_seconds.values()) <= snapshot.build_seconds
+    # Parts may load side by side (on Neo4j two at once): each took no longer than the build.
+    assert max(snapshot.part_seconds.values()) <= snapshot.build_seconds
+    # One at a time, they add up to no more than the build.
+    one = await build_snapshot(store, at_once=1)
+    assert sum(one.part_seconds.values()) <= one.build_seconds

@@ -171,7 +171,9 @@ class AntipatternReads(ResponderReads):
         )
         running = await self.store.read_table(
             "MATCH (s:Service)-[r:RUNS_ON]->(p:Platform) WHERE r.active = true AND s.retired_at IS NULL AND p.retired_at IS NULL\n"
-            + _resolved_owner_teams("s", "s, p"),
+            # Once per service and platform: a service runs on a platform by an edge of each source that says so (34,000
+            # edges for 18,000 pairs at scale M), and its owners were walked once per edge.
+            "WITH DISTINCT s, p\n" + _resolved_owner_teams("s", "s, p"),
             {"service": "s.id", "platform": "p.id", "owners": "owners"},
         )
         on_platform: dict[str, list[Row]] = defaultdict(list)

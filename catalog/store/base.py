@@ -135,6 +135,10 @@ class StoreTimeouts:
 
 class GraphStore(abc.ABC):
     dialect: Dialect
+    snapshot_parts_at_once: int = 1
+    """How many snapshot parts a build loads at the same time (``build_snapshot``), so how many of its table
+    reads are in flight at once. One here: an in-process engine's reads and the parts' building share this
+    process's CPU, and two large reads at once need twice the buffer pool."""
 
     def __init__(self) -> None:
         self.round_trips = 0

@@ -63,6 +63,9 @@ SCHEMA_TIMEOUT = 300.0
 
 class Neo4jStore(GraphStore):
     dialect = NEO4J
+    snapshot_parts_at_once = 2
+    """Two: while the client turns one part's table into arrays, the database runs the next part's read
+    (its CPU, not this process's). Two reads in flight at most, on two of the driver's pooled connections."""
 
     def __init__(
         self,

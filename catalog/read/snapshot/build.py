@@ -1,10 +1,11 @@
-"""Building a snapshot: every registered part, loaded one after the other, under the generation read first."""
+"""Building a snapshot: every registered part, loaded as soon as the parts it needs are, under the generation read first."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -15,31 +16,38 @@ from catalog.store.generation import Generation, read_generation
 
 
 async def build_snapshot(
-    store: GraphStore, parts: Sequence[type[SnapshotPart]] | None = None, *, generation: Generation | None = None, at: str | None = None
+    store: GraphStore,
+    parts: Sequence[type[SnapshotPart]] | None = None,
+    *,
+    generation: Generation | None = None,
+    at: str | None = None,
+    at_once: int | None = None,
 ) -> Snapshot:
     """A snapshot of ``parts`` (default: ``PARTS``) and the parts they need, as the store holds them now.
 
     The generation is read before the parts: a sync that finishes during the build advances it
     past the one recorded here, so the holder builds again at its next poll instead of keeping
     a view that mixes two syncs.
+
+    Up to ``at_once`` parts load at the same time (default: the store's ``snapshot_parts_at_once``),
+    each as soon as the parts it needs are loaded. A part reads one table at a time, so that is also
+    the most reads the build has in flight.
     """
     if parts is None:
         from catalog.read.snapshot.parts import PARTS
 
         parts = PARTS
+    width = store.snapshot_parts_at_once if at_once is None else at_once
+    if width < 1:
+        raise ValueError(f"a snapshot build loads at least one part at a time (at_once={width})")
     started = time.perf_counter()
     generation = generation if generation is not None else await read_generation(store)
     at = at or now_iso()
-    # One part, and one table read, at a time: a build runs beside the requests it must not starve,
-    # and each bulk read must finish within CATALOG_QUERY_TIMEOUT on a busy store.
-    loaded: dict[type, object] = {}
-    seconds: dict[str, float] = {}
+    # A build runs beside the requests it must not starve: a bounded number of parts, so of table reads,
+    # at a time, and each bulk read must finish within CATALOG_QUERY_TIMEOUT on a busy store.
     # Equal short texts the parts read are one object each (``shared_texts``): a third of the snapshot's memory.
     with shared_texts(), collector_paused():
-        for kind in in_load_order(parts):
-            began = time.perf_counter()
-            loaded[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, loaded))
-            seconds[kind.__name__] = time.perf_counter() - began
+        loaded, seconds = await _load(store, in_load_order(parts), at, width)
     return Snapshot(
         generation.number,
         generation.synced_at,
@@ -48,6 +56,48 @@ async def build_snapshot(
         build_seconds=time.perf_counter() - started,
         part_seconds=MappingProxyType(seconds),
     )
+
+
+async def _load(
+    store: GraphStore, ordered: Sequence[type[SnapshotPart]], at: str, width: int
+) -> tuple[dict[type, object], dict[str, float]]:
+    """Every part of ``ordered`` (each after the parts it needs), up to ``width`` loading at once; the parts and the
+    seconds each one's load took, both in the order of ``ordered``.
+
+    A part starts as soon as a place is free and the parts it needs are loaded, the first such in ``ordered``.
+    On Neo4j this is what makes a build faster than its reads one after the other: while the client turns one
+    part's table into arrays (CPU in this process), the database runs another part's read (CPU in its own).
+    When a part fails the others are cancelled and its error is raised."""
+    loaded: dict[type, object] = {}
+    seconds: dict[str, float] = {}
+
+    async def load(kind: type[SnapshotPart], earlier: Earlier) -> object:
+        began = time.perf_counter()
+        part = await kind.load(store, at=at, earlier=earlier)
+        seconds[kind.__name__] = time.perf_counter() - began
+        return part
+
+    waiting = list(ordered)
+    running: dict[asyncio.Task[object], type[SnapshotPart]] = {}
+    try:
+        while waiting or running:
+            for kind in [k for k in waiting if all(needed in loaded for needed in k.needs)]:
+                if len(running) >= width:
+                    break
+                waiting.remove(kind)
+                running[asyncio.ensure_future(load(kind, Earlier.needed_by(kind, loaded)))] = kind
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                loaded[running.pop(task)] = task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+    return {kind: loaded[kind] for kind in ordered}, _in_order(seconds, ordered)
+
+
+def _in_order(seconds: Mapping[str, float], ordered: Sequence[type[SnapshotPart]]) -> dict[str, float]:
+    return {kind.__name__: seconds[kind.__name__] for kind in ordered}
 
 
 @contextmanager

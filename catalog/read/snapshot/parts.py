@@ -14,11 +14,14 @@ from catalog.read.snapshot.scorecard import ScorecardPart
 
 PARTS: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
+    ScorecardPart,
     IdentifyIndex,
-    AdoptionPart,
+    OnCallFacts,
     DependencyGraph,
     ResolvedOwners,
     Escalation,
-    OnCallFacts,
-    ScorecardPart,
+    AdoptionPart,
 )
+"""In the order a build starts them when a place is free and the parts they need are loaded (``build_snapshot``):
+the longest first (at scale M on Neo4j: ``CurrentGraph``, ``ScorecardPart``, then ``IdentifyIndex`` once
+``CurrentGraph`` is loaded), the short ones last, so that the two parts loading at once both have work until the end."""

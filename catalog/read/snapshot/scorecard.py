@@ -34,7 +34,6 @@ from catalog.read.reader import CatalogReader
 from catalog.read.responders import PolicyRow, Responders, ShiftRow, scheduled
 from catalog.read.scorecard import DerivedCache, ScorecardFacts
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
-from catalog.read.snapshot.current import CurrentGraph
 from catalog.store.base import Columns, GraphStore, Row
 
 Dated = tuple[str | None, str | None, ShiftRow]
@@ -62,7 +61,7 @@ class ScorecardPart:
     derived: DerivedCache = field(default_factory=DerivedCache, compare=False, repr=False)
     """Values derived from this part per epoch (the responders here, the scored company in the answers)."""
 
-    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
@@ -89,8 +88,10 @@ class ScorecardPart:
             if unnamed
             else []
         )
-        # Current teams' names: ``CurrentGraph`` holds every current team.
-        team_names = {key: team.props.get("name") for key, team in earlier.part(CurrentGraph).nodes["Team"].items()}
+        # Current teams' names, read here rather than taken from ``CurrentGraph`` (2,000 rows at scale M): a part that
+        # needs none loads beside ``CurrentGraph`` instead of after it, the longest chain of a build on Neo4j.
+        teams = await store.read_columns("MATCH (t:Team) WHERE t.retired_at IS NULL", {"key": "t.id", "name": "t.name"})
+        team_names = dict(zip(teams["key"], teams["name"], strict=True))
         return await asyncio.to_thread(cls._build, facts, everyone, shifts, names, support, platforms, domains, team_names)
 
     @classmethod
