@@ -83,20 +83,21 @@ def watching_clock() -> Iterator[ClockWatch]:
         _WATCH.reset(token)
 
 
-def _now(held: bool = False) -> datetime:
-    if not held:
-        shows_instant()
+def _now() -> datetime:
+    shows_instant()
     return datetime.now(UTC)
 
 
 def now_iso(*, held: bool = False) -> str:
     """Now. ``held``: the caller makes sure that every use of the instant calls ``holds_until`` (with the next
     instant its result changes at) or ``shows_instant`` (a field that shows the instant)."""
-    return iso(_now(held))
+    if not held:
+        shows_instant()
+    return wall_iso()
 
 
 def wall_iso() -> str:
-    """Now, for bookkeeping that is no answer's input (when a kept answer expires): it marks no watch."""
+    """Now, unwatched: for bookkeeping that is no answer's input (when a kept answer expires), and for ``now_iso``."""
     return iso(datetime.now(UTC))
 
 
