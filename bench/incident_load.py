@@ -27,7 +27,7 @@ import httpx
 
 from bench.incident import PAGE
 from bench.queries import TEAM_PAGE, Targets, find_targets
-from bench.run import REPO, _python_env, run_loadgen, server
+from bench.run import REPO, _python_env, inherited_env, run_loadgen, server
 from catalog.settings import Settings
 from catalog.store import open_store
 
@@ -41,25 +41,13 @@ async def _targets(settings: Settings) -> Targets:
 
 
 def _env(store_at: str) -> tuple[Settings, dict[str, str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_") or k in _KEEP}
+    env = inherited_env()
     env["CATALOG_GRAPHIQL"] = "false"
     if "://" in store_at:
         env.update(CATALOG_STORE="neo4j", CATALOG_NEO4J_URI=store_at)
         return Settings(store="neo4j", neo4j_uri=store_at), _python_env(env)
     env.update(CATALOG_STORE="embedded", CATALOG_EMBEDDED_PATH=store_at)
     return Settings(store="embedded", embedded_path=Path(store_at), neo4j_uri=None), _python_env(env)
-
-
-_KEEP = frozenset(
-    {
-        "CATALOG_NEO4J_USER",
-        "CATALOG_NEO4J_PASSWORD",
-        "CATALOG_NEO4J_DATABASE",
-        "CATALOG_MAX_DEPTH",
-        "CATALOG_MAX_PAGE_SIZE",
-        "CATALOG_EMBEDDED_BUFFER_POOL_MB",
-    }
-)
 
 
 def _check_page(base: str, document: str, variables: dict[str, Any]) -> None:

@@ -605,7 +605,7 @@ def selected(queries: list[Query], only: Sequence[str]) -> list[Query]:
 def _settings(options: Options, store_path: Path, data_dir: Path, neo4j_uri: str | None) -> tuple[Settings, dict[str, str]]:
     from catalog.settings import Settings
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_") or k in _KEEP}
+    env = inherited_env()
     env["CATALOG_DATA_DIR"] = str(data_dir)
     env["CATALOG_GRAPHIQL"] = "false"
     if neo4j_uri is not None:
@@ -617,6 +617,12 @@ def _settings(options: Options, store_path: Path, data_dir: Path, neo4j_uri: str
         env["CATALOG_EMBEDDED_PATH"] = str(store_path)
         settings = Settings(store="embedded", embedded_path=store_path, data_dir=data_dir, neo4j_uri=None)
     return settings, _python_env(env)
+
+
+def inherited_env() -> dict[str, str]:
+    """This process's environment for a benchmark's server, without the ``CATALOG_*`` settings but those in ``_KEEP``:
+    the run sets the store and the rest itself."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CATALOG_") or k in _KEEP}
 
 
 _KEEP = frozenset(
