@@ -70,7 +70,7 @@ class Result:
     client_cpu: float = 0.0
     """Client CPU seconds over wall seconds while measuring (1.0 = one core busy)."""
     kept: int = 0
-    """Responses the server sent from its kept answers (``X-Catalog-Answer: kept``, ``catalog.api.responses``)."""
+    """Responses the server sent from its kept answers (``X-Catalog-Answer: kept`` or ``joined``, ``catalog.api.responses``)."""
 
 
 @dataclass
@@ -148,7 +148,7 @@ class Connection:
                 elif name == b"connection":
                     closing = b"close" in value.lower()
                 elif name == b"x-catalog-answer":
-                    self.kept = value.strip() == b"kept"
+                    self.kept = value.strip() in (b"kept", b"joined")
             if chunked:
                 parts: list[bytes] = []
                 while size := int((await reader.readline()).split(b";")[0], 16):

@@ -10,6 +10,7 @@ answer. The cache's own bound (bytes, least recently used first out) is checked 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,7 @@ import httpx
 import orjson
 import pytest
 from starlette.applications import Starlette
+from strawberry.http.async_base_view import AsyncBaseHTTPView
 
 from catalog.api.app import create_app
 from catalog.api.responses import ResponseCache
@@ -194,6 +196,91 @@ async def test_malformed_requests_are_still_refused_with_400_however_often_they_
             for _ in range(2):
                 response = await http.post("/graphql", json=body, headers=accept)
                 assert response.status_code == 400 and KEPT not in response.headers, (body, response.text)
+
+
+class _Gate:
+    """Holds every GraphQL execution of the app (``AsyncBaseHTTPView.execute_single``) until opened, counting them."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened = asyncio.Event()
+        self.executions = 0
+        original = AsyncBaseHTTPView.execute_single
+        gate = self
+
+        async def held(view: Any, *args: Any, **kwargs: Any) -> Any:
+            gate.executions += 1
+            await gate.opened.wait()
+            return await original(view, *args, **kwargs)
+
+        monkeypatch.setattr(AsyncBaseHTTPView, "execute_single", held)
+
+    async def __aenter__(self) -> _Gate:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.opened.set()  # (a failed check leaves no request held)
+
+
+async def test_the_same_question_asked_at_the_same_time_is_computed_once(
+    store: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sync_all(store, tmp_path)
+    async with serving(store) as (http, _), _Gate(monkeypatch) as gate:
+        together = [asyncio.ensure_future(ask(http, HUB_PAGE, s="ledger")) for _ in range(5)]
+        await until(lambda: gate.executions == 1)
+        await asyncio.sleep(0.05)  # (the other four have come in, and wait for the first)
+        assert gate.executions == 1 and not any(t.done() for t in together)
+        gate.opened.set()
+        answers = await asyncio.gather(*together)
+        assert gate.executions == 1
+        assert sorted(a.headers.get(KEPT, "computed") for a in answers) == ["computed"] + ["joined"] * 4
+        assert len({a.content for a in answers}) == 1 and "errors" not in answers[0].json()
+        metrics = (await http.get("/metrics")).text
+        assert 'outcome="joined"} 4.0' in metrics and 'outcome="miss"} 1.0' in metrics
+
+        # A question whose answer cannot be kept (on call now reads the clock): those waiting compute it themselves...
+        on_call = '{ onCall(service: "checkout") { __typename } }'
+        gate.opened.clear()
+        gate.executions = 0
+        together = [asyncio.ensure_future(ask(http, on_call)) for _ in range(3)]
+        await until(lambda: gate.executions == 1)
+        await asyncio.sleep(0.05)
+        assert gate.executions == 1
+        gate.opened.set()
+        answers = await asyncio.gather(*together)
+        assert gate.executions == 3 and all(KEPT not in a.headers and "errors" not in a.json() for a in answers)
+        # ... and, known now as one that cannot be kept, it is not waited for again.
+        gate.opened.clear()
+        gate.executions = 0
+        together = [asyncio.ensure_future(ask(http, on_call)) for _ in range(3)]
+        await until(lambda: gate.executions == 3)
+        gate.opened.set()
+        await asyncio.gather(*together)
+
+
+async def test_a_request_waiting_for_the_same_question_computes_it_when_the_first_keeps_nothing() -> None:
+    cache = ResponseCache(1024 * 1024)
+    snapshot, newer = _snapshot(1), _snapshot(2)
+    key, other = _keys(2)
+    assert cache.computing(snapshot, key) is None  # the first computes
+    waiting = cache.computing(snapshot, key)
+    assert waiting is not None and cache.computing(snapshot, other) is None  # another question: computed
+    cache.computed(snapshot, key, None)  # failed, or its answer could not be kept
+    assert waiting.done() and waiting.result() is None
+    assert cache.computing(snapshot, key) is None and cache.computing(snapshot, key) is None  # not waited for again
+    # What the first keeps is given to those waiting.
+    kept = cache.put(snapshot, other, {"a": 1}, None)
+    waiting = cache.computing(snapshot, other)
+    assert waiting is not None and kept is not None
+    cache.computed(snapshot, other, kept)
+    assert waiting.result() is kept
+    # A newer snapshot: those waiting on a question of the older one compute it themselves.
+    assert cache.computing(snapshot, other) is None
+    waiting = cache.computing(snapshot, other)
+    assert waiting is not None and cache.computing(newer, other) is None
+    assert waiting.result() is None
+    cache.computed(snapshot, other, None)  # (the older snapshot's request finishing changes nothing of the newer's)
+    assert cache.computing(newer, other) is not None and cache.computing(newer, key) is None
 
 
 def _snapshot(generation: int) -> Snapshot:

@@ -37,7 +37,7 @@ from catalog.api.http_limits import GuardedRequests, error_body
 from catalog.api.media import GRAPHQL_RESPONSE_JSON, JSON, preferred_media_type
 from catalog.api.metrics import Metrics, metrics_endpoint
 from catalog.api.persisted import PersistedQueries
-from catalog.api.responses import ResponseCache
+from catalog.api.responses import Kept, ResponseCache
 from catalog.api.schema import build_schema
 from catalog.api.walks import Busy, WalkGate
 from catalog.api.warm import build_warm_snapshot
@@ -72,6 +72,17 @@ class StoreSlot:
 
 
 _OPERATION_NAME = re.compile(r"\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)")
+
+
+def _answer_kept(request: Request, sub_response: Response, kept: Kept, how: str) -> ExecutionResult:
+    """A kept answer (``how``: ``kept`` before, ``joined`` when another request was computing it), as the response's
+    result; the response and the access log say so."""
+    sub_response.headers["X-Catalog-Answer"] = how
+    access = request.scope.get("catalog.access")
+    if isinstance(access, dict):
+        access["answer"] = how  # (for the access log; a kept answer's document is not measured again)
+    # (``data`` is the kept JSON, an ``orjson.Fragment`` that ``encode_json`` writes as it is.)
+    return ExecutionResult(data=kept.data, errors=None, extensions=dict(kept.extensions) if kept.extensions else None)  # type: ignore[arg-type]
 
 
 def _is_request_error(result: ExecutionResult) -> bool:
@@ -147,26 +158,34 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
         reader = context.reader
         snapshot = getattr(reader, "snapshot", None)
         key = None
+        leading = False
         asked = request.headers.get("cache-control", "").lower()
         if self._responses.enabled and snapshot is not None and resolved.query and "no-store" not in asked:
             principal = principal_of(request)
             scopes = frozenset(scope.value for scope in principal.scopes) if principal is not None else None
             key = self._responses.key(resolved.query, resolved.operation_name, resolved.variables, scopes)
             # (``Cache-Control: no-cache``: computed again, and kept in place of the old one.)
-            kept = self._responses.get(snapshot, key) if key is not None and "no-cache" not in asked else None
-            if kept is not None:
-                sub_response.headers["X-Catalog-Answer"] = "kept"
-                access = request.scope.get("catalog.access")
-                if isinstance(access, dict):
-                    access["answer"] = "kept"  # (for the access log; a kept answer's document is not measured again)
-                # (``data`` is the kept JSON, an ``orjson.Fragment`` that ``encode_json`` writes as it is.)
-                return ExecutionResult(data=kept.data, errors=None, extensions=dict(kept.extensions) if kept.extensions else None)  # type: ignore[arg-type]
-        with watching_clock() as clock:
-            result = await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
-        # (Kept only when the snapshot alone made it, with no clock and no error: see catalog.api.responses.)
-        made_of_snapshot = not clock.read and not getattr(reader, "read_store", True)
-        if key is not None and snapshot is not None and made_of_snapshot and not result.errors and result.data is not None:
-            self._responses.put(snapshot, key, result.data, result.extensions, clock.until)
+            if key is not None and "no-cache" not in asked:
+                kept = self._responses.get(snapshot, key)
+                if kept is not None:
+                    return _answer_kept(request, sub_response, kept, "kept")
+                # The same question being computed by another request: its answer, when it can be kept.
+                waiting = self._responses.computing(snapshot, key)
+                leading = waiting is None
+                if waiting is not None and (kept := await asyncio.shield(waiting)) is not None:
+                    self._responses.joined += 1
+                    return _answer_kept(request, sub_response, kept, "joined")
+        kept = None
+        try:
+            with watching_clock() as clock:
+                result = await super().execute_single(request, request_adapter, sub_response, context, root_value, resolved)
+            # (Kept only when the snapshot alone made it, with no clock and no error: see catalog.api.responses.)
+            made_of_snapshot = not clock.read and not getattr(reader, "read_store", True)
+            if key is not None and snapshot is not None and made_of_snapshot and not result.errors and result.data is not None:
+                kept = self._responses.put(snapshot, key, result.data, result.extensions, clock.until)
+        finally:
+            if leading and key is not None and snapshot is not None:
+                self._responses.computed(snapshot, key, kept)
         busy = [e.original_error for e in result.errors or () if isinstance(e.original_error, Busy)]
         if busy:
             sub_response.status_code = 429

@@ -6,7 +6,8 @@
 - ``catalog_store_errors_total`` by error class (timeouts included), and
   ``catalog_request_timeouts_total`` for requests past ``CATALOG_REQUEST_TIMEOUT``;
 - ``catalog_heavy_answers_waiting`` and ``catalog_heavy_answers_running``;
-- ``catalog_kept_answers_total`` by outcome (``hit``: answered from a kept result, ``miss``), and
+- ``catalog_kept_answers_total`` by outcome (``hit``: answered from a kept result; ``joined``: from the result a
+  request asking the same question at the same time kept; ``miss``: computed), and
   ``catalog_kept_answers_count`` and ``catalog_kept_answers_bytes`` (``catalog.api.responses``);
 - per source instance, the last sync's start time, duration, outcome and findings, read from
   the store's ImportRun records at scrape time, so every worker reports the same, current values.
@@ -194,7 +195,8 @@ class _KeptCollector(Collector):
             "catalog_kept_answers", "GraphQL requests that could be answered from a kept result, by outcome.", labels=["outcome"]
         )
         asked.add_metric(["hit"], self.cache.hits)
-        asked.add_metric(["miss"], self.cache.misses)
+        asked.add_metric(["joined"], self.cache.joined)
+        asked.add_metric(["miss"], self.cache.misses - self.cache.joined)
         yield asked
         yield GaugeMetricFamily("catalog_kept_answers_count", "Results kept for the current snapshot.", value=len(self.cache))
         yield GaugeMetricFamily("catalog_kept_answers_bytes", "Bytes of the results kept (as JSON).", value=self.cache.bytes)

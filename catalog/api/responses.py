@@ -20,10 +20,19 @@ the response as it is), so a kept answer costs its size in bytes and no encoding
 again. They are bounded by ``CATALOG_RESPONSE_CACHE_MB``, least recently used first out; 0 turns
 keeping off. A request with ``Cache-Control: no-cache`` is computed again (and its result kept in
 place of the old one); with ``no-store`` it is computed and not kept.
+
+Questions asked at the same time are computed once. Right after a sync (a new snapshot keeps
+nothing yet) the responders of an incident all ask for the same pages together; the first request
+computes the answer, and the requests asking the same question while it does wait for it and are
+given the answer it keeps (``X-Catalog-Answer: joined``). When that answer cannot be kept (it
+read the store or the clock, or it has an error, or its request failed), each waiting request
+computes its own, and the question is remembered, for this snapshot, as one not to wait for
+(``MAX_UNKEPT`` of them, the oldest forgotten first).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +44,9 @@ from catalog.core.clock import wall_iso
 from catalog.read.snapshot import Snapshot
 
 Key = tuple[str, str | None, bytes, frozenset[str] | None]
+
+MAX_UNKEPT = 4096
+"""Questions remembered, per snapshot, as computed without an answer that could be kept: not waited for."""
 
 _OVERHEAD = 300
 """Bytes counted per kept result beyond its JSON and its key's texts: the entry, the key tuple and the fragment."""
@@ -58,8 +70,14 @@ class ResponseCache:
         self._snapshot: Snapshot | None = None
         self._kept: OrderedDict[Key, Kept] = OrderedDict()
         self.bytes = 0
+        self._computing: dict[Key, asyncio.Future[Kept | None]] = {}
+        """The questions a request of the current snapshot is computing now, each with what it will keep (or None)."""
+        self._unkept: OrderedDict[Key, None] = OrderedDict()
+        """Questions of the current snapshot whose last answer could not be kept (not waited for), oldest first."""
         self.hits = 0
         self.misses = 0
+        self.joined = 0
+        """Of the misses, those answered by what a request computing the same question at the same time kept."""
 
     @property
     def enabled(self) -> bool:
@@ -94,24 +112,49 @@ class ResponseCache:
         self.hits += 1
         return kept
 
-    def put(self, snapshot: Snapshot, key: Key, data: Any, extensions: Mapping[str, Any] | None, until: str | None = None) -> bool:
-        """Keep a result until ``until`` (None: while the snapshot serves); False when it is larger than the whole budget
-        (or keeping is off)."""
+    def put(self, snapshot: Snapshot, key: Key, data: Any, extensions: Mapping[str, Any] | None, until: str | None = None) -> Kept | None:
+        """Keep a result until ``until`` (None: while the snapshot serves); None when it is larger than the whole budget
+        (or keeping is off, or ``snapshot`` is older than the kept results')."""
         if not self.enabled or not self._serves(snapshot):
-            return False
+            return None
         encoded = orjson.dumps(data)
         size = len(encoded) + sum(len(part) for part in key[:3] if part) + _OVERHEAD
         if size > self.max_bytes:
-            return False
+            return None
         old = self._kept.pop(key, None)
         if old is not None:
             self.bytes -= old.size
-        self._kept[key] = Kept(orjson.Fragment(encoded), extensions, size, until)
+        kept = self._kept[key] = Kept(orjson.Fragment(encoded), extensions, size, until)
         self.bytes += size
         while self.bytes > self.max_bytes:
             _, dropped = self._kept.popitem(last=False)
             self.bytes -= dropped.size
-        return True
+        return kept
+
+    def computing(self, snapshot: Snapshot, key: Key) -> asyncio.Future[Kept | None] | None:
+        """What another request computing the same question of ``snapshot`` will keep, to wait for; None when this request
+        is to compute it (then it must call ``computed``): nobody computes it yet, its last answer could not be kept, or
+        ``snapshot`` is older than the kept results'."""
+        if not self._serves(snapshot) or key in self._unkept:
+            return None
+        waiting = self._computing.get(key)
+        if waiting is None:
+            self._computing[key] = asyncio.get_running_loop().create_future()
+        return waiting
+
+    def computed(self, snapshot: Snapshot, key: Key, kept: Kept | None) -> None:
+        """The request that computes ``key`` of ``snapshot`` is done: ``kept`` is what it kept, None when its answer
+        could not be kept (or it failed); the requests waiting for it are given it."""
+        if snapshot is not self._snapshot:
+            return  # (a newer snapshot dropped the questions of this one, and its waiters were told when it did)
+        waiting = self._computing.pop(key, None)
+        if waiting is not None and not waiting.done():
+            waiting.set_result(kept)
+        if kept is None:
+            self._unkept[key] = None
+            self._unkept.move_to_end(key)
+            if len(self._unkept) > MAX_UNKEPT:
+                self._unkept.popitem(last=False)
 
     def _serves(self, snapshot: Snapshot) -> bool:
         """Whether results of ``snapshot`` are the ones kept: a newer snapshot than the kept results' replaces them all; a
@@ -123,4 +166,10 @@ class ResponseCache:
         self._snapshot = snapshot
         self._kept.clear()
         self.bytes = 0
+        self._unkept.clear()
+        # Requests waiting on a question of the older snapshot compute it themselves (the one computing it keeps nothing).
+        for waiting in self._computing.values():
+            if not waiting.done():
+                waiting.set_result(None)
+        self._computing.clear()
         return True
