@@ -7,9 +7,11 @@ may change. Outside the block nothing is shared and reads return what they alway
 
 from __future__ import annotations
 
+import contextvars
+
 from catalog import cypher
 from catalog.core.model import NODES_BY_LABEL
-from catalog.store.base import SHORT_TEXT, GraphStore, shared_texts, shared_value, text_table
+from catalog.store.base import SHORT_TEXT, GraphStore, shared_text, shared_texts, shared_value, text_table, texts_unshared
 
 SERVICE = NODES_BY_LABEL["Service"]
 PARAMS = {"now": "2026-01-01T00:00:00.000000Z", "source": "test", "instance": "test:1", "run_id": "run-1"}
@@ -116,3 +118,26 @@ async def test_texts_inside_list_values_and_equal_values_of_a_build_are_one_obje
     assert sets[0] is sets[1]
     outside = tuple(["payments", "x"])
     assert shared_value(outside) is outside and outside is not first
+
+
+async def test_reads_in_texts_unshared_share_nothing_and_a_context_kept_past_the_block_keeps_no_table(store: GraphStore) -> None:
+    await _write(store)
+    match = "MATCH (n:Service) WHERE n.source_instance = $instance"
+    with shared_texts():
+        shared = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+        with texts_unshared():
+            assert text_table() is None and shared_text("payments") == "payments"
+            unshared = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+            assert shared_value(("a",)) is shared_value(("a",))  # (values are still shared)
+        again = await store.read_columns(match, COLUMNS, {"instance": "test:1"})
+        # A context made inside the block (as an asyncio handle of a connection opened during a build keeps one).
+        kept = contextvars.copy_context()
+        assert kept.run(text_table) is not None
+    assert unshared == shared
+    assert all(a is b for a, b in zip(shared["namespace"], again["namespace"], strict=True))
+    assert not any(a is b for a, b in zip(shared["namespace"], unshared["namespace"], strict=True))
+    assert shared_text("payments") == "payments"
+    # Once the block is over, that context holds no table: nothing the build shared is kept alive by it.
+    assert kept.run(text_table) is None
+    value = ("b",)
+    assert kept.run(shared_value, value) is value and kept.run(shared_text, "payments") == "payments"

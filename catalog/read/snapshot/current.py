@@ -33,7 +33,7 @@ from catalog.read.nodes import PROVENANCE_FIELDS, EdgeFacts, GraphNode, Linked, 
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
 from catalog.read.snapshot.interning import FrozenProps, Interner
 from catalog.read.traversal import _breadth_first
-from catalog.store.base import Columns, GraphStore
+from catalog.store.base import Columns, GraphStore, shared_text, texts_unshared
 
 LABELS = ("Service", "Team", "Person", "Platform", "EscalationPolicy")
 """Labels whose current nodes the snapshot holds whole."""
@@ -140,7 +140,9 @@ class CurrentGraph:
         graph = await asyncio.to_thread(_Builder, node_tables)
         del node_tables
         for rel, (match, columns) in zip(RELS, reads[len(LABELS) :], strict=True):
-            table = await store.read_columns(match, columns)
+            # An edge's texts become numbers at once (its ends' keys are looked up, its properties numbered): not shared.
+            with texts_unshared():
+                table = await store.read_columns(match, columns)
             await asyncio.to_thread(graph.add, rel, table)
             del table
         return cls(
@@ -325,7 +327,7 @@ def _adjacency(keys: list[str], own: list[int], other: list[int], edge: list[int
     # A key's row is its number among the keys, in the order first seen.
     numbered, rows = _numbered(keys)
     ints = _ints(len(numbered))
-    index = {sys.intern(key): ints[row] for key, row in numbered.items()}
+    index = {sys.intern(shared_text(key)): ints[row] for key, row in numbered.items()}
     owns = np.array(own, dtype=np.uint8)
     others = np.array(other, dtype=np.int32)
     edges = np.array(edge, dtype=np.int32)
