@@ -140,3 +140,24 @@ async def test_reads_wait_for_this_stores_writes_and_the_bookmarks_do_not_pile_u
     # Each write supersedes the bookmark it started from: one bookmark stays, not one per write.
     assert len(direct._bookmarks.raw_values) == 1
     await direct.write("MATCH (n:BookmarkProbe) DELETE n")
+
+
+async def test_table_reads_come_in_records_of_at_most_chunk_rows_each_and_in_full(
+    direct: Neo4jStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await direct.write("MATCH (n:ChunkProbe) DELETE n")
+    await direct.write("UNWIND range(1, 7) AS i CREATE (:ChunkProbe {i: i, name: 'n' + toString(i)})")
+    monkeypatch.setattr(neo4j_store, "CHUNK_ROWS", 3)
+    match, columns = "MATCH (n:ChunkProbe)", {"i": "n.i", "name": "n.name"}
+    table = await direct.read_table(match, columns)
+    assert sorted((row["i"], row["name"]) for row in table) == [(i, f"n{i}") for i in range(1, 8)]
+    found = await direct.read_columns(match, columns)
+    assert sorted(zip(found["i"], found["name"], strict=True)) == [(i, f"n{i}") for i in range(1, 8)]
+    # Seven rows in records of three: three records, read as one table.
+    query = neo4j_store._in_chunks(match, "[n.i]")
+    async with direct._driver.session(database=direct.database) as session:
+        chunks = [record[0] async for record in await session.run(query)]
+    assert [len(chunk) for chunk in chunks] == [3, 3, 1]
+    assert await direct.read_columns("MATCH (n:ChunkProbe) WHERE n.i > 100", columns) == {"i": [], "name": []}
+    assert await direct.read_table("MATCH (n:ChunkProbe) WHERE n.i > 100", columns) == []
+    await direct.write("MATCH (n:ChunkProbe) DELETE n")
