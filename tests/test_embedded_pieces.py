@@ -39,6 +39,12 @@ NO_COLUMNS = {"k": "x.id"}
         ("MATCH (n:Service)", Scan("n", "Service")),
         ("MATCH (n:Service) WHERE n.a = 1 OPTIONAL MATCH (n)-[:BUILT_FROM]->(r:Repository)", Scan("n", "Service")),
         ("MATCH (s:Service) OPTIONAL MATCH (t:Team)-[o:OWNS]->(s) WITH s, collect(t.id) AS owners", Scan("s", "Service")),
+        # Equal rows of a WITH DISTINCT whose first item is the split variable are within one range.
+        (
+            "MATCH (s:Service)-[r:RUNS_ON]->(p:Platform) WHERE r.active = true WITH DISTINCT s, p "
+            "OPTIONAL MATCH (t:Team)-[o:OWNS]->(s) WITH s, p, collect(t.id) AS owners",
+            Scan("s", "Service"),
+        ),
     ],
 )
 def test_plain_reads_and_reads_grouped_by_the_scanned_variable_may_be_split(match: str, scan: Scan) -> None:
@@ -53,6 +59,8 @@ def test_plain_reads_and_reads_grouped_by_the_scanned_variable_may_be_split(matc
         ("MATCH (n:Service)", {"ids": "collect(n.id)"}),
         ("MATCH (s:Service)-[:OWNED_BY]->(t:Team) WITH t, count(*) AS n", NO_COLUMNS),
         ("MATCH (s:Service) WITH DISTINCT s.tier AS tier", NO_COLUMNS),
+        ("MATCH (s:Service)-[:RUNS_ON]->(p:Platform) WITH DISTINCT p, s", NO_COLUMNS),
+        ("MATCH (s:Service) WITH DISTINCT s.tier AS tier, count(*) AS n", NO_COLUMNS),
         ("MATCH (s:Service) WITH s.tier AS tier, count(*) AS n", NO_COLUMNS),
         ("MATCH (n:Service) WHERE EXISTS { MATCH (n)-[:X]->() }", NO_COLUMNS),
         ("MATCH (n:Service) ORDER BY n.id", NO_COLUMNS),

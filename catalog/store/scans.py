@@ -9,9 +9,10 @@ offset in one range: ``offset(ID(a)) >= $lo AND offset(ID(a)) < $hi``. Every row
 of the whole read binds exactly one node to that variable, so the ranges partition the rows
 and their union is the whole read's rows.
 
-That only holds for a plain read: no aggregation in the columns; no ``UNWIND``, ``WITH DISTINCT``,
-``ORDER BY``, ``SKIP``, ``LIMIT`` or subquery in the MATCH; and each ``WITH`` keeps the split
-variable as its first item (then its aggregates group within one range). The last ``WITH`` may
+That only holds for a plain read: no aggregation in the columns; no ``UNWIND``, ``ORDER BY``,
+``SKIP``, ``LIMIT`` or subquery in the MATCH; and each ``WITH`` keeps the split variable as its
+first item (then its aggregates group within one range, and a ``WITH DISTINCT``'s equal rows are
+within one range too: the platform facts' ``WITH DISTINCT s, p``). The last ``WITH`` may
 instead group by other values when its only aggregates are ``count(*)`` (services per owner, say):
 each piece then counts its own rows per group, and the store adds up the counts of equal groups
 (``Scan.summed``). ``plan_scan`` refuses anything else, and the store then reads it in one piece
@@ -25,11 +26,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_REFUSED = re.compile(r"\b(?:UNWIND|WITH\s+DISTINCT|ORDER\s+BY|SKIP|LIMIT|CALL|UNION|RETURN)\b|[{}]", re.IGNORECASE)
+_REFUSED = re.compile(r"\b(?:UNWIND|ORDER\s+BY|SKIP|LIMIT|CALL|UNION|RETURN)\b|[{}]", re.IGNORECASE)
 """A MATCH with any of these may not be split by rows (``{`` also covers inline properties, which
 make a read small, and EXISTS/COUNT subqueries)."""
 _ANY_WITH = re.compile(r"\bWITH\b", re.IGNORECASE)
-_WITH = re.compile(r"\bWITH\s+(\w+)\s*(?:,|$|\b(?:WHERE|MATCH|OPTIONAL)\b)", re.IGNORECASE)
+_WITH = re.compile(r"\bWITH\s+(?:DISTINCT\s+)?(\w+)\s*(?:,|$|\b(?:WHERE|MATCH|OPTIONAL)\b)", re.IGNORECASE)
 _AGGREGATE = re.compile(r"\b(?:count|collect|sum|min|max|avg|stdev|stdevp|percentile\w*)\s*\(", re.IGNORECASE)
 _FIRST_MATCH = re.compile(r"^\s*MATCH\s+(.*?)(?=\bWHERE\b|\bOPTIONAL\b|\bMATCH\b|$)", re.IGNORECASE | re.DOTALL)
 _NODE = re.compile(r"\(\s*(\w+)\s*(?::\s*([\w|]+)\s*)?\)")
@@ -109,7 +110,7 @@ def _counted_groups(match: str, columns: Mapping[str, str]) -> tuple[str, ...]:
     """The columns to add up when the last WITH groups by plain values and counts rows (``WITH a AS k, b,
     count(*) AS n``, returning only its names); () when it does anything else."""
     last = _LAST_WITH.search(match)
-    if last is None or re.search(r"\b(?:WHERE|MATCH)\b", last.group(1), re.IGNORECASE):
+    if last is None or re.search(r"\b(?:WHERE|MATCH|DISTINCT)\b", last.group(1), re.IGNORECASE):
         return ()
     counts: set[str] = set()
     names: set[str] = set()
