@@ -268,6 +268,9 @@ async def test_a_request_waiting_for_the_same_question_computes_it_when_the_firs
     cache.computed(snapshot, key, None)  # failed, or its answer could not be kept
     assert waiting.done() and waiting.result() is None
     assert cache.computing(snapshot, key) is None and cache.computing(snapshot, key) is None  # not waited for again
+    cache.computed(snapshot, key, cache.put(snapshot, key, {"a": 0}, None))  # until an answer to it is kept
+    assert cache.computing(snapshot, key) is None and cache.computing(snapshot, key) is not None
+    cache.computed(snapshot, key, None)
     # What the first keeps is given to those waiting.
     kept = cache.put(snapshot, other, {"a": 1}, None)
     waiting = cache.computing(snapshot, other)

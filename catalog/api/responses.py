@@ -155,6 +155,8 @@ class ResponseCache:
             self._unkept.move_to_end(key)
             if len(self._unkept) > MAX_UNKEPT:
                 self._unkept.popitem(last=False)
+        else:
+            self._unkept.pop(key, None)  # (kept this time: waited for again when it is computed next)
 
     def _serves(self, snapshot: Snapshot) -> bool:
         """Whether results of ``snapshot`` are the ones kept: a newer snapshot than the kept results' replaces them all; a
