@@ -172,8 +172,7 @@ class CatalogGraphQL(GraphQL[CatalogContext, None]):
                 # The same question being computed by another request: its answer, when it can be kept.
                 waiting = self._responses.computing(snapshot, key)
                 leading = waiting is None
-                if waiting is not None and (kept := await asyncio.shield(waiting)) is not None:
-                    self._responses.joined += 1
+                if waiting is not None and (kept := await self._responses.join(waiting)) is not None:
                     return _answer_kept(request, sub_response, kept, "joined")
         kept = None
         try:

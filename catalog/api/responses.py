@@ -142,6 +142,14 @@ class ResponseCache:
             self._computing[key] = asyncio.get_running_loop().create_future()
         return waiting
 
+    async def join(self, waiting: asyncio.Future[Kept | None]) -> Kept | None:
+        """What the request computing the same question kept (``computing``), once it is done; None when it kept nothing.
+        The wait is shielded: a waiting request that is cancelled does not cancel it for the others."""
+        kept = await asyncio.shield(waiting)
+        if kept is not None:
+            self.joined += 1
+        return kept
+
     def computed(self, snapshot: Snapshot, key: Key, kept: Kept | None) -> None:
         """The request that computes ``key`` of ``snapshot`` is done: ``kept`` is what it kept, None when its answer
         could not be kept (or it failed); the requests waiting for it are given it."""

@@ -99,8 +99,9 @@ class DependencyGraph:
 
     @classmethod
     def _build(cls, nodes: Columns, edges: Columns) -> Self:
-        ordered = sorted(range(len(nodes["id"])), key=lambda i: str(nodes["id"][i]))
-        keys = tuple(str(nodes["id"][i]) for i in ordered)
+        ids = [str(key) for key in nodes["id"]]
+        ordered = sorted(range(len(ids)), key=ids.__getitem__)
+        keys = tuple(ids[i] for i in ordered)
         index = {key: i for i, key in enumerate(keys)}
         find = index.get
         pairs = [(find(b), find(a)) for b, a in zip(edges["dependent"], edges["dependency"], strict=True)]
