@@ -32,6 +32,8 @@ class Read:
 @dataclass
 class BuildReport:
     seconds: float = 0.0
+    first_seconds: float | None = None
+    """When the first stage (the parts incident answers read) was loaded and a server would answer from it."""
     cpu_seconds: float = 0.0
     """The process's CPU time over the build, every thread's (the embedded store's included)."""
     parts: dict[str, float] = field(default_factory=dict)
@@ -71,11 +73,14 @@ async def measure_build(store: GraphStore) -> BuildReport:
         for name in TIMED:
             delattr(store, name)
     report.parts = dict(snapshot.part_seconds)
+    report.first_seconds = snapshot.first_seconds
     return report
 
 
 def print_build(report: BuildReport, slowest: int = 15) -> None:
     print(f"snapshot build: {report.seconds:.2f} s wall, {report.cpu_seconds:.2f} CPU s (a second build; the first warmed the store)")
+    if report.first_seconds is not None:
+        print(f"first stage (what incident answers read) answering after {report.first_seconds:.2f} s")
     for name, seconds in report.parts.items():
         print(f"  {name:18s} {seconds:7.2f} s")
     total = sum(r.seconds for r in report.reads)

@@ -29,6 +29,7 @@ async def test_a_build_is_timed_part_by_part_with_every_read(tmp_path: Path) -> 
         assert any(read.rows > 0 and "Service" in read.query for read in report.reads)
         assert list(report.parts) == [part.__name__ for part in PARTS]
         assert report.seconds > 0 and report.cpu_seconds > 0
+        assert report.first_seconds is not None and 0 < report.first_seconds <= report.seconds
         # The store's own methods again, not the timing wrappers.
         assert not set(TIMED) & set(vars(store))
     finally:

@@ -75,7 +75,7 @@ async def serving(
     app = create_app(settings or api_settings(), store=store)
     async with client(app, peer=peer) as http, app.router.lifespan_context(app):
         holder = app.state.store_slot.snapshots
-        await until(lambda: holder.current is not None)
+        await until(lambda: holder.current is not None and holder.current.complete)
         yield http, app
 
 
@@ -113,7 +113,7 @@ async def test_the_same_question_is_answered_again_from_the_kept_result_until_a_
         holder = app.state.store_slot.snapshots
         old = holder.current
         await advance_generation(store, "2026-11-21T00:00:00Z")
-        await until(lambda: holder.current is not old)
+        await until(lambda: holder.current is not None and holder.current.generation != old.generation and holder.current.complete)
         fresh = await ask(http, TEAM_SERVICES, t="payments-team")
         assert KEPT not in fresh.headers
         generations = [r.json()["extensions"]["catalog"]["generation"] for r in (first, fresh)]
@@ -319,6 +319,23 @@ def test_the_kept_answers_stay_within_their_bytes_least_recently_used_out_first(
     assert not cache.put(snapshot, keys[1], {"a": 2}, None) and cache.get(snapshot, keys[0]) is None
     kept = cache.get(newer, keys[0])
     assert kept is not None and len(cache) == 1 and orjson.dumps(kept.data) == b'{"a":1}'
+
+
+def test_an_answer_kept_from_a_builds_first_stage_is_given_from_the_whole_build() -> None:
+    cache = ResponseCache(10_000)
+    first = Snapshot(1, None, "2026-11-20T12:00:00.000000Z", {}, complete=False)
+    whole = Snapshot(1, None, "2026-11-20T12:00:00.000000Z", {})
+    key, other = _keys(2)
+    assert cache.put(first, key, {"a": 1}, None)
+    kept = cache.get(whole, key)
+    assert kept is not None and orjson.dumps(kept.data) == b'{"a":1}'
+    assert cache.put(whole, other, {"a": 2}, None)
+    # A request that began on the first stage, after the whole build was swapped in, drops nothing and is served.
+    assert cache.get(first, other) is not None and cache.get(whole, key) is not None and len(cache) == 2
+    # The next build (a later start) is newer than both.
+    later = Snapshot(1, None, "2026-11-20T12:00:05.000000Z", {}, complete=False)
+    assert cache.get(later, key) is None and len(cache) == 0
+    assert cache.get(whole, other) is None and not cache.put(whole, other, {"a": 3}, None)
 
 
 def test_an_answer_kept_until_an_instant_is_not_given_from_that_instant(monkeypatch: pytest.MonkeyPatch) -> None:

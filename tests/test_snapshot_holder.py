@@ -16,7 +16,12 @@ import pytest
 
 from catalog.api import warm
 from catalog.api.app import create_app
-from catalog.read.snapshot import Snapshot, SnapshotHolder, build_snapshot
+from catalog.read.reader import CatalogReader
+from catalog.read.snapshot import Snapshot, SnapshotHolder, SnapshotReader, build_snapshot
+from catalog.read.snapshot.adoption import AdoptionPart
+from catalog.read.snapshot.build import Publish
+from catalog.read.snapshot.parts import FIRST, PARTS
+from catalog.read.snapshot.scorecard import ScorecardPart
 from catalog.store.base import GraphStore, StoreError
 from catalog.store.generation import Generation, advance_generation, read_generation
 from tests._api_fixtures import api_settings
@@ -48,10 +53,10 @@ async def test_a_finished_sync_advances_the_generation_and_the_holder_rebuilds(s
 async def test_a_failing_build_keeps_the_old_snapshot_and_the_next_poll_retries(store: GraphStore) -> None:
     failing = False
 
-    async def flaky(current: GraphStore, generation: Generation) -> Snapshot:
+    async def flaky(current: GraphStore, generation: Generation, publish: Publish) -> Snapshot:
         if failing:
             raise StoreError("the store went away mid-build")
-        return await build_snapshot(current, generation=generation)
+        return await build_snapshot(current, generation=generation, publish=publish)
 
     holder = SnapshotHolder(store, poll_seconds=3600, builder=flaky)
     assert await holder.refresh() is True
@@ -138,3 +143,72 @@ async def test_the_snapshot_can_be_turned_off(store: GraphStore) -> None:
     async with _client(app) as http, app.router.lifespan_context(app):
         body = (await http.post("/graphql", json={"query": "{ __typename }"})).json()
     assert body["extensions"]["catalog"] == {"source": "store", "generation": None, "syncedAt": None}
+
+
+class _Held:
+    """``ScorecardPart.load`` held until ``release`` is set (or failing, when ``fail`` is)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.release = asyncio.Event()
+        self.fail = False
+        load = ScorecardPart.load.__func__  # type: ignore[attr-defined]
+
+        async def held(cls: type[ScorecardPart], *args: Any, **kwargs: Any) -> ScorecardPart:
+            await self.release.wait()
+            if self.fail:
+                raise StoreError("the store went away mid-build")
+            return await load(cls, *args, **kwargs)
+
+        monkeypatch.setattr(ScorecardPart, "load", classmethod(held))
+
+
+async def test_a_build_gives_its_first_stage_while_the_platform_parts_load(store: GraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    await shop().sync(store)
+    await advance_generation(store, SYNCED)
+    held = _Held(monkeypatch)
+    published: list[Snapshot] = []
+    build = asyncio.ensure_future(build_snapshot(store, publish=published.append))
+    await until(lambda: bool(published))
+    first = published[0]
+    assert not first.complete and not build.done()
+    assert list(first.parts) == list(FIRST) and not first.has(ScorecardPart) and not first.has(AdoptionPart)
+    assert first.first_seconds == first.build_seconds
+    # Incident answers come from the first stage; the scorecard, which it lacks, from the store.
+    reader = SnapshotReader(store, first)
+    node, owners = await reader.node_with_owners("Service", "component:default/checkout")
+    assert node is not None and [o.owner.id for o in owners] == ["group:default/payments"]
+    assert not reader.read_store
+    facts = await reader.scorecard_facts(SYNCED)
+    assert reader.read_store and facts == await CatalogReader(store).scorecard_facts(SYNCED)
+
+    held.release.set()
+    whole = await build
+    assert whole.complete and list(whole.parts) == list(PARTS) and len(published) == 1
+    assert (whole.generation, whole.built_at, whole.first_seconds) == (first.generation, first.built_at, first.first_seconds)
+    assert all(whole.parts[kind] is first.parts[kind] for kind in FIRST)
+    assert whole.build_seconds >= first.build_seconds
+    reader = SnapshotReader(store, whole)
+    assert await reader.scorecard_facts(SYNCED) == facts and not reader.read_store
+
+
+async def test_the_holder_answers_from_the_first_stage_and_builds_again_when_the_rest_failed(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await shop().sync(store)
+    await advance_generation(store, SYNCED)
+    held = _Held(monkeypatch)
+    holder = SnapshotHolder(store, poll_seconds=3600)
+    refresh = asyncio.ensure_future(holder.refresh())
+    await until(lambda: holder.current is not None)
+    first = holder.current
+    assert first is not None and not first.complete and not refresh.done()
+    held.fail = True
+    held.release.set()
+    assert await refresh is False
+    assert holder.current is first and holder.failures == 1
+    # The generation did not move, but the snapshot lacks parts: the next poll builds it again.
+    held.fail = False
+    assert await holder.refresh() is True
+    whole = holder.current
+    assert whole is not None and whole.complete and whole.generation == first.generation and whole.built_at > first.built_at
+    assert holder.failures == 0 and await holder.refresh() is False

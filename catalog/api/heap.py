@@ -27,6 +27,7 @@ import logging
 import time
 
 from catalog.read.snapshot import Snapshot
+from catalog.read.snapshot.build import Publish
 from catalog.read.snapshot.holder import Builder
 from catalog.store.base import GraphStore
 from catalog.store.generation import Generation
@@ -51,8 +52,8 @@ def release() -> None:
 def settling(builder: Builder) -> Builder:
     """``builder``, with the heap settled after each snapshot it builds."""
 
-    async def build(store: GraphStore, generation: Generation) -> Snapshot:
-        snapshot = await builder(store, generation)
+    async def build(store: GraphStore, generation: Generation, publish: Publish) -> Snapshot:
+        snapshot = await builder(store, generation, publish)
         seconds = settle()
         log.info("snapshot: heap collected and frozen in %.2f s (%d objects frozen)", seconds, gc.get_freeze_count())
         return snapshot

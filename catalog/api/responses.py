@@ -14,12 +14,13 @@ same question, when everything that made it came from the snapshot:
 
 The same question is the same document text, operation name and variables, asked with the same
 scopes (a field a scope guards is an error without it, so results differ only by scopes, never by
-who asks). The kept results belong to one snapshot: the first request served from a newer one
-drops them all. A result is kept as the JSON it is sent as (an ``orjson.Fragment``, written into
-the response as it is), so a kept answer costs its size in bytes and no encoding when it is sent
-again. They are bounded by ``CATALOG_RESPONSE_CACHE_MB``, least recently used first out; 0 turns
-keeping off. A request with ``Cache-Control: no-cache`` is computed again (and its result kept in
-place of the old one); with ``no-store`` it is computed and not kept.
+who asks). The kept results belong to one snapshot (one build: its first stage, then the whole of
+it): the first request served from a newer one drops them all. A result is kept as the JSON it is
+sent as (an ``orjson.Fragment``, written into the response as it is), so a kept answer costs its
+size in bytes and no encoding when it is sent again. They are bounded by
+``CATALOG_RESPONSE_CACHE_MB``, least recently used first out; 0 turns keeping off. A request
+with ``Cache-Control: no-cache`` is computed again (and its result kept in place of the old one);
+with ``no-store`` it is computed and not kept.
 
 Questions asked at the same time are computed once. Right after a sync (a new snapshot keeps
 nothing yet) the responders of an incident all ask for the same pages together; the first request
@@ -171,8 +172,15 @@ class ResponseCache:
         request still reading an older one (it began before the swap) neither gets nor keeps anything."""
         if snapshot is self._snapshot:
             return True
-        if self._snapshot is not None and (snapshot.generation, snapshot.built_at) < (self._snapshot.generation, self._snapshot.built_at):
-            return False
+        if self._snapshot is not None:
+            if (snapshot.generation, snapshot.built_at) < (self._snapshot.generation, self._snapshot.built_at):
+                return False
+            if (snapshot.generation, snapshot.built_at) == (self._snapshot.generation, self._snapshot.built_at):
+                # One build's first stage and the whole of it: the same parts answer a kept question the same way
+                # (an answer that read a part the first stage lacked read the store instead, and was not kept).
+                if snapshot.complete:
+                    self._snapshot = snapshot
+                return True
         self._snapshot = snapshot
         self._kept.clear()
         self.bytes = 0

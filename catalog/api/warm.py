@@ -14,15 +14,16 @@ import time
 from catalog.answers.scorecard import score_company
 from catalog.core.clock import now_iso
 from catalog.read.snapshot import Snapshot, SnapshotReader, build_snapshot
+from catalog.read.snapshot.build import Publish
 from catalog.store import GraphStore
 from catalog.store.generation import Generation
 
 log = logging.getLogger(__name__)
 
 
-async def build_warm_snapshot(store: GraphStore, generation: Generation) -> Snapshot:
+async def build_warm_snapshot(store: GraphStore, generation: Generation, publish: Publish | None = None) -> Snapshot:
     """``build_snapshot``, then the whole company scored from it (a failure to score is logged: requests score on demand)."""
-    snapshot = await build_snapshot(store, generation=generation)
+    snapshot = await build_snapshot(store, generation=generation, publish=publish)
     started = time.perf_counter()
     try:
         facts = await SnapshotReader(store, snapshot).scorecard_facts(now_iso())

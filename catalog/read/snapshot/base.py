@@ -106,6 +106,11 @@ class Snapshot:
     build_seconds: float = 0.0
     part_seconds: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     """Each part's name → the seconds its load took (reads and construction), for logs and benchmarks."""
+    first_seconds: float | None = None
+    """The seconds until the build's first stage (``parts.FIRST``) was loaded, when it had two."""
+    complete: bool = True
+    """False for a build's first stage, given to the server while the rest loads (``build_snapshot``'s ``publish``):
+    it holds fewer parts, and readers answer what it lacks from the store."""
 
     def part(self, kind: type[P]) -> P:
         """The part of type ``kind``; raises ``MissingPart`` when the snapshot has none."""

@@ -137,14 +137,18 @@ class CurrentGraph:
         # read, so only one table is held at a time (all twelve at once were most of the build's peak memory).
         # Building is CPU work: off the event loop, so requests keep being answered.
         node_tables = [await store.read_columns(match, columns) for match, columns in reads[: len(LABELS)]]
-        graph = await asyncio.to_thread(_Builder, node_tables)
-        del node_tables
-        for rel, (match, columns) in zip(RELS, reads[len(LABELS) :], strict=True):
-            # An edge's texts become numbers at once (its ends' keys are looked up, its properties numbered): not shared.
-            with texts_unshared():
-                table = await store.read_columns(match, columns)
-            await asyncio.to_thread(graph.add, rel, table)
-            del table
+        # Each relationship's table is read while the one before it (or the nodes) is built: the store works on the
+        # next read while this process builds, still one read at a time, and at most two tables held.
+        edge_tables = _ReadAhead(store, reads[len(LABELS) :])
+        try:
+            graph = await asyncio.to_thread(_Builder, node_tables)
+            del node_tables
+            for rel in RELS:
+                table = await edge_tables.take()
+                await asyncio.to_thread(graph.add, rel, table)
+                del table
+        finally:
+            await edge_tables.close()
         return cls(
             MappingProxyType(graph.nodes),
             graph.ordered,
@@ -199,6 +203,38 @@ class CurrentGraph:
         own, other = side.own, side.other
         keys = {ordered[other[i]].id for i in range(side.ptr[row], side.ptr[row + 1]) if own[i] in start and ordered[other[i]].label in end}
         return sorted(keys)
+
+
+class _ReadAhead:
+    """The tables of ``reads`` in order (``take``), each one's read started as soon as the one before it is taken (the
+    first at once), so that it runs while the taker builds from that one. ``close`` cancels the read in flight."""
+
+    def __init__(self, store: GraphStore, reads: Sequence[tuple[str, dict[str, str]]]) -> None:
+        self._store = store
+        self._reads = iter(reads)
+        self._pending = self._next()
+
+    def _next(self) -> asyncio.Future[Columns] | None:
+        read = next(self._reads, None)
+        return None if read is None else asyncio.ensure_future(self._read(*read))
+
+    async def _read(self, match: str, columns: dict[str, str]) -> Columns:
+        # An edge's texts become numbers at once (its ends' keys are looked up, its properties numbered): not shared.
+        with texts_unshared():
+            return await self._store.read_columns(match, columns)
+
+    async def take(self) -> Columns:
+        if self._pending is None:
+            raise LookupError("every table was taken")
+        table = await self._pending
+        self._pending = self._next()
+        return table
+
+    async def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            await asyncio.gather(self._pending, return_exceptions=True)
+            self._pending = None
 
 
 class _Builder:

@@ -4,8 +4,10 @@
 ``CATALOG_SNAPSHOT_POLL_SECONDS``) and, on start and whenever it changed, builds a new snapshot
 while requests keep reading the old one; the new one replaces it with one assignment, which
 is atomic for every request (a request takes ``holder.current`` once and reads only that).
-Until the first build finishes ``current`` is None and readers answer from Cypher. A failed
-build is logged and the old snapshot stays; the next poll tries again.
+Until the first build finishes ``current`` is None and readers answer from Cypher. A build gives
+its first stage (the parts incident answers read) to the holder as soon as it is loaded, and
+``current`` is that snapshot (``complete`` False) while the rest loads. A failed build is logged
+and the old snapshot stays (or the first stage, when only the rest failed); the next poll tries again.
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 
 from catalog.read.snapshot.base import Snapshot, SnapshotPart
-from catalog.read.snapshot.build import build_snapshot
+from catalog.read.snapshot.build import Publish, build_snapshot
 from catalog.store.base import GraphStore
 from catalog.store.generation import Generation, read_generation
 
 log = logging.getLogger(__name__)
 
-Builder = Callable[[GraphStore, Generation], Awaitable[Snapshot]]
+Builder = Callable[[GraphStore, Generation, Publish], Awaitable[Snapshot]]
+"""Builds the snapshot of a generation, giving its first stage to ``Publish`` as soon as it is loaded (``build_snapshot``)."""
 
 
 class SnapshotHolder:
@@ -48,8 +51,14 @@ class SnapshotHolder:
 
     async def _build(self, generation: Generation) -> Snapshot:
         if self._builder is not None:
-            return await self._builder(self.store, generation)
-        return await build_snapshot(self.store, self._parts, generation=generation)
+            return await self._builder(self.store, generation, self._publish)
+        return await build_snapshot(self.store, self._parts, generation=generation, publish=self._publish)
+
+    def _publish(self, first: Snapshot) -> None:
+        """Answer from a build's first stage while the rest loads."""
+        self.current = first
+        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in first.part_seconds.items())
+        log.info("snapshot: generation %d's first stage answers now, built in %.2f s (%s)", first.generation, first.build_seconds, parts)
 
     async def refresh(self) -> bool:
         """Build a new snapshot when there is none or the generation moved; True when one was swapped in.
@@ -64,7 +73,7 @@ class SnapshotHolder:
             return False
         self.seen = generation
         current = self.current
-        if current is not None and current.generation == generation.number:
+        if current is not None and current.generation == generation.number and current.complete:
             return False
         try:
             built = await self._build(generation)
@@ -78,7 +87,8 @@ class SnapshotHolder:
         self.failures = 0
         parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in built.part_seconds.items())
         synced = built.synced_at or "never"
-        log.info("snapshot: generation %d (synced %s) built in %.2f s (%s)", built.generation, synced, built.build_seconds, parts)
+        first = f"first stage in {built.first_seconds:.2f} s, " if built.first_seconds is not None else ""
+        log.info("snapshot: generation %d (synced %s) built in %.2f s (%s%s)", built.generation, synced, built.build_seconds, first, parts)
         return True
 
     def _generation_text(self) -> str:

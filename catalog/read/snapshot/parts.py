@@ -1,6 +1,12 @@
 """The one registry of snapshot parts: every part listed here is loaded into each snapshot.
 
-An area adds its part with one line (and its reader mixin to ``SnapshotReader``'s bases)."""
+An area adds its part with one line (and its reader mixin to ``SnapshotReader``'s bases).
+
+A build loads the parts in two stages (``build_snapshot``). ``FIRST`` holds what incident answers read (who owns
+and who is on call for a service, from any identifier; what breaks when it fails): as soon as they are loaded the
+server answers from them, while ``THEN``, the platform team's scorecard and adoption, loads. Until then those two
+answers are computed from the store, as they are before the first snapshot.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +18,20 @@ from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOw
 from catalog.read.snapshot.oncall import OnCallFacts
 from catalog.read.snapshot.scorecard import ScorecardPart
 
-PARTS: tuple[type[SnapshotPart], ...] = (
+FIRST: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
-    ScorecardPart,
-    IdentifyIndex,
     OnCallFacts,
+    IdentifyIndex,
     DependencyGraph,
     ResolvedOwners,
     Escalation,
-    AdoptionPart,
 )
-"""In the order a build starts them when a place is free and the parts they need are loaded (``build_snapshot``):
-the longest first (at scale M on Neo4j: ``CurrentGraph``, ``ScorecardPart``, then ``IdentifyIndex`` once
-``CurrentGraph`` is loaded), the short ones last, so that the two parts loading at once both have work until the end."""
+"""The parts incident answers read, in the order a build starts them when a place is free and the parts they need are
+loaded: the longest first (at scale M on Neo4j: ``CurrentGraph`` and ``OnCallFacts``, then ``IdentifyIndex`` once
+``CurrentGraph`` is loaded), the short ones last, so that the parts loading at once both have work until the end."""
+
+THEN: tuple[type[SnapshotPart], ...] = (ScorecardPart, AdoptionPart)
+"""The platform team's parts, loaded once ``FIRST`` is (the longest first)."""
+
+PARTS: tuple[type[SnapshotPart], ...] = FIRST + THEN
+"""Every part, in load order."""
