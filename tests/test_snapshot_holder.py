@@ -124,10 +124,13 @@ async def test_first_requests_are_answered_from_the_store_until_the_snapshot_is_
 
         release.set()
         holder = app.state.store_slot.snapshots
-        await until(lambda: holder.current is not None)
+        await until(lambda: holder.current is not None and holder.current.complete)
         later = (await http.post("/graphql", json=query)).json()
         metrics = (await http.get("/metrics")).text
         assert "catalog_snapshot_generation 1.0" in metrics and "catalog_snapshot_build_failures 0.0" in metrics
+        assert "catalog_snapshot_complete 1.0" in metrics
+        first = holder.current.first_seconds
+        assert first is not None and f"catalog_snapshot_first_stage_seconds {first}" in metrics
         assert later["data"] == early["data"]
         assert later["extensions"]["catalog"] == {
             "source": "snapshot",

@@ -78,7 +78,8 @@ class Metrics:
 
     def watch_snapshot(self, holder: Callable[[], SnapshotHolder | None]) -> None:
         """Gauges of the snapshot answers come from: its generation (-1 while answers come from the store),
-        its last build's seconds, and the builds failed since the last one that succeeded."""
+        its last build's seconds (and its first stage's), whether it holds every part yet, and the builds failed
+        since the last one that succeeded."""
 
         def value(read: Callable[[SnapshotHolder], float]) -> Callable[[], float]:
             return lambda: read(h) if (h := holder()) is not None else -1.0
@@ -89,6 +90,18 @@ class Metrics:
         generation.set_function(value(lambda h: h.current.generation if h.current is not None else -1.0))
         built = Gauge("catalog_snapshot_build_seconds", "Seconds the current snapshot took to build.", registry=self.registry)
         built.set_function(value(lambda h: h.current.build_seconds if h.current is not None else -1.0))
+        first = Gauge(
+            "catalog_snapshot_first_stage_seconds",
+            "Seconds until the current snapshot's first stage (the parts incident answers read) answered.",
+            registry=self.registry,
+        )
+        first.set_function(value(lambda h: h.current.first_seconds or -1.0 if h.current is not None else -1.0))
+        complete = Gauge(
+            "catalog_snapshot_complete",
+            "1 when the current snapshot holds every part; 0 while its build loads the scorecard and adoption parts.",
+            registry=self.registry,
+        )
+        complete.set_function(value(lambda h: float(h.current.complete) if h.current is not None else 0.0))
         failed = Gauge(
             "catalog_snapshot_build_failures", "Snapshot builds failed since the last one that succeeded.", registry=self.registry
         )
