@@ -4,7 +4,7 @@ An area adds its part with one line (and its reader mixin to ``SnapshotReader``'
 
 A build loads the parts in two stages (``build_snapshot``). ``FIRST`` holds what incident answers read (who owns
 and who is on call for a service, from any identifier; what breaks when it fails): as soon as they are loaded the
-server answers from them, while ``THEN``, the platform team's scorecard and adoption, loads. Until then those two
+server answers from them, while ``THEN``, the platform team's scorecard, audits and adoption, loads. Until then those two
 answers are computed from the store, as they are before the first snapshot.
 """
 
@@ -16,7 +16,7 @@ from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.identify import IdentifyIndex
 from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
 from catalog.read.snapshot.oncall import OnCallFacts
-from catalog.read.snapshot.scorecard import ScorecardPart
+from catalog.read.snapshot.scorecard import AuditPart, ScorecardPart
 
 FIRST: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
@@ -30,7 +30,7 @@ FIRST: tuple[type[SnapshotPart], ...] = (
 loaded: the longest first (at scale M on Neo4j: ``CurrentGraph`` and ``OnCallFacts``, then ``IdentifyIndex`` once
 ``CurrentGraph`` is loaded), the short ones last, so that the parts loading at once both have work until the end."""
 
-THEN: tuple[type[SnapshotPart], ...] = (ScorecardPart, AdoptionPart)
+THEN: tuple[type[SnapshotPart], ...] = (ScorecardPart, AuditPart, AdoptionPart)
 """The platform team's parts, loaded once ``FIRST`` is (the longest first)."""
 
 PARTS: tuple[type[SnapshotPart], ...] = FIRST + THEN

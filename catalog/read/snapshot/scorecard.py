@@ -4,9 +4,10 @@
 by the Cypher reader's own bulk reads when the snapshot is built (so what the snapshot answers is
 what Cypher answers): the scorecard facts (teams, the hierarchy, memberships, services with their
 resolved owners, repositories and CODEOWNERS claims, runs-on facts, workloads, platforms and their
-owners, escalation links), the escalation policies with their schedules' people, every current
-on-call shift with its dates, the facts of the Ops hand-off audit, the platforms of the platform
-audits, and where services sit among the domains.
+owners, escalation links), the escalation policies with their schedules' people and every current
+on-call shift with its dates. ``AuditPart``, loaded beside it, holds the facts of the Ops hand-off
+audit, the platforms of the platform audits, where services sit among the domains, and the current
+teams' names.
 
 Only who is on call depends on the instant asked about. The shifts' start and end dates cut time
 into intervals within which the same shifts hold (an *epoch*); ``responders`` for an instant
@@ -26,6 +27,7 @@ import asyncio
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import ClassVar, Self
 
 from catalog.read.antipatterns import PlatformFacts, SupportBasis, SupportFacts
@@ -53,11 +55,6 @@ class ScorecardPart:
     """Policy → its current shifts held by someone, with their dates."""
     boundaries: tuple[str, ...]
     """Every shift's start and end, sorted: between two neighbours the same shifts hold."""
-    support: SupportBasis
-    platforms: tuple[PlatformFacts, ...]
-    domains: DomainFacts
-    team_names: Mapping[str, str | None]
-    """Every current team's ``name`` as stored (the audits name their team subjects from it)."""
     derived: DerivedCache = field(default_factory=DerivedCache, compare=False, repr=False)
     """Values derived from this part per epoch (the responders here, the scored company in the answers)."""
 
@@ -74,9 +71,6 @@ class ScorecardPart:
             "MATCH (x:OnCallShift) WHERE x.retired_at IS NULL AND x.policy IS NOT NULL",
             {"policy": "x.policy", "level": "x.level", "person": "x.person", "starts_at": "x.starts_at", "ends_at": "x.ends_at"},
         )
-        support = await reader.support_basis()
-        platforms = tuple(await reader.platform_facts())
-        domains = await reader.domain_facts()
         # Anyone on a shift at some instant may be named by a scorecard asked at that instant.
         unnamed = sorted({str(person) for person in shifts["person"] if person} - set(facts.person_names))
         names = (
@@ -88,11 +82,7 @@ class ScorecardPart:
             if unnamed
             else []
         )
-        # Current teams' names, read here rather than taken from ``CurrentGraph`` (2,000 rows at scale M): a part that
-        # needs none loads beside ``CurrentGraph`` instead of after it, the longest chain of a build on Neo4j.
-        teams = await store.read_columns("MATCH (t:Team) WHERE t.retired_at IS NULL", {"key": "t.id", "name": "t.name"})
-        team_names = dict(zip(teams["key"], teams["name"], strict=True))
-        return await asyncio.to_thread(cls._build, facts, everyone, shifts, names, support, platforms, domains, team_names)
+        return await asyncio.to_thread(cls._build, facts, everyone, shifts, names)
 
     @classmethod
     def _build(
@@ -101,10 +91,6 @@ class ScorecardPart:
         everyone: Responders,
         shifts: Columns,
         names: list[Row],
-        support: SupportBasis,
-        platforms: tuple[PlatformFacts, ...],
-        domains: DomainFacts,
-        team_names: dict[str, str | None],
     ) -> Self:
         person_names = {**facts.person_names, **{str(r["key"]): str(r["name"] or r["key"]) for r in names}}
         wanted = sorted({p for ps in (*facts.service_policies.values(), *facts.team_policies.values()) for p in ps})
@@ -126,10 +112,6 @@ class ScorecardPart:
             everyone.schedule_people,
             {key: tuple(sorted(found, key=lambda d: (d[0] or "", d[1] or "", d[2].level, d[2].person))) for key, found in dated.items()},
             tuple(sorted(bounds)),
-            support,
-            platforms,
-            domains,
-            team_names,
         )
 
     def epoch(self, now: str) -> int:
@@ -164,6 +146,31 @@ class ScorecardPart:
             if (start is None or start <= now) and (end is None or end > now)
         }
         return Responders(policies, people, tuple(sorted(on_shift, key=lambda s: (s.policy, s.level, s.person))))
+
+
+@dataclass(frozen=True)
+class AuditPart:
+    """The facts of the Ops hand-off audit, the platforms of the platform audits, where services sit among the domains,
+    and every current team's name: a part of its own beside ``ScorecardPart``, so that the two load at once."""
+
+    support: SupportBasis
+    platforms: tuple[PlatformFacts, ...]
+    domains: DomainFacts
+    team_names: Mapping[str, str | None]
+    """Every current team's ``name`` as stored (the audits name their team subjects from it)."""
+
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        reader = CatalogReader(store)
+        support = await reader.support_basis()
+        platforms = tuple(await reader.platform_facts())
+        domains = await reader.domain_facts()
+        # Current teams' names, read here rather than taken from ``CurrentGraph`` (2,000 rows at scale M): a part
+        # of a build's second stage needs none of the first.
+        teams = await store.read_columns("MATCH (t:Team) WHERE t.retired_at IS NULL", {"key": "t.id", "name": "t.name"})
+        return cls(support, platforms, domains, MappingProxyType(dict(zip(teams["key"], teams["name"], strict=True))))
 
 
 class _RespondersAt(CatalogReader):
@@ -209,34 +216,38 @@ class ScorecardFromSnapshot(SnapshotReads):
             return await super().responders(now, policies)
         return part.responders(now, policies)
 
+    def _audits(self) -> AuditPart | None:
+        snap = self.snapshot
+        return snap.part(AuditPart) if snap is not None and snap.has(AuditPart) else None
+
     async def support_facts(self, now: str) -> SupportFacts:
-        if (part := self._scorecard()) is None:
+        if (part := self._scorecard()) is None or (audits := self._audits()) is None:
             return await super().support_facts(now)
         key = ("support", part.epoch(now))
         found = part.derived.get(key)
         if not isinstance(found, SupportFacts):
-            found = replace(part.support.at(part.responders(now, None)), derived=part.derived, epoch=part.epoch(now))
+            found = replace(audits.support.at(part.responders(now, None)), derived=part.derived, epoch=part.epoch(now))
             part.derived.put(key, found)
         return found
 
     async def support_basis(self) -> SupportBasis:
-        if (part := self._scorecard()) is None:
+        if (audits := self._audits()) is None:
             return await super().support_basis()
-        return part.support
+        return audits.support
 
     async def platform_facts(self) -> list[PlatformFacts]:
-        if (part := self._scorecard()) is None:
+        if (audits := self._audits()) is None:
             return await super().platform_facts()
-        return list(part.platforms)
+        return list(audits.platforms)
 
     async def subject_names(self, label: str, keys: Sequence[str]) -> tuple[dict[str, str], dict[str, int]]:
         """Current teams' names from memory (the anti-pattern audits' subjects); anything else from the store."""
-        part = self._scorecard()
-        if part is None or label != "Team" or not all(key in part.team_names for key in keys):
+        audits = self._audits()
+        if audits is None or label != "Team" or not all(key in audits.team_names for key in keys):
             return await super().subject_names(label, keys)
-        return {key: name for key in keys if (name := part.team_names[key])}, {}
+        return {key: name for key in keys if (name := audits.team_names[key])}, {}
 
     async def domain_facts(self) -> DomainFacts:
-        if (part := self._scorecard()) is None:
+        if (audits := self._audits()) is None:
             return await super().domain_facts()
-        return part.domains
+        return audits.domains
