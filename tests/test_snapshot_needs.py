@@ -7,11 +7,12 @@ file holds the order the build loads parts in, and what a part may ask of the pa
 from __future__ import annotations
 
 import gc
+import weakref
 from typing import ClassVar, Self
 
 import pytest
 
-from catalog.read.snapshot.base import Earlier, MissingPart, SnapshotPart, in_load_order
+from catalog.read.snapshot.base import Earlier, MissingPart, Snapshot, SnapshotPart, in_load_order
 from catalog.read.snapshot.build import build_snapshot
 from catalog.read.snapshot.current import CurrentGraph
 from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
@@ -96,3 +97,55 @@ async def test_the_collector_is_paused_while_parts_load_and_runs_again_after(sto
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class Tables(_Base):
+    """A transient part: read for ``Built`` and ``Also``, held by no snapshot."""
+
+    transient: ClassVar[bool] = True
+    alive: ClassVar[list[weakref.ref[Tables]]] = []
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        made = cls()
+        cls.alive.append(weakref.ref(made))
+        return made
+
+
+class Built(_Base):
+    needs = (Tables,)
+    got: ClassVar[list[object]] = []
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        cls.got.append(type(earlier.part(Tables)))
+        return cls()
+
+
+class Also(Built):
+    needs = (Built, Tables)
+
+
+class Later(_Base):
+    """Loads after ``Built`` and ``Also``: by then nothing of ``Tables`` is held."""
+
+    needs = (Also,)
+    saw: ClassVar[list[bool]] = []
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        cls.saw.append(all(ref() is None for ref in Tables.alive))
+        return cls()
+
+
+async def test_a_transient_part_is_given_to_the_parts_needing_it_and_kept_by_no_snapshot(store: GraphStore) -> None:
+    Tables.alive.clear()
+    Built.got.clear()
+    Later.saw.clear()
+    published: list[Snapshot] = []
+    snapshot = await build_snapshot(store, [Later], first=[Built], publish=published.append, at_once=1)
+    assert Built.got == [Tables, Tables]
+    assert list(snapshot.parts) == [Built, Also, Later] and list(published[0].parts) == [Built]
+    assert list(snapshot.part_seconds) == ["Tables", "Built", "Also", "Later"]
+    # Let go once the last part needing it was loaded, before the build went on.
+    assert Later.saw == [True] and len(Tables.alive) == 1

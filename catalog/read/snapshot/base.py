@@ -32,6 +32,10 @@ class SnapshotPart(Protocol):
     A part that derives from what other parts hold, instead of reading the same tables again,
     names them in ``needs``: the build loads them first and passes them in ``earlier``
     (``Earlier.part``), whichever parts it was asked for.
+
+    A part that only reads tables for another one to build from, so that those reads run while the other's
+    other needs load, says ``transient = True``: the build drops it once every part needing it is loaded,
+    and no snapshot holds it.
     """
 
     needs: ClassVar[tuple[type[SnapshotPart], ...]]
@@ -69,6 +73,11 @@ class Earlier:
 async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
     """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
     return [await read for read in reads]
+
+
+def is_transient(kind: type[SnapshotPart]) -> bool:
+    """Whether a build drops ``kind`` once the parts needing it are loaded (``SnapshotPart``)."""
+    return bool(getattr(kind, "transient", False))
 
 
 def in_load_order(parts: Sequence[type[SnapshotPart]]) -> tuple[type[SnapshotPart], ...]:

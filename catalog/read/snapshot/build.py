@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from types import MappingProxyType
 
 from catalog.core.clock import now_iso
-from catalog.read.snapshot.base import Earlier, Snapshot, SnapshotPart, in_load_order
+from catalog.read.snapshot.base import Earlier, Snapshot, SnapshotPart, in_load_order, is_transient
 from catalog.store.base import GraphStore, shared_texts
 from catalog.store.generation import Generation, read_generation
 
@@ -60,14 +60,14 @@ async def build_snapshot(
     generation = generation if generation is not None else await read_generation(store)
     at = at or now_iso()
 
-    def snapshot(loaded: dict[type, object], seconds: dict[str, float], first_seconds: float | None, complete: bool) -> Snapshot:
+    def snapshot(kinds: Sequence[type[SnapshotPart]], first_seconds: float | None, complete: bool) -> Snapshot:
         return Snapshot(
             generation.number,
             generation.synced_at,
             at,
-            MappingProxyType(loaded),
+            MappingProxyType({kind: loaded[kind] for kind in kinds if not is_transient(kind)}),
             build_seconds=time.perf_counter() - started if complete else first_seconds or 0.0,
-            part_seconds=MappingProxyType(seconds),
+            part_seconds=MappingProxyType(_in_order(seconds, kinds)),
             first_seconds=first_seconds,
             complete=complete,
         )
@@ -77,29 +77,37 @@ async def build_snapshot(
     # Equal short texts the parts read are one object each (``shared_texts``): a third of the snapshot's memory.
     # The first stage loads alone: the parts of the next would slow it (two cores, at scale M on Neo4j: 8.1-8.4 s
     # for the first stage alone, 8.5-11.3 s with the scorecard taking a place its last part left free).
+    loaded: dict[type, object] = {}
+    seconds: dict[str, float] = {}
     with shared_texts(), collector_paused():
-        loaded, seconds = await _load(store, early, at, width, {})
+        await _load(store, early, at, width, loaded, seconds, keep={needed for kind in later for needed in kind.needs})
         first_seconds = None
         if early and later:
             first_seconds = time.perf_counter() - started
             if publish is not None:
-                publish(snapshot(dict(loaded), dict(seconds), first_seconds, complete=False))
-        more, more_seconds = await _load(store, later, at, width, loaded)
-    return snapshot(loaded | more, seconds | more_seconds, first_seconds, complete=True)
+                publish(snapshot(early, first_seconds, complete=False))
+        await _load(store, later, at, width, loaded, seconds)
+    return snapshot((*early, *later), first_seconds, complete=True)
 
 
 async def _load(
-    store: GraphStore, ordered: Sequence[type[SnapshotPart]], at: str, width: int, before: Mapping[type, object]
-) -> tuple[dict[type, object], dict[str, float]]:
-    """Every part of ``ordered`` (each after the parts it needs, which are in ``ordered`` or ``before``), up to ``width``
-    loading at once; the parts and the seconds each one's load took, both in the order of ``ordered``.
+    store: GraphStore,
+    ordered: Sequence[type[SnapshotPart]],
+    at: str,
+    width: int,
+    loaded: dict[type, object],
+    seconds: dict[str, float],
+    keep: Set[type] = frozenset(),
+) -> None:
+    """Every part of ``ordered`` (each after the parts it needs, which are in ``ordered`` or ``loaded`` already), up to
+    ``width`` loading at once, added to ``loaded``, and the seconds each one's load took to ``seconds`` (by name). A
+    transient part is let go (None) as soon as no part still to load needs it, unless it is in ``keep`` (a later
+    stage's).
 
     A part starts as soon as a place is free and the parts it needs are loaded, the first such in ``ordered``.
     On Neo4j this is what makes a build faster than its reads one after the other: while the client turns one
     part's table into arrays (CPU in this process), the database runs another part's read (CPU in its own).
     When a part fails the others are cancelled and its error is raised."""
-    loaded: dict[type, object] = dict(before)
-    seconds: dict[str, float] = {}
 
     async def load(kind: type[SnapshotPart], earlier: Earlier) -> object:
         began = time.perf_counter()
@@ -119,11 +127,14 @@ async def _load(
             done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 loaded[running.pop(task)] = task.result()
+            # A transient part's tables are let go as soon as no part still to load needs it.
+            for kind in [k for k in loaded if is_transient(k) and k not in keep]:
+                if not any(kind in other.needs for other in (*waiting, *running.values())):
+                    loaded[kind] = None
     finally:
         for task in running:
             task.cancel()
         await asyncio.gather(*running, return_exceptions=True)
-    return {kind: loaded[kind] for kind in ordered}, _in_order(seconds, ordered)
 
 
 def _in_order(seconds: Mapping[str, float], ordered: Sequence[type[SnapshotPart]]) -> dict[str, float]:

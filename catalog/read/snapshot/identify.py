@@ -112,6 +112,22 @@ _TABLES = (_SEARCH_TEXTS, _IDENTIFIED, _REPOSITORIES, _WORKLOADS, _INSTANCE_OF)
 
 
 @dataclass(frozen=True)
+class IdentifyTables:
+    """The tables ``IdentifyIndex`` is built from, read while ``CurrentGraph`` (which it also needs) loads. A build
+    hands them to ``IdentifyIndex`` and keeps nothing of them (``transient``)."""
+
+    tables: tuple[Columns, ...]
+    """One column read per ``_TABLES`` entry, in that order."""
+
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+    transient: ClassVar[bool] = True
+
+    @classmethod
+    async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
+        return cls(tuple([await store.read_columns(match, columns) for match, columns in _TABLES]))
+
+
+@dataclass(frozen=True)
 class IdentifyIndex:
     services: tuple[_Service, ...]
     """Current services in key order."""
@@ -130,12 +146,11 @@ class IdentifyIndex:
     instance_of: Grouped[_Served]
     escalations: tuple[EscalatingService, ...]
 
-    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph, IdentifyTables)
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
-        tables = [await store.read_columns(match, columns) for match, columns in _TABLES]
-        return await asyncio.to_thread(cls._build, earlier.part(CurrentGraph), *tables)
+        return await asyncio.to_thread(cls._build, earlier.part(CurrentGraph), *earlier.part(IdentifyTables).tables)
 
     @classmethod
     def _build(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from catalog.read.snapshot.adoption import AdoptionPart
 from catalog.read.snapshot.base import SnapshotPart
 from catalog.read.snapshot.current import CurrentGraph
-from catalog.read.snapshot.identify import IdentifyIndex
+from catalog.read.snapshot.identify import IdentifyIndex, IdentifyTables
 from catalog.read.snapshot.impact import DependencyGraph, Escalation, ResolvedOwners
 from catalog.read.snapshot.oncall import OnCallFacts
 from catalog.read.snapshot.scorecard import AuditPart, ScorecardPart
@@ -21,17 +21,19 @@ from catalog.read.snapshot.scorecard import AuditPart, ScorecardPart
 FIRST: tuple[type[SnapshotPart], ...] = (
     CurrentGraph,
     OnCallFacts,
-    IdentifyIndex,
+    IdentifyTables,
     DependencyGraph,
+    IdentifyIndex,
     ResolvedOwners,
     Escalation,
 )
 """The parts incident answers read, in the order a build starts them when a place is free and the parts they need are
-loaded: the longest first (at scale M on Neo4j: ``CurrentGraph`` and ``OnCallFacts``, then ``IdentifyIndex`` once
-``CurrentGraph`` is loaded), the short ones last, so that the parts loading at once both have work until the end."""
+loaded: the longest first (at scale M on Neo4j: ``CurrentGraph`` and ``OnCallFacts``), then the tables ``IdentifyIndex``
+is built from, read while ``CurrentGraph`` still loads (``IdentifyTables``, which no snapshot keeps), the short ones
+last, so that the parts loading at once both have work until the end."""
 
 THEN: tuple[type[SnapshotPart], ...] = (ScorecardPart, AuditPart, AdoptionPart)
 """The platform team's parts, loaded once ``FIRST`` is (the longest first)."""
 
 PARTS: tuple[type[SnapshotPart], ...] = FIRST + THEN
-"""Every part, in load order."""
+"""Every part, in load order (a snapshot holds them all but the ``transient`` ones)."""
