@@ -13,10 +13,11 @@ import gc
 import os
 import time
 import tracemalloc
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from catalog.core.clock import now_iso
-from catalog.read.snapshot.base import Earlier, in_load_order
+from catalog.read.snapshot.base import Earlier, SnapshotPart, in_load_order, is_transient
 from catalog.read.snapshot.build import collector_paused
 from catalog.read.snapshot.parts import PARTS
 from catalog.store.base import GraphStore, shared_texts
@@ -55,11 +56,12 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
     gc.collect()
     # As ``build_snapshot`` builds: the cyclic collector paused while parts load (each part's figures then collect).
     with shared_texts():
-        for kind in parts:
+        for i, kind in enumerate(parts):
             rss = rss_bytes()
             started, cpu = time.perf_counter(), time.process_time()
             with collector_paused():
                 kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
+                _let_go(kept_parts, parts[i + 1 :])
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             gc.collect()
             timed.append((seconds, cpu, (rss_bytes() - rss) / 1e6))
@@ -70,11 +72,12 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
     try:
         start = tracemalloc.get_traced_memory()[0]
         with shared_texts():
-            for kind in parts:
+            for i, kind in enumerate(parts):
                 before = tracemalloc.get_traced_memory()[0]
                 tracemalloc.reset_peak()
                 with collector_paused():
                     kept_parts[kind] = await kind.load(store, at=at, earlier=Earlier.needed_by(kind, kept_parts))
+                    _let_go(kept_parts, parts[i + 1 :])
                 gc.collect()
                 kept, peak = tracemalloc.get_traced_memory()
                 traced.append(((kept - before) / 1e6, (peak - before) / 1e6))
@@ -95,6 +98,14 @@ async def measure_parts(store: GraphStore) -> list[PartBuild]:
         max(p.peak_mb for p in found),
     )
     return [*found, whole]
+
+
+def _let_go(kept: dict[type, object], rest: Sequence[type[SnapshotPart]]) -> None:
+    """As ``build_snapshot`` does: a transient part is dropped once no part still to load needs it (so its memory is
+    counted while it is held, and freed in the figures of the part that let it go)."""
+    for kind in [k for k in kept if is_transient(k)]:
+        if not any(kind in other.needs for other in rest):
+            kept[kind] = None
 
 
 def print_parts(found: list[PartBuild]) -> None:
