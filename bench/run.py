@@ -391,10 +391,11 @@ def server(env: dict[str, str], workers: int, log_path: Path) -> Iterator[tuple[
 
 
 def _wait_for_snapshot(proc: subprocess.Popen[bytes], base: str, env: dict[str, str], workers: int, log_path: Path) -> None:
-    """Until every worker answers from its in-memory snapshot (``extensions.catalog.source``).
+    """Until every worker answers from its whole in-memory snapshot (``catalog_snapshot_complete`` in ``/metrics``).
 
-    A worker answers through Cypher while it builds its first snapshot (tens of seconds at M):
-    measuring then would mix the two readers. With ``CATALOG_SNAPSHOT=off`` there is nothing to wait for.
+    A worker answers through Cypher while it builds its first snapshot (tens of seconds at M), and the
+    scorecard and adoption while it loads its second stage: measuring then would mix the two readers.
+    With ``CATALOG_SNAPSHOT=off`` there is nothing to wait for.
     """
     import httpx
 
@@ -413,14 +414,13 @@ def _wait_for_snapshot(proc: subprocess.Popen[bytes], base: str, env: dict[str, 
                 f"the server answered from no snapshot within {SNAPSHOT_TIMEOUT:.0f} s; its log ({log_path}):\n{_tail(log_path)}"
             )
         try:
-            answer = httpx.post(f"{base}/graphql", json={"query": "{ __typename }"}, timeout=5).json()
-            source = answer.get("extensions", {}).get("catalog", {}).get("source")
-        except (httpx.HTTPError, ValueError):
-            source = None
-        in_a_row = in_a_row + 1 if source == "snapshot" else 0
+            whole = "\ncatalog_snapshot_complete 1.0\n" in httpx.get(f"{base}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            whole = False
+        in_a_row = in_a_row + 1 if whole else 0
         if in_a_row < wanted:
-            time.sleep(0.05 if source == "snapshot" else 0.5)
-    log("every worker answers from its snapshot")
+            time.sleep(0.05 if whole else 0.5)
+    log("every worker answers from its whole snapshot")
 
 
 def run_loadgen(spec: dict[str, Any], spec_path: Path) -> list[dict[str, Any]]:
