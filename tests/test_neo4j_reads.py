@@ -11,12 +11,13 @@ import contextlib
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from catalog.store import neo4j_store
-from catalog.store.base import StoreError
+from catalog.store.base import StoreError, shared_texts
 from catalog.store.neo4j_store import Neo4jStore
 
 pytestmark = pytest.mark.neo4j
@@ -161,3 +162,36 @@ async def test_table_reads_come_in_records_of_at_most_chunk_rows_each_and_in_ful
     assert await direct.read_columns("MATCH (n:ChunkProbe) WHERE n.i > 100", columns) == {"i": [], "name": []}
     assert await direct.read_table("MATCH (n:ChunkProbe) WHERE n.i > 100", columns) == []
     await direct.write("MATCH (n:ChunkProbe) DELETE n")
+
+
+async def test_large_table_reads_are_shaped_off_the_event_loop(direct: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    await direct.write("MATCH (n:LoopProbe) DELETE n")
+    await direct.write("UNWIND range(1, 7) AS i CREATE (:LoopProbe {i: i, name: 'n' + toString(i)})")
+    where: list[int] = []
+    share_column, share_row = neo4j_store.shared_column, neo4j_store.shared_row
+
+    def column(values: Any, texts: dict[str, str]) -> list[Any]:
+        where.append(threading.get_ident())
+        return share_column(values, texts)
+
+    def row(values: Any, texts: dict[str, str]) -> Any:
+        where.append(threading.get_ident())
+        return share_row(values, texts)
+
+    monkeypatch.setattr(neo4j_store, "shared_column", column)
+    monkeypatch.setattr(neo4j_store, "shared_row", row)
+    match, columns = "MATCH (n:LoopProbe)", {"i": "n.i", "name": "n.name"}
+    loop = threading.get_ident()
+    try:
+        with shared_texts():
+            for most, off in ((7, False), (6, True)):
+                monkeypatch.setattr(neo4j_store, "LOOP_ROWS", most)
+                where.clear()
+                found = await direct.read_columns(match, columns)
+                assert sorted(zip(found["i"], found["name"], strict=True)) == [(i, f"n{i}") for i in range(1, 8)]
+                rows = await direct.read_table(match, columns)
+                assert sorted((r["i"], r["name"]) for r in rows) == [(i, f"n{i}") for i in range(1, 8)]
+                # Seven rows: on the event loop up to LOOP_ROWS = 7, in another thread beyond it.
+                assert where and all((ident != loop) is off for ident in where), (most, where, loop)
+    finally:
+        await direct.write("MATCH (n:LoopProbe) DELETE n")

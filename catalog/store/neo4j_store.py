@@ -152,7 +152,9 @@ class Neo4jStore(GraphStore):
         fields = ", ".join(f"`{name}`: {expr}" for name, expr in columns.items())
         rows = await self._read(_in_chunks(match, f"{{{fields}}}"), params, _chunked_rows)
         texts = text_table()
-        return [shared_row(row, texts) for row in rows] if texts is not None else rows
+        if texts is None:
+            return rows
+        return await _off_the_loop(len(rows), lambda: [shared_row(row, texts) for row in rows])
 
     async def read_columns(self, match: str, columns: Mapping[str, str], params: Mapping[str, Any] | None = None) -> Columns:
         # Every row as a list of its values (``collect`` of a list keeps nulls, where a ``collect`` per column
@@ -161,10 +163,14 @@ class Neo4jStore(GraphStore):
         if not rows:
             return {name: [] for name in columns}
         texts = text_table()
-        transposed = zip(*rows, strict=True)
-        if texts is None:
-            return {name: list(values) for name, values in zip(columns, transposed, strict=True)}
-        return {name: shared_column(values, texts) for name, values in zip(columns, transposed, strict=True)}
+
+        def transposed() -> Columns:
+            values = zip(*rows, strict=True)
+            if texts is None:
+                return {name: list(column) for name, column in zip(columns, values, strict=True)}
+            return {name: shared_column(column, texts) for name, column in zip(columns, values, strict=True)}
+
+        return await _off_the_loop(len(rows), transposed)
 
     async def _read(self, query: str, params: Mapping[str, Any] | None, take: Callable[[neo4j.AsyncResult], Awaitable[T]]) -> T:
         self.round_trips += 1
@@ -246,6 +252,20 @@ class Neo4jStore(GraphStore):
 
     def describe(self) -> str:
         return f"neo4j {self.uri} (database {self.database})"
+
+
+LOOP_ROWS = 2_000
+"""Up to this many rows a table read's rows are turned into columns or shared rows on the event loop; more, in a
+thread. A snapshot build's large reads (87,000 identifiers at scale M) took up to half a second of the loop's
+time each, which every request waited for."""
+
+
+async def _off_the_loop(rows: int, work: Callable[[], T]) -> T:
+    """``work()``, on the event loop for a few ``rows`` (a request's read: a thread costs more than the work), else in a
+    thread, so the loop keeps answering (it still waits for the interpreter's lock in turns, never for the whole)."""
+    if rows <= LOOP_ROWS:
+        return work()
+    return await asyncio.to_thread(work)
 
 
 def _in_chunks(match: str, row: str) -> str:
