@@ -95,10 +95,10 @@ class Metrics:
             "Seconds until the current snapshot's first stage (the parts incident answers read) answered.",
             registry=self.registry,
         )
-        first.set_function(value(lambda h: h.current.first_seconds or -1.0 if h.current is not None else -1.0))
+        first.set_function(value(lambda h: (h.current.first_seconds or -1.0) if h.current is not None else -1.0))
         complete = Gauge(
             "catalog_snapshot_complete",
-            "1 when the current snapshot holds every part; 0 while its build loads the scorecard and adoption parts.",
+            "1 when the current snapshot holds every part; 0 while its build loads the platform team's (scorecard, audits, adoption).",
             registry=self.registry,
         )
         complete.set_function(value(lambda h: float(h.current.complete) if h.current is not None else 0.0))

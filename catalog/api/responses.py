@@ -173,9 +173,10 @@ class ResponseCache:
         if snapshot is self._snapshot:
             return True
         if self._snapshot is not None:
-            if (snapshot.generation, snapshot.built_at) < (self._snapshot.generation, self._snapshot.built_at):
+            build, kept = (snapshot.generation, snapshot.built_at), (self._snapshot.generation, self._snapshot.built_at)
+            if build < kept:
                 return False
-            if (snapshot.generation, snapshot.built_at) == (self._snapshot.generation, self._snapshot.built_at):
+            if build == kept:
                 # One build's first stage and the whole of it: the same parts answer a kept question the same way
                 # (an answer that read a part the first stage lacked read the store instead, and was not kept).
                 if snapshot.complete:

@@ -57,8 +57,9 @@ class SnapshotHolder:
     def _publish(self, first: Snapshot) -> None:
         """Answer from a build's first stage while the rest loads."""
         self.current = first
-        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in first.part_seconds.items())
-        log.info("snapshot: generation %d's first stage answers now, built in %.2f s (%s)", first.generation, first.build_seconds, parts)
+        log.info(
+            "snapshot: generation %d's first stage answers now, built in %.2f s (%s)", first.generation, first.build_seconds, _parts(first)
+        )
 
     async def refresh(self) -> bool:
         """Build a new snapshot when there is none or the generation moved; True when one was swapped in.
@@ -85,10 +86,10 @@ class SnapshotHolder:
             return False
         self.current = built
         self.failures = 0
-        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in built.part_seconds.items())
         synced = built.synced_at or "never"
         first = f"first stage in {built.first_seconds:.2f} s, " if built.first_seconds is not None else ""
-        log.info("snapshot: generation %d (synced %s) built in %.2f s (%s%s)", built.generation, synced, built.build_seconds, first, parts)
+        seconds = built.build_seconds
+        log.info("snapshot: generation %d (synced %s) built in %.2f s (%s%s)", built.generation, synced, seconds, first, _parts(built))
         return True
 
     def _generation_text(self) -> str:
@@ -111,3 +112,8 @@ class SnapshotHolder:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _parts(snapshot: Snapshot) -> str:
+    """Each part's seconds, for the log."""
+    return ", ".join(f"{name} {seconds:.2f} s" for name, seconds in snapshot.part_seconds.items())

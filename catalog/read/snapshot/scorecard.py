@@ -36,6 +36,7 @@ from catalog.read.reader import CatalogReader
 from catalog.read.responders import PolicyRow, Responders, ShiftRow, scheduled
 from catalog.read.scorecard import DerivedCache, ScorecardFacts
 from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads
+from catalog.read.snapshot.current import CurrentGraph
 from catalog.store.base import Columns, GraphStore, Row
 
 Dated = tuple[str | None, str | None, ShiftRow]
@@ -151,7 +152,8 @@ class ScorecardPart:
 @dataclass(frozen=True)
 class AuditPart:
     """The facts of the Ops hand-off audit, the platforms of the platform audits, where services sit among the domains,
-    and every current team's name: a part of its own beside ``ScorecardPart``, so that the two load at once."""
+    and every current team's name (``CurrentGraph``'s): a part of its own beside ``ScorecardPart``, so that the two
+    load at once."""
 
     support: SupportBasis
     platforms: tuple[PlatformFacts, ...]
@@ -159,7 +161,7 @@ class AuditPart:
     team_names: Mapping[str, str | None]
     """Every current team's ``name`` as stored (the audits name their team subjects from it)."""
 
-    needs: ClassVar[tuple[type[SnapshotPart], ...]] = ()
+    needs: ClassVar[tuple[type[SnapshotPart], ...]] = (CurrentGraph,)
 
     @classmethod
     async def load(cls, store: GraphStore, *, at: str, earlier: Earlier) -> Self:
@@ -167,10 +169,9 @@ class AuditPart:
         support = await reader.support_basis()
         platforms = tuple(await reader.platform_facts())
         domains = await reader.domain_facts()
-        # Current teams' names, read here rather than taken from ``CurrentGraph`` (2,000 rows at scale M): a part
-        # of a build's second stage needs none of the first.
-        teams = await store.read_columns("MATCH (t:Team) WHERE t.retired_at IS NULL", {"key": "t.id", "name": "t.name"})
-        return cls(support, platforms, domains, MappingProxyType(dict(zip(teams["key"], teams["name"], strict=True))))
+        # The current teams' names as ``CurrentGraph`` read them: in a build's second stage it is loaded already.
+        teams = earlier.part(CurrentGraph).nodes["Team"]
+        return cls(support, platforms, domains, MappingProxyType({key: node.props.get("name") for key, node in teams.items()}))
 
 
 class _RespondersAt(CatalogReader):
