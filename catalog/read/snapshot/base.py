@@ -10,10 +10,10 @@ mixins that answer from it and fall back to Cypher when there is no snapshot yet
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from catalog.read.reader import CatalogReader
 from catalog.store.base import GraphStore, Row
@@ -70,9 +70,15 @@ class Earlier:
             raise MissingPart(f"{kind.__name__} is not loaded yet: name it in the needs of the part that reads it") from None
 
 
-async def one_at_a_time(*reads: Awaitable[list[Row]]) -> list[list[Row]]:
-    """The reads awaited in order, one table read at a time (``build_snapshot``: a build must not starve requests)."""
-    return [await read for read in reads]
+Table = tuple[str, Mapping[str, str]] | tuple[str, Mapping[str, str], Mapping[str, Any]]
+"""A table read's arguments: (match, columns) or (match, columns, params)."""
+
+
+async def read_tables(store: GraphStore, *tables: Table) -> list[list[Row]]:
+    """``store.read_table`` of each of ``tables``, one after the other
+    (``build_snapshot``: a build must not starve requests). Each read starts only when the one before it is done, so
+    a part cancelled mid-way leaves no read behind (not even one never awaited)."""
+    return [await store.read_table(*table) for table in tables]
 
 
 def is_transient(kind: type[SnapshotPart]) -> bool:

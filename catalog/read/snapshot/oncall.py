@@ -47,7 +47,7 @@ from catalog.read.oncall import (
     target_edges,
     target_table,
 )
-from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads, one_at_a_time
+from catalog.read.snapshot.base import Earlier, SnapshotPart, SnapshotReads, read_tables
 from catalog.read.snapshot.interning import PackedRows
 from catalog.store.base import Columns, GraphStore, Row, shared_value
 
@@ -93,23 +93,24 @@ class OnCallFacts:
         # per record, so the 74,000 ownership edges of scale M took 10-15 s, past CATALOG_QUERY_TIMEOUT on a busy machine.
         # The ownership edges as columns: no dict per row for the largest of them.
         ownership = await store.read_columns(*ownership_table(dialect))
-        service_links, team_links, policies, targets, shifts, runs, people = await one_at_a_time(
-            store.read_table(*escalation_table("Service")),
-            store.read_table(*escalation_table("Team")),
-            store.read_table("MATCH (p:EscalationPolicy)", POLICY_COLUMNS),
-            store.read_table(*target_table(dialect)),
-            store.read_table(
+        service_links, team_links, policies, targets, shifts, runs, people = await read_tables(
+            store,
+            escalation_table("Service"),
+            escalation_table("Team"),
+            ("MATCH (p:EscalationPolicy)", POLICY_COLUMNS),
+            target_table(dialect),
+            (
                 "MATCH (s:OnCallShift) WHERE (s.ends_at IS NULL OR s.ends_at > $from) AND (s.starts_at IS NULL OR s.starts_at < $until)\n"
                 + RETIRING_MATCH,
                 RETIRING_COLUMNS,
                 {"from": start, "until": end},
             ),
-            store.read_table(
+            (
                 "MATCH (x:ImportRun) WHERE x.source IN $sources AND coalesce(x.status, 'finished') = 'finished'",
                 {"source": "x.source", **RUN_COLUMNS},
                 {"sources": list(ON_CALL_SOURCES)},
             ),
-            store.read_table(*people_table(dialect)),
+            people_table(dialect),
         )
         # Their short texts are shared as the store reads them (``shared_texts``), as every read of a build's is.
         tables = (ownership, service_links, team_links, policies, targets, shifts, runs, people)
